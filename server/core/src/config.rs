@@ -1,0 +1,156 @@
+//! Configuration: defaults, then an optional TOML file, then `QIHANG_…` environment variables.
+//! Loaded once at start-up and passed down; secrets never appear in `Debug` output.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration of one Qihang process.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Address the HTTP server listens on; port 0 picks a free one.
+    pub bind: String,
+    /// The address users reach Qihang at, used in links sent by email.
+    pub public_url: String,
+    /// Where local state lives (the SQLite file by default, and `mail/` without SMTP).
+    pub data_dir: PathBuf,
+    /// The built front end (`pkg/` with the wasm bundle), written by `cargo xtask`.
+    pub site_root: PathBuf,
+    /// Course packs loaded at start-up, when the folder exists.
+    pub courses_dir: PathBuf,
+    pub db_pool_size: u32,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub session_days: i64,
+    pub reset_token_minutes: i64,
+    pub setup_token_hours: i64,
+    pub mail: MailConfig,
+    /// Run background jobs (the mail outbox worker) in this process.
+    pub jobs_enabled: bool,
+}
+
+/// Outgoing mail. Without `smtp_url`, messages are written as `.eml` files under `data_dir/mail`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, for a relay on loopback), `smtp://host?tls=required`, or
+    /// `smtps://user:password@host`. Secret: never printed.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub poll_interval_ms: u64,
+    /// First retry delay; doubled on each failure, capped at one hour.
+    pub retry_base_ms: u64,
+    pub smtp_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://data/qihang.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: "data".into(),
+            site_root: "target/site".into(),
+            courses_dir: "courses".into(),
+            db_pool_size: 8,
+            secure_cookies: false,
+            session_days: 30,
+            reset_token_minutes: 60,
+            setup_token_hours: 72,
+            mail: MailConfig::default(),
+            jobs_enabled: true,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            from: "起航 Qihang <noreply@qihang.local>".into(),
+            poll_interval_ms: 2_000,
+            retry_base_ms: 5_000,
+            smtp_timeout_ms: 15_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Defaults, then `file` (if given, it must exist; else `qihang.toml` if present), then
+    /// environment variables such as `QIHANG_DATABASE_URL` or `QIHANG_MAIL__SMTP_URL`.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())))
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None if Path::new("qihang.toml").exists() => figment = figment.merge(Toml::file("qihang.toml")),
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("QIHANG_").split("__").ignore(&["config"]));
+        figment.extract().map_err(|e| ConfigError(e.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("data_dir", &self.data_dir)
+            .field("site_root", &self.site_root)
+            .field("courses_dir", &self.courses_dir)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("mail", &self.mail)
+            .field("jobs_enabled", &self.jobs_enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .field("poll_interval_ms", &self.poll_interval_ms)
+            .field("retry_base_ms", &self.retry_base_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password in `scheme://user:password@host/…`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut config = Config::default();
+        config.database_url = "postgres://qihang:hunter22@db/qihang".into();
+        config.mail.smtp_url = Some("smtps://mailer:s3cret@smtp.example.cn".into());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter22") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("****"));
+    }
+}

@@ -1,0 +1,212 @@
+//! Storage: one diesel connection type over SQLite and PostgreSQL, chosen by the URL scheme,
+//! a small r2d2 manager that reports real connection errors, embedded migrations per backend,
+//! and write transactions that begin IMMEDIATE on SQLite.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL scheme {0:?}: use sqlite://path/to/file.db or postgres://user@host/database")]
+    UnknownScheme(String),
+    #[error("cannot create the folder for the SQLite database {path}: {source}")]
+    CreateDir { path: String, source: std::io::Error },
+    #[error("cannot connect to the {backend:?} database: {source}")]
+    Connect { backend: Backend, source: ConnectionError },
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+}
+
+/// Where to connect, parsed from a database URL.
+#[derive(Debug, Clone)]
+pub struct DbTarget {
+    pub backend: Backend,
+    /// The SQLite file path, or the PostgreSQL URL as given.
+    pub location: String,
+}
+
+impl DbTarget {
+    pub fn parse(url: &str) -> Result<DbTarget, DbError> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(DbError::UnknownScheme("sqlite:// without a file path".into()));
+            }
+            return Ok(DbTarget { backend: Backend::Sqlite, location: path.to_string() });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbTarget { backend: Backend::Postgres, location: url.to_string() });
+        }
+        let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or(url);
+        Err(DbError::UnknownScheme(scheme.to_string()))
+    }
+}
+
+/// Opens connections for r2d2, with SQLite's pragmas set on each.
+#[derive(Debug, Clone)]
+pub struct ConnManager {
+    target: DbTarget,
+}
+
+impl ConnManager {
+    pub fn new(target: DbTarget) -> Self {
+        ConnManager { target }
+    }
+
+    pub fn open(&self) -> Result<DbConn, DbError> {
+        let backend = self.target.backend;
+        match backend {
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target.location)
+                    .map_err(|source| DbError::Connect { backend, source })?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            Backend::Postgres => PgConnection::establish(&self.target.location)
+                .map(DbConn::Pg)
+                .map_err(|source| DbError::Connect { backend, source }),
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnManager {
+    type Connection = DbConn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConn, DbError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnManager>;
+
+/// Connects (failing fast with the driver's own message), migrates, and returns a pool.
+pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<(DbPool, Backend), DbError> {
+    let target = DbTarget::parse(url)?;
+    if target.backend == Backend::Sqlite {
+        if let Some(parent) = std::path::Path::new(&target.location).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+    }
+    let manager = ConnManager::new(target.clone());
+    // One direct connection first: a wrong URL or a stopped server is reported at once, verbatim.
+    let mut first = manager.open()?;
+    run_migrations(&mut first)?;
+    drop(first);
+    let pool = r2d2::Pool::builder()
+        .max_size(pool_size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)?;
+    Ok((pool, target.backend))
+}
+
+/// Applies pending migrations for the connection's backend. On PostgreSQL an advisory lock
+/// keeps two servers starting at once from migrating together.
+pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
+    let migrate = |result: Result<_, Box<dyn std::error::Error + Send + Sync>>| {
+        result.map(|_| ()).map_err(|e| DbError::Migration(e.to_string()))
+    };
+    match conn {
+        DbConn::Sqlite(c) => migrate(c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())),
+        DbConn::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7368210001)")?;
+            let result = migrate(c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()));
+            c.batch_execute("SELECT pg_advisory_unlock(7368210001)")?;
+            result
+        }
+    }
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so the write lock is taken
+/// up front and busy_timeout applies), a plain `BEGIN` on PostgreSQL.
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    let end = match (&result, &mut *conn) {
+        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation, and on which constraint text.
+pub fn unique_violation(error: &diesel::result::Error) -> Option<String> {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => {
+            Some(format!("{} {}", info.message(), info.constraint_name().unwrap_or_default()))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(DbTarget::parse("sqlite://data/q.db").unwrap().location, "data/q.db");
+        assert_eq!(DbTarget::parse("sqlite:///tmp/q.db").unwrap().location, "/tmp/q.db");
+        assert_eq!(DbTarget::parse("postgres://postgres@127.0.0.1/x").unwrap().backend, Backend::Postgres);
+        let err = DbTarget::parse("mysql://root@localhost/q").unwrap_err().to_string();
+        assert!(err.contains("\"mysql\""), "{err}");
+    }
+}

@@ -1,0 +1,68 @@
+//! Domain types that validate on construction: once you hold one, it is valid.
+//!
+//! Each type has a `parse` constructor returning [`DomainError`], which names the field at fault.
+
+mod email;
+mod names;
+mod org;
+mod password;
+mod phone;
+mod roles;
+
+pub use email::Email;
+pub use names::PersonName;
+pub use org::{OrgCode, OrgKind, OrgName};
+pub use password::Password;
+pub use phone::{mask_phone, Phone};
+pub use roles::{Gender, Role};
+
+/// Why a value was refused, with the field it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("enter a mainland China mobile number of 11 digits starting with 1")]
+    Phone,
+    #[error("enter a name of 1 to 50 characters without control or invisible characters")]
+    Name,
+    #[error("enter a valid email address")]
+    Email,
+    #[error("the password must be 8 to 128 characters long")]
+    Password,
+    #[error("gender must be \"female\" or \"male\"")]
+    Gender,
+    #[error("role must be one of learner, trainer, admin")]
+    Role,
+    #[error("an organisation code is 2 to 64 characters of a-z, 0-9 and '-', starting with a letter")]
+    OrgCode { field: &'static str },
+    #[error("an organisation name is 2 to 100 characters without control characters")]
+    OrgName,
+    #[error("kind must be one of district, industry, enterprise")]
+    OrgKind,
+    #[error("you must accept the privacy notice to register")]
+    Consent,
+}
+
+impl DomainError {
+    /// The input field this error belongs to, as named in the REST API.
+    pub fn field(&self) -> &'static str {
+        match self {
+            DomainError::Phone => "phone",
+            DomainError::Name => "name",
+            DomainError::Email => "email",
+            DomainError::Password => "password",
+            DomainError::Gender => "gender",
+            DomainError::Role => "role",
+            DomainError::OrgCode { field } => field,
+            DomainError::OrgName => "name",
+            DomainError::OrgKind => "kind",
+            DomainError::Consent => "consent",
+        }
+    }
+}
+
+/// Characters that must never appear in names: controls, zero-width and bidirectional overrides.
+pub(crate) fn is_forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+}

@@ -1,0 +1,96 @@
+//! The service layer's error type. Adapters map it to HTTP (REST) or to page messages, once each.
+//!
+//! Use a specific variant for anything the user can act on; `Internal` is for faults, whose cause
+//! is logged by the adapter and never shown to the client.
+
+use crate::db::DbError;
+use crate::domain::DomainError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A value failed validation (422), naming the field.
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+    /// An organisation code that does not exist (422), naming the field.
+    #[error("no organisation has the code {code:?}")]
+    UnknownOrg { field: &'static str, code: String },
+    /// The value is already taken (409), naming the field.
+    #[error("{field} is already registered")]
+    Conflict { field: &'static str },
+    /// Wrong password or unknown account: one message for both (401).
+    #[error("wrong phone/email or password")]
+    BadCredentials,
+    /// No valid session (401).
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Signed in, but not allowed (403).
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Too many failed logins for this account or address (429).
+    #[error("too many failed sign-in attempts; try again in 15 minutes")]
+    TooManyAttempts,
+    /// A reset or set-up link that does not exist or was already used (400).
+    #[error("this link is not valid or has already been used")]
+    TokenInvalid,
+    /// A reset or set-up link past its expiry time (400).
+    #[error("this link has expired; ask for a new one")]
+    TokenExpired,
+    /// A fault: database down, bug. Logged, never detailed to clients (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// The stable machine-readable code used in REST errors and page messages.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid(_) => "invalid",
+            ServiceError::UnknownOrg { .. } => "unknown_org",
+            ServiceError::Conflict { .. } => "conflict",
+            ServiceError::BadCredentials => "bad_credentials",
+            ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::Forbidden => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::TooManyAttempts => "too_many_attempts",
+            ServiceError::TokenInvalid => "token_invalid",
+            ServiceError::TokenExpired => "token_expired",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid(e) => Some(e.field()),
+            ServiceError::UnknownOrg { field, .. } | ServiceError::Conflict { field } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The message safe to show a client (internal causes are hidden).
+    pub fn public_message(&self) -> String {
+        match self {
+            ServiceError::Internal(_) => "something went wrong on our side; please try again".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> Self {
+        ServiceError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<DbError> for ServiceError {
+    fn from(e: DbError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+impl From<r2d2::Error> for ServiceError {
+    fn from(e: r2d2::Error) -> Self {
+        ServiceError::Internal(format!("database pool: {e}"))
+    }
+}

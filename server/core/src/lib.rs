@@ -1,0 +1,22 @@
+//! Qihang's core library: domain types, data shapes shared with the browser, and (behind the
+//! `ssr` feature) configuration, storage, the service layer and the mail outbox.
+//!
+//! Nothing here knows about actix or Leptos: the REST API and the Leptos server functions are
+//! both thin adapters over [`services`].
+
+pub mod domain;
+pub mod dto;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+#[cfg(feature = "ssr")]
+pub use error::ServiceError;
+#[cfg(feature = "ssr")]
+pub use services::Core;

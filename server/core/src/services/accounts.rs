@@ -1,0 +1,603 @@
+//! Accounts: registration, login and sessions, the current user, password reset by emailed
+//! single-use links, and creating administrators from the command line.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::tokens::{hash_secret, new_public_id, new_secret};
+use super::{now, orgs, outbox, Core};
+use crate::config::Config;
+use crate::db::models::{OrgRow, PasswordTokenRow, UserRow};
+use crate::db::schema::{login_failures, orgs as orgs_t, password_tokens, role_grants, sessions, users};
+use crate::db::{unique_violation, write_tx, DbConn};
+use crate::domain::{mask_phone, DomainError, Email, Gender, OrgCode, Password, PersonName, Phone, Role};
+use crate::dto::{AccountView, OrgRef, RoleView, UserView};
+use crate::ServiceError;
+
+/// The version of the privacy notice users accept at registration (stored with the time).
+pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-25";
+/// Failed logins allowed per account and per address within [`FAILURE_WINDOW_MINUTES`].
+pub const MAX_FAILED_LOGINS: i64 = 10;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+const PURPOSE_RESET: &str = "reset";
+const PURPOSE_SETUP: &str = "setup";
+
+/// Who is making a request: a signed-in user and the roles she holds.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub public_id: String,
+    pub session_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+/// A role held on one organisation node, valid for its whole subtree.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub role: Role,
+    pub org_code: String,
+    pub org_path: String,
+}
+
+impl Actor {
+    /// Whether she holds `role` on the node at `org_path` or on one of its ancestors.
+    pub fn holds(&self, role: Role, org_path: &str) -> bool {
+        self.grants.iter().any(|g| g.role == role && org_path.starts_with(&g.org_path))
+    }
+}
+
+/// A registration form, as sent to `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    pub name: String,
+    pub phone: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub password: String,
+    pub gender: String,
+    pub org: String,
+    pub consent: bool,
+}
+
+struct ValidRegistration {
+    name: PersonName,
+    phone: Phone,
+    email: Option<Email>,
+    password: Password,
+    gender: Gender,
+    org: OrgCode,
+}
+
+impl RegisterInput {
+    fn validate(&self) -> Result<ValidRegistration, DomainError> {
+        let email = match self.email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(e) => Some(Email::parse(e)?),
+        };
+        let valid = ValidRegistration {
+            name: PersonName::parse(&self.name)?,
+            phone: Phone::parse(&self.phone)?,
+            email,
+            password: Password::parse(&self.password)?,
+            gender: Gender::parse(&self.gender)?,
+            org: OrgCode::parse(&self.org, "org")?,
+        };
+        if !self.consent {
+            return Err(DomainError::Consent);
+        }
+        Ok(valid)
+    }
+}
+
+fn hash_password(password: &Password) -> Result<String, ServiceError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("argon2: {e}")))
+}
+
+fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// Registers a learner. Returns 409-style conflicts naming `phone` or `email`.
+pub async fn register(core: &Core, input: RegisterInput) -> Result<UserView, ServiceError> {
+    let valid = input.validate()?;
+    core.run(move |conn, _| {
+        let password_hash = hash_password(&valid.password)?;
+        write_tx(conn, |conn| {
+            let org = orgs::find_by_code(conn, valid.org.as_str())?
+                .ok_or_else(|| ServiceError::UnknownOrg { field: "org", code: valid.org.as_str().into() })?;
+            ensure_free(conn, &valid.phone, valid.email.as_ref())?;
+            let user = insert_user(
+                conn,
+                NewUser {
+                    name: &valid.name,
+                    phone: &valid.phone,
+                    email: valid.email.as_ref(),
+                    password_hash: Some(password_hash),
+                    gender: valid.gender,
+                    org: &org,
+                    consent: true,
+                },
+            )?;
+            grant(conn, user.id, Role::Learner, org.id)?;
+            user_view(conn, &user)
+        })
+    })
+    .await
+}
+
+fn ensure_free(conn: &mut DbConn, phone: &Phone, email: Option<&Email>) -> Result<(), ServiceError> {
+    let phone_taken: i64 = users::table.filter(users::phone.eq(phone.as_str())).count().get_result(conn)?;
+    if phone_taken > 0 {
+        return Err(ServiceError::Conflict { field: "phone" });
+    }
+    if let Some(email) = email {
+        let taken: i64 = users::table.filter(users::email.eq(email.as_str())).count().get_result(conn)?;
+        if taken > 0 {
+            return Err(ServiceError::Conflict { field: "email" });
+        }
+    }
+    Ok(())
+}
+
+struct NewUser<'a> {
+    name: &'a PersonName,
+    phone: &'a Phone,
+    email: Option<&'a Email>,
+    password_hash: Option<String>,
+    gender: Gender,
+    org: &'a OrgRow,
+    consent: bool,
+}
+
+fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<UserRow, ServiceError> {
+    let public_id = new_public_id();
+    let at = now();
+    let inserted = diesel::insert_into(users::table)
+        .values((
+            users::public_id.eq(&public_id),
+            users::name.eq(new.name.as_str()),
+            users::phone.eq(new.phone.as_str()),
+            users::email.eq(new.email.map(Email::as_str)),
+            users::password_hash.eq(new.password_hash),
+            users::gender.eq(new.gender.as_str()),
+            users::org_id.eq(new.org.id),
+            users::consent_version.eq(new.consent.then_some(PRIVACY_NOTICE_VERSION)),
+            users::consent_at.eq(new.consent.then_some(at)),
+            users::disabled.eq(false),
+            users::created_at.eq(at),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        Err(e) => {
+            return Err(match unique_violation(&e) {
+                Some(what) if what.contains("email") => ServiceError::Conflict { field: "email" },
+                Some(_) => ServiceError::Conflict { field: "phone" },
+                None => e.into(),
+            })
+        }
+    }
+    Ok(users::table.filter(users::public_id.eq(&public_id)).select(UserRow::as_select()).first(conn)?)
+}
+
+fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(), ServiceError> {
+    let exists: i64 = role_grants::table
+        .filter(role_grants::user_id.eq(user_id))
+        .filter(role_grants::role.eq(role.as_str()))
+        .filter(role_grants::org_id.eq(org_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(role_grants::table)
+            .values((
+                role_grants::user_id.eq(user_id),
+                role_grants::role.eq(role.as_str()),
+                role_grants::org_id.eq(org_id),
+                role_grants::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError> {
+    let rows: Vec<(String, String, String)> = role_grants::table
+        .inner_join(orgs_t::table)
+        .filter(role_grants::user_id.eq(user_id))
+        .select((role_grants::role, orgs_t::code, orgs_t::path))
+        .order(role_grants::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, org_code, org_path)| {
+            Role::parse(&role).ok().map(|role| Grant { role, org_code, org_path })
+        })
+        .collect())
+}
+
+fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
+    let org = orgs::find_by_id(conn, user.org_id)?;
+    let roles = grants_of(conn, user.id)?
+        .into_iter()
+        .map(|g| RoleView { role: g.role.as_str().into(), org: g.org_code })
+        .collect();
+    Ok(UserView {
+        id: user.public_id.clone(),
+        name: user.name.clone(),
+        phone: mask_phone(&user.phone),
+        org: OrgRef { code: org.code, name: org.name },
+        roles,
+    })
+}
+
+/// How a login string is keyed for lookups and failure counting.
+fn login_key(login: &str) -> String {
+    let trimmed = login.trim();
+    if trimmed.contains('@') {
+        trimmed.to_lowercase()
+    } else {
+        Phone::parse(trimmed).map(|p| p.as_str().to_string()).unwrap_or_else(|_| trimmed.to_lowercase())
+    }
+}
+
+fn find_by_login(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserRow>> {
+    let query = users::table.select(UserRow::as_select());
+    if key.contains('@') {
+        query.filter(users::email.eq(key)).first(conn).optional()
+    } else {
+        query.filter(users::phone.eq(key)).first(conn).optional()
+    }
+}
+
+/// A signed-in session: the secret token for the cookie or `Authorization: Bearer`.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub user: UserView,
+}
+
+/// Checks a phone or email and password. After [`MAX_FAILED_LOGINS`] failures within the
+/// window, for the account or for the client address, refuses with `TooManyAttempts`.
+pub async fn login(core: &Core, login: String, password: String, client_ip: String) -> Result<LoginOutcome, ServiceError> {
+    let key = login_key(&login);
+    core.run(move |conn, config| {
+        let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+        let by_key: i64 = login_failures::table
+            .filter(login_failures::login_key.eq(&key))
+            .filter(login_failures::failed_at.gt(since))
+            .count()
+            .get_result(conn)?;
+        let by_ip: i64 = login_failures::table
+            .filter(login_failures::client_ip.eq(&client_ip))
+            .filter(login_failures::failed_at.gt(since))
+            .count()
+            .get_result(conn)?;
+        if by_key >= MAX_FAILED_LOGINS || by_ip >= MAX_FAILED_LOGINS {
+            return Err(ServiceError::TooManyAttempts);
+        }
+        let user = find_by_login(conn, &key)?;
+        let ok = match &user {
+            Some(u) if !u.disabled => u.password_hash.as_deref().is_some_and(|h| verify_password(&password, h)),
+            _ => {
+                // Spend the same time as a real check, so timing does not reveal accounts.
+                let _ = hash_password(&Password::parse("timing-equaliser").expect("valid"));
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| ok) else {
+            diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::login_key.eq(&key),
+                    login_failures::client_ip.eq(&client_ip),
+                    login_failures::failed_at.eq(now()),
+                ))
+                .execute(conn)?;
+            return Err(ServiceError::BadCredentials);
+        };
+        write_tx(conn, |conn| {
+            diesel::delete(login_failures::table.filter(login_failures::login_key.eq(&key))).execute(conn)?;
+            let token = start_session(conn, config, user.id)?;
+            Ok(LoginOutcome { token, user: user_view(conn, &user)? })
+        })
+    })
+    .await
+}
+
+fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<String, ServiceError> {
+    let token = new_secret();
+    let at = now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(hash_secret(&token)),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(at),
+            sessions::expires_at.eq(at + Duration::days(config.session_days)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Registers and signs in at once (the registration page does this).
+pub async fn register_and_sign_in(core: &Core, input: RegisterInput) -> Result<LoginOutcome, ServiceError> {
+    let user = register(core, input).await?;
+    let public_id = user.id.clone();
+    core.run(move |conn, config| {
+        let id: i64 = users::table.filter(users::public_id.eq(&public_id)).select(users::id).first(conn)?;
+        let token = start_session(conn, config, id)?;
+        Ok(LoginOutcome { token, user })
+    })
+    .await
+}
+
+/// Resolves a session token to the signed-in actor.
+pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceError> {
+    if token.len() != 64 {
+        return Err(ServiceError::Unauthenticated);
+    }
+    core.run(move |conn, _| {
+        let found: Option<(i64, i64, String, bool)> = sessions::table
+            .inner_join(users::table)
+            .filter(sessions::token_hash.eq(hash_secret(&token)))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now()))
+            .select((sessions::id, users::id, users::public_id, users::disabled))
+            .first(conn)
+            .optional()?;
+        match found {
+            Some((session_id, user_id, public_id, false)) => {
+                Ok(Actor { user_id, public_id, session_id, grants: grants_of(conn, user_id)? })
+            }
+            _ => Err(ServiceError::Unauthenticated),
+        }
+    })
+    .await
+}
+
+/// Ends the actor's session (the token stops working at once).
+pub async fn logout(core: &Core, actor: &Actor) -> Result<(), ServiceError> {
+    let session_id = actor.session_id;
+    core.run(move |conn, _| {
+        diesel::update(sessions::table.find(session_id)).set(sessions::revoked_at.eq(now())).execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in user, phone masked.
+pub async fn me(core: &Core, actor: &Actor) -> Result<UserView, ServiceError> {
+    Ok(account(core, actor).await?.user)
+}
+
+/// The signed-in user as she sees herself.
+pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceError> {
+    let user_id = actor.user_id;
+    core.run(move |conn, _| {
+        let user: UserRow = users::table.find(user_id).select(UserRow::as_select()).first(conn)?;
+        Ok(AccountView {
+            user: user_view(conn, &user)?,
+            own_phone: user.phone.clone(),
+            email: user.email.clone(),
+            gender: user.gender.clone(),
+            consent_version: user.consent_version.clone(),
+        })
+    })
+    .await
+}
+
+fn issue_password_token(
+    conn: &mut DbConn,
+    user_id: i64,
+    purpose: &str,
+    valid_for: Duration,
+) -> Result<String, ServiceError> {
+    let token = new_secret();
+    let at = now();
+    diesel::insert_into(password_tokens::table)
+        .values((
+            password_tokens::token_hash.eq(hash_secret(&token)),
+            password_tokens::user_id.eq(user_id),
+            password_tokens::purpose.eq(purpose),
+            password_tokens::created_at.eq(at),
+            password_tokens::expires_at.eq(at + valid_for),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+fn password_link(config: &Config, token: &str) -> String {
+    format!("{}/reset-password?token={token}", config.public_url.trim_end_matches('/'))
+}
+
+/// Emails a single-use reset link when the account exists and has an email address.
+/// Always succeeds the same way, so it cannot be used to find out who is registered.
+pub async fn request_password_reset(core: &Core, login: String) -> Result<(), ServiceError> {
+    let key = login_key(&login);
+    core.run(move |conn, config| {
+        let Some(user) = find_by_login(conn, &key)? else { return Ok(()) };
+        let (Some(email), false) = (user.email.clone(), user.disabled) else { return Ok(()) };
+        write_tx(conn, |conn| {
+            let minutes = config.reset_token_minutes;
+            let token = issue_password_token(conn, user.id, PURPOSE_RESET, Duration::minutes(minutes))?;
+            let link = password_link(config, &token);
+            let body = format!(
+                "{name}，您好：\n\n请在 {minutes} 分钟内打开下面的链接，设置新密码（链接只能使用一次）：\n{link}\n\n\
+                 如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。\n\n\
+                 Hello {name},\n\nOpen this link within {minutes} minutes to choose a new password (it works once):\n{link}\n\n\
+                 If you did not ask for this, ignore this email; your password stays the same.\n\n— 起航 Qihang\n",
+                name = user.name
+            );
+            outbox::enqueue(conn, &email, "起航：重设密码 / Qihang: reset your password", &body)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Sets a new password with a reset or set-up token; the token is spent and every existing
+/// session of the account is revoked.
+pub async fn set_password_with_token(core: &Core, token: String, password: String) -> Result<(), ServiceError> {
+    let password = Password::parse(&password)?;
+    core.run(move |conn, _| {
+        let password_hash = hash_password(&password)?;
+        write_tx(conn, |conn| {
+            let row: PasswordTokenRow = password_tokens::table
+                .filter(password_tokens::token_hash.eq(hash_secret(token.trim())))
+                .select(PasswordTokenRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or(ServiceError::TokenInvalid)?;
+            if row.used_at.is_some() {
+                return Err(ServiceError::TokenInvalid);
+            }
+            let at = now();
+            if row.expires_at <= at {
+                return Err(ServiceError::TokenExpired);
+            }
+            let spent = diesel::update(password_tokens::table.find(row.id).filter(password_tokens::used_at.is_null()))
+                .set(password_tokens::used_at.eq(at))
+                .execute(conn)?;
+            if spent != 1 {
+                return Err(ServiceError::TokenInvalid);
+            }
+            diesel::update(users::table.find(row.user_id)).set(users::password_hash.eq(password_hash)).execute(conn)?;
+            diesel::update(sessions::table.filter(sessions::user_id.eq(row.user_id)).filter(sessions::revoked_at.is_null()))
+                .set(sessions::revoked_at.eq(at))
+                .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Input of `qihang admin create`.
+#[derive(Debug, Clone)]
+pub struct NewAdmin {
+    pub phone: String,
+    pub name: String,
+    pub org: String,
+    pub email: Option<String>,
+    pub gender: String,
+    /// Set the password now (from `--password-stdin`); otherwise a set-up link is returned.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminCreated {
+    pub user: UserView,
+    pub created: bool,
+    pub setup_link: Option<String>,
+}
+
+/// Creates an administrator of `org` (or grants the role to the existing account with that
+/// phone). Without a password, returns a one-time link to set it.
+pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, ServiceError> {
+    let phone = Phone::parse(&input.phone)?;
+    let name = PersonName::parse(&input.name)?;
+    let org_code = OrgCode::parse(&input.org, "org")?;
+    let gender = Gender::parse(&input.gender)?;
+    let email = match input.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(e) => Some(Email::parse(e)?),
+    };
+    let password = input.password.as_deref().map(Password::parse).transpose()?;
+    core.run(move |conn, config| {
+        let password_hash = password.as_ref().map(hash_password).transpose()?;
+        write_tx(conn, |conn| {
+            let org = orgs::find_by_code(conn, org_code.as_str())?
+                .ok_or_else(|| ServiceError::UnknownOrg { field: "org", code: org_code.as_str().into() })?;
+            let existing = find_by_login(conn, phone.as_str())?;
+            let created = existing.is_none();
+            let user = match existing {
+                Some(user) => {
+                    if let Some(hash) = &password_hash {
+                        diesel::update(users::table.find(user.id)).set(users::password_hash.eq(hash)).execute(conn)?;
+                    }
+                    user
+                }
+                None => {
+                    ensure_free(conn, &phone, email.as_ref())?;
+                    let user = insert_user(
+                        conn,
+                        NewUser {
+                            name: &name,
+                            phone: &phone,
+                            email: email.as_ref(),
+                            password_hash: password_hash.clone(),
+                            gender,
+                            org: &org,
+                            consent: false,
+                        },
+                    )?;
+                    grant(conn, user.id, Role::Learner, org.id)?;
+                    user
+                }
+            };
+            grant(conn, user.id, Role::Admin, org.id)?;
+            let setup_link = if password_hash.is_none() {
+                let token = issue_password_token(conn, user.id, PURPOSE_SETUP, Duration::hours(config.setup_token_hours))?;
+                Some(password_link(config, &token))
+            } else {
+                None
+            };
+            Ok(AdminCreated { user: user_view(conn, &user)?, created, setup_link })
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_keys() {
+        assert_eq!(login_key(" 138 1234 1234 "), "13812341234");
+        assert_eq!(login_key("Li@Example.CN"), "li@example.cn");
+        assert_eq!(login_key("nobody"), "nobody");
+    }
+
+    #[test]
+    fn registration_validation_names_fields() {
+        let good = RegisterInput {
+            name: "王秀红".into(),
+            phone: "13812341234".into(),
+            email: None,
+            password: "long-enough".into(),
+            gender: "female".into(),
+            org: "js-nj".into(),
+            consent: true,
+        };
+        assert!(good.validate().is_ok());
+        let field = |f: fn(&mut RegisterInput)| {
+            let mut input = good.clone();
+            f(&mut input);
+            input.validate().err().map(|e| e.field())
+        };
+        assert_eq!(field(|i| i.phone = "123".into()), Some("phone"));
+        assert_eq!(field(|i| i.password = "short".into()), Some("password"));
+        assert_eq!(field(|i| i.gender = "x".into()), Some("gender"));
+        assert_eq!(field(|i| i.consent = false), Some("consent"));
+        assert_eq!(field(|i| i.email = Some("bad".into())), Some("email"));
+        assert_eq!(field(|i| i.org = "NJ!".into()), Some("org"));
+    }
+
+    #[test]
+    fn passwords_verify() {
+        let hash = hash_password(&Password::parse("correct horse").unwrap()).unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+    }
+}

@@ -1,0 +1,59 @@
+//! The service layer: every use case once, called by both the REST API and the Leptos server
+//! functions. Services run their database work on the blocking pool through [`Core::run`].
+
+pub mod accounts;
+pub mod outbox;
+pub mod orgs;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::{self, Backend, DbConn, DbPool};
+use crate::ServiceError;
+
+/// Shared state of one process: configuration and the database pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    pub config: Arc<Config>,
+    pub db: DbPool,
+    pub backend: Backend,
+}
+
+impl Core {
+    /// Connects to the configured database, applies migrations and seeds the organisation tree.
+    pub fn start(config: Config) -> Result<Core, db::DbError> {
+        let (pool, backend) = db::connect_and_migrate(&config.database_url, config.db_pool_size)?;
+        let core = Core { config: Arc::new(config), db: pool, backend };
+        let mut conn = core.db.get()?;
+        orgs::seed_bundled_tree(&mut conn)?;
+        Ok(core)
+    }
+
+    /// Runs blocking database work on tokio's blocking pool with a pooled connection.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ServiceError>
+    where
+        F: FnOnce(&mut DbConn, &Config) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.db.clone();
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn, &config)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        use diesel::connection::SimpleConnection;
+        self.run(|conn, _| conn.batch_execute("SELECT 1").map_err(ServiceError::from)).await
+    }
+}
+
+/// The current time in UTC, as stored.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
