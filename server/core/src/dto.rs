@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The version of the privacy notice users accept at registration (stored with the time).
+pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-25";
+
 /// An organisation as clients see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrgView {

@@ -18,8 +18,7 @@ use crate::domain::{mask_phone, DomainError, Email, Gender, OrgCode, Password, P
 use crate::dto::{AccountView, OrgRef, RoleView, UserView};
 use crate::ServiceError;
 
-/// The version of the privacy notice users accept at registration (stored with the time).
-pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-25";
+pub use crate::dto::PRIVACY_NOTICE_VERSION;
 /// Failed logins allowed per account and per address within [`FAILURE_WINDOW_MINUTES`].
 pub const MAX_FAILED_LOGINS: i64 = 10;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;

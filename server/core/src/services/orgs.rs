@@ -132,6 +132,7 @@ pub async fn subtree(core: &Core, under: &str, levels: Option<i32>) -> Result<Ve
 
 /// What an administrator sends to add a child organisation.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrg {
     pub parent: String,
     pub code: String,

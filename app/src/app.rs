@@ -1,0 +1,96 @@
+//! The HTML shell, the router and the shared page layout.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, SsrMode};
+
+use crate::i18n::Lang;
+use crate::islands::LangSwitch;
+use crate::pages::{
+    account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage, auth::ResetPasswordPage,
+    home::HomePage, privacy::PrivacyPage,
+};
+use crate::server_fns::current_account;
+
+/// The whole HTML document around the app, in the visitor's language.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = crate::request::lang();
+    provide_context(lang);
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#b5223b"/>
+                <link rel="stylesheet" href="/style.css"/>
+                <HydrationScripts options=options islands=true/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The language of the page being rendered.
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let t = use_lang().t();
+    view! {
+        <Router>
+            <Routes fallback=move || view! { <Layout title=t.not_found><h1>{t.not_found}</h1></Layout> }>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Header, navigation and main column shared by every page.
+#[component]
+pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let here = use_location().pathname.get_untracked();
+    view! {
+        <Title text=format!("{title} · {}", t.app_name)/>
+        <header class="top">
+            <a class="brand" href="/">
+                <span class="mark" aria-hidden="true">"航"</span>
+                {t.app_name}
+            </a>
+            <nav class="main-nav">
+                <Suspense fallback=|| ()>
+                    {Suspend::new(async move {
+                        match current_account().await.ok().flatten() {
+                            Some(_) => view! { <a href="/account">{t.nav_account}</a> }.into_any(),
+                            None => view! {
+                                <a href="/login">{t.nav_login}</a>
+                                <a href="/register">{t.nav_register}</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </nav>
+            <LangSwitch current=lang here=here/>
+        </header>
+        <main>{children()}</main>
+        <footer>
+            <p>{t.tagline}" · "<a href="/privacy">{t.privacy_title}</a></p>
+        </footer>
+    }
+}

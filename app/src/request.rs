@@ -1,0 +1,159 @@
+//! Request-scoped helpers for server rendering and server functions: the page language, the
+//! signed-in actor, cookies, redirects and one-shot form messages ("flash").
+//!
+//! A failed form post stores its error and the values typed (never passwords) in a short-lived
+//! cookie and redirects back, so the form re-renders with the message and loses nothing —
+//! with or without JavaScript.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(not(feature = "ssr"))]
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "qihang_session";
+pub const FLASH_COOKIE: &str = "qihang_flash";
+
+/// The outcome of a form post, shown once on the page it returns to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flash {
+    pub form: String,
+    pub ok: bool,
+    pub code: String,
+    pub field: Option<String>,
+    pub values: Vec<(String, String)>,
+}
+
+impl Flash {
+    /// The value typed into `name`, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use actix_web::cookie::{time::Duration, Cookie, SameSite};
+    use actix_web::http::header::{HeaderValue, SET_COOKIE};
+    use leptos::prelude::*;
+    use leptos_actix::{Request, ResponseOptions};
+    use qihang_core::services::accounts::{self, Actor};
+    use qihang_core::{Core, ServiceError};
+
+    use super::{Flash, FLASH_COOKIE, SESSION_COOKIE};
+    use crate::errors::AppError;
+    use crate::i18n::{Lang, LANG_COOKIE};
+
+    pub fn core() -> Result<Core, AppError> {
+        use_context::<Core>().ok_or_else(|| AppError {
+            code: "internal".into(),
+            message: "service state missing".into(),
+            field: None,
+        })
+    }
+
+    pub fn cookie(name: &str) -> Option<String> {
+        use_context::<Request>()?.cookie(name).map(|c| c.value().to_string())
+    }
+
+    pub fn lang() -> Lang {
+        cookie(LANG_COOKIE).and_then(|v| Lang::from_code(&v)).unwrap_or_default()
+    }
+
+    pub fn client_ip() -> String {
+        use_context::<Request>()
+            .and_then(|r| r.peer_addr())
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    pub fn set_cookie(cookie: Cookie<'_>) {
+        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie.to_string())) {
+            res.append_header(SET_COOKIE, value);
+        }
+    }
+
+    fn base_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+        Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish()
+    }
+
+    /// The session cookie for a freshly signed-in user.
+    pub fn session_cookie(token: &str, secure: bool, days: i64) -> Cookie<'static> {
+        let mut cookie = base_cookie(SESSION_COOKIE, token.to_string(), secure);
+        cookie.set_max_age(Duration::days(days));
+        cookie
+    }
+
+    pub fn clear_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+        let mut cookie = base_cookie(name, String::new(), secure);
+        cookie.make_removal();
+        cookie
+    }
+
+    pub fn sign_in(core: &Core, token: &str) {
+        set_cookie(session_cookie(token, core.config.secure_cookies, core.config.session_days));
+    }
+
+    /// The signed-in user of this request, if any.
+    pub async fn actor() -> Option<Actor> {
+        let core = core().ok()?;
+        let token = cookie(SESSION_COOKIE)?;
+        accounts::authenticate(&core, token).await.ok()
+    }
+
+    pub fn redirect(path: &str) {
+        leptos_actix::redirect(path);
+    }
+
+    /// Reads this page's flash message and clears the cookie.
+    pub fn take_flash(form: &str) -> Option<Flash> {
+        let raw = cookie(FLASH_COOKIE)?;
+        set_cookie(clear_cookie(FLASH_COOKIE, false));
+        let bytes = hex::decode(raw).ok()?;
+        serde_json::from_slice::<Flash>(&bytes).ok().filter(|f| f.form == form)
+    }
+
+    pub fn set_flash(flash: &Flash) {
+        let json = serde_json::to_vec(flash).unwrap_or_default();
+        let mut cookie = base_cookie(FLASH_COOKIE, hex::encode(json), false);
+        cookie.set_max_age(Duration::minutes(5));
+        set_cookie(cookie);
+    }
+
+    /// Sends the browser back to the form with the error and what was typed.
+    pub fn fail_form(form: &str, back_to: &str, error: &ServiceError, values: Vec<(&str, String)>) {
+        if let ServiceError::Internal(cause) = error {
+            tracing::error!(%cause, form, "form submission failed");
+        }
+        set_flash(&Flash {
+            form: form.into(),
+            ok: false,
+            code: error.code().into(),
+            field: error.field().map(Into::into),
+            values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        });
+        redirect(back_to);
+    }
+
+    /// Sends the browser on with a success message for the page it lands on.
+    pub fn succeed_form(form: &str, go_to: &str) {
+        set_flash(&Flash { form: form.into(), ok: true, ..Flash::default() });
+        redirect(go_to);
+    }
+}
+
+/// In the browser bundle, pages are never rendered; these keep the shared code compiling.
+#[cfg(not(feature = "ssr"))]
+pub fn lang() -> Lang {
+    Lang::default()
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn take_flash(_form: &str) -> Option<Flash> {
+    None
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn redirect(_path: &str) {}

@@ -1,0 +1,119 @@
+//! Server functions: thin adapters from HTML forms and page data to the service layer.
+//! Each one authorises inside itself; all are POST endpoints under `/_fn`, behind the
+//! server's CSRF check. Forms post to them directly, so they work without JavaScript.
+
+use leptos::prelude::*;
+use qihang_core::dto::{AccountView, OrgView};
+
+use crate::errors::AppError;
+
+/// The signed-in user's own account, or `None` when signed out.
+#[server(prefix = "/_fn", endpoint = "account")]
+pub async fn current_account() -> Result<Option<AccountView>, AppError> {
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else { return Ok(None) };
+    Ok(Some(qihang_core::services::accounts::account(&core, &actor).await?))
+}
+
+/// The province and the unions directly under it, for the registration form.
+#[server(prefix = "/_fn", endpoint = "top_orgs")]
+pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
+    let core = crate::request::core()?;
+    Ok(qihang_core::services::orgs::subtree(&core, "js", Some(1)).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/_fn", endpoint = "register")]
+pub async fn register(
+    name: String,
+    phone: String,
+    email: String,
+    password: String,
+    gender: Option<String>,
+    org: Option<String>,
+    org_code: Option<String>,
+    consent: Option<String>,
+) -> Result<(), AppError> {
+    use qihang_core::services::accounts::{register_and_sign_in, RegisterInput};
+    let core = crate::request::core()?;
+    let typed_code = org_code.clone().unwrap_or_default();
+    let chosen_org = Some(typed_code.trim().to_string()).filter(|c| !c.is_empty()).or(org.clone()).unwrap_or_default();
+    let input = RegisterInput {
+        name: name.clone(),
+        phone: phone.clone(),
+        email: Some(email.clone()),
+        password,
+        gender: gender.clone().unwrap_or_default(),
+        org: chosen_org,
+        consent: consent.is_some(),
+    };
+    match register_and_sign_in(&core, input).await {
+        Ok(outcome) => {
+            crate::request::sign_in(&core, &outcome.token);
+            crate::request::redirect("/account");
+        }
+        Err(error) => crate::request::fail_form(
+            "register",
+            "/register",
+            &error,
+            vec![
+                ("name", name),
+                ("phone", phone),
+                ("email", email),
+                ("gender", gender.unwrap_or_default()),
+                ("org", org.unwrap_or_default()),
+                ("org_code", typed_code),
+                ("consent", if consent.is_some() { "on".into() } else { String::new() }),
+            ],
+        ),
+    }
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "login")]
+pub async fn login(login: String, password: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let ip = crate::request::client_ip();
+    match qihang_core::services::accounts::login(&core, login.clone(), password, ip).await {
+        Ok(outcome) => {
+            crate::request::sign_in(&core, &outcome.token);
+            crate::request::redirect("/account");
+        }
+        Err(error) => crate::request::fail_form("login", "/login", &error, vec![("login", login)]),
+    }
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    if let Some(actor) = crate::request::actor().await {
+        qihang_core::services::accounts::logout(&core, &actor).await?;
+    }
+    crate::request::set_cookie(crate::request::clear_cookie(crate::request::SESSION_COOKIE, core.config.secure_cookies));
+    crate::request::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "forgot_password")]
+pub async fn forgot_password(login: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    match qihang_core::services::accounts::request_password_reset(&core, login.clone()).await {
+        Ok(()) => crate::request::succeed_form("forgot", "/forgot-password"),
+        Err(error) => crate::request::fail_form("forgot", "/forgot-password", &error, vec![("login", login)]),
+    }
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    match qihang_core::services::accounts::set_password_with_token(&core, token.clone(), password).await {
+        Ok(()) => crate::request::succeed_form("login", "/login"),
+        Err(error) => {
+            let back = format!("/reset-password?token={}", token.chars().filter(char::is_ascii_hexdigit).collect::<String>());
+            crate::request::fail_form("reset", &back, &error, vec![]);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Command-line interface: subcommands and flags (`qihang --help` documents them all).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// 起航 Qihang: digital-skills training for women workers.
+#[derive(Debug, Parser)]
+#[command(name = "qihang", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./qihang.toml when it exists.
+    #[arg(long, global = true, env = "QIHANG_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Database: sqlite://path/to/file.db or postgres://user@host/database
+    /// [default: sqlite://data/qihang.db]
+    #[arg(long, global = true, env = "QIHANG_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the REST API (the default).
+    Serve {
+        /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080]
+        #[arg(long, env = "QIHANG_BIND")]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and seed the organisation tree, then exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Check and import course packs.
+    Courses {
+        #[command(subcommand)]
+        command: CoursesCommand,
+    },
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve { bind: None }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator of an organisation and print a one-time link to set the password.
+    Create {
+        /// Mainland mobile number, e.g. 13812341234
+        #[arg(long)]
+        phone: String,
+        /// Full name
+        #[arg(long)]
+        name: String,
+        /// Organisation code the role is granted on, e.g. js (the whole province) or js-nj
+        #[arg(long)]
+        org: String,
+        /// Email address (for password resets)
+        #[arg(long)]
+        email: Option<String>,
+        /// female or male
+        #[arg(long, default_value = "female")]
+        gender: String,
+        /// Read the password from standard input instead of printing a set-up link
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoursesCommand {
+    /// Check a course pack, or a folder of packs, and report every problem.
+    Check {
+        /// The pack or folder of packs
+        dir: PathBuf,
+    },
+    /// Import course packs into the database.
+    Import {
+        /// The pack or folder of packs
+        dir: PathBuf,
+        /// Publish only to this organisation's subtree [default: js, the whole province]
+        #[arg(long)]
+        org: Option<String>,
+    },
+}

@@ -1,0 +1,104 @@
+//! REST API v1: thin adapters from JSON to the service layer. Paths, fields and status codes
+//! are public contracts: extend, never rename.
+
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use qihang_app::request::SESSION_COOKIE;
+use qihang_core::services::{accounts, orgs};
+use qihang_core::Core;
+use serde::Deserialize;
+
+use super::auth::{client_ip, Authenticated};
+use super::errors::ApiError;
+use super::json::JsonBody;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/password-reset", web::post().to(request_password_reset))
+        .route("/auth/password-reset/confirm", web::post().to(confirm_password_reset))
+        .route("/me", web::get().to(me))
+        .route("/orgs", web::get().to(list_orgs))
+        .route("/orgs", web::post().to(create_org))
+        .default_service(web::to(|| async { ApiError::NotFound.into_response() }));
+}
+
+type ApiResult = Result<HttpResponse, ApiError>;
+
+async fn register(core: web::Data<Core>, body: JsonBody<accounts::RegisterInput>) -> ApiResult {
+    let user = accounts::register(&core, body.0).await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody>) -> ApiResult {
+    let LoginBody { login, password } = body.0;
+    let outcome = accounts::login(&core, login, password, client_ip(&req)).await?;
+    let cookie = Cookie::build(SESSION_COOKIE, outcome.token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(core.config.secure_cookies)
+        .max_age(Duration::days(core.config.session_days))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(serde_json::json!({ "token": outcome.token, "user": outcome.user })))
+}
+
+async fn logout(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    accounts::logout(&core, &actor.0).await?;
+    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    removal.make_removal();
+    Ok(HttpResponse::NoContent().cookie(removal).finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetRequestBody {
+    login: String,
+}
+
+/// Always 202: whether the account exists is not revealed.
+async fn request_password_reset(core: web::Data<Core>, body: JsonBody<ResetRequestBody>) -> ApiResult {
+    accounts::request_password_reset(&core, body.0.login).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "status": "if the account has an email address, a link was sent" })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetConfirmBody {
+    token: String,
+    password: String,
+}
+
+async fn confirm_password_reset(core: web::Data<Core>, body: JsonBody<ResetConfirmBody>) -> ApiResult {
+    accounts::set_password_with_token(&core, body.0.token, body.0.password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn me(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(accounts::me(&core, &actor.0).await?))
+}
+
+#[derive(Deserialize)]
+struct OrgsQuery {
+    under: Option<String>,
+    /// Extension: only this many levels below `under`.
+    depth: Option<i32>,
+}
+
+async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiResult {
+    let under = query.under.clone().unwrap_or_else(|| "js".into());
+    Ok(HttpResponse::Ok().json(orgs::subtree(&core, &under, query.depth).await?))
+}
+
+async fn create_org(core: web::Data<Core>, actor: Authenticated, body: JsonBody<orgs::NewOrg>) -> ApiResult {
+    let org = orgs::create(&core, &actor.0, body.0).await?;
+    Ok(HttpResponse::Created().json(org))
+}

@@ -1,0 +1,47 @@
+//! Who is calling: the session token from `Authorization: Bearer …` or the session cookie,
+//! resolved by the accounts service.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use qihang_app::request::SESSION_COOKIE;
+use qihang_core::services::accounts::{self, Actor};
+use qihang_core::{Core, ServiceError};
+
+use super::errors::ApiError;
+
+/// A signed-in caller; extracting it answers 401 when there is no valid session.
+pub struct Authenticated(pub Actor);
+
+/// The token a request carries, bearer header first.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    let bearer = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    bearer.or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()))
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = session_token(req);
+        let core = req.app_data::<web::Data<Core>>().cloned();
+        Box::pin(async move {
+            let core = core.ok_or_else(|| ServiceError::Internal("core missing".into()))?;
+            let token = token.ok_or(ServiceError::Unauthenticated)?;
+            Ok(Authenticated(accounts::authenticate(&core, token).await?))
+        })
+    }
+}
+
+/// The caller's address, for failed-login counting.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}

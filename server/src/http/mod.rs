@@ -1,0 +1,126 @@
+//! The HTTP server: REST API under `/api/v1`, the Leptos pages and server functions under
+//! `/_fn`, static front-end files, and the middleware around them.
+
+mod api;
+mod auth;
+mod csrf;
+mod errors;
+mod json;
+
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use leptos::prelude::*;
+use leptos_actix::{generate_route_list, LeptosRoutes};
+use qihang_app::app::{shell, App as WebApp};
+use qihang_app::i18n::{Lang, LANG_COOKIE};
+use qihang_core::Core;
+
+/// Binds, prints `listening on http://ADDR` (the harness reads it), and serves until stopped.
+pub async fn serve(core: Core) -> std::io::Result<()> {
+    let site_root = core.config.site_root.clone();
+    let leptos_options = LeptosOptions::builder()
+        .output_name("qihang")
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let routes = generate_route_list(WebApp);
+    let listener = std::net::TcpListener::bind(&core.config.bind)?;
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        let core = core.clone();
+        let context_core = core.clone();
+        let options = leptos_options.clone();
+        App::new()
+            .app_data(web::Data::new(core))
+            .app_data(web::Data::new(options.clone()))
+            .wrap(from_fn(csrf::guard))
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin"))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'; object-src 'none'; base-uri 'self'")),
+            )
+            .route("/healthz", web::get().to(health))
+            .service(web::scope("/api/v1").configure(api::routes))
+            .route("/style.css", web::get().to(stylesheet))
+            .route("/lang/{code}", web::get().to(switch_language))
+            .service(
+                actix_files::Files::new("/pkg", site_root.join("pkg"))
+                    .use_etag(true)
+                    .prefer_utf8(true),
+            )
+            .leptos_routes_with_context(routes.clone(), move || provide_context(context_core.clone()), {
+                let options = options.clone();
+                move || shell(options.clone())
+            })
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    println!("listening on http://{addr}");
+    server.await
+}
+
+async fn health(core: web::Data<Core>) -> HttpResponse {
+    match core.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}))
+        }
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(qihang_app::STYLE)
+}
+
+#[derive(serde::Deserialize)]
+struct NextPage {
+    next: Option<String>,
+}
+
+/// `/lang/en?next=/register`: remembers the language in a cookie and goes back (no JS needed).
+async fn switch_language(path: web::Path<String>, query: web::Query<NextPage>) -> HttpResponse {
+    let lang = Lang::from_code(&path).unwrap_or_default();
+    let next = query.next.as_deref().filter(|n| is_local_path(n)).unwrap_or("/");
+    let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish()
+}
+
+/// Only same-site paths are followed after a language switch (no open redirects).
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        return errors::ApiError::NotFound.into_response();
+    }
+    HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>404</title><p>页面不存在 · Page not found</p><p><a href=\"/\">起航 Qihang</a></p></html>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_redirects() {
+        assert!(is_local_path("/register?x=1"));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/a\r\nSet-Cookie: x"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}
