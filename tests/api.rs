@@ -1,1 +1,673 @@
+//! The REST API and the command line, against the real server on a random port, on the
+//! backend chosen by `QIHANG_TEST_DB`.
 
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+#[tokio::test]
+async fn health_answers_when_the_database_does() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "ok");
+}
+
+#[tokio::test]
+async fn register_login_me_logout() {
+    let app = TestApp::spawn().await;
+    let user = app.register("13812341234", "js-nj").await;
+    assert_eq!(user["phone"], "138****1234");
+    assert_eq!(user["org"]["code"], "js-nj");
+    assert_eq!(user["roles"], json!([{"role": "learner", "org": "js-nj"}]));
+
+    let response = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "138 1234 1234", "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("qihang_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let body: Value = response.json().await.unwrap();
+    let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(body["user"]["name"], "王秀红");
+
+    let me: Value = app.get_as(&token, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["phone"], "138****1234", "the phone is masked in the API");
+    assert_eq!(me["name"], "王秀红");
+    assert_eq!(me["id"], user["id"]);
+    assert!(me.get("password_hash").is_none() && !me.to_string().contains("13812341234"));
+
+    // Login by email works too.
+    app.login("13812341234@EXAMPLE.cn", "password-123").await;
+
+    let response = app.post_as(&token, "/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(response.status(), 204);
+    let response = app.get_as(&token, "/api/v1/me").await;
+    assert_eq!(response.status(), 401, "the session is revoked at logout");
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn duplicate_phone_is_a_conflict_naming_the_field() {
+    let app = TestApp::spawn().await;
+    app.register("13912345678", "js-sz").await;
+    let mut again = registration("139-1234-5678", "js-wx");
+    again["email"] = json!("other@example.cn");
+    let response = app.post("/api/v1/auth/register", &again).await;
+    assert_eq!(response.status(), 409);
+    let (code, field, _) = error_of(response).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("conflict", Some("phone"))
+    );
+
+    let mut same_email = registration("13700000001", "js-wx");
+    same_email["email"] = json!("13912345678@example.cn");
+    let response = app.post("/api/v1/auth/register", &same_email).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(error_of(response).await.1.as_deref(), Some("email"));
+}
+
+#[tokio::test]
+async fn bad_json_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let send = |body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/register"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let response = send(r#"{"name": "王", "phone": "#).await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_of(response).await.0, "malformed_json");
+
+    let response = send(r#"{"name":"王","phone":13812341234,"password":"password-123","gender":"female","org":"js","consent":true}"#).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let (code, field, message) = error_of(response).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid", Some("phone")),
+        "{message}"
+    );
+
+    let response =
+        send(r#"{"name":"王","phone":"13812341234","gender":"female","org":"js","consent":true}"#)
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(error_of(response).await.1.as_deref(), Some("password"));
+
+    // Mass assignment: a learner cannot send herself a role.
+    let mut with_role = registration("13812341234", "js");
+    with_role["role"] = json!("admin");
+    let response = app.post("/api/v1/auth/register", &with_role).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(error_of(response).await.1.as_deref(), Some("role"));
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+}
+
+#[tokio::test]
+async fn invalid_values_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let cases: &[(&str, Value, &str)] = &[
+        ("phone", json!("12345"), "phone"),
+        ("password", json!("short"), "password"),
+        ("gender", json!("other"), "gender"),
+        ("consent", json!(false), "consent"),
+        ("email", json!("not-an-email"), "email"),
+        ("name", json!("张\u{202E}红"), "name"),
+        ("name", json!("长".repeat(51)), "name"),
+    ];
+    for (key, value, field) in cases {
+        let mut body = registration("13812341234", "js");
+        body[*key] = value.clone();
+        let response = app.post("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 422, "{key}={value}");
+        assert_eq!(
+            error_of(response).await.1.as_deref(),
+            Some(*field),
+            "{key}={value}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_org_is_unprocessable() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post(
+            "/api/v1/auth/register",
+            &registration("13812341234", "js-xx"),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let (code, field, _) = error_of(response).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("unknown_org", Some("org"))
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_look_the_same() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js").await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13812341234", "password": "wrong-password"}),
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13900000000", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn more_than_ten_failed_logins_are_throttled() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js").await;
+    let attempt = async |password: &str| {
+        app.post(
+            "/api/v1/auth/login",
+            &json!({"login": "13812341234", "password": password}),
+        )
+        .await
+    };
+    for i in 0..10 {
+        assert_eq!(attempt("wrong-password").await.status(), 401, "attempt {i}");
+    }
+    let throttled = attempt("wrong-password").await;
+    assert_eq!(throttled.status(), 429);
+    assert_eq!(throttled.headers().get("retry-after").unwrap(), "900");
+    assert_eq!(error_of(throttled).await.0, "too_many_attempts");
+    // Even the right password waits: the window has not passed.
+    assert_eq!(attempt("password-123").await.status(), 429);
+    // The same address trying other accounts is throttled too.
+    let other = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13900000000", "password": "x-password"}),
+        )
+        .await;
+    assert_eq!(other.status(), 429);
+}
+
+#[tokio::test]
+async fn orgs_subtree_and_admin_scoping() {
+    let app = TestApp::spawn().await;
+    let all: Vec<Value> = app
+        .client
+        .get(app.url("/api/v1/orgs?under=js"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = all.iter().map(|o| o["code"].as_str().unwrap()).collect();
+    for city in [
+        "js-nj", "js-wx", "js-xz", "js-cz", "js-sz", "js-nt", "js-lyg", "js-ha", "js-yc", "js-yz",
+        "js-zj", "js-tz", "js-sq",
+    ] {
+        assert!(codes.contains(&city), "{city} is seeded");
+    }
+    assert_eq!(all.iter().filter(|o| o["kind"] == "city").count(), 13);
+    assert!(all.iter().any(|o| o["kind"] == "industry"));
+    assert_eq!(all[0]["code"], "js");
+
+    let nj_admin = app.admin("13600000001", "js-nj").await;
+    let created = app
+        .post_as(&nj_admin, "/api/v1/orgs", &json!({"parent": "js-nj", "code": "js-nj-gulou", "name": "鼓楼区总工会", "kind": "district"}))
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(
+        (created["parent"].as_str(), created["kind"].as_str()),
+        (Some("js-nj"), Some("district"))
+    );
+    let enterprise = app
+        .post_as(&nj_admin, "/api/v1/orgs", &json!({"parent": "js-nj-gulou", "code": "js-nj-gulou-acme", "name": "某电子厂工会", "kind": "enterprise"}))
+        .await;
+    assert_eq!(
+        enterprise.status(),
+        201,
+        "an admin of js-nj administers the whole subtree"
+    );
+
+    let under_sz = app
+        .post_as(&nj_admin, "/api/v1/orgs", &json!({"parent": "js-sz", "code": "js-sz-x", "name": "吴中区总工会", "kind": "district"}))
+        .await;
+    assert_eq!(
+        under_sz.status(),
+        403,
+        "an admin of js-nj cannot add under js-sz"
+    );
+
+    let duplicate = app
+        .post_as(
+            &nj_admin,
+            "/api/v1/orgs",
+            &json!({"parent": "js-nj", "code": "js-nj-gulou", "name": "重复", "kind": "district"}),
+        )
+        .await;
+    assert_eq!(duplicate.status(), 409);
+    let bad_kind = app
+        .post_as(
+            &nj_admin,
+            "/api/v1/orgs",
+            &json!({"parent": "js-nj", "code": "js-nj-new", "name": "新城市", "kind": "city"}),
+        )
+        .await;
+    assert_eq!(bad_kind.status(), 422);
+    assert_eq!(error_of(bad_kind).await.1.as_deref(), Some("kind"));
+
+    let subtree: Vec<Value> = app
+        .client
+        .get(app.url("/api/v1/orgs?under=js-nj"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<&str> = subtree
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["js-nj", "js-nj-gulou", "js-nj-gulou-acme"]);
+
+    // A learner registering under the new enterprise union, then asking for an admin route.
+    app.register("13812341234", "js-nj-gulou-acme").await;
+    let learner = app.login("13812341234", "password-123").await;
+    let forbidden = app
+        .post_as(&learner, "/api/v1/orgs", &json!({"parent": "js-nj-gulou-acme", "code": "js-nj-gulou-acme-a", "name": "一车间", "kind": "enterprise"}))
+        .await;
+    assert_eq!(forbidden.status(), 403);
+    assert_eq!(error_of(forbidden).await.0, "forbidden");
+    let anonymous = app
+        .post(
+            "/api/v1/orgs",
+            &json!({"parent": "js-nj", "code": "js-nj-b", "name": "某区", "kind": "district"}),
+        )
+        .await;
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn cookie_requests_are_protected_from_csrf_and_bearer_requests_are_not() {
+    let app = TestApp::spawn().await;
+    create_admin_cli(&app.db, "13600000001", "js", Some("admin-password"));
+    let browser = cookie_client();
+    let login = browser
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "13600000001", "password": "admin-password"}))
+        .send()
+        .await
+        .unwrap();
+    let admin_token = login.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // `browser` now holds the session cookie.
+    let body = json!({"parent": "js", "code": "js-a", "name": "甲工会", "kind": "industry"});
+    let cross = browser
+        .post(app.url("/api/v1/orgs"))
+        .header("Origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(error_of(cross).await.0, "csrf");
+    let cross_fetch = browser
+        .post(app.url("/api/v1/orgs"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_fetch.status(), 403);
+    let no_origin = browser
+        .post(app.url("/api/v1/orgs"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        no_origin.status(),
+        403,
+        "a cookie-authenticated request must say where it comes from"
+    );
+    let same = browser
+        .post(app.url("/api/v1/orgs"))
+        .header("Origin", app.server.base.clone())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 201);
+
+    let bearer_only = reqwest::Client::new()
+        .post(app.url("/api/v1/orgs"))
+        .bearer_auth(&admin_token)
+        .json(&json!({"parent": "js", "code": "js-b", "name": "乙工会", "kind": "industry"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bearer_only.status(),
+        201,
+        "bearer requests are not affected"
+    );
+
+    // A server function (the page's login form) posted from another site is refused too.
+    let forged = reqwest::Client::new()
+        .post(app.url("/_fn/login"))
+        .header("Origin", "https://evil.example")
+        .form(&[("login", "13600000001"), ("password", "admin-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}
+
+#[tokio::test]
+async fn admin_create_prints_a_one_time_link() {
+    let app = TestApp::spawn().await;
+    let output = qihang_command()
+        .args([
+            "--database-url",
+            &app.db.url,
+            "admin",
+            "create",
+            "--phone",
+            "13600000009",
+            "--name",
+            "赵主席",
+            "--org",
+            "js",
+            "--email",
+            "zhao@example.cn",
+        ])
+        .env("QIHANG_PUBLIC_URL", "http://qihang.test")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("136****0009"),
+        "the phone is masked in the output: {stdout}"
+    );
+    let link = stdout
+        .lines()
+        .find(|l| l.starts_with("http://qihang.test/reset-password?token="))
+        .expect(&stdout);
+    let token = link.rsplit('=').next().unwrap();
+
+    // No password works before the link is used.
+    let before = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13600000009", "password": "chosen-password"}),
+        )
+        .await;
+    assert_eq!(before.status(), 401);
+    let set = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "chosen-password"}),
+        )
+        .await;
+    assert_eq!(set.status(), 204);
+    let admin = app.login("13600000009", "chosen-password").await;
+    let me: Value = app.get_as(&admin, "/api/v1/me").await.json().await.unwrap();
+    assert!(me["roles"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"role": "admin", "org": "js"})));
+
+    let reused = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "another-password"}),
+        )
+        .await;
+    assert_eq!(reused.status(), 400);
+    assert_eq!(error_of(reused).await.0, "token_invalid");
+
+    let unknown_org = qihang_command()
+        .args([
+            "--database-url",
+            &app.db.url,
+            "admin",
+            "create",
+            "--phone",
+            "13600000008",
+            "--name",
+            "钱",
+            "--org",
+            "js-zz",
+        ])
+        .output()
+        .unwrap();
+    assert!(!unknown_org.status.success());
+    assert!(String::from_utf8_lossy(&unknown_org.stderr).contains("js-zz"));
+}
+
+#[tokio::test]
+async fn expired_and_reused_reset_links_are_refused() {
+    // Links valid for 0 minutes are expired as soon as they are made.
+    let expired_app =
+        TestApp::spawn_with(ServerOptions::default().env("QIHANG_RESET_TOKEN_MINUTES", "0")).await;
+    expired_app.register("13812341234", "js").await;
+    let response = expired_app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234"}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let token = wait_for_eml_token(expired_app.data_dir.path()).await;
+    let expired = expired_app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "new-password-1"}),
+        )
+        .await;
+    assert_eq!(expired.status(), 400);
+    assert_eq!(error_of(expired).await.0, "token_expired");
+
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js").await;
+    let old_session = app.login("13812341234", "password-123").await;
+    // An unknown account gets the same answer and no mail.
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13999999999"})
+        )
+        .await
+        .status(),
+        202
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234"})
+        )
+        .await
+        .status(),
+        202
+    );
+    let token = wait_for_eml_token(app.data_dir.path()).await;
+    let ok = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "new-password-1"}),
+        )
+        .await;
+    assert_eq!(ok.status(), 204);
+    assert_eq!(
+        app.get_as(&old_session, "/api/v1/me").await.status(),
+        401,
+        "a reset revokes existing sessions"
+    );
+    app.login("13812341234", "new-password-1").await;
+    let reused = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "new-password-2"}),
+        )
+        .await;
+    assert_eq!(reused.status(), 400);
+    assert_eq!(error_of(reused).await.0, "token_invalid");
+    let garbage = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": "abc", "password": "new-password-2"}),
+        )
+        .await;
+    assert_eq!(error_of(garbage).await.0, "token_invalid");
+    let mail_files = std::fs::read_dir(app.data_dir.path().join("mail"))
+        .unwrap()
+        .count();
+    assert_eq!(mail_files, 1, "no mail for the unknown account");
+}
+
+/// Without SMTP, mail is written as .eml files under the data folder.
+async fn wait_for_eml_token(data_dir: &std::path::Path) -> String {
+    let dir = data_dir.join("mail");
+    eventually(std::time::Duration::from_secs(10), async || {
+        let entry = std::fs::read_dir(&dir).ok()?.next()?.ok()?;
+        let data = std::fs::read_to_string(entry.path()).ok()?;
+        ReceivedMail { to: vec![], data }.token()
+    })
+    .await
+    .expect("a reset mail in data/mail")
+}
+
+#[tokio::test]
+async fn an_unknown_database_scheme_exits_with_one_clear_line() {
+    let output = qihang_command()
+        .args(["--database-url", "mysql://root@localhost/qihang", "migrate"])
+        .env("QIHANG_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("\"mysql\"")
+            && stderr.contains("sqlite://")
+            && stderr.contains("postgres://"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_reported_quickly_and_verbatim() {
+    let started = std::time::Instant::now();
+    let port = free_port();
+    let output = qihang_command()
+        .args([
+            "--database-url",
+            &format!("postgres://postgres@127.0.0.1:{port}/qihang"),
+            "migrate",
+        ])
+        .env("QIHANG_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("Connection refused") || stderr.contains("connection to server"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Invalid connection url"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn help_documents_every_subcommand() {
+    let output = qihang_command().arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for word in [
+        "serve",
+        "migrate",
+        "admin",
+        "courses",
+        "--database-url",
+        "--config",
+    ] {
+        assert!(help.contains(word), "{word} in {help}");
+    }
+    let serve = String::from_utf8(
+        qihang_command()
+            .args(["serve", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        serve.contains("--bind")
+            && serve.contains("QIHANG_BIND")
+            && serve.contains("--database-url"),
+        "{serve}"
+    );
+    let admin = String::from_utf8(
+        qihang_command()
+            .args(["admin", "create", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        admin.contains("--password-stdin") && admin.contains("--org"),
+        "{admin}"
+    );
+}

@@ -9,8 +9,8 @@ use leptos_router::{path, SsrMode};
 use crate::i18n::Lang;
 use crate::islands::LangSwitch;
 use crate::pages::{
-    account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage, auth::ResetPasswordPage,
-    home::HomePage, privacy::PrivacyPage,
+    account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
+    auth::ResetPasswordPage, home::HomePage, privacy::PrivacyPage,
 };
 use crate::server_fns::current_account;
 

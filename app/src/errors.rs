@@ -17,7 +17,11 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError { code: "request".into(), message: value.to_string(), field: None }
+        AppError {
+            code: "request".into(),
+            message: value.to_string(),
+            field: None,
+        }
     }
 }
 
@@ -27,6 +31,10 @@ impl From<qihang_core::ServiceError> for AppError {
         if let qihang_core::ServiceError::Internal(cause) = &e {
             tracing::error!(%cause, "server function failed");
         }
-        AppError { code: e.code().into(), message: e.public_message(), field: e.field().map(Into::into) }
+        AppError {
+            code: e.code().into(),
+            message: e.public_message(),
+            field: e.field().map(Into::into),
+        }
     }
 }

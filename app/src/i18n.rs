@@ -245,21 +245,117 @@ pub static EN: Texts = Texts {
 pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static str {
     let zh = lang == Lang::Zh;
     match (code, field) {
-        ("invalid", Some("phone")) => if zh { "请输入以 1 开头的 11 位中国大陆手机号码。" } else { "Enter an 11-digit mainland China mobile number starting with 1." },
-        ("invalid", Some("name")) => if zh { "请输入 1 至 50 个字的姓名，不要包含不可见字符。" } else { "Enter a name of 1 to 50 characters without invisible characters." },
-        ("invalid", Some("email")) => if zh { "电子邮箱格式不正确。" } else { "That email address is not valid." },
-        ("invalid", Some("password")) => if zh { "密码至少需要 8 个字符（最多 128 个）。" } else { "The password needs 8 to 128 characters." },
-        ("invalid", Some("gender")) => if zh { "请选择性别。" } else { "Choose a gender." },
-        ("invalid", Some("consent")) => if zh { "注册前请阅读并同意个人信息保护告知书。" } else { "Please read and accept the privacy notice to register." },
-        ("invalid", Some(_)) | ("unknown_org", _) => if zh { "找不到这个工会，请检查所属工会或工会代码。" } else { "No union has that code; check your union or the code." },
-        ("conflict", Some("phone")) => if zh { "这个手机号码已经注册，请直接登录。" } else { "This mobile number is already registered; log in instead." },
-        ("conflict", Some("email")) => if zh { "这个电子邮箱已经被使用。" } else { "This email address is already in use." },
-        ("bad_credentials", _) => if zh { "手机号码/邮箱或密码不正确。" } else { "Wrong mobile number/email or password." },
-        ("too_many_attempts", _) => if zh { "登录失败次数过多，请 15 分钟后再试。" } else { "Too many failed attempts; try again in 15 minutes." },
-        ("token_invalid", _) => if zh { "这个链接无效或已经用过，请重新申请。" } else { "This link is not valid or was already used; ask for a new one." },
-        ("token_expired", _) => if zh { "这个链接已经过期，请重新申请。" } else { "This link has expired; ask for a new one." },
-        ("unauthenticated", _) => if zh { "请先登录。" } else { "Please log in first." },
-        ("forbidden", _) => if zh { "您没有权限进行此操作。" } else { "You are not allowed to do this." },
-        _ => if zh { "出了点问题，请稍后再试。" } else { "Something went wrong; please try again." },
+        ("invalid", Some("phone")) => {
+            if zh {
+                "请输入以 1 开头的 11 位中国大陆手机号码。"
+            } else {
+                "Enter an 11-digit mainland China mobile number starting with 1."
+            }
+        }
+        ("invalid", Some("name")) => {
+            if zh {
+                "请输入 1 至 50 个字的姓名，不要包含不可见字符。"
+            } else {
+                "Enter a name of 1 to 50 characters without invisible characters."
+            }
+        }
+        ("invalid", Some("email")) => {
+            if zh {
+                "电子邮箱格式不正确。"
+            } else {
+                "That email address is not valid."
+            }
+        }
+        ("invalid", Some("password")) => {
+            if zh {
+                "密码至少需要 8 个字符（最多 128 个）。"
+            } else {
+                "The password needs 8 to 128 characters."
+            }
+        }
+        ("invalid", Some("gender")) => {
+            if zh {
+                "请选择性别。"
+            } else {
+                "Choose a gender."
+            }
+        }
+        ("invalid", Some("consent")) => {
+            if zh {
+                "注册前请阅读并同意个人信息保护告知书。"
+            } else {
+                "Please read and accept the privacy notice to register."
+            }
+        }
+        ("invalid", Some(_)) | ("unknown_org", _) => {
+            if zh {
+                "找不到这个工会，请检查所属工会或工会代码。"
+            } else {
+                "No union has that code; check your union or the code."
+            }
+        }
+        ("conflict", Some("phone")) => {
+            if zh {
+                "这个手机号码已经注册，请直接登录。"
+            } else {
+                "This mobile number is already registered; log in instead."
+            }
+        }
+        ("conflict", Some("email")) => {
+            if zh {
+                "这个电子邮箱已经被使用。"
+            } else {
+                "This email address is already in use."
+            }
+        }
+        ("bad_credentials", _) => {
+            if zh {
+                "手机号码/邮箱或密码不正确。"
+            } else {
+                "Wrong mobile number/email or password."
+            }
+        }
+        ("too_many_attempts", _) => {
+            if zh {
+                "登录失败次数过多，请 15 分钟后再试。"
+            } else {
+                "Too many failed attempts; try again in 15 minutes."
+            }
+        }
+        ("token_invalid", _) => {
+            if zh {
+                "这个链接无效或已经用过，请重新申请。"
+            } else {
+                "This link is not valid or was already used; ask for a new one."
+            }
+        }
+        ("token_expired", _) => {
+            if zh {
+                "这个链接已经过期，请重新申请。"
+            } else {
+                "This link has expired; ask for a new one."
+            }
+        }
+        ("unauthenticated", _) => {
+            if zh {
+                "请先登录。"
+            } else {
+                "Please log in first."
+            }
+        }
+        ("forbidden", _) => {
+            if zh {
+                "您没有权限进行此操作。"
+            } else {
+                "You are not allowed to do this."
+            }
+        }
+        _ => {
+            if zh {
+                "出了点问题，请稍后再试。"
+            } else {
+                "Something went wrong; please try again."
+            }
+        }
     }
 }

@@ -26,7 +26,11 @@ pub struct Flash {
 impl Flash {
     /// The value typed into `name`, or empty.
     pub fn value(&self, name: &str) -> String {
-        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -55,11 +59,15 @@ mod server {
     }
 
     pub fn cookie(name: &str) -> Option<String> {
-        use_context::<Request>()?.cookie(name).map(|c| c.value().to_string())
+        use_context::<Request>()?
+            .cookie(name)
+            .map(|c| c.value().to_string())
     }
 
     pub fn lang() -> Lang {
-        cookie(LANG_COOKIE).and_then(|v| Lang::from_code(&v)).unwrap_or_default()
+        cookie(LANG_COOKIE)
+            .and_then(|v| Lang::from_code(&v))
+            .unwrap_or_default()
     }
 
     pub fn client_ip() -> String {
@@ -70,13 +78,21 @@ mod server {
     }
 
     pub fn set_cookie(cookie: Cookie<'_>) {
-        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie.to_string())) {
+        if let (Some(res), Ok(value)) = (
+            use_context::<ResponseOptions>(),
+            HeaderValue::from_str(&cookie.to_string()),
+        ) {
             res.append_header(SET_COOKIE, value);
         }
     }
 
     fn base_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-        Cookie::build(name, value).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish()
+        Cookie::build(name, value)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .finish()
     }
 
     /// The session cookie for a freshly signed-in user.
@@ -93,7 +109,11 @@ mod server {
     }
 
     pub fn sign_in(core: &Core, token: &str) {
-        set_cookie(session_cookie(token, core.config.secure_cookies, core.config.session_days));
+        set_cookie(session_cookie(
+            token,
+            core.config.secure_cookies,
+            core.config.session_days,
+        ));
     }
 
     /// The signed-in user of this request, if any.
@@ -112,7 +132,9 @@ mod server {
         let raw = cookie(FLASH_COOKIE)?;
         set_cookie(clear_cookie(FLASH_COOKIE, false));
         let bytes = hex::decode(raw).ok()?;
-        serde_json::from_slice::<Flash>(&bytes).ok().filter(|f| f.form == form)
+        serde_json::from_slice::<Flash>(&bytes)
+            .ok()
+            .filter(|f| f.form == form)
     }
 
     pub fn set_flash(flash: &Flash) {
@@ -132,14 +154,21 @@ mod server {
             ok: false,
             code: error.code().into(),
             field: error.field().map(Into::into),
-            values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
         });
         redirect(back_to);
     }
 
     /// Sends the browser on with a success message for the page it lands on.
     pub fn succeed_form(form: &str, go_to: &str) {
-        set_flash(&Flash { form: form.into(), ok: true, ..Flash::default() });
+        set_flash(&Flash {
+            form: form.into(),
+            ok: true,
+            ..Flash::default()
+        });
         redirect(go_to);
     }
 }

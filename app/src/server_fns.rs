@@ -11,8 +11,12 @@ use crate::errors::AppError;
 #[server(prefix = "/_fn", endpoint = "account")]
 pub async fn current_account() -> Result<Option<AccountView>, AppError> {
     let core = crate::request::core()?;
-    let Some(actor) = crate::request::actor().await else { return Ok(None) };
-    Ok(Some(qihang_core::services::accounts::account(&core, &actor).await?))
+    let Some(actor) = crate::request::actor().await else {
+        return Ok(None);
+    };
+    Ok(Some(
+        qihang_core::services::accounts::account(&core, &actor).await?,
+    ))
 }
 
 /// The province and the unions directly under it, for the registration form.
@@ -37,7 +41,10 @@ pub async fn register(
     use qihang_core::services::accounts::{register_and_sign_in, RegisterInput};
     let core = crate::request::core()?;
     let typed_code = org_code.clone().unwrap_or_default();
-    let chosen_org = Some(typed_code.trim().to_string()).filter(|c| !c.is_empty()).or(org.clone()).unwrap_or_default();
+    let chosen_org = Some(typed_code.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .or(org.clone())
+        .unwrap_or_default();
     let input = RegisterInput {
         name: name.clone(),
         phone: phone.clone(),
@@ -63,7 +70,14 @@ pub async fn register(
                 ("gender", gender.unwrap_or_default()),
                 ("org", org.unwrap_or_default()),
                 ("org_code", typed_code),
-                ("consent", if consent.is_some() { "on".into() } else { String::new() }),
+                (
+                    "consent",
+                    if consent.is_some() {
+                        "on".into()
+                    } else {
+                        String::new()
+                    },
+                ),
             ],
         ),
     }
@@ -90,7 +104,10 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(actor) = crate::request::actor().await {
         qihang_core::services::accounts::logout(&core, &actor).await?;
     }
-    crate::request::set_cookie(crate::request::clear_cookie(crate::request::SESSION_COOKIE, core.config.secure_cookies));
+    crate::request::set_cookie(crate::request::clear_cookie(
+        crate::request::SESSION_COOKIE,
+        core.config.secure_cookies,
+    ));
     crate::request::redirect("/");
     Ok(())
 }
@@ -100,7 +117,9 @@ pub async fn forgot_password(login: String) -> Result<(), AppError> {
     let core = crate::request::core()?;
     match qihang_core::services::accounts::request_password_reset(&core, login.clone()).await {
         Ok(()) => crate::request::succeed_form("forgot", "/forgot-password"),
-        Err(error) => crate::request::fail_form("forgot", "/forgot-password", &error, vec![("login", login)]),
+        Err(error) => {
+            crate::request::fail_form("forgot", "/forgot-password", &error, vec![("login", login)])
+        }
     }
     Ok(())
 }
@@ -108,10 +127,18 @@ pub async fn forgot_password(login: String) -> Result<(), AppError> {
 #[server(prefix = "/_fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let core = crate::request::core()?;
-    match qihang_core::services::accounts::set_password_with_token(&core, token.clone(), password).await {
+    match qihang_core::services::accounts::set_password_with_token(&core, token.clone(), password)
+        .await
+    {
         Ok(()) => crate::request::succeed_form("login", "/login"),
         Err(error) => {
-            let back = format!("/reset-password?token={}", token.chars().filter(char::is_ascii_hexdigit).collect::<String>());
+            let back = format!(
+                "/reset-password?token={}",
+                token
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect::<String>()
+            );
             crate::request::fail_form("reset", &back, &error, vec![]);
         }
     }

@@ -24,7 +24,10 @@ fn main() -> ExitCode {
     if let Some(url) = &cli.database_url {
         config.database_url = url.clone();
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let result = runtime.block_on(run(cli.command.unwrap_or_default(), config));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,7 +43,10 @@ fn fail(message: &str) -> ExitCode {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("QIHANG_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn start_core(config: Config) -> Result<Core, String> {
@@ -60,31 +66,65 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             if core.config.jobs_enabled {
                 jobs::start(&core).map_err(|e| e.to_string())?;
             }
-            http::serve(core).await.map_err(|e| format!("HTTP server: {e}"))
+            http::serve(core)
+                .await
+                .map_err(|e| format!("HTTP server: {e}"))
         }
         Command::Migrate => {
             let core = start_core(config).await?;
             println!("database is migrated ({:?})", core.backend);
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { phone, name, org, email, gender, password_stdin } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    phone,
+                    name,
+                    org,
+                    email,
+                    gender,
+                    password_stdin,
+                },
+        } => {
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().read_to_string(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+                std::io::stdin()
+                    .read_to_string(&mut line)
+                    .map_err(|e| format!("reading the password: {e}"))?;
                 Some(line.trim_end_matches(['\r', '\n']).to_string())
             } else {
                 None
             };
             let core = start_core(config).await?;
-            let input = NewAdmin { phone, name, org, email, gender, password };
-            let created = accounts::create_admin(&core, input).await.map_err(|e| match e.field() {
-                Some(field) => format!("--{field}: {e}"),
-                None => e.to_string(),
-            })?;
-            let verb = if created.created { "created" } else { "granted admin to existing account" };
-            println!("{verb}: {} ({}), administrator of {}", created.user.name, created.user.phone, created.user.org.code);
+            let input = NewAdmin {
+                phone,
+                name,
+                org,
+                email,
+                gender,
+                password,
+            };
+            let created =
+                accounts::create_admin(&core, input)
+                    .await
+                    .map_err(|e| match e.field() {
+                        Some(field) => format!("--{field}: {e}"),
+                        None => e.to_string(),
+                    })?;
+            let verb = if created.created {
+                "created"
+            } else {
+                "granted admin to existing account"
+            };
+            println!(
+                "{verb}: {} ({}), administrator of {}",
+                created.user.name, created.user.phone, created.user.org.code
+            );
             if let Some(link) = created.setup_link {
-                println!("one-time link to set the password (valid {} hours):", core.config.setup_token_hours);
+                println!(
+                    "one-time link to set the password (valid {} hours):",
+                    core.config.setup_token_hours
+                );
                 println!("{link}");
             }
             Ok(())

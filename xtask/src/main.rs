@@ -1,1 +1,291 @@
-fn main(){}
+//! `cargo xtask`: builds the browser bundle without cargo-leptos or a wasm-bindgen CLI, then
+//! builds and runs the server or the test suite.
+//!
+//! - `cargo xtask run [ARGS…]`  install the wasm target if missing, build the bundle and the
+//!   release server, then `qihang serve` on ./data/qihang.db (ARGS go to `qihang`)
+//! - `cargo xtask test [--db sqlite|postgres|both]`  build the bundle, make sure Chromium is
+//!   there, then run every test against the chosen database(s) (default both)
+//! - `cargo xtask wasm`  only build the bundle into target/site/pkg and print its size
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// wasm-opt from the npm registry (Debian's binaryen 108 produces a bundle that crashes).
+const BINARYEN_NPM: &str = "binaryen@132.0.0";
+const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("wasm") => build_wasm().map(|_| ()),
+        _ => Err(
+            "usage: cargo xtask run [qihang args…] | test [--db sqlite|postgres|both] | wasm"
+                .into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+fn status(cmd: &mut Command, what: &str) -> Result {
+    let status = cmd.status().map_err(|e| format!("{what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+fn step(message: &str) {
+    println!("==> {message}");
+    let _ = std::io::stdout().flush();
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") => {
+            Ok(())
+        }
+        Ok(_) => {
+            step("installing the wasm32-unknown-unknown target");
+            status(
+                Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+                "rustup target add",
+            )
+        }
+        Err(_) => Ok(()), // no rustup: assume the toolchain has the target, cargo will say if not
+    }
+}
+
+/// Builds the islands bundle into target/site/pkg: qihang.js and qihang_bg.wasm.
+fn build_wasm() -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let root = workspace_root();
+    let started = Instant::now();
+    step("building the browser bundle (wasm, size-optimised profile)");
+    status(
+        cargo().args([
+            "rustc",
+            "--package",
+            "qihang-app",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "--no-default-features",
+            "--features",
+            "hydrate",
+            "--crate-type",
+            "cdylib",
+        ]),
+        "cargo rustc (wasm)",
+    )?;
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/qihang_app.wasm");
+    let pkg = root.join("target/site/pkg");
+    std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    step("running wasm-bindgen (library)");
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(&wasm)
+        .out_name("qihang")
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .typescript(false)
+        .generate(&pkg)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+    let bundle = pkg.join("qihang_bg.wasm");
+    optimise(&root, &bundle);
+    report(&pkg, started)?;
+    Ok(pkg)
+}
+
+/// Runs wasm-opt -Oz when it can be had from npm; the bundle works without it, only larger.
+fn optimise(root: &Path, bundle: &Path) {
+    let tools = root.join("target/tools");
+    let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
+    if !wasm_opt.exists() {
+        step(&format!(
+            "installing wasm-opt ({BINARYEN_NPM}) from npm into target/tools"
+        ));
+        let _ = std::fs::create_dir_all(&tools);
+        let ok = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&tools)
+            .arg(BINARYEN_NPM)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok || !wasm_opt.exists() {
+            println!("warning: wasm-opt unavailable (npm missing or offline); the bundle is not size-optimised");
+            return;
+        }
+    }
+    step("running wasm-opt -Oz");
+    let optimised = bundle.with_extension("opt.wasm");
+    let ok = Command::new(&wasm_opt)
+        .arg("-Oz")
+        .args(WASM_OPT_FEATURES)
+        .arg(bundle)
+        .arg("-o")
+        .arg(&optimised)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok {
+        let _ = std::fs::rename(&optimised, bundle);
+    } else {
+        println!("warning: wasm-opt failed; keeping the unoptimised bundle");
+    }
+}
+
+fn compressed_sizes(bytes: &[u8]) -> (usize, usize) {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).expect("in memory");
+    let gz = gz.finish().expect("in memory").len();
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        writer.write_all(bytes).expect("in memory");
+    }
+    (gz, br.len())
+}
+
+fn report(pkg: &Path, started: Instant) -> Result {
+    let mut total = (0, 0, 0);
+    for name in ["qihang_bg.wasm", "qihang.js"] {
+        let bytes = std::fs::read(pkg.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let (gz, br) = compressed_sizes(&bytes);
+        println!(
+            "    {name}: {} bytes raw, {gz} gzip, {br} brotli",
+            bytes.len()
+        );
+        total = (total.0 + bytes.len(), total.1 + gz, total.2 + br);
+    }
+    println!(
+        "    bundle total: {} raw, {} gzip, {} brotli (built in {:.1} s)",
+        total.0,
+        total.1,
+        total.2,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run(args: &[String]) -> Result {
+    let pkg = build_wasm()?;
+    step("building the server (release)");
+    status(
+        cargo().args(["build", "--release", "--package", "qihang"]),
+        "cargo build --release",
+    )?;
+    let binary = workspace_root().join("target/release/qihang");
+    step("starting qihang at http://127.0.0.1:8080 (Ctrl-C stops it)");
+    let mut cmd = Command::new(binary);
+    cmd.current_dir(workspace_root())
+        .env("QIHANG_SITE_ROOT", pkg.parent().expect("pkg has a parent"));
+    if args.is_empty() {
+        cmd.arg("serve");
+    } else {
+        cmd.args(args);
+    }
+    status(&mut cmd, "qihang")
+}
+
+fn ensure_chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
+    if !is_root {
+        return Err(
+            "the browser tests need Debian's chromium and chromium-driver: \
+                    sudo apt-get install chromium chromium-driver"
+                .into(),
+        );
+    }
+    step("installing Debian's chromium and chromium-driver for the browser tests");
+    status(
+        Command::new("apt-get").args(["update", "-qq"]),
+        "apt-get update",
+    )?;
+    status(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+        "apt-get install chromium chromium-driver",
+    )
+}
+
+fn test(args: &[String]) -> Result {
+    let db = match args {
+        [] => "both",
+        [flag, value] if flag == "--db" => value.as_str(),
+        _ => return Err("usage: cargo xtask test [--db sqlite|postgres|both]".into()),
+    };
+    let backends: &[&str] = match db {
+        "sqlite" => &["sqlite"],
+        "postgres" => &["postgres"],
+        "both" => &["sqlite", "postgres"],
+        other => {
+            return Err(format!(
+                "unknown --db {other:?}: use sqlite, postgres or both"
+            ))
+        }
+    };
+    let pkg = build_wasm()?;
+    ensure_chromium()?;
+    for backend in backends {
+        step(&format!("running the test suite against {backend}"));
+        status(
+            cargo()
+                .args(["test", "--workspace", "--no-fail-fast"])
+                .env("QIHANG_TEST_DB", backend)
+                .env(
+                    "QIHANG_TEST_SITE_ROOT",
+                    pkg.parent().expect("pkg has a parent"),
+                ),
+            &format!("tests on {backend}"),
+        )?;
+    }
+    Ok(())
+}

@@ -120,7 +120,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let flash: Option<Flash> = take_flash("reset");
-    let token = use_query_map().get_untracked().get("token").unwrap_or_default();
+    let token = use_query_map()
+        .get_untracked()
+        .get("token")
+        .unwrap_or_default();
     view! {
         <Layout title=t.reset_title>
             <h1>{t.reset_title}</h1>

@@ -12,7 +12,11 @@ use crate::request::Flash;
 
 /// The message box for a failed (or successful) form post.
 #[component]
-pub fn FlashMessage(flash: Option<Flash>, lang: Lang, #[prop(optional)] ok_text: &'static str) -> impl IntoView {
+pub fn FlashMessage(
+    flash: Option<Flash>,
+    lang: Lang,
+    #[prop(optional)] ok_text: &'static str,
+) -> impl IntoView {
     flash.map(|f| {
         if f.ok {
             view! { <p class="notice ok" role="status">{ok_text}</p> }.into_any()

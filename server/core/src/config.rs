@@ -91,13 +91,23 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())))
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )))
             }
             Some(path) => figment = figment.merge(Toml::file(path)),
-            None if Path::new("qihang.toml").exists() => figment = figment.merge(Toml::file("qihang.toml")),
+            None if Path::new("qihang.toml").exists() => {
+                figment = figment.merge(Toml::file("qihang.toml"))
+            }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("QIHANG_").split("__").ignore(&["config"]));
+        // QIHANG_CONFIG and QIHANG_LOG belong to the command line; QIHANG_TEST_* to the test harness.
+        let env = Env::prefixed("QIHANG_")
+            .split("__")
+            .ignore(&["config", "log"])
+            .filter(|key| !key.starts_with("test_"));
+        figment = figment.merge(env);
         figment.extract().map_err(|e| ConfigError(e.to_string()))
     }
 }
@@ -150,7 +160,10 @@ mod tests {
         config.database_url = "postgres://qihang:hunter22@db/qihang".into();
         config.mail.smtp_url = Some("smtps://mailer:s3cret@smtp.example.cn".into());
         let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter22") && !shown.contains("s3cret"), "{shown}");
+        assert!(
+            !shown.contains("hunter22") && !shown.contains("s3cret"),
+            "{shown}"
+        );
         assert!(shown.contains("****"));
     }
 }

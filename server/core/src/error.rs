@@ -63,7 +63,9 @@ impl ServiceError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             ServiceError::Invalid(e) => Some(e.field()),
-            ServiceError::UnknownOrg { field, .. } | ServiceError::Conflict { field } => Some(field),
+            ServiceError::UnknownOrg { field, .. } | ServiceError::Conflict { field } => {
+                Some(field)
+            }
             _ => None,
         }
     }
@@ -71,7 +73,9 @@ impl ServiceError {
     /// The message safe to show a client (internal causes are hidden).
     pub fn public_message(&self) -> String {
         match self {
-            ServiceError::Internal(_) => "something went wrong on our side; please try again".into(),
+            ServiceError::Internal(_) => {
+                "something went wrong on our side; please try again".into()
+            }
             other => other.to_string(),
         }
     }

@@ -16,8 +16,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(register))
         .route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
-        .route("/auth/password-reset", web::post().to(request_password_reset))
-        .route("/auth/password-reset/confirm", web::post().to(confirm_password_reset))
+        .route(
+            "/auth/password-reset",
+            web::post().to(request_password_reset),
+        )
+        .route(
+            "/auth/password-reset/confirm",
+            web::post().to(confirm_password_reset),
+        )
         .route("/me", web::get().to(me))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs", web::post().to(create_org))
@@ -48,7 +54,9 @@ async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody
         .secure(core.config.secure_cookies)
         .max_age(Duration::days(core.config.session_days))
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(serde_json::json!({ "token": outcome.token, "user": outcome.user })))
+    Ok(HttpResponse::Ok()
+        .cookie(cookie)
+        .json(serde_json::json!({ "token": outcome.token, "user": outcome.user })))
 }
 
 async fn logout(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
@@ -65,9 +73,14 @@ struct ResetRequestBody {
 }
 
 /// Always 202: whether the account exists is not revealed.
-async fn request_password_reset(core: web::Data<Core>, body: JsonBody<ResetRequestBody>) -> ApiResult {
+async fn request_password_reset(
+    core: web::Data<Core>,
+    body: JsonBody<ResetRequestBody>,
+) -> ApiResult {
     accounts::request_password_reset(&core, body.0.login).await?;
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "status": "if the account has an email address, a link was sent" })))
+    Ok(HttpResponse::Accepted().json(
+        serde_json::json!({ "status": "if the account has an email address, a link was sent" }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -77,7 +90,10 @@ struct ResetConfirmBody {
     password: String,
 }
 
-async fn confirm_password_reset(core: web::Data<Core>, body: JsonBody<ResetConfirmBody>) -> ApiResult {
+async fn confirm_password_reset(
+    core: web::Data<Core>,
+    body: JsonBody<ResetConfirmBody>,
+) -> ApiResult {
     accounts::set_password_with_token(&core, body.0.token, body.0.password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -98,7 +114,11 @@ async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiRe
     Ok(HttpResponse::Ok().json(orgs::subtree(&core, &under, query.depth).await?))
 }
 
-async fn create_org(core: web::Data<Core>, actor: Authenticated, body: JsonBody<orgs::NewOrg>) -> ApiResult {
+async fn create_org(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    body: JsonBody<orgs::NewOrg>,
+) -> ApiResult {
     let org = orgs::create(&core, &actor.0, body.0).await?;
     Ok(HttpResponse::Created().json(org))
 }

@@ -16,9 +16,15 @@ use qihang_core::Core;
 
 use super::errors::ApiError;
 
-pub async fn guard(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     if is_safe(req.method()) || allowed(&req) {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     }
     tracing::warn!(path = req.path(), "refused a cross-site request");
     let response = ApiError::CrossSite.into_response();
@@ -31,12 +37,20 @@ fn is_safe(method: &Method) -> bool {
 
 fn allowed(req: &ServiceRequest) -> bool {
     let headers = req.headers();
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     if text(header::AUTHORIZATION).is_some_and(|v| v.starts_with("Bearer ")) {
         return true;
     }
     let fetch_site = text(header::HeaderName::from_static("sec-fetch-site"));
-    if matches!(fetch_site.as_deref(), Some("cross-site") | Some("same-site")) {
+    if matches!(
+        fetch_site.as_deref(),
+        Some("cross-site") | Some("same-site")
+    ) {
         return false;
     }
     let origin = text(header::ORIGIN);

@@ -56,9 +56,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Service(e) => match e {
-                ServiceError::Invalid(_) | ServiceError::UnknownOrg { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::Invalid(_) | ServiceError::UnknownOrg { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
                 ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-                ServiceError::BadCredentials | ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                ServiceError::BadCredentials | ServiceError::Unauthenticated => {
+                    StatusCode::UNAUTHORIZED
+                }
                 ServiceError::Forbidden => StatusCode::FORBIDDEN,
                 ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
                 ServiceError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -84,7 +88,13 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code().into(), message, field: self.field() } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().into(),
+                message,
+                field: self.field(),
+            },
+        };
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Service(ServiceError::TooManyAttempts)) {
             response.insert_header(("Retry-After", "900"));

@@ -24,18 +24,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .headers()
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            })
             .unwrap_or(false);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::NotJson);
             }
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::TooLarge,
-                _ if e.to_string().contains("overflow") => ApiError::TooLarge,
-                _ => ApiError::MalformedJson(e.to_string()),
-            })?;
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::TooLarge,
+                    _ if e.to_string().contains("overflow") => ApiError::TooLarge,
+                    _ => ApiError::MalformedJson(e.to_string()),
+                })?;
             if bytes.len() > LIMIT {
                 return Err(ApiError::TooLarge);
             }
@@ -47,7 +55,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| classify(e))?;
-    deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     Ok(value)
 }
 
@@ -56,17 +66,27 @@ fn classify(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = error.path().to_string();
     let inner = error.into_inner();
     match inner.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(inner.to_string()),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::MalformedJson(inner.to_string())
+        }
         Category::Data => {
             let message = inner.to_string();
             // "missing field `phone`" and "unknown field `role`" name the field in the message.
-            let named = message.split('`').nth(1).filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-            let field = match named {
+            // "missing field `phone`" names the field in the message; the path is its parent.
+            let missing = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.starts_with("missing field"));
+            let field = match missing {
                 Some(name) if path == "." => name.to_string(),
                 Some(name) => format!("{path}.{name}"),
                 None => path,
             };
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
             ApiError::BadField { field, message }
         }
     }
@@ -101,9 +121,15 @@ mod tests {
     #[test]
     fn names_the_field() {
         assert_eq!(field_of(r#"{"name":"a","consent":true}"#), (200, None));
-        assert_eq!(field_of(r#"{"name":"a","consent":"yes"}"#), (422, Some("consent".into())));
+        assert_eq!(
+            field_of(r#"{"name":"a","consent":"yes"}"#),
+            (422, Some("consent".into()))
+        );
         assert_eq!(field_of(r#"{"name":"a"}"#), (422, Some("consent".into())));
-        assert_eq!(field_of(r#"{"name":"a","consent":true,"role":"admin"}"#), (422, Some("role".into())));
+        assert_eq!(
+            field_of(r#"{"name":"a","consent":true,"role":"admin"}"#),
+            (422, Some("role".into()))
+        );
         assert_eq!(field_of(r#"{"name":"a","#), (400, None));
         assert_eq!(field_of(r#"{"name":"a","consent":true} x"#), (400, None));
     }

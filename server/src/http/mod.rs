@@ -41,7 +41,10 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                     .add((header::REFERRER_POLICY, "same-origin"))
                     .add((header::X_FRAME_OPTIONS, "DENY"))
-                    .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'; object-src 'none'; base-uri 'self'")),
+                    .add((
+                        header::CONTENT_SECURITY_POLICY,
+                        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+                    )),
             )
             .route("/healthz", web::get().to(health))
             .service(web::scope("/api/v1").configure(api::routes))
@@ -52,10 +55,14 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .use_etag(true)
                     .prefer_utf8(true),
             )
-            .leptos_routes_with_context(routes.clone(), move || provide_context(context_core.clone()), {
-                let options = options.clone();
-                move || shell(options.clone())
-            })
+            .leptos_routes_with_context(
+                routes.clone(),
+                move || provide_context(context_core.clone()),
+                {
+                    let options = options.clone();
+                    move || shell(options.clone())
+                },
+            )
             .default_service(web::to(not_found))
     })
     .listen(listener)?
@@ -69,7 +76,8 @@ async fn health(core: web::Data<Core>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "database unavailable"}))
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "database unavailable"}))
         }
     }
 }
@@ -89,13 +97,20 @@ struct NextPage {
 /// `/lang/en?next=/register`: remembers the language in a cookie and goes back (no JS needed).
 async fn switch_language(path: web::Path<String>, query: web::Query<NextPage>) -> HttpResponse {
     let lang = Lang::from_code(&path).unwrap_or_default();
-    let next = query.next.as_deref().filter(|n| is_local_path(n)).unwrap_or("/");
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| is_local_path(n))
+        .unwrap_or("/");
     let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .same_site(actix_web::cookie::SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, next)).cookie(cookie).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .cookie(cookie)
+        .finish()
 }
 
 /// Only same-site paths are followed after a language switch (no open redirects).
@@ -119,7 +134,13 @@ mod tests {
     #[test]
     fn only_local_redirects() {
         assert!(is_local_path("/register?x=1"));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert!(!is_local_path(bad), "{bad}");
         }
     }

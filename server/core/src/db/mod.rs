@@ -34,9 +34,15 @@ pub enum DbError {
     #[error("unsupported database URL scheme {0:?}: use sqlite://path/to/file.db or postgres://user@host/database")]
     UnknownScheme(String),
     #[error("cannot create the folder for the SQLite database {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot connect to the {backend:?} database: {source}")]
-    Connect { backend: Backend, source: ConnectionError },
+    Connect {
+        backend: Backend,
+        source: ConnectionError,
+    },
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("migrations failed: {0}")]
@@ -59,12 +65,20 @@ impl DbTarget {
         if let Some(path) = url.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(DbError::UnknownScheme("sqlite:// without a file path".into()));
+                return Err(DbError::UnknownScheme(
+                    "sqlite:// without a file path".into(),
+                ));
             }
-            return Ok(DbTarget { backend: Backend::Sqlite, location: path.to_string() });
+            return Ok(DbTarget {
+                backend: Backend::Sqlite,
+                location: path.to_string(),
+            });
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DbTarget { backend: Backend::Postgres, location: url.to_string() });
+            return Ok(DbTarget {
+                backend: Backend::Postgres,
+                location: url.to_string(),
+            });
         }
         let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or(url);
         Err(DbError::UnknownScheme(scheme.to_string()))
@@ -150,7 +164,9 @@ pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<(DbPool, Backend
 /// keeps two servers starting at once from migrating together.
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
     let migrate = |result: Result<_, Box<dyn std::error::Error + Send + Sync>>| {
-        result.map(|_| ()).map_err(|e| DbError::Migration(e.to_string()))
+        result
+            .map(|_| ())
+            .map_err(|e| DbError::Migration(e.to_string()))
     };
     match conn {
         DbConn::Sqlite(c) => migrate(c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())),
@@ -165,7 +181,10 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so the write lock is taken
 /// up front and busy_timeout applies), a plain `BEGIN` on PostgreSQL.
-pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
@@ -190,9 +209,14 @@ where
 /// Whether a diesel error is a unique-constraint violation, and on which constraint text.
 pub fn unique_violation(error: &diesel::result::Error) -> Option<String> {
     match error {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => {
-            Some(format!("{} {}", info.message(), info.constraint_name().unwrap_or_default()))
-        }
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => Some(format!(
+            "{} {}",
+            info.message(),
+            info.constraint_name().unwrap_or_default()
+        )),
         _ => None,
     }
 }
@@ -203,10 +227,23 @@ mod tests {
 
     #[test]
     fn url_schemes() {
-        assert_eq!(DbTarget::parse("sqlite://data/q.db").unwrap().location, "data/q.db");
-        assert_eq!(DbTarget::parse("sqlite:///tmp/q.db").unwrap().location, "/tmp/q.db");
-        assert_eq!(DbTarget::parse("postgres://postgres@127.0.0.1/x").unwrap().backend, Backend::Postgres);
-        let err = DbTarget::parse("mysql://root@localhost/q").unwrap_err().to_string();
+        assert_eq!(
+            DbTarget::parse("sqlite://data/q.db").unwrap().location,
+            "data/q.db"
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite:///tmp/q.db").unwrap().location,
+            "/tmp/q.db"
+        );
+        assert_eq!(
+            DbTarget::parse("postgres://postgres@127.0.0.1/x")
+                .unwrap()
+                .backend,
+            Backend::Postgres
+        );
+        let err = DbTarget::parse("mysql://root@localhost/q")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"mysql\""), "{err}");
     }
 }

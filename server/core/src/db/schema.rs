@@ -95,4 +95,12 @@ diesel::joinable!(role_grants -> orgs (org_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(orgs, users, role_grants, sessions, password_tokens, login_failures, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    role_grants,
+    sessions,
+    password_tokens,
+    login_failures,
+    outbox
+);

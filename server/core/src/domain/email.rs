@@ -17,7 +17,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@')
-            && email.chars().all(|c| c.is_ascii_graphic() || (!c.is_ascii() && c.is_alphanumeric()))
+            && email
+                .chars()
+                .all(|c| c.is_ascii_graphic() || (!c.is_ascii() && c.is_alphanumeric()))
             && !email.contains(['<', '>', '"', '\\', ',', ';']);
         if !ok {
             return Err(DomainError::Email);
@@ -36,7 +38,10 @@ mod tests {
 
     #[test]
     fn lowercases_and_validates() {
-        assert_eq!(Email::parse(" Li.Hong@Example.CN ").unwrap().as_str(), "li.hong@example.cn");
+        assert_eq!(
+            Email::parse(" Li.Hong@Example.CN ").unwrap().as_str(),
+            "li.hong@example.cn"
+        );
         for bad in ["", "a", "a@b", "@b.cn", "a b@c.cn", "a@b.cn>", "a@@b.cn"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

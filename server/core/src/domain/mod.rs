@@ -31,7 +31,9 @@ pub enum DomainError {
     Gender,
     #[error("role must be one of learner, trainer, admin")]
     Role,
-    #[error("an organisation code is 2 to 64 characters of a-z, 0-9 and '-', starting with a letter")]
+    #[error(
+        "an organisation code is 2 to 64 characters of a-z, 0-9 and '-', starting with a letter"
+    )]
     OrgCode { field: &'static str },
     #[error("an organisation name is 2 to 100 characters without control characters")]
     OrgName,

@@ -33,7 +33,14 @@ mod tests {
 
     #[test]
     fn refuses_invisible_and_long() {
-        for bad in ["", "  ", "a\nb", "张\u{202E}红", "张\u{200B}红", &"长".repeat(51)] {
+        for bad in [
+            "",
+            "  ",
+            "a\nb",
+            "张\u{202E}红",
+            "张\u{200B}红",
+            &"长".repeat(51),
+        ] {
             assert_eq!(PersonName::parse(bad), Err(DomainError::Name), "{bad:?}");
         }
     }

@@ -14,7 +14,9 @@ impl OrgCode {
             && code.starts_with(|c: char| c.is_ascii_lowercase())
             && !code.ends_with('-')
             && !code.contains("--")
-            && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             return Err(DomainError::OrgCode { field });
         }
@@ -95,14 +97,31 @@ mod tests {
         for ok in ["js", "js-nj", "js-nj-gulou-2"] {
             assert!(OrgCode::parse(ok, "org").is_ok(), "{ok}");
         }
-        for bad in ["j", "JS", "js_nj", "-js", "js-", "1js", "js--nj", "js/nj", &"a".repeat(65)] {
-            assert_eq!(OrgCode::parse(bad, "parent"), Err(DomainError::OrgCode { field: "parent" }), "{bad}");
+        for bad in [
+            "j",
+            "JS",
+            "js_nj",
+            "-js",
+            "js-",
+            "1js",
+            "js--nj",
+            "js/nj",
+            &"a".repeat(65),
+        ] {
+            assert_eq!(
+                OrgCode::parse(bad, "parent"),
+                Err(DomainError::OrgCode { field: "parent" }),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn kinds() {
-        assert_eq!(OrgKind::parse_creatable("enterprise"), Ok(OrgKind::Enterprise));
+        assert_eq!(
+            OrgKind::parse_creatable("enterprise"),
+            Ok(OrgKind::Enterprise)
+        );
         assert!(OrgKind::parse_creatable("city").is_err());
         assert!(OrgKind::parse_creatable("province").is_err());
     }

@@ -39,6 +39,9 @@ mod tests {
         assert!(Password::parse("12345678").is_ok());
         assert!(Password::parse("密码密码密码密码").is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("secret-pass").unwrap()), "Password(…)");
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-pass").unwrap()),
+            "Password(…)"
+        );
     }
 }

@@ -12,9 +12,13 @@ use super::tokens::{hash_secret, new_public_id, new_secret};
 use super::{now, orgs, outbox, Core};
 use crate::config::Config;
 use crate::db::models::{OrgRow, PasswordTokenRow, UserRow};
-use crate::db::schema::{login_failures, orgs as orgs_t, password_tokens, role_grants, sessions, users};
+use crate::db::schema::{
+    login_failures, orgs as orgs_t, password_tokens, role_grants, sessions, users,
+};
 use crate::db::{unique_violation, write_tx, DbConn};
-use crate::domain::{mask_phone, DomainError, Email, Gender, OrgCode, Password, PersonName, Phone, Role};
+use crate::domain::{
+    mask_phone, DomainError, Email, Gender, OrgCode, Password, PersonName, Phone, Role,
+};
 use crate::dto::{AccountView, OrgRef, RoleView, UserView};
 use crate::ServiceError;
 
@@ -46,7 +50,9 @@ pub struct Grant {
 impl Actor {
     /// Whether she holds `role` on the node at `org_path` or on one of its ancestors.
     pub fn holds(&self, role: Role, org_path: &str) -> bool {
-        self.grants.iter().any(|g| g.role == role && org_path.starts_with(&g.org_path))
+        self.grants
+            .iter()
+            .any(|g| g.role == role && org_path.starts_with(&g.org_path))
     }
 }
 
@@ -104,7 +110,11 @@ fn hash_password(password: &Password) -> Result<String, ServiceError> {
 
 fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -114,8 +124,12 @@ pub async fn register(core: &Core, input: RegisterInput) -> Result<UserView, Ser
     core.run(move |conn, _| {
         let password_hash = hash_password(&valid.password)?;
         write_tx(conn, |conn| {
-            let org = orgs::find_by_code(conn, valid.org.as_str())?
-                .ok_or_else(|| ServiceError::UnknownOrg { field: "org", code: valid.org.as_str().into() })?;
+            let org = orgs::find_by_code(conn, valid.org.as_str())?.ok_or_else(|| {
+                ServiceError::UnknownOrg {
+                    field: "org",
+                    code: valid.org.as_str().into(),
+                }
+            })?;
             ensure_free(conn, &valid.phone, valid.email.as_ref())?;
             let user = insert_user(
                 conn,
@@ -136,13 +150,23 @@ pub async fn register(core: &Core, input: RegisterInput) -> Result<UserView, Ser
     .await
 }
 
-fn ensure_free(conn: &mut DbConn, phone: &Phone, email: Option<&Email>) -> Result<(), ServiceError> {
-    let phone_taken: i64 = users::table.filter(users::phone.eq(phone.as_str())).count().get_result(conn)?;
+fn ensure_free(
+    conn: &mut DbConn,
+    phone: &Phone,
+    email: Option<&Email>,
+) -> Result<(), ServiceError> {
+    let phone_taken: i64 = users::table
+        .filter(users::phone.eq(phone.as_str()))
+        .count()
+        .get_result(conn)?;
     if phone_taken > 0 {
         return Err(ServiceError::Conflict { field: "phone" });
     }
     if let Some(email) = email {
-        let taken: i64 = users::table.filter(users::email.eq(email.as_str())).count().get_result(conn)?;
+        let taken: i64 = users::table
+            .filter(users::email.eq(email.as_str()))
+            .count()
+            .get_result(conn)?;
         if taken > 0 {
             return Err(ServiceError::Conflict { field: "email" });
         }
@@ -188,7 +212,10 @@ fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<UserRow, ServiceEr
             })
         }
     }
-    Ok(users::table.filter(users::public_id.eq(&public_id)).select(UserRow::as_select()).first(conn)?)
+    Ok(users::table
+        .filter(users::public_id.eq(&public_id))
+        .select(UserRow::as_select())
+        .first(conn)?)
 }
 
 fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(), ServiceError> {
@@ -221,7 +248,11 @@ fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError
     Ok(rows
         .into_iter()
         .filter_map(|(role, org_code, org_path)| {
-            Role::parse(&role).ok().map(|role| Grant { role, org_code, org_path })
+            Role::parse(&role).ok().map(|role| Grant {
+                role,
+                org_code,
+                org_path,
+            })
         })
         .collect())
 }
@@ -230,13 +261,19 @@ fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError
     let org = orgs::find_by_id(conn, user.org_id)?;
     let roles = grants_of(conn, user.id)?
         .into_iter()
-        .map(|g| RoleView { role: g.role.as_str().into(), org: g.org_code })
+        .map(|g| RoleView {
+            role: g.role.as_str().into(),
+            org: g.org_code,
+        })
         .collect();
     Ok(UserView {
         id: user.public_id.clone(),
         name: user.name.clone(),
         phone: mask_phone(&user.phone),
-        org: OrgRef { code: org.code, name: org.name },
+        org: OrgRef {
+            code: org.code,
+            name: org.name,
+        },
         roles,
     })
 }
@@ -247,7 +284,9 @@ fn login_key(login: &str) -> String {
     if trimmed.contains('@') {
         trimmed.to_lowercase()
     } else {
-        Phone::parse(trimmed).map(|p| p.as_str().to_string()).unwrap_or_else(|_| trimmed.to_lowercase())
+        Phone::parse(trimmed)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|_| trimmed.to_lowercase())
     }
 }
 
@@ -269,7 +308,12 @@ pub struct LoginOutcome {
 
 /// Checks a phone or email and password. After [`MAX_FAILED_LOGINS`] failures within the
 /// window, for the account or for the client address, refuses with `TooManyAttempts`.
-pub async fn login(core: &Core, login: String, password: String, client_ip: String) -> Result<LoginOutcome, ServiceError> {
+pub async fn login(
+    core: &Core,
+    login: String,
+    password: String,
+    client_ip: String,
+) -> Result<LoginOutcome, ServiceError> {
     let key = login_key(&login);
     core.run(move |conn, config| {
         let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
@@ -288,7 +332,10 @@ pub async fn login(core: &Core, login: String, password: String, client_ip: Stri
         }
         let user = find_by_login(conn, &key)?;
         let ok = match &user {
-            Some(u) if !u.disabled => u.password_hash.as_deref().is_some_and(|h| verify_password(&password, h)),
+            Some(u) if !u.disabled => u
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| verify_password(&password, h)),
             _ => {
                 // Spend the same time as a real check, so timing does not reveal accounts.
                 let _ = hash_password(&Password::parse("timing-equaliser").expect("valid"));
@@ -306,9 +353,13 @@ pub async fn login(core: &Core, login: String, password: String, client_ip: Stri
             return Err(ServiceError::BadCredentials);
         };
         write_tx(conn, |conn| {
-            diesel::delete(login_failures::table.filter(login_failures::login_key.eq(&key))).execute(conn)?;
+            diesel::delete(login_failures::table.filter(login_failures::login_key.eq(&key)))
+                .execute(conn)?;
             let token = start_session(conn, config, user.id)?;
-            Ok(LoginOutcome { token, user: user_view(conn, &user)? })
+            Ok(LoginOutcome {
+                token,
+                user: user_view(conn, &user)?,
+            })
         })
     })
     .await
@@ -329,11 +380,17 @@ fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<Str
 }
 
 /// Registers and signs in at once (the registration page does this).
-pub async fn register_and_sign_in(core: &Core, input: RegisterInput) -> Result<LoginOutcome, ServiceError> {
+pub async fn register_and_sign_in(
+    core: &Core,
+    input: RegisterInput,
+) -> Result<LoginOutcome, ServiceError> {
     let user = register(core, input).await?;
     let public_id = user.id.clone();
     core.run(move |conn, config| {
-        let id: i64 = users::table.filter(users::public_id.eq(&public_id)).select(users::id).first(conn)?;
+        let id: i64 = users::table
+            .filter(users::public_id.eq(&public_id))
+            .select(users::id)
+            .first(conn)?;
         let token = start_session(conn, config, id)?;
         Ok(LoginOutcome { token, user })
     })
@@ -355,9 +412,12 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
             .first(conn)
             .optional()?;
         match found {
-            Some((session_id, user_id, public_id, false)) => {
-                Ok(Actor { user_id, public_id, session_id, grants: grants_of(conn, user_id)? })
-            }
+            Some((session_id, user_id, public_id, false)) => Ok(Actor {
+                user_id,
+                public_id,
+                session_id,
+                grants: grants_of(conn, user_id)?,
+            }),
             _ => Err(ServiceError::Unauthenticated),
         }
     })
@@ -368,7 +428,9 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
 pub async fn logout(core: &Core, actor: &Actor) -> Result<(), ServiceError> {
     let session_id = actor.session_id;
     core.run(move |conn, _| {
-        diesel::update(sessions::table.find(session_id)).set(sessions::revoked_at.eq(now())).execute(conn)?;
+        diesel::update(sessions::table.find(session_id))
+            .set(sessions::revoked_at.eq(now()))
+            .execute(conn)?;
         Ok(())
     })
     .await
@@ -383,7 +445,10 @@ pub async fn me(core: &Core, actor: &Actor) -> Result<UserView, ServiceError> {
 pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceError> {
     let user_id = actor.user_id;
     core.run(move |conn, _| {
-        let user: UserRow = users::table.find(user_id).select(UserRow::as_select()).first(conn)?;
+        let user: UserRow = users::table
+            .find(user_id)
+            .select(UserRow::as_select())
+            .first(conn)?;
         Ok(AccountView {
             user: user_view(conn, &user)?,
             own_phone: user.phone.clone(),
@@ -416,7 +481,10 @@ fn issue_password_token(
 }
 
 fn password_link(config: &Config, token: &str) -> String {
-    format!("{}/reset-password?token={token}", config.public_url.trim_end_matches('/'))
+    format!(
+        "{}/reset-password?token={token}",
+        config.public_url.trim_end_matches('/')
+    )
 }
 
 /// Emails a single-use reset link when the account exists and has an email address.
@@ -446,7 +514,11 @@ pub async fn request_password_reset(core: &Core, login: String) -> Result<(), Se
 
 /// Sets a new password with a reset or set-up token; the token is spent and every existing
 /// session of the account is revoked.
-pub async fn set_password_with_token(core: &Core, token: String, password: String) -> Result<(), ServiceError> {
+pub async fn set_password_with_token(
+    core: &Core,
+    token: String,
+    password: String,
+) -> Result<(), ServiceError> {
     let password = Password::parse(&password)?;
     core.run(move |conn, _| {
         let password_hash = hash_password(&password)?;
@@ -464,16 +536,26 @@ pub async fn set_password_with_token(core: &Core, token: String, password: Strin
             if row.expires_at <= at {
                 return Err(ServiceError::TokenExpired);
             }
-            let spent = diesel::update(password_tokens::table.find(row.id).filter(password_tokens::used_at.is_null()))
-                .set(password_tokens::used_at.eq(at))
-                .execute(conn)?;
+            let spent = diesel::update(
+                password_tokens::table
+                    .find(row.id)
+                    .filter(password_tokens::used_at.is_null()),
+            )
+            .set(password_tokens::used_at.eq(at))
+            .execute(conn)?;
             if spent != 1 {
                 return Err(ServiceError::TokenInvalid);
             }
-            diesel::update(users::table.find(row.user_id)).set(users::password_hash.eq(password_hash)).execute(conn)?;
-            diesel::update(sessions::table.filter(sessions::user_id.eq(row.user_id)).filter(sessions::revoked_at.is_null()))
-                .set(sessions::revoked_at.eq(at))
+            diesel::update(users::table.find(row.user_id))
+                .set(users::password_hash.eq(password_hash))
                 .execute(conn)?;
+            diesel::update(
+                sessions::table
+                    .filter(sessions::user_id.eq(row.user_id))
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(at))
+            .execute(conn)?;
             Ok(())
         })
     })
@@ -514,14 +596,20 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
     core.run(move |conn, config| {
         let password_hash = password.as_ref().map(hash_password).transpose()?;
         write_tx(conn, |conn| {
-            let org = orgs::find_by_code(conn, org_code.as_str())?
-                .ok_or_else(|| ServiceError::UnknownOrg { field: "org", code: org_code.as_str().into() })?;
+            let org = orgs::find_by_code(conn, org_code.as_str())?.ok_or_else(|| {
+                ServiceError::UnknownOrg {
+                    field: "org",
+                    code: org_code.as_str().into(),
+                }
+            })?;
             let existing = find_by_login(conn, phone.as_str())?;
             let created = existing.is_none();
             let user = match existing {
                 Some(user) => {
                     if let Some(hash) = &password_hash {
-                        diesel::update(users::table.find(user.id)).set(users::password_hash.eq(hash)).execute(conn)?;
+                        diesel::update(users::table.find(user.id))
+                            .set(users::password_hash.eq(hash))
+                            .execute(conn)?;
                     }
                     user
                 }
@@ -545,12 +633,21 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
             };
             grant(conn, user.id, Role::Admin, org.id)?;
             let setup_link = if password_hash.is_none() {
-                let token = issue_password_token(conn, user.id, PURPOSE_SETUP, Duration::hours(config.setup_token_hours))?;
+                let token = issue_password_token(
+                    conn,
+                    user.id,
+                    PURPOSE_SETUP,
+                    Duration::hours(config.setup_token_hours),
+                )?;
                 Some(password_link(config, &token))
             } else {
                 None
             };
-            Ok(AdminCreated { user: user_view(conn, &user)?, created, setup_link })
+            Ok(AdminCreated {
+                user: user_view(conn, &user)?,
+                created,
+                setup_link,
+            })
         })
     })
     .await

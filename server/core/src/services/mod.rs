@@ -2,8 +2,8 @@
 //! functions. Services run their database work on the blocking pool through [`Core::run`].
 
 pub mod accounts;
-pub mod outbox;
 pub mod orgs;
+pub mod outbox;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -24,7 +24,11 @@ impl Core {
     /// Connects to the configured database, applies migrations and seeds the organisation tree.
     pub fn start(config: Config) -> Result<Core, db::DbError> {
         let (pool, backend) = db::connect_and_migrate(&config.database_url, config.db_pool_size)?;
-        let core = Core { config: Arc::new(config), db: pool, backend };
+        let core = Core {
+            config: Arc::new(config),
+            db: pool,
+            backend,
+        };
         let mut conn = core.db.get()?;
         orgs::seed_bundled_tree(&mut conn)?;
         Ok(core)
@@ -49,7 +53,8 @@ impl Core {
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<(), ServiceError> {
         use diesel::connection::SimpleConnection;
-        self.run(|conn, _| conn.batch_execute("SELECT 1").map_err(ServiceError::from)).await
+        self.run(|conn, _| conn.batch_execute("SELECT 1").map_err(ServiceError::from))
+            .await
     }
 }
 

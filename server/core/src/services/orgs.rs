@@ -44,14 +44,25 @@ pub fn seed_bundled_tree(conn: &mut DbConn) -> Result<(), DbError> {
                 Some(code) => Some(find_by_code(conn, code)?.expect("bundled parents come first")),
                 None => None,
             };
-            insert(conn, parent.as_ref(), &org.code, &org.name, org.name_en.as_deref(), &org.kind)?;
+            insert(
+                conn,
+                parent.as_ref(),
+                &org.code,
+                &org.name,
+                org.name_en.as_deref(),
+                &org.kind,
+            )?;
         }
         Ok::<_, DbError>(())
     })
 }
 
 pub(crate) fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<OrgRow>> {
-    orgs::table.filter(orgs::code.eq(code)).select(OrgRow::as_select()).first(conn).optional()
+    orgs::table
+        .filter(orgs::code.eq(code))
+        .select(OrgRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub(crate) fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<OrgRow> {
@@ -82,7 +93,10 @@ fn insert(
             orgs::created_at.eq(now()),
         ))
         .execute(conn)?;
-    orgs::table.filter(orgs::path.eq(&path)).select(OrgRow::as_select()).first(conn)
+    orgs::table
+        .filter(orgs::path.eq(&path))
+        .select(OrgRow::as_select())
+        .first(conn)
 }
 
 /// The exclusive upper bound of a subtree's path range.
@@ -110,11 +124,17 @@ pub(crate) fn to_view(row: &OrgRow) -> OrgView {
 }
 
 /// The node `under` and everything below it (down to `levels` below it, if given), by path.
-pub async fn subtree(core: &Core, under: &str, levels: Option<i32>) -> Result<Vec<OrgView>, ServiceError> {
+pub async fn subtree(
+    core: &Core,
+    under: &str,
+    levels: Option<i32>,
+) -> Result<Vec<OrgView>, ServiceError> {
     let code = OrgCode::parse(under, "under")?;
     core.run(move |conn, _| {
-        let root = find_by_code(conn, code.as_str())?
-            .ok_or_else(|| ServiceError::UnknownOrg { field: "under", code: code.as_str().into() })?;
+        let root = find_by_code(conn, code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
+            field: "under",
+            code: code.as_str().into(),
+        })?;
         let mut query = orgs::table
             .filter(orgs::path.ge(root.path.clone()))
             .filter(orgs::path.lt(subtree_upper_bound(&root.path)))
@@ -149,9 +169,11 @@ pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView
     let actor = actor.clone();
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
-            let parent = find_by_code(conn, parent_code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
-                field: "parent",
-                code: parent_code.as_str().into(),
+            let parent = find_by_code(conn, parent_code.as_str())?.ok_or_else(|| {
+                ServiceError::UnknownOrg {
+                    field: "parent",
+                    code: parent_code.as_str().into(),
+                }
             })?;
             if !actor.holds(Role::Admin, &parent.path) {
                 return Err(ServiceError::Forbidden);
@@ -159,9 +181,18 @@ pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView
             if find_by_code(conn, code.as_str())?.is_some() {
                 return Err(ServiceError::Conflict { field: "code" });
             }
-            match insert(conn, Some(&parent), code.as_str(), name.as_str(), None, kind.as_str()) {
+            match insert(
+                conn,
+                Some(&parent),
+                code.as_str(),
+                name.as_str(),
+                None,
+                kind.as_str(),
+            ) {
                 Ok(row) => Ok(to_view(&row)),
-                Err(e) if unique_violation(&e).is_some() => Err(ServiceError::Conflict { field: "code" }),
+                Err(e) if unique_violation(&e).is_some() => {
+                    Err(ServiceError::Conflict { field: "code" })
+                }
                 Err(e) => Err(e.into()),
             }
         })
@@ -188,10 +219,16 @@ mod tests {
         let upper = subtree_upper_bound("/js/js-nj/");
         assert_eq!(upper, "/js/js-nj0");
         for inside in ["/js/js-nj/", "/js/js-nj/a/", "/js/js-nj/zz-9/x/"] {
-            assert!(inside >= "/js/js-nj/" && inside < upper.as_str(), "{inside}");
+            assert!(
+                inside >= "/js/js-nj/" && inside < upper.as_str(),
+                "{inside}"
+            );
         }
         for outside in ["/js/js-nj-x/", "/js/js-nt/", "/js/js-nj0/", "/js/"] {
-            assert!(!(outside >= "/js/js-nj/" && outside < upper.as_str()), "{outside}");
+            assert!(
+                !(outside >= "/js/js-nj/" && outside < upper.as_str()),
+                "{outside}"
+            );
         }
         assert_eq!(parent_code("/js/js-nj/x/").as_deref(), Some("js-nj"));
         assert_eq!(parent_code("/js/"), None);

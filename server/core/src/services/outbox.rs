@@ -51,7 +51,11 @@ fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Vec<OutboxRow>> {
             outbox::table
                 .filter(outbox::sent_at.is_null())
                 .filter(outbox::next_attempt_at.le(at))
-                .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(at)))
+                .filter(
+                    outbox::locked_until
+                        .is_null()
+                        .or(outbox::locked_until.lt(at)),
+                )
                 .order(outbox::id.asc())
                 .limit(BATCH)
                 .select(outbox::id)
@@ -64,7 +68,10 @@ fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Vec<OutboxRow>> {
             return Ok(Vec::new());
         }
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((outbox::locked_until.eq(at + Duration::seconds(LEASE_SECONDS)), outbox::locked_by.eq(worker)))
+            .set((
+                outbox::locked_until.eq(at + Duration::seconds(LEASE_SECONDS)),
+                outbox::locked_by.eq(worker),
+            ))
             .execute(conn)?;
         outbox::table
             .filter(outbox::id.eq_any(&ids))
@@ -86,17 +93,29 @@ fn mark_sent(conn: &mut DbConn, id: i64, worker: &str) -> QueryResult<()> {
     Ok(())
 }
 
-fn mark_failed(conn: &mut DbConn, row: &OutboxRow, worker: &str, error: &str, retry_base_ms: u64) -> QueryResult<()> {
+fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    worker: &str,
+    error: &str,
+    retry_base_ms: u64,
+) -> QueryResult<()> {
     let exponent = row.attempts.clamp(0, 20) as u32;
-    let delay_ms = (retry_base_ms as i64).saturating_mul(1_i64 << exponent).min(MAX_BACKOFF_SECONDS * 1000);
-    diesel::update(outbox::table.find(row.id).filter(outbox::locked_by.eq(worker)))
-        .set((
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::next_attempt_at.eq(now() + Duration::milliseconds(delay_ms)),
-            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-            outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
-        ))
-        .execute(conn)?;
+    let delay_ms = (retry_base_ms as i64)
+        .saturating_mul(1_i64 << exponent)
+        .min(MAX_BACKOFF_SECONDS * 1000);
+    diesel::update(
+        outbox::table
+            .find(row.id)
+            .filter(outbox::locked_by.eq(worker)),
+    )
+    .set((
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::next_attempt_at.eq(now() + Duration::milliseconds(delay_ms)),
+        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+        outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -110,14 +129,24 @@ pub struct OutboxCounts {
 
 pub async fn counts(core: &Core) -> Result<OutboxCounts, ServiceError> {
     core.run(|conn, _| {
-        let pending = outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)?;
-        let sent = outbox::table.filter(outbox::sent_at.is_not_null()).count().get_result(conn)?;
+        let pending = outbox::table
+            .filter(outbox::sent_at.is_null())
+            .count()
+            .get_result(conn)?;
+        let sent = outbox::table
+            .filter(outbox::sent_at.is_not_null())
+            .count()
+            .get_result(conn)?;
         let failed_attempts: Option<i64> = outbox::table
             .filter(outbox::last_error.is_not_null())
             .select(diesel::dsl::count_star())
             .first(conn)
             .optional()?;
-        Ok(OutboxCounts { pending, sent, failed_attempts: failed_attempts.unwrap_or(0) })
+        Ok(OutboxCounts {
+            pending,
+            sent,
+            failed_attempts: failed_attempts.unwrap_or(0),
+        })
     })
     .await
 }
@@ -144,7 +173,11 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, MailError> {
-        let from: Mailbox = config.mail.from.parse().map_err(|_| MailError::From(config.mail.from.clone()))?;
+        let from: Mailbox = config
+            .mail
+            .from
+            .parse()
+            .map_err(|_| MailError::From(config.mail.from.clone()))?;
         let transport = match &config.mail.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -158,7 +191,10 @@ impl Mailer {
     }
 
     async fn deliver(&self, row: &OutboxRow) -> Result<(), String> {
-        let to: Mailbox = row.recipient.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+        let to: Mailbox = row
+            .recipient
+            .parse()
+            .map_err(|e| format!("bad recipient address: {e}"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -168,18 +204,34 @@ impl Mailer {
             .body(row.body_text.clone())
             .map_err(|e| format!("cannot build message: {e}"))?;
         match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
-                let path = dir.join(format!("{}-{}.eml", row.created_at.format("%Y%m%dT%H%M%S"), row.id));
-                tokio::fs::write(path, message.formatted()).await.map_err(|e| e.to_string())
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let path = dir.join(format!(
+                    "{}-{}.eml",
+                    row.created_at.format("%Y%m%dT%H%M%S"),
+                    row.id
+                ));
+                tokio::fs::write(path, message.formatted())
+                    .await
+                    .map_err(|e| e.to_string())
             }
         }
     }
 }
 
 /// Claims one batch and tries to deliver it; returns how many were delivered.
-pub async fn deliver_due(core: &Core, mailer: &Mailer, worker: &str) -> Result<usize, ServiceError> {
+pub async fn deliver_due(
+    core: &Core,
+    mailer: &Mailer,
+    worker: &str,
+) -> Result<usize, ServiceError> {
     let owner = worker.to_string();
     let batch = core.run(move |conn, _| Ok(claim(conn, &owner)?)).await?;
     let mut delivered = 0;
@@ -190,11 +242,15 @@ pub async fn deliver_due(core: &Core, mailer: &Mailer, worker: &str) -> Result<u
         match outcome {
             Ok(()) => {
                 delivered += 1;
-                core.run(move |conn, _| Ok(mark_sent(conn, row.id, &owner)?)).await?;
+                core.run(move |conn, _| Ok(mark_sent(conn, row.id, &owner)?))
+                    .await?;
             }
             Err(error) => {
                 tracing::warn!(message_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed; will retry");
-                core.run(move |conn, _| Ok(mark_failed(conn, &row, &owner, &error, retry_base_ms)?)).await?;
+                core.run(move |conn, _| {
+                    Ok(mark_failed(conn, &row, &owner, &error, retry_base_ms)?)
+                })
+                .await?;
             }
         }
     }

@@ -1,0 +1,491 @@
+//! The test harness: spawns the real `qihang` binary on a random port against a fresh SQLite
+//! file or a fresh PostgreSQL database (per `QIHANG_TEST_DB`), plus an SMTP listener on
+//! loopback and helpers for the REST API.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{json, Value};
+
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Which backend this test run uses.
+pub fn backend() -> &'static str {
+    match std::env::var("QIHANG_TEST_DB").as_deref() {
+        Ok("postgres") => "postgres",
+        Ok("sqlite") | Err(_) => "sqlite",
+        Ok(other) => panic!("QIHANG_TEST_DB={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// A fresh, empty database, removed again on drop.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn create() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if backend() == "postgres" {
+            let name = format!("qihang_test_{}", rand::random::<u64>());
+            let mut admin = PgConnection::establish(PG_ADMIN_URL)
+                .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {PG_ADMIN_URL} for QIHANG_TEST_DB=postgres: {e}"));
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            TestDb {
+                url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                pg_name: Some(name),
+                _dir: dir,
+            }
+        } else {
+            let url = format!("sqlite://{}", dir.path().join("qihang.db").display());
+            TestDb {
+                url,
+                pg_name: None,
+                _dir: dir,
+            }
+        }
+    }
+
+    /// A direct connection, for assertions on stored rows.
+    pub fn connect(&self) -> qihang_core::db::DbConn {
+        let target = qihang_core::db::DbTarget::parse(&self.url).unwrap();
+        qihang_core::db::ConnManager::new(target)
+            .open()
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(PG_ADMIN_URL) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// The front-end files built by `cargo xtask` (pages work without them; islands need them).
+pub fn site_root() -> PathBuf {
+    std::env::var_os("QIHANG_TEST_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site"))
+}
+
+/// One running `qihang serve` process.
+pub struct TestServer {
+    pub base: String,
+    child: Child,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Environment for a server process: a data folder, fast outbox polling, quiet logs.
+pub struct ServerOptions {
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions { env: Vec::new() }
+    }
+}
+
+impl ServerOptions {
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    pub fn smtp(self, port: u16) -> Self {
+        self.env("QIHANG_MAIL__SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+    }
+}
+
+pub fn qihang_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qihang"));
+    cmd.env_remove("QIHANG_DATABASE_URL")
+        .env_remove("QIHANG_CONFIG")
+        .env_remove("QIHANG_BIND");
+    cmd
+}
+
+impl TestServer {
+    pub fn start(db: &TestDb, data_dir: &Path, options: ServerOptions) -> TestServer {
+        let mut cmd = qihang_command();
+        cmd.args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
+            .env("QIHANG_DATA_DIR", data_dir)
+            .env("QIHANG_SITE_ROOT", site_root())
+            .env("QIHANG_PUBLIC_URL", "http://qihang.test")
+            .env("QIHANG_MAIL__POLL_INTERVAL_MS", "100")
+            .env("QIHANG_MAIL__RETRY_BASE_MS", "200")
+            .env("QIHANG_MAIL__SMTP_TIMEOUT_MS", "3000")
+            .env(
+                "QIHANG_LOG",
+                std::env::var("QIHANG_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn qihang");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| {
+                let status = child.wait().ok();
+                panic!("qihang did not start (said {line:?}, exit {status:?})")
+            })
+            .to_string();
+        TestServer { base, child }
+    }
+}
+
+/// A database, a data folder and one server: the usual unit of a test.
+pub struct TestApp {
+    pub server: TestServer,
+    pub db: TestDb,
+    pub data_dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(ServerOptions::default()).await
+    }
+
+    pub async fn spawn_with(options: ServerOptions) -> TestApp {
+        let db = TestDb::create();
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let server = TestServer::start(&db, data_dir.path(), options);
+        TestApp {
+            server,
+            db,
+            data_dir,
+            client: client(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Registers a learner; panics unless 201.
+    pub async fn register(&self, phone: &str, org: &str) -> Value {
+        let response = self
+            .post("/api/v1/auth/register", &registration(phone, org))
+            .await;
+        assert_eq!(response.status(), 201, "register {phone}");
+        response.json().await.unwrap()
+    }
+
+    /// Logs in and returns the bearer token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({"login": login, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login {login}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an administrator with the CLI and returns her bearer token.
+    pub async fn admin(&self, phone: &str, org: &str) -> String {
+        create_admin_cli(&self.db, phone, org, Some("admin-password"));
+        self.login(phone, "admin-password").await
+    }
+}
+
+/// An API client: no cookies (it uses bearer tokens), never follows redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A browser-like client that keeps cookies.
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn registration(phone: &str, org: &str) -> Value {
+    json!({
+        "name": "王秀红",
+        "phone": phone,
+        "email": format!("{phone}@example.cn"),
+        "password": "password-123",
+        "gender": "female",
+        "org": org,
+        "consent": true
+    })
+}
+
+/// `qihang admin create`, with the password on standard input when given.
+pub fn create_admin_cli(
+    db: &TestDb,
+    phone: &str,
+    org: &str,
+    password: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut cmd = qihang_command();
+    cmd.args([
+        "--database-url",
+        &db.url,
+        "admin",
+        "create",
+        "--phone",
+        phone,
+        "--name",
+        "李管理",
+        "--org",
+        org,
+    ])
+    .env("QIHANG_LOG", "warn")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    if password.is_some() {
+        cmd.arg("--password-stdin");
+    }
+    let mut child = cmd.spawn().expect("spawn qihang admin create");
+    if let Some(password) = password {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "admin create failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Polls `check` until it returns `Some` or `timeout` passes.
+pub async fn eventually<T>(
+    timeout: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A free TCP port on loopback (bound and released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A message received by [`SmtpSink`].
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The `Message-ID` header.
+    pub fn message_id(&self) -> String {
+        self.data
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Message-ID: ")
+                    .or_else(|| l.strip_prefix("Message-Id: "))
+            })
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    /// The decoded text body (lettre sends non-ASCII text as base64).
+    pub fn body(&self) -> String {
+        use base64::Engine;
+        let data = self.data.replace("\r\n", "\n");
+        let (headers, body) = data.split_once("\n\n").unwrap_or((&data, ""));
+        if headers
+            .to_ascii_lowercase()
+            .contains("content-transfer-encoding: base64")
+        {
+            let compact: String = body.split_whitespace().collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .expect("base64 body");
+            String::from_utf8(bytes).expect("utf-8 body")
+        } else {
+            body.replace("=\n", "").replace("=3D", "=")
+        }
+    }
+
+    /// The 64-hex-digit token in the first `token=` link.
+    pub fn token(&self) -> Option<String> {
+        let text = self.body();
+        let start = text.find("token=")? + "token=".len();
+        let token: String = text[start..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        (token.len() == 64).then_some(token)
+    }
+}
+
+#[derive(Clone, Default)]
+struct SinkHandler {
+    store: Arc<Mutex<Vec<ReceivedMail>>>,
+    to: Vec<String>,
+    buffer: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.to = to.to_vec();
+        self.buffer.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.buffer.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let data = String::from_utf8_lossy(&self.buffer).into_owned();
+        self.store.lock().unwrap().push(ReceivedMail {
+            to: std::mem::take(&mut self.to),
+            data,
+        });
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on loopback (mailin-embedded) that keeps what it receives.
+pub struct SmtpSink {
+    pub port: u16,
+    store: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap())
+    }
+
+    pub fn start_on(listener: TcpListener) -> SmtpSink {
+        let port = listener.local_addr().unwrap().port();
+        let store = Arc::new(Mutex::new(Vec::new()));
+        let handler = SinkHandler {
+            store: store.clone(),
+            ..Default::default()
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server.with_name("sink.test").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpSink { port, store }
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.store.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` messages have arrived.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
+        eventually(timeout, async || {
+            let got = self.received();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+        .unwrap_or_else(|| panic!("expected {n} messages, got {}", self.received().len()))
+    }
+}
+
+/// Reads the JSON error body and returns (code, field).
+pub async fn error_of(response: reqwest::Response) -> (String, Option<String>, String) {
+    let body: Value = response.json().await.expect("JSON error body");
+    let error = &body["error"];
+    (
+        error["code"].as_str().unwrap_or_default().to_string(),
+        error["field"].as_str().map(str::to_string),
+        error["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
