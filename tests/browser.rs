@@ -1,1 +1,308 @@
+//! Registration, login, logout and the language switch in Debian's headless Chromium at
+//! 360×640, once with JavaScript (islands hydrated) and once with JavaScript disabled.
 
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use support::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn browser(javascript: bool) -> Browser {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists(),
+        "the browser tests need Debian's chromium and chromium-driver (cargo xtask test installs them)"
+    );
+    let port = free_port();
+    let mut driver = Command::new(CHROMEDRIVER);
+    if let Some(log) = std::env::var_os("QIHANG_TEST_CHROMEDRIVER_LOG") {
+        driver
+            .arg("--verbose")
+            .arg(format!("--log-path={}", log.to_string_lossy()));
+    }
+    let driver = driver
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=360,640", format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
+            // A phone's viewport: headless windows cannot be narrower than 500 px.
+            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 640, "pixelRatio": 2.0, "touch": false } },
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let client = eventually(Duration::from_secs(20), async || {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+            .ok()
+    })
+    .await
+    .expect("a WebDriver session with chromium");
+    Browser {
+        client,
+        driver,
+        _profile: profile,
+    }
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn journey(javascript: bool) {
+    let step = |what: &str| eprintln!("[{}] {what}", if javascript { "js" } else { "nojs" });
+    let app = TestApp::spawn().await;
+    let b = browser(javascript).await;
+    let c = &b.client;
+    let mode = if javascript { "js" } else { "nojs" };
+
+    c.goto(&app.url("/")).await.unwrap();
+    assert_eq!(
+        c.find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("zh-CN")
+    );
+    assert!(text(c, "h1").await.contains("起航"));
+    std::fs::write(
+        screenshot_dir().join(format!("home-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    step("c.goto(&app.url('/register')).");
+    c.goto(&app.url("/register")).await.unwrap();
+    assert_eq!(text(c, "h1").await, "注册账户");
+    if javascript {
+        // The password island hydrates: its show/hide button appears and works.
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("button.toggle:not([hidden])"))
+            .await
+            .expect("islands hydrate");
+        let width = c
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await
+            .unwrap();
+        assert!(
+            width.as_u64().unwrap() <= 360,
+            "no horizontal scrolling at 360 px: {width}"
+        );
+        assert_eq!(
+            c.execute("return window.innerWidth", vec![]).await.unwrap(),
+            json!(360)
+        );
+    } else {
+        let toggle = c.find(Locator::Css("button.toggle")).await.unwrap();
+        assert!(
+            !toggle.is_displayed().await.unwrap(),
+            "without JavaScript the island's button stays hidden"
+        );
+    }
+    fill(c, "#name", "王秀红").await;
+    fill(c, "#phone", "138 1234 1234").await;
+    fill(c, "#email", "wang@example.cn").await;
+    fill(c, "#password", "password-123").await;
+    if javascript {
+        click(c, "button.toggle").await;
+        assert_eq!(
+            c.find(Locator::Css("#password"))
+                .await
+                .unwrap()
+                .attr("type")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("text")
+        );
+    }
+    click(c, "select#org option[value='js-sz']").await;
+    click(c, "input[name=consent]").await;
+    std::fs::write(
+        screenshot_dir().join(format!("register-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    step("click(c, 'button[type=submit]'");
+    click(c, "button[type=submit]").await;
+
+    // Registered and signed in: her own page shows her full number.
+    assert_eq!(text(c, "#account-phone").await, "13812341234");
+    assert_eq!(text(c, "#account-name").await, "王秀红");
+    assert!(c.current_url().await.unwrap().path().ends_with("/account"));
+    std::fs::write(
+        screenshot_dir().join(format!("account-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    step("click(c, '#logout').await;\n   ");
+    click(c, "#logout").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/")).unwrap())
+        .await
+        .unwrap();
+    c.goto(&app.url("/account")).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#login-form"))
+        .await
+        .expect("signed out: /account sends her to log in");
+
+    step("    // A wrong password");
+    // A wrong password: one clear message, what she typed is kept.
+    fill(c, "#login", "13812341234").await;
+    fill(c, "#password", "wrong-password").await;
+    click(c, "#login-form button[type=submit]").await;
+    assert_eq!(
+        text(c, ".notice.error").await,
+        "手机号码/邮箱或密码不正确。"
+    );
+    assert_eq!(
+        c.find(Locator::Css("#login"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("13812341234")
+    );
+
+    fill(c, "#password", "password-123").await;
+    click(c, "#login-form button[type=submit]").await;
+    assert_eq!(text(c, "#account-name").await, "王秀红");
+
+    step("    // Registering the same ph");
+    // Registering the same phone again names the problem and keeps the form filled in.
+    click(c, "#logout").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/")).unwrap())
+        .await
+        .unwrap();
+    c.goto(&app.url("/register")).await.unwrap();
+    fill(c, "#name", "王秀红").await;
+    fill(c, "#phone", "13812341234").await;
+    fill(c, "#password", "password-123").await;
+    click(c, "input[name=consent]").await;
+    click(c, "button[type=submit]").await;
+    assert_eq!(
+        text(c, ".notice.error[data-field=phone]").await,
+        "这个手机号码已经注册，请直接登录。"
+    );
+    assert_eq!(
+        c.find(Locator::Css("#name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("王秀红")
+    );
+
+    step("    // The language switch");
+    // The language switch: English, then back to Chinese.
+    click(c, ".lang-switch a[lang=en]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("html[lang=en]"))
+        .await
+        .expect("English page");
+    assert_eq!(text(c, "h1").await, "Create an account");
+    click(c, ".lang-switch a[lang=zh-CN]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("html[lang=zh-CN]"))
+        .await
+        .expect("Chinese page");
+
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn register_and_log_in_on_a_phone_with_javascript() {
+    journey(true).await;
+}
+
+#[tokio::test]
+async fn register_and_log_in_on_a_phone_without_javascript() {
+    journey(false).await;
+}

@@ -15,20 +15,38 @@ async fn the_reset_mail_arrives_over_smtp_and_its_link_works() {
     let sink = SmtpSink::start();
     let app = TestApp::spawn_with(ServerOptions::default().smtp(sink.port)).await;
     app.register("13812341234", "js-yz").await;
-    let response = app.post("/api/v1/auth/password-reset", &json!({"login": "13812341234@example.cn"})).await;
+    let response = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234@example.cn"}),
+        )
+        .await;
     assert_eq!(response.status(), 202);
 
     let mail = sink.wait_for(1, Duration::from_secs(15)).await.remove(0);
     assert_eq!(mail.to, ["13812341234@example.cn"]);
     let body = mail.body();
-    assert!(body.contains("王秀红") && body.contains("http://qihang.test/reset-password?token="), "{body}");
+    assert!(
+        body.contains("王秀红") && body.contains("http://qihang.test/reset-password?token="),
+        "{body}"
+    );
     assert!(mail.data.contains("Subject: "), "{}", mail.data);
     let token = mail.token().expect("a token in the mail");
 
-    let reset = app.post("/api/v1/auth/password-reset/confirm", &json!({"token": token, "password": "brand-new-pass"})).await;
+    let reset = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "brand-new-pass"}),
+        )
+        .await;
     assert_eq!(reset.status(), 204);
     app.login("13812341234", "brand-new-pass").await;
-    let old = app.post("/api/v1/auth/login", &json!({"login": "13812341234", "password": "password-123"})).await;
+    let old = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13812341234", "password": "password-123"}),
+        )
+        .await;
     assert_eq!(old.status(), 401);
 }
 
@@ -38,7 +56,15 @@ async fn an_smtp_outage_loses_nothing() {
     let port = free_port();
     let app = TestApp::spawn_with(ServerOptions::default().smtp(port)).await;
     app.register("13812341234", "js-ha").await;
-    assert_eq!(app.post("/api/v1/auth/password-reset", &json!({"login": "13812341234"})).await.status(), 202);
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234"})
+        )
+        .await
+        .status(),
+        202
+    );
 
     // The worker tries, fails and keeps the message queued with its error.
     let mut conn = app.db.connect();
@@ -63,7 +89,11 @@ async fn an_smtp_outage_loses_nothing() {
     assert!(mail[0].token().is_some());
     let sent = eventually(Duration::from_secs(5), async || {
         use qihang_core::db::schema::outbox::dsl::*;
-        let done: i64 = outbox.filter(sent_at.is_not_null()).count().get_result(&mut conn).ok()?;
+        let done: i64 = outbox
+            .filter(sent_at.is_not_null())
+            .count()
+            .get_result(&mut conn)
+            .ok()?;
         (done == 1).then_some(done)
     })
     .await;
@@ -78,16 +108,27 @@ async fn two_servers_on_one_database_send_each_message_once() {
     const MESSAGES: usize = 40;
     let sink = SmtpSink::start();
     // First, a server without background jobs queues the messages.
-    let quiet = TestApp::spawn_with(ServerOptions::default().env("QIHANG_JOBS_ENABLED", "false")).await;
+    let quiet =
+        TestApp::spawn_with(ServerOptions::default().env("QIHANG_JOBS_ENABLED", "false")).await;
     for i in 0..MESSAGES {
         let phone = format!("138{:08}", i);
         quiet.register(&phone, "js-sq").await;
-        assert_eq!(quiet.post("/api/v1/auth/password-reset", &json!({"login": phone})).await.status(), 202);
+        assert_eq!(
+            quiet
+                .post("/api/v1/auth/password-reset", &json!({"login": phone}))
+                .await
+                .status(),
+            202
+        );
     }
     assert!(sink.received().is_empty());
 
     // Then two servers with workers start on the same database and race for the queue.
-    let options = || ServerOptions::default().smtp(sink.port).env("QIHANG_MAIL__POLL_INTERVAL_MS", "20");
+    let options = || {
+        ServerOptions::default()
+            .smtp(sink.port)
+            .env("QIHANG_MAIL__POLL_INTERVAL_MS", "20")
+    };
     let first = TestServer::start(&quiet.db, quiet.data_dir.path(), options());
     let second = TestServer::start(&quiet.db, quiet.data_dir.path(), options());
     let received = sink.wait_for(MESSAGES, Duration::from_secs(60)).await;

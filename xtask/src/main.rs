@@ -228,7 +228,11 @@ fn run(args: &[String]) -> Result {
 }
 
 fn ensure_chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+    let fonts = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
+    if Path::new("/usr/bin/chromium").exists()
+        && Path::new("/usr/bin/chromedriver").exists()
+        && fonts.exists()
+    {
         return Ok(());
     }
     let is_root = Command::new("id")
@@ -243,7 +247,7 @@ fn ensure_chromium() -> Result {
                 .into(),
         );
     }
-    step("installing Debian's chromium and chromium-driver for the browser tests");
+    step("installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests");
     status(
         Command::new("apt-get").args(["update", "-qq"]),
         "apt-get update",
@@ -252,7 +256,7 @@ fn ensure_chromium() -> Result {
         Command::new("apt-get")
             .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
             .env("DEBIAN_FRONTEND", "noninteractive"),
-        "apt-get install chromium chromium-driver",
+        "apt-get install chromium chromium-driver fonts-noto-cjk",
     )
 }
 

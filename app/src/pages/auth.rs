@@ -60,10 +60,13 @@ pub fn RegisterPage() -> impl IntoView {
                 <input id="org_code" name="org_code" autocapitalize="off" spellcheck="false" aria-describedby="org-code-hint"
                     value=values.value("org_code")/>
                 <small id="org-code-hint">{t.field_org_code_hint}</small>
-                <label class="check">
-                    <input type="checkbox" name="consent" required=true checked=!values.value("consent").is_empty()/>
-                    {t.consent_label}<a href="/privacy" target="_blank">{t.privacy_link}</a>
-                </label>
+                <div class="consent">
+                    <label class="check">
+                        <input type="checkbox" name="consent" id="consent" required=true checked=!values.value("consent").is_empty()/>
+                        {t.consent_label}{t.privacy_link}
+                    </label>
+                    <a href="/privacy" target="_blank">{t.read_privacy}</a>
+                </div>
                 <button type="submit" class="primary">{t.register_submit}</button>
             </form>
             <p><a href="/login">{t.have_account}</a></p>
