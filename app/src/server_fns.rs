@@ -1,6 +1,8 @@
 //! Server functions: thin adapters from HTML forms and page data to the service layer.
 //! Each one authorises inside itself; all are POST endpoints under `/_fn`, behind the
 //! server's CSRF check. Forms post to them directly, so they work without JavaScript.
+// A form's fields are a server function's arguments, so a long form means many arguments.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use qihang_core::dto::{AccountView, OrgView};
@@ -26,7 +28,6 @@ pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
     Ok(qihang_core::services::orgs::subtree(&core, "js", Some(1)).await?)
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/_fn", endpoint = "register")]
 pub async fn register(
     name: String,

@@ -98,14 +98,9 @@ impl Drop for TestServer {
 }
 
 /// Environment for a server process: a data folder, fast outbox polling, quiet logs.
+#[derive(Default)]
 pub struct ServerOptions {
     pub env: Vec<(String, String)>,
-}
-
-impl Default for ServerOptions {
-    fn default() -> Self {
-        ServerOptions { env: Vec::new() }
-    }
 }
 
 impl ServerOptions {

@@ -156,9 +156,14 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let mut config = Config::default();
-        config.database_url = "postgres://qihang:hunter22@db/qihang".into();
-        config.mail.smtp_url = Some("smtps://mailer:s3cret@smtp.example.cn".into());
+        let config = Config {
+            database_url: "postgres://qihang:hunter22@db/qihang".into(),
+            mail: MailConfig {
+                smtp_url: Some("smtps://mailer:s3cret@smtp.example.cn".into()),
+                ..MailConfig::default()
+            },
+            ..Config::default()
+        };
         let shown = format!("{config:?}");
         assert!(
             !shown.contains("hunter22") && !shown.contains("s3cret"),

@@ -54,7 +54,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| classify(e))?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(classify)?;
     deserializer
         .end()
         .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
