@@ -671,3 +671,166 @@ async fn help_documents_every_subcommand() {
         "{admin}"
     );
 }
+
+#[tokio::test]
+async fn pages_render_in_chinese_first_and_english_on_request() {
+    let app = TestApp::spawn().await;
+    let home = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert_eq!(
+        home.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains(r#"<html lang="zh-CN">"#) && html.contains("50 万名女职工"),
+        "{html}"
+    );
+
+    // The union picker lists the province, then the cities in their official order.
+    let register = app
+        .client
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let order: Vec<usize> = [
+        "value=\"js\"",
+        "value=\"js-nj\"",
+        "value=\"js-wx\"",
+        "value=\"js-xz\"",
+        "value=\"js-sq\"",
+        "value=\"js-ind-",
+    ]
+    .iter()
+    .map(|needle| {
+        register
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in the picker"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "picker order {order:?}"
+    );
+    assert!(
+        register.contains(r#"action="/_fn/register""#),
+        "a plain HTML form"
+    );
+
+    let english = app
+        .client
+        .get(app.url("/register"))
+        .header("cookie", "qihang_lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains(r#"<html lang="en">"#) && english.contains("Create an account"));
+
+    // The no-JavaScript language switch: a cookie and a redirect back, never off-site.
+    let switch = app
+        .client
+        .get(app.url("/lang/en?next=/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers().get("location").unwrap(), "/login");
+    assert!(switch
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("qihang_lang=en"));
+    let offsite = app
+        .client
+        .get(app.url("/lang/en?next=//evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offsite.headers().get("location").unwrap(), "/");
+
+    // Signed out, "my account" sends her to log in.
+    let account = app
+        .client
+        .get(app.url("/account"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 302);
+    assert_eq!(account.headers().get("location").unwrap(), "/login");
+
+    let missing = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing_api = app
+        .client
+        .get(app.url("/api/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_api.status(), 404);
+    assert_eq!(error_of(missing_api).await.0, "not_found");
+}
+
+#[tokio::test]
+async fn courses_check_reports_file_line_and_message_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("demo-pack");
+    std::fs::create_dir_all(pack.join("lessons")).unwrap();
+    std::fs::write(
+        pack.join("course.toml"),
+        "id = \"demo-pack\"\nversion = \"1.0.0\"\ntitle = \"示例\"\ntier = 9\nmode = \"online\"\nhours = 1\nsummary = \"示例\"\n\
+         lessons = [\"lessons/01-a.md\"]\n\n[completion]\nlessons = true\nquiz = false\nattendance = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("lessons/01-a.md"),
+        "+++\nid = \"aaa\"\ntitle = \"一\"\nminutes = 3\n+++\n\n正文\n",
+    )
+    .unwrap();
+    let output = qihang_command()
+        .args(["courses", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        "demo-pack/course.toml:4: tier 9 is not 1 (基础), 2 (进阶) or 3 (高级)"
+    );
+
+    std::fs::write(
+        pack.join("course.toml"),
+        std::fs::read_to_string(pack.join("course.toml"))
+            .unwrap()
+            .replace("tier = 9", "tier = 1"),
+    )
+    .unwrap();
+    let output = qihang_command()
+        .args(["courses", "check"])
+        .arg(&pack)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("1 course pack(s) checked"));
+}

@@ -25,7 +25,7 @@ pub async fn current_account() -> Result<Option<AccountView>, AppError> {
 #[server(prefix = "/_fn", endpoint = "top_orgs")]
 pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
     let core = crate::request::core()?;
-    Ok(qihang_core::services::orgs::subtree(&core, "js", Some(1)).await?)
+    Ok(qihang_core::services::orgs::with_children(&core, "js").await?)
 }
 
 #[server(prefix = "/_fn", endpoint = "register")]

@@ -129,14 +129,36 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Courses { command } => {
-            let dir = match &command {
-                CoursesCommand::Check { dir } | CoursesCommand::Import { dir, .. } => dir.clone(),
-            };
-            Err(format!(
-                "course packs are not supported yet (issue #3); nothing was read from {}",
-                dir.display()
-            ))
-        }
+        Command::Courses {
+            command: CoursesCommand::Check { dir },
+        } => check_courses(&dir),
+        Command::Courses {
+            command: CoursesCommand::Import { dir, .. },
+        } => Err(format!(
+            "importing course packs is not supported yet (issue #3); nothing was read from {}",
+            dir.display()
+        )),
+    }
+}
+
+/// `qihang courses check DIR`: every problem as `path:line: message`; fails unless clean.
+fn check_courses(dir: &std::path::Path) -> Result<(), String> {
+    let checked = qihang_core::packs::check_folder(dir);
+    for problem in &checked.problems {
+        println!("{problem}");
+    }
+    let packs = checked.packs.len();
+    if checked.problems.is_empty() {
+        println!(
+            "{packs} course pack(s) checked in {}: no problems",
+            dir.display()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{} problem(s) in {}",
+            checked.problems.len(),
+            dir.display()
+        ))
     }
 }

@@ -14,6 +14,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod packs;
+#[cfg(feature = "ssr")]
 pub mod services;
 
 #[cfg(feature = "ssr")]

@@ -150,6 +150,28 @@ pub async fn subtree(
     .await
 }
 
+/// The node and its direct children, children in the order they were added (the bundled
+/// tree lists the cities in their official order), for pickers.
+pub async fn with_children(core: &Core, code: &str) -> Result<Vec<OrgView>, ServiceError> {
+    let code = OrgCode::parse(code, "org")?;
+    core.run(move |conn, _| {
+        let root = find_by_code(conn, code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
+            field: "org",
+            code: code.as_str().into(),
+        })?;
+        let children: Vec<OrgRow> = orgs::table
+            .filter(orgs::parent_id.eq(root.id))
+            .select(OrgRow::as_select())
+            .order(orgs::id.asc())
+            .load(conn)?;
+        Ok(std::iter::once(&root)
+            .chain(children.iter())
+            .map(to_view)
+            .collect())
+    })
+    .await
+}
+
 /// What an administrator sends to add a child organisation.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

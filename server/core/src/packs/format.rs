@@ -1,0 +1,226 @@
+//! The on-disk shapes of `course.toml`, lesson front matter, `questions.toml` and `skills.toml`,
+//! with source spans kept so later checks can name the line.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// 基础
+    Basic = 1,
+    /// 进阶
+    Intermediate = 2,
+    /// 高级
+    Advanced = 3,
+}
+
+impl Tier {
+    pub fn from_number(n: i64) -> Option<Tier> {
+        match n {
+            1 => Some(Tier::Basic),
+            2 => Some(Tier::Intermediate),
+            3 => Some(Tier::Advanced),
+            _ => None,
+        }
+    }
+
+    pub fn number(self) -> i32 {
+        self as i32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Online,
+    /// In person, completed by attendance.
+    Offline,
+    Blended,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "online" => Some(Mode::Online),
+            "offline" => Some(Mode::Offline),
+            "blended" => Some(Mode::Blended),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Online => "online",
+            Mode::Offline => "offline",
+            Mode::Blended => "blended",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    TrueFalse,
+    Fill,
+}
+
+impl QuestionKind {
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        match s {
+            "single" => Some(QuestionKind::Single),
+            "multiple" => Some(QuestionKind::Multiple),
+            "true_false" => Some(QuestionKind::TrueFalse),
+            "fill" => Some(QuestionKind::Fill),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "single",
+            QuestionKind::Multiple => "multiple",
+            QuestionKind::TrueFalse => "true_false",
+            QuestionKind::Fill => "fill",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillLevel {
+    pub skill: String,
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuizRules {
+    pub draw: u32,
+    pub pass_mark: u32,
+    /// 0 = unlimited.
+    pub max_attempts: u32,
+    /// 0 = none.
+    pub time_limit_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    pub lessons: bool,
+    pub quiz: bool,
+    pub attendance: bool,
+}
+
+/// `course.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CourseFile {
+    pub id: Spanned<String>,
+    pub version: Spanned<String>,
+    pub title: Spanned<String>,
+    pub title_en: Option<Spanned<String>>,
+    pub tier: Spanned<i64>,
+    pub mode: Spanned<String>,
+    pub hours: Spanned<Number>,
+    pub summary: Spanned<String>,
+    #[serde(default)]
+    pub prerequisites: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub skills: Vec<Spanned<SkillRefFile>>,
+    pub lessons: Spanned<Vec<Spanned<String>>>,
+    pub quiz: Option<Spanned<QuizFile>>,
+    pub completion: Spanned<CompletionFile>,
+}
+
+/// Hours may be written `4` or `1.5`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    pub fn value(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SkillRefFile {
+    pub skill: Spanned<String>,
+    pub level: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuizFile {
+    pub draw: Spanned<i64>,
+    pub pass_mark: Spanned<i64>,
+    pub max_attempts: Spanned<i64>,
+    pub time_limit_minutes: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompletionFile {
+    pub lessons: bool,
+    pub quiz: bool,
+    pub attendance: bool,
+}
+
+/// A lesson's front matter (between `+++` lines).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FrontMatter {
+    pub id: Spanned<String>,
+    pub title: Spanned<String>,
+    pub minutes: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuestionsFile {
+    #[serde(default)]
+    pub question: Vec<Spanned<QuestionFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuestionFile {
+    pub id: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub text: Spanned<String>,
+    #[serde(default)]
+    pub options: Vec<String>,
+    pub answer: Spanned<AnswerFile>,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+/// `answer = "C"`, `["A", "C"]`, `true`, or `["十", "10"]` for fill-in questions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum AnswerFile {
+    Truth(bool),
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SkillsFile {
+    #[serde(default)]
+    pub skill: Vec<Spanned<Skill>>,
+}
+
+/// One skill of the framework in `skills.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skill {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub levels: Vec<String>,
+}
