@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use qihang_core::config::Config;
 use qihang_core::services::accounts::{self, NewAdmin};
+use qihang_core::services::catalog;
 use qihang_core::Core;
 
 use cli::{AdminCommand, Cli, Command, CoursesCommand};
@@ -63,6 +64,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                 config.bind = bind;
             }
             let core = start_core(config).await?;
+            import_bundled_courses(&core).await;
             if core.config.jobs_enabled {
                 jobs::start(&core).map_err(|e| e.to_string())?;
             }
@@ -133,11 +135,11 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             command: CoursesCommand::Check { dir },
         } => check_courses(&dir),
         Command::Courses {
-            command: CoursesCommand::Import { dir, .. },
-        } => Err(format!(
-            "importing course packs is not supported yet (issue #3); nothing was read from {}",
-            dir.display()
-        )),
+            command: CoursesCommand::Import { dir, org },
+        } => {
+            let core = start_core(config).await?;
+            import_courses(&core, &dir, org.as_deref().unwrap_or("js")).await
+        }
     }
 }
 
@@ -160,5 +162,79 @@ fn check_courses(dir: &std::path::Path) -> Result<(), String> {
             checked.problems.len(),
             dir.display()
         ))
+    }
+}
+
+/// `qihang courses import DIR`: one transaction per pack, a progress bar on a terminal.
+async fn import_courses(core: &Core, dir: &std::path::Path, org: &str) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .expect("template"),
+        );
+        bar
+    });
+    let shown = bar.clone();
+    let report =
+        catalog::import_folder(
+            core,
+            dir,
+            org,
+            move |done, total, course, outcome| match &shown {
+                Some(bar) => {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(format!("{course}: {}", outcome.as_str()));
+                }
+                None => println!("[{done}/{total}] {course}: {}", outcome.as_str()),
+            },
+        )
+        .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report.map_err(|e| e.to_string())?;
+    for (course, version, outcome) in &report.imported {
+        println!("{course} {version}: {}", outcome.as_str());
+    }
+    for course in &report.archived {
+        println!("{course}: archived (no longer in {})", dir.display());
+    }
+    println!(
+        "{} course pack(s) imported from {}",
+        report.imported.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// On start, loads the bundled course packs (if the folder has any). Problems are logged and
+/// the server starts anyway, with the catalogue it already had.
+async fn import_bundled_courses(core: &Core) {
+    let dir = core.config.courses_dir.clone();
+    let has_packs = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().join("course.toml").exists())
+        })
+        .unwrap_or(false);
+    if !has_packs {
+        return;
+    }
+    let started = std::time::Instant::now();
+    match catalog::import_folder(core, &dir, "js", |_, _, _, _| {}).await {
+        Ok(report) => tracing::info!(
+            packs = report.imported.len(),
+            archived = report.archived.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "bundled course packs loaded from {}",
+            dir.display()
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "bundled course packs in {} were not loaded", dir.display())
+        }
     }
 }

@@ -37,6 +37,12 @@ pub enum ServiceError {
     /// A reset or set-up link past its expiry time (400).
     #[error("this link has expired; ask for a new one")]
     TokenExpired,
+    /// Course packs with problems (422); each line is `path:line: message`.
+    #[error("the course pack has problems:\n{}", problems.join("\n"))]
+    InvalidPack { problems: Vec<String> },
+    /// The same course version is already imported with other content (409).
+    #[error("course {course} version {version} is already imported with different content; bump version in course.toml")]
+    NeedsNewVersion { course: String, version: String },
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -56,6 +62,8 @@ impl ServiceError {
             ServiceError::TooManyAttempts => "too_many_attempts",
             ServiceError::TokenInvalid => "token_invalid",
             ServiceError::TokenExpired => "token_expired",
+            ServiceError::InvalidPack { .. } => "invalid_pack",
+            ServiceError::NeedsNewVersion { .. } => "needs_new_version",
             ServiceError::Internal(_) => "internal",
         }
     }

@@ -67,6 +67,8 @@ impl ResponseError for ApiError {
                 ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
                 ServiceError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 ServiceError::TokenInvalid | ServiceError::TokenExpired => StatusCode::BAD_REQUEST,
+                ServiceError::InvalidPack { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::NeedsNewVersion { .. } => StatusCode::CONFLICT,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,

@@ -89,6 +89,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    skills (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        levels -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    courses (id) {
+        id -> BigInt,
+        code -> Text,
+        version -> Text,
+        content_hash -> Text,
+        title -> Text,
+        title_en -> Nullable<Text>,
+        tier -> Integer,
+        mode -> Text,
+        hours -> Double,
+        summary -> Text,
+        prerequisites -> Text,
+        skills -> Text,
+        quiz_draw -> Nullable<Integer>,
+        quiz_pass_mark -> Nullable<Integer>,
+        quiz_max_attempts -> Nullable<Integer>,
+        quiz_time_limit_minutes -> Nullable<Integer>,
+        complete_lessons -> Bool,
+        complete_quiz -> Bool,
+        complete_attendance -> Bool,
+        org_id -> BigInt,
+        source -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lessons (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        lesson_key -> Text,
+        position -> Integer,
+        title -> Text,
+        minutes -> Integer,
+        markdown -> Text,
+        html -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        question_key -> Text,
+        position -> Integer,
+        kind -> Text,
+        text -> Text,
+        options -> Text,
+        answer -> Text,
+        explanation -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    course_media (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        path -> Text,
+        content_type -> Text,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
+    lesson_progress (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        lesson_id -> BigInt,
+        completed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(courses -> orgs (org_id));
+diesel::joinable!(lessons -> courses (course_id));
+diesel::joinable!(questions -> courses (course_id));
+diesel::joinable!(course_media -> courses (course_id));
+diesel::joinable!(lesson_progress -> lessons (lesson_id));
+diesel::joinable!(lesson_progress -> users (user_id));
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(role_grants -> users (user_id));
 diesel::joinable!(role_grants -> orgs (org_id));
@@ -102,5 +196,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     password_tokens,
     login_failures,
-    outbox
+    outbox,
+    skills,
+    courses,
+    lessons,
+    questions,
+    course_media,
+    lesson_progress,
 );

@@ -2,6 +2,7 @@
 //! functions. Services run their database work on the blocking pool through [`Core::run`].
 
 pub mod accounts;
+pub mod catalog;
 pub mod orgs;
 pub mod outbox;
 pub mod tokens;

@@ -1,0 +1,417 @@
+//! The course catalogue: importing checked course packs into the database.
+//!
+//! One transaction per pack. Importing is idempotent: the same version with the same content
+//! changes nothing; the same version with other content is refused ("bump version"); a new
+//! version updates the course in place, matching lessons and questions by their stable ids, so
+//! learners keep their progress (rows that disappeared are deactivated, never deleted). After
+//! importing a folder, courses that came from that folder and are gone from it are archived.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{now, orgs, Core};
+use crate::db::schema::{course_media, courses, lessons, questions, skills};
+use crate::db::{write_tx, DbConn};
+use crate::domain::OrgCode;
+use crate::packs::{self, markdown, Answer, Pack, Skill};
+use crate::ServiceError;
+
+/// What happened to one pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// It had been archived and is back in its folder.
+    Restored,
+}
+
+impl ImportOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportOutcome::Created => "created",
+            ImportOutcome::Updated => "updated",
+            ImportOutcome::Unchanged => "unchanged",
+            ImportOutcome::Restored => "restored",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// (course id, version, outcome) in import order.
+    pub imported: Vec<(String, String, ImportOutcome)>,
+    /// Course ids archived because they left the folder.
+    pub archived: Vec<String>,
+}
+
+/// Where a folder import's courses are recorded as coming from.
+pub fn folder_source(dir: &Path) -> String {
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    format!("folder:{}", canonical.display())
+}
+
+/// Checks and imports a folder of packs (or one pack), publishing them for `org`'s subtree.
+/// `progress` is called after each pack with (done, total, course id, outcome).
+pub async fn import_folder(
+    core: &Core,
+    dir: &Path,
+    org: &str,
+    progress: impl Fn(usize, usize, &str, ImportOutcome) + Send + 'static,
+) -> Result<ImportReport, ServiceError> {
+    let org = OrgCode::parse(org, "org")?;
+    let dir = dir.to_path_buf();
+    core.run(move |conn, _| {
+        let checked = packs::check_folder(&dir);
+        if !checked.problems.is_empty() {
+            return Err(ServiceError::InvalidPack {
+                problems: checked.problems.iter().map(ToString::to_string).collect(),
+            });
+        }
+        let org_row =
+            orgs::find_by_code(conn, org.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
+                field: "org",
+                code: org.as_str().into(),
+            })?;
+        let single = dir.join("course.toml").exists();
+        let source = folder_source(if single {
+            dir.parent().unwrap_or(&dir)
+        } else {
+            &dir
+        });
+        write_tx(conn, |conn| upsert_skills(conn, checked.skills.values()))?;
+        let total = checked.packs.len();
+        let mut report = ImportReport::default();
+        for (done, pack) in checked.packs.iter().enumerate() {
+            let outcome = import_with_retry(conn, pack, org_row.id, &source)?;
+            progress(done + 1, total, &pack.id, outcome);
+            report
+                .imported
+                .push((pack.id.clone(), pack.version.clone(), outcome));
+        }
+        if !single {
+            let present: Vec<String> = checked.packs.iter().map(|p| p.id.clone()).collect();
+            report.archived = write_tx(conn, |conn| archive_missing(conn, &source, &present))?;
+        }
+        Ok(report)
+    })
+    .await
+}
+
+/// Two servers importing the same folder at start-up race on the unique course code; the
+/// loser's transaction fails and one retry sees the winner's rows.
+fn import_with_retry(
+    conn: &mut DbConn,
+    pack: &Pack,
+    org_id: i64,
+    source: &str,
+) -> Result<ImportOutcome, ServiceError> {
+    match write_tx(conn, |conn| import_pack(conn, pack, org_id, source)) {
+        Err(ServiceError::Internal(e))
+            if e.contains("UNIQUE") || e.contains("unique") || e.contains("duplicate key") =>
+        {
+            write_tx(conn, |conn| import_pack(conn, pack, org_id, source))
+        }
+        other => other,
+    }
+}
+
+fn upsert_skills<'a>(
+    conn: &mut DbConn,
+    all: impl Iterator<Item = &'a Skill>,
+) -> Result<(), ServiceError> {
+    for skill in all {
+        let levels = serde_json::to_string(&skill.levels).expect("strings serialise");
+        let values = (
+            skills::name.eq(&skill.name),
+            skills::name_en.eq(&skill.name_en),
+            skills::levels.eq(&levels),
+            skills::updated_at.eq(now()),
+        );
+        let updated = diesel::update(skills::table.filter(skills::code.eq(&skill.id)))
+            .set(values)
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(skills::table)
+                .values((skills::code.eq(&skill.id), values))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 over every file of the pack, by relative path, so "same content" means same files.
+pub fn content_hash(dir: &Path) -> String {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        if let Ok(entries) = std::fs::read_dir(&folder) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        let rel = file
+            .strip_prefix(dir)
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        hasher.update(rel.as_bytes());
+        hasher.update([0]);
+        hasher.update(std::fs::read(&file).unwrap_or_default());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Numeric (major, minor, patch) for ordering versions.
+fn version_key(v: &str) -> (u64, u64, u64) {
+    let mut parts = v
+        .split(['-', '+'])
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0));
+    (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+fn answer_json(answer: &Answer) -> String {
+    match answer {
+        Answer::Choices(indexes) => serde_json::json!({ "choices": indexes }),
+        Answer::Truth(b) => serde_json::json!({ "truth": b }),
+        Answer::Texts(texts) => serde_json::json!({ "texts": texts }),
+    }
+    .to_string()
+}
+
+fn import_pack(
+    conn: &mut DbConn,
+    pack: &Pack,
+    org_id: i64,
+    source: &str,
+) -> Result<ImportOutcome, ServiceError> {
+    let hash = content_hash(&pack.dir);
+    let existing: Option<(i64, String, String, String)> = courses::table
+        .filter(courses::code.eq(&pack.id))
+        .select((
+            courses::id,
+            courses::version,
+            courses::content_hash,
+            courses::status,
+        ))
+        .first(conn)
+        .optional()?;
+    let quiz = pack.quiz;
+    let skills_json = serde_json::to_string(
+        &pack
+            .skills
+            .iter()
+            .map(|s| serde_json::json!({"skill": s.skill, "level": s.level}))
+            .collect::<Vec<_>>(),
+    )
+    .expect("json");
+    let fields = (
+        courses::version.eq(&pack.version),
+        courses::content_hash.eq(&hash),
+        courses::title.eq(&pack.title),
+        courses::title_en.eq(&pack.title_en),
+        courses::tier.eq(pack.tier.number()),
+        courses::mode.eq(pack.mode.as_str()),
+        courses::hours.eq(pack.hours),
+        courses::summary.eq(&pack.summary),
+        courses::prerequisites.eq(serde_json::to_string(&pack.prerequisites).expect("json")),
+        courses::skills.eq(&skills_json),
+        courses::quiz_draw.eq(quiz.map(|q| q.draw as i32)),
+        courses::quiz_pass_mark.eq(quiz.map(|q| q.pass_mark as i32)),
+        courses::quiz_max_attempts.eq(quiz.map(|q| q.max_attempts as i32)),
+        courses::quiz_time_limit_minutes.eq(quiz.map(|q| q.time_limit_minutes as i32)),
+        courses::complete_lessons.eq(pack.completion.lessons),
+        courses::complete_quiz.eq(pack.completion.quiz),
+        courses::complete_attendance.eq(pack.completion.attendance),
+        courses::org_id.eq(org_id),
+        courses::source.eq(source),
+        courses::status.eq("published"),
+        courses::updated_at.eq(now()),
+    );
+    let (course_id, outcome) = match existing {
+        Some((id, version, old_hash, status)) if version == pack.version => {
+            if old_hash != hash {
+                return Err(ServiceError::NeedsNewVersion {
+                    course: pack.id.clone(),
+                    version: pack.version.clone(),
+                });
+            }
+            if status == "archived" {
+                diesel::update(courses::table.find(id))
+                    .set((
+                        courses::status.eq("published"),
+                        courses::source.eq(source),
+                        courses::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                return Ok(ImportOutcome::Restored);
+            }
+            return Ok(ImportOutcome::Unchanged);
+        }
+        Some((id, version, _, _)) => {
+            if version_key(&pack.version) < version_key(&version) {
+                return Err(ServiceError::InvalidPack {
+                    problems: vec![format!(
+                        "{}/course.toml:2: version {} is older than the imported {version}; use a higher version",
+                        pack.id, pack.version
+                    )],
+                });
+            }
+            diesel::update(courses::table.find(id))
+                .set(fields)
+                .execute(conn)?;
+            (id, ImportOutcome::Updated)
+        }
+        None => {
+            diesel::insert_into(courses::table)
+                .values((
+                    courses::code.eq(&pack.id),
+                    courses::created_at.eq(now()),
+                    fields,
+                ))
+                .execute(conn)?;
+            let id = courses::table
+                .filter(courses::code.eq(&pack.id))
+                .select(courses::id)
+                .first(conn)?;
+            (id, ImportOutcome::Created)
+        }
+    };
+    sync_lessons(conn, course_id, pack)?;
+    sync_questions(conn, course_id, pack)?;
+    sync_media(conn, course_id, pack)?;
+    Ok(outcome)
+}
+
+fn sync_lessons(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), ServiceError> {
+    let media_base = format!("/media/{}/", pack.id);
+    diesel::update(lessons::table.filter(lessons::course_id.eq(course_id)))
+        .set(lessons::active.eq(false))
+        .execute(conn)?;
+    for (position, lesson) in pack.lessons.iter().enumerate() {
+        let html = markdown::render(&lesson.markdown, &media_base);
+        let values = (
+            lessons::position.eq(position as i32),
+            lessons::title.eq(&lesson.title),
+            lessons::minutes.eq(lesson.minutes as i32),
+            lessons::markdown.eq(&lesson.markdown),
+            lessons::html.eq(&html),
+            lessons::active.eq(true),
+        );
+        let updated = diesel::update(
+            lessons::table
+                .filter(lessons::course_id.eq(course_id))
+                .filter(lessons::lesson_key.eq(&lesson.id)),
+        )
+        .set(values)
+        .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(lessons::table)
+                .values((
+                    lessons::course_id.eq(course_id),
+                    lessons::lesson_key.eq(&lesson.id),
+                    values,
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_questions(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), ServiceError> {
+    diesel::update(questions::table.filter(questions::course_id.eq(course_id)))
+        .set(questions::active.eq(false))
+        .execute(conn)?;
+    for (position, question) in pack.questions.iter().enumerate() {
+        let values = (
+            questions::position.eq(position as i32),
+            questions::kind.eq(question.kind.as_str()),
+            questions::text.eq(&question.text),
+            questions::options.eq(serde_json::to_string(&question.options).expect("json")),
+            questions::answer.eq(answer_json(&question.answer)),
+            questions::explanation.eq(&question.explanation),
+            questions::active.eq(true),
+        );
+        let updated = diesel::update(
+            questions::table
+                .filter(questions::course_id.eq(course_id))
+                .filter(questions::question_key.eq(&question.id)),
+        )
+        .set(values.clone())
+        .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(questions::table)
+                .values((
+                    questions::course_id.eq(course_id),
+                    questions::question_key.eq(&question.id),
+                    values,
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_media(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), ServiceError> {
+    diesel::delete(course_media::table.filter(course_media::course_id.eq(course_id)))
+        .execute(conn)?;
+    for media in &pack.media {
+        let bytes = std::fs::read(pack.dir.join(&media.path))
+            .map_err(|e| ServiceError::Internal(format!("reading {}: {e}", media.path)))?;
+        diesel::insert_into(course_media::table)
+            .values((
+                course_media::course_id.eq(course_id),
+                course_media::path.eq(&media.path),
+                course_media::content_type.eq(media.content_type),
+                course_media::bytes.eq(bytes),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn archive_missing(
+    conn: &mut DbConn,
+    source: &str,
+    present: &[String],
+) -> Result<Vec<String>, ServiceError> {
+    let keep: BTreeSet<&str> = present.iter().map(String::as_str).collect();
+    let from_folder: Vec<String> = courses::table
+        .filter(courses::source.eq(source))
+        .filter(courses::status.ne("archived"))
+        .select(courses::code)
+        .load(conn)?;
+    let gone: Vec<String> = from_folder
+        .into_iter()
+        .filter(|c| !keep.contains(c.as_str()))
+        .collect();
+    if !gone.is_empty() {
+        diesel::update(courses::table.filter(courses::code.eq_any(&gone)))
+            .set((
+                courses::status.eq("archived"),
+                courses::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(gone)
+}

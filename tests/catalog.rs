@@ -1,0 +1,401 @@
+//! Importing course packs into a real database (SQLite or PostgreSQL per `QIHANG_TEST_DB`):
+//! idempotence, version bumps that keep learners' progress, refusals, archiving, and the
+//! bundled catalogue.
+
+mod support;
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use qihang_core::config::Config;
+use qihang_core::db::schema::{courses, lesson_progress, lessons, questions};
+use qihang_core::services::accounts::{self, RegisterInput};
+use qihang_core::services::catalog::{self, ImportOutcome};
+use qihang_core::{Core, ServiceError};
+use support::*;
+
+const SKILLS: &str = "[[skill]]\nid = \"digital-life\"\nname = \"数字生活\"\nname_en = \"Digital life\"\nlevels = [\"初级\", \"中级\", \"高级\"]\n";
+
+/// Writes a small valid pack: `lessons` are (id, text) pairs.
+fn write_course(
+    root: &Path,
+    id: &str,
+    version: &str,
+    prerequisites: &[&str],
+    lessons: &[(&str, &str)],
+) {
+    let dir = root.join(id);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lessons")).unwrap();
+    let files: Vec<String> = lessons
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| format!("lessons/{:02}-{key}.md", i + 1))
+        .collect();
+    let list = files
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let prereqs = prerequisites
+        .iter()
+        .map(|p| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        dir.join("course.toml"),
+        format!(
+            "id = \"{id}\"\nversion = \"{version}\"\ntitle = \"课程 {id}\"\ntier = 1\nmode = \"online\"\nhours = 2\n\
+             summary = \"测试课程。\"\nprerequisites = [{prereqs}]\nskills = [{{ skill = \"digital-life\", level = 1 }}]\n\
+             lessons = [{list}]\n\n[quiz]\ndraw = 2\npass_mark = 60\nmax_attempts = 3\ntime_limit_minutes = 0\n\n\
+             [completion]\nlessons = true\nquiz = true\nattendance = false\n"
+        ),
+    )
+    .unwrap();
+    for ((key, text), file) in lessons.iter().zip(&files) {
+        std::fs::write(
+            dir.join(file),
+            format!("+++\nid = \"{key}\"\ntitle = \"{key}\"\nminutes = 5\n+++\n\n{text}\n"),
+        )
+        .unwrap();
+    }
+    let mut bank = String::new();
+    for i in 1..=3 {
+        bank.push_str(&format!(
+            "[[question]]\nid = \"q-{i}\"\nkind = \"single\"\ntext = \"问题 {i}\"\noptions = [\"甲\", \"乙\"]\nanswer = \"A\"\n\n"
+        ));
+    }
+    std::fs::write(dir.join("questions.toml"), bank).unwrap();
+}
+
+async fn core_for(db: &TestDb, data: &Path) -> Core {
+    let config = Config {
+        database_url: db.url.clone(),
+        data_dir: data.to_path_buf(),
+        ..Config::default()
+    };
+    tokio::task::spawn_blocking(move || Core::start(config))
+        .await
+        .unwrap()
+        .expect("core starts")
+}
+
+fn outcomes(report: &catalog::ImportReport) -> Vec<(String, ImportOutcome)> {
+    report
+        .imported
+        .iter()
+        .map(|(id, _, outcome)| (id.clone(), *outcome))
+        .collect()
+}
+
+#[tokio::test]
+async fn imports_are_idempotent_and_version_bumps_keep_progress() {
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let core = core_for(&db, data.path()).await;
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    std::fs::write(root.join("skills.toml"), SKILLS).unwrap();
+    write_course(
+        root,
+        "course-a",
+        "1.0.0",
+        &[],
+        &[
+            ("intro", "第一课"),
+            ("middle", "第二课"),
+            ("last", "第三课"),
+        ],
+    );
+    write_course(
+        root,
+        "course-b",
+        "1.0.0",
+        &["course-a"],
+        &[("only", "唯一的一课")],
+    );
+    let noop = |_: usize, _: usize, _: &str, _: ImportOutcome| {};
+
+    let first = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&first),
+        [
+            ("course-a".into(), ImportOutcome::Created),
+            ("course-b".into(), ImportOutcome::Created)
+        ]
+    );
+    let again = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&again),
+        [
+            ("course-a".into(), ImportOutcome::Unchanged),
+            ("course-b".into(), ImportOutcome::Unchanged)
+        ]
+    );
+
+    // A learner reads the first lesson of course-a.
+    let user = accounts::register(
+        &core,
+        RegisterInput {
+            name: "王秀红".into(),
+            phone: "13812341234".into(),
+            email: None,
+            password: "password-123".into(),
+            gender: "female".into(),
+            org: "js-nj".into(),
+            consent: true,
+        },
+    )
+    .await
+    .unwrap();
+    let mut conn = db.connect();
+    let user_id: i64 = qihang_core::db::schema::users::table
+        .filter(qihang_core::db::schema::users::public_id.eq(&user.id))
+        .select(qihang_core::db::schema::users::id)
+        .first(&mut conn)
+        .unwrap();
+    let (course_a, intro_id): (i64, i64) = lessons::table
+        .inner_join(courses::table)
+        .filter(courses::code.eq("course-a"))
+        .filter(lessons::lesson_key.eq("intro"))
+        .select((courses::id, lessons::id))
+        .first(&mut conn)
+        .unwrap();
+    diesel::insert_into(lesson_progress::table)
+        .values((
+            lesson_progress::user_id.eq(user_id),
+            lesson_progress::lesson_id.eq(intro_id),
+            lesson_progress::completed_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+
+    // New content under the same version is refused, and nothing changes.
+    write_course(
+        root,
+        "course-a",
+        "1.0.0",
+        &[],
+        &[("intro", "第一课（修订）"), ("new-one", "新增的一课")],
+    );
+    let refused = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ServiceError::NeedsNewVersion { course, version } if course == "course-a" && version == "1.0.0"),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("bump version"));
+    let active: i64 = lessons::table
+        .filter(lessons::course_id.eq(course_a))
+        .filter(lessons::active.eq(true))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(active, 3);
+
+    // Bumped: updated in place; the learner's progress still points at the same lesson.
+    write_course(
+        root,
+        "course-a",
+        "1.1.0",
+        &[],
+        &[("intro", "第一课（修订）"), ("new-one", "新增的一课")],
+    );
+    let bumped = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&bumped)[0],
+        ("course-a".into(), ImportOutcome::Updated)
+    );
+    let (progress_lesson, key, active, html): (i64, String, bool, String) = lesson_progress::table
+        .inner_join(lessons::table)
+        .filter(lesson_progress::user_id.eq(user_id))
+        .select((
+            lessons::id,
+            lessons::lesson_key,
+            lessons::active,
+            lessons::html,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        (progress_lesson, key.as_str(), active),
+        (intro_id, "intro", true)
+    );
+    assert!(html.contains("第一课（修订）"), "{html}");
+    let keys: Vec<(String, bool)> = lessons::table
+        .filter(lessons::course_id.eq(course_a))
+        .order(lessons::id.asc())
+        .select((lessons::lesson_key, lessons::active))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        keys,
+        [
+            ("intro".into(), true),
+            ("middle".into(), false),
+            ("last".into(), false),
+            ("new-one".into(), true)
+        ],
+        "removed lessons are kept, inactive"
+    );
+    let version: String = courses::table
+        .find(course_a)
+        .select(courses::version)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(version, "1.1.0");
+
+    // A lower version is refused.
+    write_course(root, "course-a", "1.0.1", &[], &[("intro", "旧的")]);
+    let older = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap_err();
+    assert!(
+        older.to_string().contains("older than the imported 1.1.0"),
+        "{older}"
+    );
+    write_course(
+        root,
+        "course-a",
+        "1.1.0",
+        &[],
+        &[("intro", "第一课（修订）"), ("new-one", "新增的一课")],
+    );
+
+    // A course from another folder is never archived by this one.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("skills.toml"), SKILLS).unwrap();
+    write_course(
+        other.path(),
+        "course-c",
+        "1.0.0",
+        &[],
+        &[("alone", "另一个来源")],
+    );
+    catalog::import_folder(&core, other.path(), "js-sz", noop)
+        .await
+        .unwrap();
+
+    // course-b leaves the folder: archived, never deleted; it comes back: restored.
+    let b_dir = root.join("course-b");
+    let kept = tempfile::tempdir().unwrap();
+    std::fs::rename(&b_dir, kept.path().join("course-b")).unwrap();
+    let after = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap();
+    assert_eq!(after.archived, ["course-b"]);
+    let status = |conn: &mut qihang_core::db::DbConn, code: &str| -> String {
+        courses::table
+            .filter(courses::code.eq(code))
+            .select(courses::status)
+            .first(conn)
+            .unwrap()
+    };
+    assert_eq!(status(&mut conn, "course-b"), "archived");
+    assert_eq!(status(&mut conn, "course-c"), "published");
+    let b_questions: i64 = questions::table
+        .inner_join(courses::table)
+        .filter(courses::code.eq("course-b"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(b_questions, 3, "an archived course keeps its content");
+    std::fs::rename(kept.path().join("course-b"), &b_dir).unwrap();
+    let back = catalog::import_folder(&core, root, "js", noop)
+        .await
+        .unwrap();
+    assert!(outcomes(&back).contains(&("course-b".into(), ImportOutcome::Restored)));
+    assert_eq!(status(&mut conn, "course-b"), "published");
+}
+
+#[tokio::test]
+async fn a_broken_folder_imports_nothing() {
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let core = core_for(&db, data.path()).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    write_course(
+        folder.path(),
+        "course-a",
+        "1.0.0",
+        &[],
+        &[("intro", "第一课")],
+    );
+    write_course(
+        folder.path(),
+        "course-b",
+        "1.0.0",
+        &["missing-course"],
+        &[("only", "一课")],
+    );
+    let error = catalog::import_folder(&core, folder.path(), "js", |_, _, _, _| {})
+        .await
+        .unwrap_err();
+    match error {
+        ServiceError::InvalidPack { problems } => assert_eq!(
+            problems,
+            ["course-b/course.toml:8: unknown prerequisite \"missing-course\"; it must be a course in the same folder"]
+        ),
+        other => panic!("{other}"),
+    }
+    let mut conn = db.connect();
+    let count: i64 = courses::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn the_command_line_imports_with_a_report() {
+    let db = TestDb::create();
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    write_course(
+        folder.path(),
+        "course-a",
+        "1.0.0",
+        &[],
+        &[("intro", "第一课")],
+    );
+    let run = || {
+        qihang_command()
+            .args(["--database-url", &db.url, "courses", "import"])
+            .arg(folder.path())
+            .env("QIHANG_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("course-a 1.0.0: created") && stdout.contains("1 course pack(s) imported"),
+        "{stdout}"
+    );
+    let again = String::from_utf8(run().stdout).unwrap();
+    assert!(again.contains("course-a 1.0.0: unchanged"), "{again}");
+    let bad_org = qihang_command()
+        .args([
+            "--database-url",
+            &db.url,
+            "courses",
+            "import",
+            "--org",
+            "js-none",
+        ])
+        .arg(folder.path())
+        .output()
+        .unwrap();
+    assert!(!bad_org.status.success());
+    assert!(String::from_utf8_lossy(&bad_org.stderr).contains("js-none"));
+}
