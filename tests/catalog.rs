@@ -399,3 +399,114 @@ async fn the_command_line_imports_with_a_report() {
     assert!(!bad_org.status.success());
     assert!(String::from_utf8_lossy(&bad_org.stderr).contains("js-none"));
 }
+
+fn bundled_courses() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")
+}
+
+#[test]
+fn every_bundled_pack_is_clean_and_substantial() {
+    let checked = qihang_core::packs::check_folder(&bundled_courses());
+    let problems: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        problems.is_empty(),
+        "bundled packs have problems:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        checked.packs.len() >= 10,
+        "at least 10 courses, found {}",
+        checked.packs.len()
+    );
+    for pack in &checked.packs {
+        assert!(
+            pack.lessons.len() >= 4,
+            "{} has {} lessons",
+            pack.id,
+            pack.lessons.len()
+        );
+        assert!(
+            pack.questions.len() >= 15,
+            "{} has {} questions",
+            pack.id,
+            pack.questions.len()
+        );
+        // Chinese is dense: 200 characters is several short paragraphs.
+        for lesson in &pack.lessons {
+            assert!(
+                lesson.markdown.chars().count() >= 200,
+                "{}/{} is too thin",
+                pack.id,
+                lesson.id
+            );
+        }
+        let total: usize = pack
+            .lessons
+            .iter()
+            .map(|l| l.markdown.chars().count())
+            .sum();
+        assert!(
+            total >= 1000,
+            "{} has only {total} characters of lessons",
+            pack.id
+        );
+    }
+    use qihang_core::packs::{Mode, Tier};
+    assert!(checked
+        .packs
+        .iter()
+        .any(|p| p.mode == Mode::Offline && p.completion.attendance));
+    assert!(checked.packs.iter().any(|p| p.mode == Mode::Blended));
+    for tier in [Tier::Basic, Tier::Intermediate, Tier::Advanced] {
+        assert!(
+            checked.packs.iter().filter(|p| p.tier == tier).count() >= 3,
+            "{tier:?}"
+        );
+    }
+    assert_eq!(checked.skills.len(), 7);
+}
+
+#[tokio::test]
+async fn the_bundled_catalogue_imports_and_reimports_unchanged() {
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let core = core_for(&db, data.path()).await;
+    let started = std::time::Instant::now();
+    let report = catalog::import_folder(&core, &bundled_courses(), "js", |_, _, _, _| {})
+        .await
+        .unwrap();
+    let first = started.elapsed();
+    assert!(report
+        .imported
+        .iter()
+        .all(|(_, _, o)| *o == ImportOutcome::Created));
+    let started = std::time::Instant::now();
+    let again = catalog::import_folder(&core, &bundled_courses(), "js", |_, _, _, _| {})
+        .await
+        .unwrap();
+    let second = started.elapsed();
+    assert!(again
+        .imported
+        .iter()
+        .all(|(_, _, o)| *o == ImportOutcome::Unchanged));
+    println!(
+        "bundled catalogue on {}: {} packs imported in {:.0} ms, re-imported (unchanged) in {:.0} ms (debug build)",
+        backend(),
+        report.imported.len(),
+        first.as_secs_f64() * 1000.0,
+        second.as_secs_f64() * 1000.0
+    );
+    let mut conn = db.connect();
+    let html: String = lessons::table
+        .inner_join(courses::table)
+        .filter(courses::code.eq("payment-safety"))
+        .filter(lessons::lesson_key.eq("help"))
+        .select(lessons::html)
+        .first(&mut conn)
+        .unwrap();
+    assert!(
+        html.contains("<h1>受骗了怎么办：止损与求助</h1>")
+            && html.contains("<strong>96110</strong>"),
+        "{html}"
+    );
+}
