@@ -510,3 +510,329 @@ async fn the_bundled_catalogue_imports_and_reimports_unchanged() {
         "{html}"
     );
 }
+
+mod web_upload {
+    //! `POST /api/v1/course-packs`: refusals, the checker's report, preview and publishing.
+    use std::io::Write;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// A valid pack zipped from disk, with `edit` applied to its files first.
+    fn pack_zip(id: &str, version: &str, edit: impl Fn(&Path)) -> Vec<u8> {
+        let folder = tempfile::tempdir().unwrap();
+        write_course(
+            folder.path(),
+            id,
+            version,
+            &["smartphone-basics"],
+            &[
+                ("intro", "第一课<script>alert(1)</script>"),
+                ("more", "第二课"),
+            ],
+        );
+        let dir = folder.path().join(id);
+        edit(&dir);
+        let mut entries = Vec::new();
+        for entry in walk(&dir) {
+            let name = format!("{id}/{}", entry.strip_prefix(&dir).unwrap().display());
+            entries.push((name, std::fs::read(&entry).unwrap()));
+        }
+        let borrowed: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        zip_of(&borrowed)
+    }
+
+    fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if entry.path().is_dir() {
+                files.extend(walk(&entry.path()));
+            } else {
+                files.push(entry.path());
+            }
+        }
+        files.sort();
+        files
+    }
+
+    async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().part(
+            "pack",
+            reqwest::multipart::Part::bytes(bytes).file_name("pack.zip"),
+        );
+        app.client
+            .post(app.url("/api/v1/course-packs"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn app_with_catalogue() -> TestApp {
+        TestApp::spawn_with(ServerOptions::default().env(
+            "QIHANG_COURSES_DIR",
+            bundled_courses().display().to_string(),
+        ))
+        .await
+    }
+
+    #[tokio::test]
+    async fn unsafe_or_oversized_zips_are_refused_with_a_clear_message() {
+        let app = app_with_catalogue().await;
+        let admin = app.admin("13600000001", "js-sz").await;
+        let zeros = vec![0u8; 20 * 1024 * 1024];
+        let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+            (
+                "zip bomb",
+                zip_of(&[
+                    ("x/course.toml", b"id = \"x\""),
+                    ("x/media/big.png", &zeros),
+                ]),
+                422,
+                "possible zip bomb",
+            ),
+            (
+                "path traversal",
+                zip_of(&[("../../evil.md", b"x")]),
+                422,
+                "../../evil.md: the path leaves the pack",
+            ),
+            (
+                "absolute path",
+                zip_of(&[("/etc/cron.d/x.md", b"x")]),
+                422,
+                "the path leaves the pack",
+            ),
+            (
+                "not a zip",
+                b"GIF89a not a zip".to_vec(),
+                422,
+                "not a readable zip archive",
+            ),
+            (
+                "script file",
+                zip_of(&[("x/course.toml", b""), ("x/setup.sh", b"rm -rf /")]),
+                422,
+                "x/setup.sh: this kind of file is not part of a course pack",
+            ),
+            (
+                "svg media",
+                zip_of(&[
+                    ("x/course.toml", b""),
+                    ("x/media/a.svg", b"<svg onload=alert(1)>"),
+                ]),
+                422,
+                "not part of a course pack",
+            ),
+            (
+                "nested zip",
+                zip_of(&[("x/course.toml", b""), ("x/media/more.zip", b"PK")]),
+                422,
+                "not part of a course pack",
+            ),
+            (
+                "no course.toml",
+                zip_of(&[("x/lessons/a.md", b"x")]),
+                422,
+                "no course.toml",
+            ),
+            (
+                "too large",
+                vec![7u8; 50 * 1024 * 1024 + 10],
+                413,
+                "larger than 50 MB",
+            ),
+        ];
+        for (name, bytes, status, message) in cases {
+            let response = upload(&app, &admin, bytes).await;
+            assert_eq!(response.status(), status, "{name}");
+            let (_, _, text) = error_of(response).await;
+            assert!(text.contains(message), "{name}: {text}");
+        }
+        let form = reqwest::multipart::Form::new().text("other", "x");
+        let no_file = app
+            .client
+            .post(app.url("/api/v1/course-packs"))
+            .bearer_auth(&admin)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_file.status(), 422);
+
+        app.register("13812341234", "js-sz").await;
+        let learner = app.login("13812341234", "password-123").await;
+        assert_eq!(
+            upload(&app, &learner, pack_zip("my-course", "1.0.0", |_| {}))
+                .await
+                .status(),
+            403
+        );
+        let anonymous = reqwest::Client::new()
+            .post(app.url("/api/v1/course-packs"))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .part("pack", reqwest::multipart::Part::bytes(vec![1])),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401);
+    }
+
+    #[tokio::test]
+    async fn a_report_a_preview_and_publishing_to_the_uploaders_subtree() {
+        let app = app_with_catalogue().await;
+        let sz_admin = app.admin("13600000001", "js-sz").await;
+
+        // A broken pack: stored with its report, cannot be published.
+        let broken = pack_zip("my-course", "1.0.0", |dir| {
+            let bank = std::fs::read_to_string(dir.join("questions.toml"))
+                .unwrap()
+                .replacen("answer = \"A\"", "answer = \"F\"", 1);
+            std::fs::write(dir.join("questions.toml"), bank).unwrap();
+        });
+        let response = upload(&app, &sz_admin, broken).await;
+        assert_eq!(response.status(), 201);
+        let report: Value = response.json().await.unwrap();
+        assert_eq!(report["status"], "rejected");
+        assert_eq!(
+            report["problems"],
+            serde_json::json!([
+                "my-course/questions.toml:6: answer \"F\" is not one of the options A, B"
+            ])
+        );
+        let refused = app
+            .post_as(
+                &sz_admin,
+                &format!(
+                    "/api/v1/course-packs/{}/publish",
+                    report["id"].as_str().unwrap()
+                ),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+
+        // A clean pack: the preview is sanitised; publishing puts it under js-sz.
+        let response = upload(&app, &sz_admin, pack_zip("my-course", "1.0.0", |_| {})).await;
+        assert_eq!(response.status(), 201);
+        let report: Value = response.json().await.unwrap();
+        assert_eq!(
+            (
+                report["status"].as_str(),
+                report["course"].as_str(),
+                report["org"].as_str()
+            ),
+            (Some("checked"), Some("my-course"), Some("js-sz"))
+        );
+        assert_eq!(report["lessons"].as_array().unwrap().len(), 2);
+        let html = report["lessons"][0]["html"].as_str().unwrap();
+        assert!(
+            html.contains("第一课") && !html.contains("<script"),
+            "{html}"
+        );
+        let id = report["id"].as_str().unwrap().to_string();
+
+        // Another city's administrator cannot see or publish it.
+        let nj_admin = app.admin("13600000002", "js-nj").await;
+        assert_eq!(
+            app.get_as(&nj_admin, &format!("/api/v1/course-packs/{id}"))
+                .await
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.post_as(
+                &nj_admin,
+                &format!("/api/v1/course-packs/{id}/publish"),
+                &serde_json::json!({})
+            )
+            .await
+            .status(),
+            404
+        );
+
+        let published = app
+            .post_as(
+                &sz_admin,
+                &format!("/api/v1/course-packs/{id}/publish"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(published.status(), 200);
+        let published: Value = published.json().await.unwrap();
+        assert_eq!(
+            published,
+            serde_json::json!({"course": "my-course", "version": "1.0.0", "outcome": "created", "org": "js-sz"})
+        );
+        let mut conn = app.db.connect();
+        let (org, source, status): (String, String, String) = courses::table
+            .inner_join(qihang_core::db::schema::orgs::table)
+            .filter(courses::code.eq("my-course"))
+            .select((
+                qihang_core::db::schema::orgs::code,
+                courses::source,
+                courses::status,
+            ))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(
+            (org.as_str(), source.as_str(), status.as_str()),
+            ("js-sz", "upload", "published")
+        );
+
+        // The same version with other content is refused; listing shows the uploads.
+        let changed = upload(
+            &app,
+            &sz_admin,
+            pack_zip("my-course", "1.0.0", |dir| {
+                std::fs::write(
+                    dir.join("lessons/02-more.md"),
+                    "+++\nid = \"more\"\ntitle = \"改\"\nminutes = 5\n+++\n\n改过的内容\n",
+                )
+                .unwrap();
+            }),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+        let conflict = app
+            .post_as(
+                &sz_admin,
+                &format!(
+                    "/api/v1/course-packs/{}/publish",
+                    changed["id"].as_str().unwrap()
+                ),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(conflict.status(), 409);
+        assert!(error_of(conflict).await.2.contains("bump version"));
+        let mine: Vec<Value> = app
+            .get_as(&sz_admin, "/api/v1/course-packs")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 3);
+        assert_eq!(mine[1]["status"], "published");
+    }
+}

@@ -63,3 +63,39 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub field: Option<String>,
 }
+
+/// A web-uploaded course pack: the checker's report and a learner's-eye preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadView {
+    pub id: String,
+    pub file_name: String,
+    pub course: Option<String>,
+    pub version: Option<String>,
+    pub title: Option<String>,
+    /// `checked` (ready to publish), `rejected` (has problems) or `published`.
+    pub status: String,
+    pub problems: Vec<String>,
+    /// Organisation whose subtree the course is published to.
+    pub org: String,
+    pub lessons: Vec<LessonPreview>,
+    pub questions: usize,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonPreview {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub html: String,
+}
+
+/// The result of publishing an upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishView {
+    pub course: String,
+    pub version: String,
+    /// created, updated, unchanged or restored
+    pub outcome: String,
+    pub org: String,
+}

@@ -43,6 +43,12 @@ pub enum ServiceError {
     /// The same course version is already imported with other content (409).
     #[error("course {course} version {version} is already imported with different content; bump version in course.toml")]
     NeedsNewVersion { course: String, version: String },
+    /// An uploaded zip that cannot be accepted (422): unsafe, not a zip, wrong contents.
+    #[error("{0}")]
+    BadUpload(String),
+    /// An upload over the size limits (413).
+    #[error("{0}")]
+    UploadTooLarge(String),
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +70,8 @@ impl ServiceError {
             ServiceError::TokenExpired => "token_expired",
             ServiceError::InvalidPack { .. } => "invalid_pack",
             ServiceError::NeedsNewVersion { .. } => "needs_new_version",
+            ServiceError::BadUpload(_) => "bad_upload",
+            ServiceError::UploadTooLarge(_) => "payload_too_large",
             ServiceError::Internal(_) => "internal",
         }
     }

@@ -4,7 +4,7 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
-use qihang_core::services::{accounts, orgs};
+use qihang_core::services::{accounts, orgs, uploads};
 use qihang_core::Core;
 use serde::Deserialize;
 
@@ -27,6 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me", web::get().to(me))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs", web::post().to(create_org))
+        .route("/course-packs", web::post().to(upload_pack))
+        .route("/course-packs", web::get().to(my_packs))
+        .route("/course-packs/{id}", web::get().to(get_pack))
+        .route("/course-packs/{id}/publish", web::post().to(publish_pack))
         .default_service(web::to(|| async { ApiError::NotFound.into_response() }));
 }
 
@@ -121,4 +125,32 @@ async fn create_org(
 ) -> ApiResult {
     let org = orgs::create(&core, &actor.0, body.0).await?;
     Ok(HttpResponse::Created().json(org))
+}
+
+/// `POST /api/v1/course-packs`, multipart with the zip in the field `pack`: 201 with the
+/// checker's report (status `checked` or `rejected`); unsafe or oversized zips are refused.
+async fn upload_pack(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    payload: actix_multipart::Multipart,
+) -> ApiResult {
+    let (file_name, bytes) = super::upload::read_pack_field(payload).await?;
+    let view = uploads::upload(&core, &actor.0, file_name, bytes).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn my_packs(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(uploads::mine(&core, &actor.0).await?))
+}
+
+async fn get_pack(core: web::Data<Core>, actor: Authenticated, id: web::Path<String>) -> ApiResult {
+    Ok(HttpResponse::Ok().json(uploads::get(&core, &actor.0, id.into_inner()).await?))
+}
+
+async fn publish_pack(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok().json(uploads::publish(&core, &actor.0, id.into_inner()).await?))
 }

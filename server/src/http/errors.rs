@@ -69,6 +69,8 @@ impl ResponseError for ApiError {
                 ServiceError::TokenInvalid | ServiceError::TokenExpired => StatusCode::BAD_REQUEST,
                 ServiceError::InvalidPack { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::NeedsNewVersion { .. } => StatusCode::CONFLICT,
+                ServiceError::BadUpload(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,

@@ -6,6 +6,7 @@ mod auth;
 mod csrf;
 mod errors;
 mod json;
+mod upload;
 
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};

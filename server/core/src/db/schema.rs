@@ -177,6 +177,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pack_uploads (id) {
+        id -> BigInt,
+        public_id -> Text,
+        user_id -> BigInt,
+        org_id -> BigInt,
+        file_name -> Text,
+        course_code -> Nullable<Text>,
+        version -> Nullable<Text>,
+        archive -> Binary,
+        problems -> Text,
+        preview -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(pack_uploads -> users (user_id));
+diesel::joinable!(pack_uploads -> orgs (org_id));
 diesel::joinable!(courses -> orgs (org_id));
 diesel::joinable!(lessons -> courses (course_id));
 diesel::joinable!(questions -> courses (course_id));
@@ -203,4 +223,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     questions,
     course_media,
     lesson_progress,
+    pack_uploads,
 );

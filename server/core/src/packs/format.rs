@@ -216,7 +216,7 @@ pub(crate) struct SkillsFile {
 }
 
 /// One skill of the framework in `skills.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Skill {
     pub id: String,

@@ -6,6 +6,7 @@
 //!   checks across packs (duplicate ids, unknown skills and prerequisites, cycles);
 //! - [`markdown`] renders lessons to sanitised HTML.
 
+pub mod archive;
 mod format;
 pub mod markdown;
 mod read;
@@ -16,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use format::{Completion, Mode, QuestionKind, QuizRules, Skill, SkillLevel, Tier};
-pub use read::{check_folder, load_pack, load_skills, CheckedFolder};
+pub use read::{check_folder, check_folder_with, load_pack, load_skills, CheckedFolder};
 
 /// Per-file size budget for media, so a lesson opens on a weak phone connection.
 pub const MEDIA_BUDGET_BYTES: u64 = 5 * 1024 * 1024;

@@ -1022,6 +1022,12 @@ pub struct CheckedFolder {
 /// Checks `path`: a pack (it has course.toml) or a folder of packs. The skill framework is
 /// `skills.toml` in the folder (or, for a single pack, next to it).
 pub fn check_folder(path: &Path) -> CheckedFolder {
+    check_folder_with(path, &BTreeSet::new())
+}
+
+/// Like [`check_folder`], with `known_courses` (already in the catalogue) accepted as
+/// prerequisites too: for uploaded packs.
+pub fn check_folder_with(path: &Path, known_courses: &BTreeSet<String>) -> CheckedFolder {
     let mut checked = CheckedFolder::default();
     let single = path.join("course.toml").exists();
     let base = if single {
@@ -1075,7 +1081,7 @@ pub fn check_folder(path: &Path) -> CheckedFolder {
             Err(problems) => checked.problems.extend(problems),
         }
     }
-    cross_checks(&mut checked, base, skills.as_ref());
+    cross_checks(&mut checked, base, skills.as_ref(), known_courses);
     if let Some(skills) = skills {
         checked.skills = skills;
     }
@@ -1086,6 +1092,7 @@ fn cross_checks(
     checked: &mut CheckedFolder,
     base: &Path,
     skills: Option<&BTreeMap<String, Skill>>,
+    known_courses: &BTreeSet<String>,
 ) {
     let mut problems = Vec::new();
     let mut by_id: HashMap<&str, &Pack> = HashMap::new();
@@ -1146,7 +1153,7 @@ fn cross_checks(
         let file = relative(base, &pack.dir.join("course.toml"));
         let text = std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
         for prerequisite in &pack.prerequisites {
-            if !ids.contains(prerequisite.as_str()) {
+            if !ids.contains(prerequisite.as_str()) && !known_courses.contains(prerequisite) {
                 let line = text
                     .lines()
                     .position(|l| l.contains("prerequisites"))

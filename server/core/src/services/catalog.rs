@@ -199,7 +199,7 @@ fn answer_json(answer: &Answer) -> String {
     .to_string()
 }
 
-fn import_pack(
+pub(crate) fn import_pack(
     conn: &mut DbConn,
     pack: &Pack,
     org_id: i64,

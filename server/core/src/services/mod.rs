@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod orgs;
 pub mod outbox;
 pub mod tokens;
+pub mod uploads;
 
 use std::sync::Arc;
 

@@ -1,0 +1,314 @@
+//! Course packs uploaded through the web by trainers: unpacked safely, checked, stored with
+//! their report and a preview, then published to the trainer's organisation subtree.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+
+use super::accounts::Actor;
+use super::catalog::{import_pack, ImportOutcome};
+use super::tokens::new_public_id;
+use super::{now, orgs, Core};
+use crate::db::schema::{courses, pack_uploads, skills};
+use crate::db::{write_tx, DbConn};
+use crate::domain::Role;
+use crate::dto::{LessonPreview, PublishView, UploadView};
+use crate::packs::archive::{self, ArchiveError};
+use crate::packs::{self, markdown, Pack, Skill};
+use crate::ServiceError;
+
+/// Where `upload` is recorded as the source of published courses.
+pub const UPLOAD_SOURCE: &str = "upload";
+
+/// The organisation a trainer or administrator publishes to: her first such grant.
+fn publish_scope(actor: &Actor) -> Result<(String, String), ServiceError> {
+    actor
+        .grants
+        .iter()
+        .find(|g| matches!(g.role, Role::Trainer | Role::Admin))
+        .map(|g| (g.org_code.clone(), g.org_path.clone()))
+        .ok_or(ServiceError::Forbidden)
+}
+
+fn archive_error(error: ArchiveError) -> ServiceError {
+    match error {
+        ArchiveError::TooLarge(_)
+        | ArchiveError::UnpackedTooLarge
+        | ArchiveError::TooManyEntries(_) => ServiceError::UploadTooLarge(error.to_string()),
+        other => ServiceError::BadUpload(other.to_string()),
+    }
+}
+
+/// Writes the platform's skill framework next to the unpacked pack, for the checker.
+fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
+    let rows: Vec<(String, String, String, String)> = skills::table
+        .select((skills::code, skills::name, skills::name_en, skills::levels))
+        .load(conn)?;
+    #[derive(serde::Serialize)]
+    struct Framework {
+        skill: Vec<Skill>,
+    }
+    let framework = Framework {
+        skill: rows
+            .into_iter()
+            .map(|(id, name, name_en, levels)| Skill {
+                id,
+                name,
+                name_en,
+                levels: serde_json::from_str(&levels).unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let text = toml::to_string(&framework).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    std::fs::write(dir.join("skills.toml"), text).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// Unpacks and checks an archive: the pack (when clean) and the problems.
+fn unpack_and_check(
+    conn: &mut DbConn,
+    bytes: &[u8],
+    work: &Path,
+) -> Result<(Option<Pack>, Vec<String>, PathBuf), ServiceError> {
+    let root = archive::unpack(bytes, work).map_err(archive_error)?;
+    write_skills(conn, root.parent().unwrap_or(work))?;
+    let known: BTreeSet<String> = courses::table
+        .select(courses::code)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let checked = packs::check_folder_with(&root, &known);
+    let problems: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+    let pack = if problems.is_empty() {
+        checked.packs.into_iter().next()
+    } else {
+        None
+    };
+    Ok((pack, problems, root))
+}
+
+fn preview(pack: &Pack) -> Vec<LessonPreview> {
+    let media_base = format!("/media/{}/", pack.id);
+    pack.lessons
+        .iter()
+        .map(|l| LessonPreview {
+            id: l.id.clone(),
+            title: l.title.clone(),
+            minutes: l.minutes,
+            html: markdown::render(&l.markdown, &media_base),
+        })
+        .collect()
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct StoredPreview {
+    title: Option<String>,
+    lessons: Vec<LessonPreview>,
+    questions: usize,
+}
+
+/// Receives a zipped pack from a trainer or administrator: unpacks it within the limits,
+/// checks it, and keeps it with its report. Unsafe or oversized archives are refused outright.
+pub async fn upload(
+    core: &Core,
+    actor: &Actor,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<UploadView, ServiceError> {
+    let (org_code, _) = publish_scope(actor)?;
+    if bytes.len() > archive::MAX_ZIP_BYTES {
+        return Err(archive_error(ArchiveError::TooLarge(bytes.len())));
+    }
+    let user_id = actor.user_id;
+    core.run(move |conn, _| {
+        let work = tempfile::tempdir().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        let stored = pack
+            .as_ref()
+            .map(|p| StoredPreview {
+                title: Some(p.title.clone()),
+                lessons: preview(p),
+                questions: p.questions.len(),
+            })
+            .unwrap_or_default();
+        let org =
+            orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
+        let public_id = new_public_id();
+        let status = if problems.is_empty() {
+            "checked"
+        } else {
+            "rejected"
+        };
+        let file_name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        diesel::insert_into(pack_uploads::table)
+            .values((
+                pack_uploads::public_id.eq(&public_id),
+                pack_uploads::user_id.eq(user_id),
+                pack_uploads::org_id.eq(org.id),
+                pack_uploads::file_name.eq(&file_name),
+                pack_uploads::course_code.eq(pack.as_ref().map(|p| p.id.clone())),
+                pack_uploads::version.eq(pack.as_ref().map(|p| p.version.clone())),
+                pack_uploads::archive.eq(&bytes),
+                pack_uploads::problems.eq(serde_json::to_string(&problems).expect("json")),
+                pack_uploads::preview.eq(serde_json::to_string(&stored).expect("json")),
+                pack_uploads::status.eq(status),
+                pack_uploads::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        load_view(conn, &public_id)
+    })
+    .await
+}
+
+type UploadRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    i64,
+);
+
+fn load_row(conn: &mut DbConn, public_id: &str) -> Result<(UploadRow, String), ServiceError> {
+    use crate::db::schema::orgs as o;
+    pack_uploads::table
+        .inner_join(o::table)
+        .filter(pack_uploads::public_id.eq(public_id))
+        .select((
+            (
+                pack_uploads::public_id,
+                pack_uploads::file_name,
+                pack_uploads::course_code,
+                pack_uploads::version,
+                pack_uploads::status,
+                pack_uploads::problems,
+                pack_uploads::preview,
+                o::code,
+                pack_uploads::created_at,
+                pack_uploads::user_id,
+            ),
+            o::path,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::NotFound("upload"))
+}
+
+fn to_view(row: UploadRow) -> UploadView {
+    let (id, file_name, course, version, status, problems, preview, org, created_at, _) = row;
+    let stored: StoredPreview = serde_json::from_str(&preview).unwrap_or_default();
+    UploadView {
+        id,
+        file_name,
+        course,
+        version,
+        title: stored.title,
+        status,
+        problems: serde_json::from_str(&problems).unwrap_or_default(),
+        org,
+        lessons: stored.lessons,
+        questions: stored.questions,
+        created_at: created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn load_view(conn: &mut DbConn, public_id: &str) -> Result<UploadView, ServiceError> {
+    Ok(to_view(load_row(conn, public_id)?.0))
+}
+
+/// The uploader, or an administrator over the upload's organisation, may see and publish it.
+fn authorise(actor: &Actor, row: &UploadRow, org_path: &str) -> Result<(), ServiceError> {
+    if row.9 == actor.user_id || actor.holds(Role::Admin, org_path) {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound("upload"))
+    }
+}
+
+pub async fn get(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+) -> Result<UploadView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let (row, path) = load_row(conn, &public_id)?;
+        authorise(&actor, &row, &path)?;
+        Ok(to_view(row))
+    })
+    .await
+}
+
+/// The actor's own uploads, newest first (without lesson previews).
+pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<UploadView>, ServiceError> {
+    let user_id = actor.user_id;
+    core.run(move |conn, _| {
+        let ids: Vec<String> = pack_uploads::table
+            .filter(pack_uploads::user_id.eq(user_id))
+            .order(pack_uploads::id.desc())
+            .limit(50)
+            .select(pack_uploads::public_id)
+            .load(conn)?;
+        ids.iter()
+            .map(|id| {
+                load_view(conn, id).map(|mut v| {
+                    v.lessons.clear();
+                    v
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Publishes a checked upload to its organisation's subtree (checked again first).
+pub async fn publish(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+) -> Result<PublishView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let (row, path) = load_row(conn, &public_id)?;
+        authorise(&actor, &row, &path)?;
+        if row.4 == "rejected" {
+            return Err(ServiceError::InvalidPack {
+                problems: serde_json::from_str(&row.5).unwrap_or_default(),
+            });
+        }
+        let (org_id, bytes): (i64, Vec<u8>) = pack_uploads::table
+            .filter(pack_uploads::public_id.eq(&public_id))
+            .select((pack_uploads::org_id, pack_uploads::archive))
+            .first(conn)?;
+        let work = tempfile::tempdir().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        let Some(pack) = pack else {
+            return Err(ServiceError::InvalidPack { problems });
+        };
+        let outcome = write_tx(conn, |conn| {
+            let outcome = import_pack(conn, &pack, org_id, UPLOAD_SOURCE)?;
+            diesel::update(pack_uploads::table.filter(pack_uploads::public_id.eq(&public_id)))
+                .set((
+                    pack_uploads::status.eq("published"),
+                    pack_uploads::published_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok::<ImportOutcome, ServiceError>(outcome)
+        })?;
+        Ok(PublishView {
+            course: pack.id,
+            version: pack.version,
+            outcome: outcome.as_str().into(),
+            org: row.7,
+        })
+    })
+    .await
+}
