@@ -835,4 +835,154 @@ mod web_upload {
         assert_eq!(mine.len(), 3);
         assert_eq!(mine[1]["status"], "published");
     }
+
+    #[tokio::test]
+    async fn the_upload_pages_work_as_plain_html_forms() {
+        let app = app_with_catalogue().await;
+        create_admin_cli(&app.db, "13600000001", "js-sz", Some("admin-password"));
+        let browser = cookie_client();
+        let origin = app.server.base.clone();
+        let form_post = |path: &str| {
+            browser
+                .post(app.url(path))
+                .header("Origin", origin.clone())
+                .header("Accept", "text/html")
+        };
+        let login = form_post("/_fn/login")
+            .form(&[("login", "13600000001"), ("password", "admin-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.headers().get("location").unwrap(), "/account");
+
+        let page = browser
+            .get(app.url("/trainer/packs"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(r#"enctype="multipart/form-data""#) && page.contains("上传课程包"),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"href="/trainer/packs""#),
+            "trainers and admins get the nav link"
+        );
+
+        // A refused zip comes back to the form with the reason.
+        let bad = reqwest::multipart::Form::new().part(
+            "pack",
+            reqwest::multipart::Part::bytes(zip_of(&[("../x.md", b"x")])).file_name("x.zip"),
+        );
+        let refused = form_post("/trainer/packs")
+            .multipart(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 303);
+        assert_eq!(refused.headers().get("location").unwrap(), "/trainer/packs");
+        let page = browser
+            .get(app.url("/trainer/packs"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("这个文件不能作为课程包接收")
+                && page.contains("../x.md: the path leaves the pack"),
+            "{page}"
+        );
+
+        // A clean pack: report, preview, publish.
+        let good = reqwest::multipart::Form::new().part(
+            "pack",
+            reqwest::multipart::Part::bytes(pack_zip("page-course", "1.0.0", |_| {}))
+                .file_name("page-course.zip"),
+        );
+        let uploaded = form_post("/trainer/packs")
+            .multipart(good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), 303);
+        let report_path = uploaded
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(report_path.starts_with("/trainer/packs/"));
+        let report = browser
+            .get(app.url(&report_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            report.contains("检查通过，可以发布")
+                && report.contains("第二课")
+                && !report.contains("<script>alert"),
+            "{report}"
+        );
+        let id = report_path.rsplit('/').next().unwrap();
+        let published = form_post("/_fn/publish_upload")
+            .form(&[("id", id)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            published
+                .headers()
+                .get("location")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            report_path
+        );
+        let report = browser
+            .get(app.url(&report_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            report.contains("已发布，学员现在可以看到这门课。")
+                && report.contains(r#"class="status published">已发布"#),
+            "{report}"
+        );
+
+        // A learner gets nothing from these pages.
+        app.register("13812341234", "js-sz").await;
+        let learner = cookie_client();
+        learner
+            .post(app.url("/_fn/login"))
+            .header("Origin", origin.clone())
+            .header("Accept", "text/html")
+            .form(&[("login", "13812341234"), ("password", "password-123")])
+            .send()
+            .await
+            .unwrap();
+        let page = learner
+            .get(app.url(&report_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("找不到这个内容") && !page.contains("第二课"),
+            "{page}"
+        );
+    }
 }

@@ -10,7 +10,8 @@ use crate::i18n::Lang;
 use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
-    auth::ResetPasswordPage, home::HomePage, privacy::PrivacyPage,
+    auth::ResetPasswordPage, home::HomePage, packs::PackPage, packs::PacksPage,
+    privacy::PrivacyPage,
 };
 use crate::server_fns::current_account;
 
@@ -55,6 +56,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
+                <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
@@ -77,7 +80,14 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {Suspend::new(async move {
                         match current_account().await.ok().flatten() {
-                            Some(_) => view! { <a href="/account">{t.nav_account}</a> }.into_any(),
+                            Some(account) => {
+                                let trains = account.user.roles.iter().any(|r| r.role == "trainer" || r.role == "admin");
+                                view! {
+                                    <a href="/account">{t.nav_account}</a>
+                                    {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
+                                }
+                                .into_any()
+                            }
                             None => view! {
                                 <a href="/login">{t.nav_login}</a>
                                 <a href="/register">{t.nav_register}</a>

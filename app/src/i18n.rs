@@ -102,6 +102,22 @@ pub struct Texts {
     pub not_found: &'static str,
     pub language: &'static str,
     pub optional: &'static str,
+    pub nav_packs: &'static str,
+    pub packs_title: &'static str,
+    pub packs_intro: &'static str,
+    pub pack_file: &'static str,
+    pub upload_submit: &'static str,
+    pub my_uploads: &'static str,
+    pub no_uploads: &'static str,
+    pub status_checked: &'static str,
+    pub status_rejected: &'static str,
+    pub status_published: &'static str,
+    pub problems_title: &'static str,
+    pub preview_title: &'static str,
+    pub questions_count: &'static str,
+    pub publish_submit: &'static str,
+    pub publish_to: &'static str,
+    pub published_ok: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -172,6 +188,22 @@ pub static ZH: Texts = Texts {
     not_found: "页面不存在",
     language: "语言",
     optional: "（选填）",
+    nav_packs: "课程包",
+    packs_title: "上传课程包",
+    packs_intro: "把课程包文件夹压缩成 zip 上传（最大 50 MB）。系统会逐项检查，通过后可以预览，再发布给本单位及下级工会的学员。",
+    pack_file: "课程包（zip 文件）",
+    upload_submit: "上传并检查",
+    my_uploads: "我上传的课程包",
+    no_uploads: "还没有上传过课程包。",
+    status_checked: "检查通过，可以发布",
+    status_rejected: "有问题，需要修改后重新上传",
+    status_published: "已发布",
+    problems_title: "检查发现的问题",
+    preview_title: "学员看到的样子",
+    questions_count: "题库题目数",
+    publish_submit: "发布",
+    publish_to: "发布范围",
+    published_ok: "已发布，学员现在可以看到这门课。",
 };
 
 pub static EN: Texts = Texts {
@@ -242,6 +274,22 @@ pub static EN: Texts = Texts {
     not_found: "Page not found",
     language: "Language",
     optional: " (optional)",
+    nav_packs: "Course packs",
+    packs_title: "Upload a course pack",
+    packs_intro: "Zip the course pack folder and upload it (at most 50 MB). It is checked line by line; once clean you can preview it and publish it to learners in your union and the unions below it.",
+    pack_file: "Course pack (zip file)",
+    upload_submit: "Upload and check",
+    my_uploads: "My uploads",
+    no_uploads: "No uploads yet.",
+    status_checked: "Checked: ready to publish",
+    status_rejected: "Has problems: fix them and upload again",
+    status_published: "Published",
+    problems_title: "Problems found",
+    preview_title: "What learners will see",
+    questions_count: "Questions in the bank",
+    publish_submit: "Publish",
+    publish_to: "Published to",
+    published_ok: "Published: learners can now see this course.",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.
@@ -344,6 +392,41 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "请先登录。"
             } else {
                 "Please log in first."
+            }
+        }
+        ("bad_upload", _) => {
+            if zh {
+                "这个文件不能作为课程包接收："
+            } else {
+                "This file cannot be accepted as a course pack:"
+            }
+        }
+        ("payload_too_large", _) => {
+            if zh {
+                "文件太大：zip 最大 50 MB，解压后最大 200 MB。"
+            } else {
+                "Too large: at most 50 MB zipped and 200 MB unpacked."
+            }
+        }
+        ("invalid_pack", _) => {
+            if zh {
+                "课程包还有问题，修改后重新上传。"
+            } else {
+                "The pack still has problems; fix them and upload again."
+            }
+        }
+        ("needs_new_version", _) => {
+            if zh {
+                "这个版本号已经发布过不同的内容，请在 course.toml 里提高 version。"
+            } else {
+                "This version was already published with other content; raise version in course.toml."
+            }
+        }
+        ("not_found", _) => {
+            if zh {
+                "找不到这个内容。"
+            } else {
+                "Not found."
             }
         }
         ("forbidden", _) => {

@@ -21,6 +21,14 @@ pub struct Flash {
     pub code: String,
     pub field: Option<String>,
     pub values: Vec<(String, String)>,
+    /// The service's own message, shown under the localised one when it adds detail.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// The flash cookie's value: hex-encoded JSON (cookie-safe, no escaping questions).
+pub fn encode_flash(flash: &Flash) -> String {
+    hex::encode(serde_json::to_vec(flash).unwrap_or_default())
 }
 
 impl Flash {
@@ -138,10 +146,21 @@ mod server {
     }
 
     pub fn set_flash(flash: &Flash) {
-        let json = serde_json::to_vec(flash).unwrap_or_default();
-        let mut cookie = base_cookie(FLASH_COOKIE, hex::encode(json), false);
+        let mut cookie = base_cookie(FLASH_COOKIE, super::encode_flash(flash), false);
         cookie.set_max_age(Duration::minutes(5));
         set_cookie(cookie);
+    }
+
+    /// Errors whose own text tells the user more than the localised summary does.
+    pub fn flash_detail(error: &ServiceError) -> Option<String> {
+        matches!(
+            error,
+            ServiceError::BadUpload(_)
+                | ServiceError::UploadTooLarge(_)
+                | ServiceError::InvalidPack { .. }
+                | ServiceError::NeedsNewVersion { .. }
+        )
+        .then(|| error.public_message())
     }
 
     /// Sends the browser back to the form with the error and what was typed.
@@ -158,6 +177,7 @@ mod server {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            detail: flash_detail(error),
         });
         redirect(back_to);
     }

@@ -145,3 +145,44 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     }
     Ok(())
 }
+
+/// The signed-in trainer's or administrator's uploaded course packs.
+#[server(prefix = "/_fn", endpoint = "my_uploads")]
+pub async fn my_uploads() -> Result<Vec<qihang_core::dto::UploadView>, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::uploads::mine(&core, &actor).await?)
+}
+
+/// One upload's report and preview (its uploader or an administrator over its organisation).
+#[server(prefix = "/_fn", endpoint = "get_upload")]
+pub async fn get_upload(id: String) -> Result<qihang_core::dto::UploadView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::uploads::get(&core, &actor, id).await?)
+}
+
+/// Publishes a checked upload; the form comes back to the upload's page with the outcome.
+#[server(prefix = "/_fn", endpoint = "publish_upload")]
+pub async fn publish_upload(id: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let back = format!(
+        "/trainer/packs/{}",
+        id.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+    );
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    match qihang_core::services::uploads::publish(&core, &actor, id).await {
+        Ok(_) => crate::request::succeed_form("pack", &back),
+        Err(error) => crate::request::fail_form("pack", &back, &error, vec![]),
+    }
+    Ok(())
+}

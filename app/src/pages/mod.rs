@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod home;
+pub mod packs;
 pub mod privacy;
 
 use leptos::prelude::*;
@@ -22,9 +23,11 @@ pub fn FlashMessage(
             view! { <p class="notice ok" role="status">{ok_text}</p> }.into_any()
         } else {
             let text = error_message(lang, &f.code, f.field.as_deref());
+            let detail = f.detail.clone().map(|d| view! { <br/><code class="detail">{d}</code> });
             view! {
                 <p class="notice error" role="alert" data-code=f.code.clone() data-field=f.field.clone()>
                     {text}
+                    {detail}
                 </p>
             }
             .into_any()

@@ -52,6 +52,11 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .route("/style.css", web::get().to(stylesheet))
             .route("/lang/{code}", web::get().to(switch_language))
             .service(
+                web::resource("/trainer/packs")
+                    .guard(actix_web::guard::Post())
+                    .to(upload::upload_from_page),
+            )
+            .service(
                 actix_files::Files::new("/pkg", site_root.join("pkg"))
                     .use_etag(true)
                     .prefer_utf8(true),

@@ -2,10 +2,15 @@
 //! named `pack`, at most 50 MB, and few parts (thousands of parts are refused early).
 
 use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
+use qihang_app::request::{encode_flash, Flash, FLASH_COOKIE};
 use qihang_core::packs::archive::MAX_ZIP_BYTES;
-use qihang_core::ServiceError;
+use qihang_core::services::{accounts, uploads};
+use qihang_core::{Core, ServiceError};
 
+use super::auth::session_token;
 use super::errors::ApiError;
 
 const MAX_PARTS: usize = 8;
@@ -53,4 +58,59 @@ pub async fn read_pack_field(mut payload: Multipart) -> Result<(String, Vec<u8>)
     found.ok_or_else(|| {
         ServiceError::BadUpload("no file field named `pack` in the upload".into()).into()
     })
+}
+
+/// `POST /trainer/packs`: the upload page's plain multipart form (works without JavaScript).
+/// Success goes to the upload's report; a refusal comes back to the form with the reason.
+pub async fn upload_from_page(
+    req: HttpRequest,
+    core: web::Data<Core>,
+    payload: Multipart,
+) -> HttpResponse {
+    let see_other = |to: &str| {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to.to_string()))
+            .finish()
+    };
+    let actor = match session_token(&req) {
+        Some(token) => accounts::authenticate(&core, token).await.ok(),
+        None => None,
+    };
+    let Some(actor) = actor else {
+        return see_other("/login");
+    };
+    let outcome = match read_pack_field(payload).await {
+        Ok((file_name, bytes)) => uploads::upload(&core, &actor, file_name, bytes).await,
+        Err(ApiError::Service(e)) => Err(e),
+        Err(other) => Err(ServiceError::BadUpload(other.to_string())),
+    };
+    match outcome {
+        Ok(view) => see_other(&format!("/trainer/packs/{}", view.id)),
+        Err(error) => {
+            if let ServiceError::Internal(cause) = &error {
+                tracing::error!(%cause, "upload from the page failed");
+            }
+            let flash = Flash {
+                form: "upload".into(),
+                ok: false,
+                code: error.code().into(),
+                field: None,
+                values: Vec::new(),
+                detail: matches!(
+                    error,
+                    ServiceError::BadUpload(_) | ServiceError::UploadTooLarge(_)
+                )
+                .then(|| error.public_message()),
+            };
+            let cookie = actix_web::cookie::Cookie::build(FLASH_COOKIE, encode_flash(&flash))
+                .path("/")
+                .http_only(true)
+                .same_site(actix_web::cookie::SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::minutes(5))
+                .finish();
+            let mut response = see_other("/trainer/packs");
+            let _ = response.add_cookie(&cookie);
+            response
+        }
+    }
 }
