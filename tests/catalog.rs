@@ -730,8 +730,15 @@ mod web_upload {
             .await;
         assert_eq!(refused.status(), 422);
 
-        // A clean pack: the preview is sanitised; publishing puts it under js-sz.
-        let response = upload(&app, &sz_admin, pack_zip("my-course", "1.0.0", |_| {})).await;
+        // A clean pack with an image: the preview is sanitised; publishing puts it under js-sz.
+        let with_image = |dir: &Path| {
+            std::fs::create_dir_all(dir.join("media")).unwrap();
+            std::fs::write(dir.join("media/pic.png"), b"\x89PNG fake image").unwrap();
+            let lesson = dir.join("lessons/02-more.md");
+            let text = std::fs::read_to_string(&lesson).unwrap() + "\n![图](../media/pic.png)\n";
+            std::fs::write(lesson, text).unwrap();
+        };
+        let response = upload(&app, &sz_admin, pack_zip("my-course", "1.0.0", with_image)).await;
         assert_eq!(response.status(), 201);
         let report: Value = response.json().await.unwrap();
         assert_eq!(
@@ -796,6 +803,39 @@ mod web_upload {
         assert_eq!(
             (org.as_str(), source.as_str(), status.as_str()),
             ("js-sz", "upload", "published")
+        );
+
+        // Media files are served from the database once the course is published.
+        let media = app
+            .client
+            .get(app.url("/media/my-course/pic.png"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(media.status(), 200);
+        assert_eq!(media.headers().get("content-type").unwrap(), "image/png");
+        assert_eq!(
+            media.headers().get("x-content-type-options").unwrap(),
+            "nosniff"
+        );
+        assert_eq!(media.bytes().await.unwrap().as_ref(), b"\x89PNG fake image");
+        assert_eq!(
+            app.client
+                .get(app.url("/media/my-course/../secret"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            app.client
+                .get(app.url("/media/other-course/pic.png"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
         );
 
         // The same version with other content is refused; listing shows the uploads.

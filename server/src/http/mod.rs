@@ -50,6 +50,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .route("/healthz", web::get().to(health))
             .service(web::scope("/api/v1").configure(api::routes))
             .route("/style.css", web::get().to(stylesheet))
+            .route("/media/{course}/{file:.*}", web::get().to(course_media))
             .route("/lang/{code}", web::get().to(switch_language))
             .service(
                 web::resource("/trainer/packs")
@@ -85,6 +86,22 @@ async fn health(core: web::Data<Core>) -> HttpResponse {
             HttpResponse::ServiceUnavailable()
                 .json(serde_json::json!({"status": "database unavailable"}))
         }
+    }
+}
+
+/// Lesson images and audio from the database, for published courses only.
+async fn course_media(core: web::Data<Core>, path: web::Path<(String, String)>) -> HttpResponse {
+    let (course, file) = path.into_inner();
+    match qihang_core::services::catalog::media(&core, course, file).await {
+        Ok((content_type, bytes)) => HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox",
+            ))
+            .body(bytes),
+        Err(e) => errors::ApiError::from(e).into_response(),
     }
 }
 

@@ -128,7 +128,7 @@ type BrokenCase = (&'static str, Vec<(&'static str, String)>, &'static str);
 fn broken_packs_are_reported_with_file_line_and_message() {
     let course = |from: &str, to: &str| replace(COURSE, from, to);
     let questions = |from: &str, to: &str| replace(QUESTIONS, from, to);
-    let cases: Vec<BrokenCase> = vec![
+    let mut cases: Vec<BrokenCase> = vec![
         ("bad TOML", vec![("demo-course/course.toml", course("tier = 1", "tier = = 1"))],
          "demo-course/course.toml:5: "),
         ("unknown key", vec![("demo-course/course.toml", course("hours = 2", "hours = 2\nprice = 10"))],
@@ -190,6 +190,12 @@ fn broken_packs_are_reported_with_file_line_and_message() {
         ("online course requiring attendance", vec![("demo-course/course.toml", course("attendance = false", "attendance = true"))],
          "demo-course/course.toml:19: an online course cannot require attendance; use mode = \"blended\" or \"offline\""),
     ];
+    let big = "\0".repeat(6 * 1024 * 1024);
+    cases.push((
+        "media over the budget",
+        vec![("demo-course/media/big.png", big)],
+        "demo-course/media/big.png:0: media/big.png is 6.0 MB, over the 5 MB budget per file; compress or shorten it",
+    ));
     assert!(cases.len() >= 20);
     for (name, files, expected) in cases {
         let files: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();

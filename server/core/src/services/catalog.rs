@@ -415,3 +415,23 @@ fn archive_missing(
     }
     Ok(gone)
 }
+
+/// A media file of a published course, for `/media/{course}/{file}`: (content type, bytes).
+pub async fn media(
+    core: &Core,
+    course: String,
+    file: String,
+) -> Result<(String, Vec<u8>), ServiceError> {
+    core.run(move |conn, _| {
+        course_media::table
+            .inner_join(courses::table)
+            .filter(courses::code.eq(&course))
+            .filter(courses::status.eq("published"))
+            .filter(course_media::path.eq(format!("media/{file}")))
+            .select((course_media::content_type, course_media::bytes))
+            .first(conn)
+            .optional()?
+            .ok_or(ServiceError::NotFound("media file"))
+    })
+    .await
+}
