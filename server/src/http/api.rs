@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me", web::get().to(me))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs", web::post().to(create_org))
+        .route("/roles", web::post().to(grant_role))
         .route("/course-packs", web::post().to(upload_pack))
         .route("/course-packs", web::get().to(my_packs))
         .route("/course-packs/{id}", web::get().to(get_pack))
@@ -116,6 +117,15 @@ struct OrgsQuery {
 async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiResult {
     let under = query.under.clone().unwrap_or_else(|| "js".into());
     Ok(HttpResponse::Ok().json(orgs::subtree(&core, &under, query.depth).await?))
+}
+
+/// `POST /api/v1/roles` `{phone, role, org}`: an administrator appoints a trainer or admin.
+async fn grant_role(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    body: JsonBody<accounts::RoleGrantInput>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok().json(accounts::grant_role(&core, &actor.0, body.0).await?))
 }
 
 async fn create_org(

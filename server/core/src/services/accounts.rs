@@ -653,6 +653,50 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
     .await
 }
 
+/// A role an administrator grants: `{phone, role, org}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleGrantInput {
+    pub phone: String,
+    pub role: String,
+    pub org: String,
+}
+
+/// Grants `role` on `org` to the registered user with `phone`. The actor must administer
+/// `org`; the user must belong to `org`'s subtree (a union cannot appoint outsiders).
+pub async fn grant_role(
+    core: &Core,
+    actor: &Actor,
+    input: RoleGrantInput,
+) -> Result<UserView, ServiceError> {
+    let phone = Phone::parse(&input.phone)?;
+    let role = Role::parse(input.role.trim())?;
+    let org_code = OrgCode::parse(&input.org, "org")?;
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        write_tx(conn, |conn| {
+            let org = orgs::find_by_code(conn, org_code.as_str())?.ok_or_else(|| {
+                ServiceError::UnknownOrg {
+                    field: "org",
+                    code: org_code.as_str().into(),
+                }
+            })?;
+            if !actor.holds(Role::Admin, &org.path) {
+                return Err(ServiceError::Forbidden);
+            }
+            let user = find_by_login(conn, phone.as_str())?
+                .ok_or(ServiceError::NotFound("user with that phone"))?;
+            let home = orgs::find_by_id(conn, user.org_id)?;
+            if !home.path.starts_with(&org.path) {
+                return Err(ServiceError::Forbidden);
+            }
+            grant(conn, user.id, role, org.id)?;
+            user_view(conn, &user)
+        })
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
