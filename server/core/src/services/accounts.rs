@@ -124,12 +124,7 @@ pub async fn register(core: &Core, input: RegisterInput) -> Result<UserView, Ser
     core.run(move |conn, _| {
         let password_hash = hash_password(&valid.password)?;
         write_tx(conn, |conn| {
-            let org = orgs::find_by_code(conn, valid.org.as_str())?.ok_or_else(|| {
-                ServiceError::UnknownOrg {
-                    field: "org",
-                    code: valid.org.as_str().into(),
-                }
-            })?;
+            let org = orgs::require(conn, &valid.org, "org")?;
             ensure_free(conn, &valid.phone, valid.email.as_ref())?;
             let user = insert_user(
                 conn,
@@ -596,12 +591,7 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
     core.run(move |conn, config| {
         let password_hash = password.as_ref().map(hash_password).transpose()?;
         write_tx(conn, |conn| {
-            let org = orgs::find_by_code(conn, org_code.as_str())?.ok_or_else(|| {
-                ServiceError::UnknownOrg {
-                    field: "org",
-                    code: org_code.as_str().into(),
-                }
-            })?;
+            let org = orgs::require(conn, &org_code, "org")?;
             let existing = find_by_login(conn, phone.as_str())?;
             let created = existing.is_none();
             let user = match existing {
@@ -675,12 +665,7 @@ pub async fn grant_role(
     let actor = actor.clone();
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
-            let org = orgs::find_by_code(conn, org_code.as_str())?.ok_or_else(|| {
-                ServiceError::UnknownOrg {
-                    field: "org",
-                    code: org_code.as_str().into(),
-                }
-            })?;
+            let org = orgs::require(conn, &org_code, "org")?;
             if !actor.holds(Role::Admin, &org.path) {
                 return Err(ServiceError::Forbidden);
             }

@@ -71,11 +71,7 @@ pub async fn import_folder(
                 problems: checked.problems.iter().map(ToString::to_string).collect(),
             });
         }
-        let org_row =
-            orgs::find_by_code(conn, org.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
-                field: "org",
-                code: org.as_str().into(),
-            })?;
+        let org_row = orgs::require(conn, &org, "org")?;
         let single = dir.join("course.toml").exists();
         let source = folder_source(if single {
             dir.parent().unwrap_or(&dir)

@@ -65,6 +65,18 @@ pub(crate) fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// The organisation with `code`, or `UnknownOrg` naming the input `field`.
+pub(crate) fn require(
+    conn: &mut DbConn,
+    code: &OrgCode,
+    field: &'static str,
+) -> Result<OrgRow, ServiceError> {
+    find_by_code(conn, code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
+        field,
+        code: code.as_str().into(),
+    })
+}
+
 pub(crate) fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<OrgRow> {
     orgs::table.find(id).select(OrgRow::as_select()).first(conn)
 }
@@ -131,10 +143,7 @@ pub async fn subtree(
 ) -> Result<Vec<OrgView>, ServiceError> {
     let code = OrgCode::parse(under, "under")?;
     core.run(move |conn, _| {
-        let root = find_by_code(conn, code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
-            field: "under",
-            code: code.as_str().into(),
-        })?;
+        let root = require(conn, &code, "under")?;
         let mut query = orgs::table
             .filter(orgs::path.ge(root.path.clone()))
             .filter(orgs::path.lt(subtree_upper_bound(&root.path)))
@@ -155,10 +164,7 @@ pub async fn subtree(
 pub async fn with_children(core: &Core, code: &str) -> Result<Vec<OrgView>, ServiceError> {
     let code = OrgCode::parse(code, "org")?;
     core.run(move |conn, _| {
-        let root = find_by_code(conn, code.as_str())?.ok_or_else(|| ServiceError::UnknownOrg {
-            field: "org",
-            code: code.as_str().into(),
-        })?;
+        let root = require(conn, &code, "org")?;
         let children: Vec<OrgRow> = orgs::table
             .filter(orgs::parent_id.eq(root.id))
             .select(OrgRow::as_select())
@@ -191,12 +197,7 @@ pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView
     let actor = actor.clone();
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
-            let parent = find_by_code(conn, parent_code.as_str())?.ok_or_else(|| {
-                ServiceError::UnknownOrg {
-                    field: "parent",
-                    code: parent_code.as_str().into(),
-                }
-            })?;
+            let parent = require(conn, &parent_code, "parent")?;
             if !actor.holds(Role::Admin, &parent.path) {
                 return Err(ServiceError::Forbidden);
             }
