@@ -1026,3 +1026,302 @@ mod web_upload {
         );
     }
 }
+
+mod learning_journey {
+    //! The catalogue, course pages, enrolment, reading lessons and completion over REST.
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    async fn app_with(dir: &Path) -> TestApp {
+        TestApp::spawn_with(
+            ServerOptions::default().env("QIHANG_COURSES_DIR", dir.display().to_string()),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn learners_see_their_courses_and_prerequisites_are_enforced() {
+        let app = app_with(&bundled_courses()).await;
+        let all: Vec<Value> = app
+            .client
+            .get(app.url("/api/v1/courses"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 11);
+        assert_eq!(all[0]["tier"], 1);
+        let basic: Vec<Value> = app
+            .client
+            .get(app.url("/api/v1/courses?tier=1"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(basic.len(), 4);
+        let found: Vec<Value> = app
+            .client
+            .get(app.url("/api/v1/courses?q=%E8%AF%88%E9%AA%97"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "search 诈骗");
+        assert_eq!(found[0]["id"], "payment-safety");
+
+        app.register("13812341234", "js-nj").await;
+        let learner = app.login("13812341234", "password-123").await;
+        let lesson_path = "/api/v1/courses/smartphone-basics/lessons/wifi";
+        let not_enrolled = app.get_as(&learner, lesson_path).await;
+        assert_eq!(not_enrolled.status(), 403);
+        assert_eq!(error_of(not_enrolled).await.0, "not_enrolled");
+
+        let blocked = app
+            .post_as(
+                &learner,
+                "/api/v1/courses/online-services/enrollment",
+                &json!({}),
+            )
+            .await;
+        assert_eq!(blocked.status(), 409);
+        let (code, _, message) = error_of(blocked).await;
+        assert_eq!(code, "prerequisites_missing");
+        assert!(message.contains("智能手机基础与无障碍设置"), "{message}");
+
+        assert_eq!(
+            app.post_as(
+                &learner,
+                "/api/v1/courses/smartphone-basics/enrollment",
+                &json!({})
+            )
+            .await
+            .status(),
+            201
+        );
+        assert_eq!(
+            app.post_as(
+                &learner,
+                "/api/v1/courses/smartphone-basics/enrollment",
+                &json!({})
+            )
+            .await
+            .status(),
+            200
+        );
+        let lesson: Value = app
+            .get_as(&learner, lesson_path)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (lesson["id"].as_str(), lesson["title"].as_str()),
+            (Some("wifi"), Some("连上 Wi-Fi，管好流量"))
+        );
+        assert!(lesson["html"]
+            .as_str()
+            .unwrap()
+            .contains("<h1>连上 Wi-Fi，管好流量</h1>"));
+        assert_eq!(
+            (lesson["previous"].as_str(), lesson["next"].as_str()),
+            (Some("first-steps"), Some("accessibility"))
+        );
+        assert_eq!(
+            app.get_as(&learner, "/api/v1/courses/smartphone-basics/lessons/nope")
+                .await
+                .status(),
+            404
+        );
+
+        for key in [
+            "first-steps",
+            "wifi",
+            "accessibility",
+            "apps-safely",
+            "wifi",
+        ] {
+            let done = app
+                .post_as(
+                    &learner,
+                    &format!("/api/v1/courses/smartphone-basics/lessons/{key}/complete"),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(done.status(), 200, "{key}");
+        }
+        let mine: Vec<Value> = app
+            .get_as(&learner, "/api/v1/me/enrollments")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(
+            (
+                mine[0]["lessons_read"].as_u64(),
+                mine[0]["lesson_count"].as_u64()
+            ),
+            (Some(4), Some(4))
+        );
+        assert!(
+            mine[0]["completed_at"].is_null(),
+            "the quiz is still required"
+        );
+        let page: Value = app
+            .get_as(&learner, "/api/v1/courses/smartphone-basics")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(page["lessons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["read"] == true));
+        assert_eq!(page["quiz"]["draw"], 10);
+        assert_eq!(
+            page["completion"],
+            json!({"lessons": true, "quiz": true, "attendance": false})
+        );
+
+        // A course published for Suzhou is invisible outside Suzhou.
+        let sz_admin = app.admin("13600000001", "js-sz").await;
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+        write_course(
+            folder.path(),
+            "suzhou-only",
+            "1.0.0",
+            &[],
+            &[("intro", "苏州的课")],
+        );
+        let output = qihang_command()
+            .args([
+                "--database-url",
+                &app.db.url,
+                "courses",
+                "import",
+                "--org",
+                "js-sz",
+            ])
+            .arg(folder.path().join("suzhou-only"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            app.get_as(&learner, "/api/v1/courses/suzhou-only")
+                .await
+                .status(),
+            404,
+            "js-nj learner"
+        );
+        assert_eq!(
+            app.client
+                .get(app.url("/api/v1/courses/suzhou-only"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "anonymous"
+        );
+        assert_eq!(
+            app.get_as(&sz_admin, "/api/v1/courses/suzhou-only")
+                .await
+                .status(),
+            200,
+            "js-sz member"
+        );
+        let nj_list: Vec<Value> = app
+            .get_as(&learner, "/api/v1/courses")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(nj_list.iter().all(|c| c["id"] != "suzhou-only"));
+    }
+
+    #[tokio::test]
+    async fn a_course_completes_exactly_once_when_its_rules_are_met() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+        write_course(
+            folder.path(),
+            "read-only",
+            "1.0.0",
+            &[],
+            &[("one", "第一课"), ("two", "第二课")],
+        );
+        let toml = std::fs::read_to_string(folder.path().join("read-only/course.toml"))
+            .unwrap()
+            .replace("quiz = true", "quiz = false");
+        std::fs::write(folder.path().join("read-only/course.toml"), toml).unwrap();
+        let app = app_with(folder.path()).await;
+        app.register("13812341234", "js-yc").await;
+        let learner = app.login("13812341234", "password-123").await;
+        assert_eq!(
+            app.post_as(&learner, "/api/v1/courses/read-only/enrollment", &json!({}))
+                .await
+                .status(),
+            201
+        );
+        let first: Value = app
+            .post_as(
+                &learner,
+                "/api/v1/courses/read-only/lessons/one/complete",
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(first["completed_at"].is_null());
+        let done: Value = app
+            .post_as(
+                &learner,
+                "/api/v1/courses/read-only/lessons/two/complete",
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let completed_at = done["completed_at"]
+            .as_str()
+            .expect("completed")
+            .to_string();
+        let again: Value = app
+            .post_as(
+                &learner,
+                "/api/v1/courses/read-only/lessons/one/complete",
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            again["completed_at"].as_str(),
+            Some(completed_at.as_str()),
+            "completion is recorded once"
+        );
+        let mut conn = app.db.connect();
+        use qihang_core::db::schema::enrollments;
+        let evidence: Vec<Option<String>> = enrollments::table
+            .select(enrollments::evidence)
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(evidence, [Some(r#"{"lessons_read":2}"#.to_string())]);
+    }
+}

@@ -99,3 +99,98 @@ pub struct PublishView {
     pub outcome: String,
     pub org: String,
 }
+
+/// A skill a course builds, at a level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillLevelView {
+    pub skill: String,
+    pub level: u8,
+}
+
+/// A course in the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseSummary {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    /// 1 基础 · 2 进阶 · 3 高级
+    pub tier: i32,
+    /// online · offline · blended
+    pub mode: String,
+    pub hours: f64,
+    pub summary: String,
+    pub skills: Vec<SkillLevelView>,
+    pub lesson_count: usize,
+    pub enrolled: bool,
+    pub lessons_read: usize,
+    pub completed: bool,
+}
+
+/// A lesson in a course's outline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonOutline {
+    pub id: String,
+    pub title: String,
+    pub minutes: i32,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizRulesView {
+    pub draw: i32,
+    pub pass_mark: i32,
+    pub max_attempts: i32,
+    pub time_limit_minutes: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRulesView {
+    pub lessons: bool,
+    pub quiz: bool,
+    pub attendance: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrerequisiteView {
+    pub id: String,
+    pub title: String,
+    pub completed: bool,
+}
+
+/// A course page: the summary, its lessons, rules and the viewer's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseDetail {
+    #[serde(flatten)]
+    pub course: CourseSummary,
+    pub lessons: Vec<LessonOutline>,
+    pub quiz: Option<QuizRulesView>,
+    pub completion: CompletionRulesView,
+    pub prerequisites: Vec<PrerequisiteView>,
+}
+
+/// One lesson to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonView {
+    pub id: String,
+    pub title: String,
+    pub html: String,
+    pub minutes: i32,
+    pub read: bool,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub course: String,
+    pub course_title: String,
+}
+
+/// A learner's enrolment and progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollmentView {
+    pub course: String,
+    pub title: String,
+    pub tier: i32,
+    pub enrolled_at: String,
+    pub lessons_read: usize,
+    pub lesson_count: usize,
+    pub completed_at: Option<String>,
+}

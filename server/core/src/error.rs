@@ -49,6 +49,12 @@ pub enum ServiceError {
     /// An upload over the size limits (413).
     #[error("{0}")]
     UploadTooLarge(String),
+    /// Enrolling before completing the prerequisites (409), naming them.
+    #[error("complete these courses first: {}", missing.join(", "))]
+    PrerequisitesMissing { missing: Vec<String> },
+    /// Reading a course's lessons without enrolling (403).
+    #[error("enrol in the course first")]
+    NotEnrolled,
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,6 +77,8 @@ impl ServiceError {
             ServiceError::InvalidPack { .. } => "invalid_pack",
             ServiceError::NeedsNewVersion { .. } => "needs_new_version",
             ServiceError::BadUpload(_) => "bad_upload",
+            ServiceError::PrerequisitesMissing { .. } => "prerequisites_missing",
+            ServiceError::NotEnrolled => "not_enrolled",
             ServiceError::UploadTooLarge(_) => "payload_too_large",
             ServiceError::Internal(_) => "internal",
         }

@@ -4,11 +4,11 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
-use qihang_core::services::{accounts, orgs, uploads};
+use qihang_core::services::{accounts, learning, orgs, uploads};
 use qihang_core::Core;
 use serde::Deserialize;
 
-use super::auth::{client_ip, Authenticated};
+use super::auth::{client_ip, Authenticated, MaybeAuthenticated};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -25,6 +25,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(confirm_password_reset),
         )
         .route("/me", web::get().to(me))
+        .route("/me/enrollments", web::get().to(my_enrollments))
+        .route("/courses", web::get().to(list_courses))
+        .route("/courses/{id}", web::get().to(get_course))
+        .route("/courses/{id}/enrollment", web::post().to(enroll))
+        .route("/courses/{id}/lessons/{lesson}", web::get().to(get_lesson))
+        .route(
+            "/courses/{id}/lessons/{lesson}/complete",
+            web::post().to(complete_lesson),
+        )
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
@@ -163,4 +172,64 @@ async fn publish_pack(
     id: web::Path<String>,
 ) -> ApiResult {
     Ok(HttpResponse::Ok().json(uploads::publish(&core, &actor.0, id.into_inner()).await?))
+}
+
+#[derive(Deserialize)]
+struct CatalogueQuery {
+    tier: Option<i32>,
+    q: Option<String>,
+}
+
+/// `GET /api/v1/courses?tier=&q=`: the courses the caller can see (province-wide ones when
+/// signed out; also those published to her union and the unions above it when signed in).
+async fn list_courses(
+    core: web::Data<Core>,
+    actor: MaybeAuthenticated,
+    query: web::Query<CatalogueQuery>,
+) -> ApiResult {
+    let query = query.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(learning::catalogue(&core, actor.0.as_ref(), query.tier, query.q).await?))
+}
+
+async fn get_course(
+    core: web::Data<Core>,
+    actor: MaybeAuthenticated,
+    id: web::Path<String>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok().json(learning::course(&core, actor.0.as_ref(), id.into_inner()).await?))
+}
+
+/// 201 when a new enrolment was made, 200 when she was already enrolled.
+async fn enroll(core: web::Data<Core>, actor: Authenticated, id: web::Path<String>) -> ApiResult {
+    let code = id.into_inner();
+    let created = learning::enroll(&core, &actor.0, code.clone()).await?;
+    let body = serde_json::json!({ "course": code, "enrolled": true });
+    Ok(if created {
+        HttpResponse::Created().json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    })
+}
+
+async fn get_lesson(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
+    let (course, lesson) = path.into_inner();
+    Ok(HttpResponse::Ok().json(learning::lesson(&core, &actor.0, course, lesson).await?))
+}
+
+async fn complete_lesson(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
+    let (course, lesson) = path.into_inner();
+    Ok(HttpResponse::Ok().json(learning::complete_lesson(&core, &actor.0, course, lesson).await?))
+}
+
+async fn my_enrollments(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(learning::my_enrollments(&core, &actor.0).await?))
 }

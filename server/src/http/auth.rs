@@ -41,6 +41,31 @@ impl FromRequest for Authenticated {
     }
 }
 
+/// The caller if signed in; anonymous otherwise (a bad or expired token counts as anonymous).
+pub struct MaybeAuthenticated(pub Option<Actor>);
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let has_token = session_token(req).is_some();
+        let inner = Authenticated::from_request(req, payload);
+        Box::pin(async move {
+            if !has_token {
+                return Ok(MaybeAuthenticated(None));
+            }
+            match inner.await {
+                Ok(Authenticated(actor)) => Ok(MaybeAuthenticated(Some(actor))),
+                Err(ApiError::Service(ServiceError::Unauthenticated)) => {
+                    Ok(MaybeAuthenticated(None))
+                }
+                Err(other) => Err(other),
+            }
+        })
+    }
+}
+
 /// The caller's address, for failed-login counting.
 pub fn client_ip(req: &HttpRequest) -> String {
     req.peer_addr()

@@ -70,6 +70,8 @@ impl ResponseError for ApiError {
                 ServiceError::InvalidPack { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::NeedsNewVersion { .. } => StatusCode::CONFLICT,
                 ServiceError::BadUpload(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::PrerequisitesMissing { .. } => StatusCode::CONFLICT,
+                ServiceError::NotEnrolled => StatusCode::FORBIDDEN,
                 ServiceError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

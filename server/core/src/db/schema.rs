@@ -195,6 +195,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enrollments (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        enrolled_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        evidence -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(enrollments -> users (user_id));
+diesel::joinable!(enrollments -> courses (course_id));
 diesel::joinable!(pack_uploads -> users (user_id));
 diesel::joinable!(pack_uploads -> orgs (org_id));
 diesel::joinable!(courses -> orgs (org_id));
@@ -224,4 +237,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     course_media,
     lesson_progress,
     pack_uploads,
+    enrollments,
 );

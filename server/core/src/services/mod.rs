@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod learning;
 pub mod orgs;
 pub mod outbox;
 pub mod tokens;

@@ -1,0 +1,566 @@
+//! The learner's side of the catalogue: which courses she can see (those published to her
+//! union or a union above it), course pages, enrolment with prerequisites, reading lessons,
+//! and recording completion exactly once when a course's rules are met.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use super::accounts::Actor;
+use super::{now, Core};
+use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
+use crate::db::{write_tx, DbConn};
+use crate::dto::{
+    CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView, LessonOutline, LessonView,
+    PrerequisiteView, QuizRulesView, SkillLevelView,
+};
+use crate::ServiceError;
+
+/// Who is looking: her id and her union's path (anonymous visitors see province-wide courses).
+struct Viewer {
+    user_id: Option<i64>,
+    org_path: Option<String>,
+}
+
+fn viewer(conn: &mut DbConn, actor: Option<&Actor>) -> QueryResult<Viewer> {
+    match actor {
+        None => Ok(Viewer {
+            user_id: None,
+            org_path: None,
+        }),
+        Some(actor) => {
+            let path: String = users::table
+                .inner_join(orgs::table)
+                .filter(users::id.eq(actor.user_id))
+                .select(orgs::path)
+                .first(conn)?;
+            Ok(Viewer {
+                user_id: Some(actor.user_id),
+                org_path: Some(path),
+            })
+        }
+    }
+}
+
+impl Viewer {
+    /// A course published for `course_org_path` is visible under that union.
+    fn sees(&self, course_org_path: &str, course_org_depth: i32) -> bool {
+        match &self.org_path {
+            Some(path) => path.starts_with(course_org_path),
+            None => course_org_depth == 0,
+        }
+    }
+}
+
+/// Quiz settings (draw, pass mark, attempts, time limit), completion rules, prerequisites.
+type RulesRow = (
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    bool,
+    bool,
+    bool,
+    String,
+);
+
+type CourseRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    i32,
+    String,
+    f64,
+    String,
+    String,
+    String,
+    i32,
+);
+
+fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
+    courses::table
+        .inner_join(orgs::table)
+        .filter(courses::status.eq("published"))
+        .order((courses::tier.asc(), courses::id.asc()))
+        .select((
+            courses::id,
+            courses::code,
+            courses::version,
+            courses::title,
+            courses::title_en,
+            courses::tier,
+            courses::mode,
+            courses::hours,
+            courses::summary,
+            courses::skills,
+            orgs::path,
+            orgs::depth,
+        ))
+        .load(conn)
+}
+
+/// Per course: active lesson count; for the viewer: lessons read, enrolment, completion.
+struct Progress {
+    lesson_counts: HashMap<i64, usize>,
+    read: HashMap<i64, usize>,
+    enrolled: HashMap<i64, bool>,
+}
+
+fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
+    let mut lesson_counts = HashMap::new();
+    for course_id in lessons::table
+        .filter(lessons::active.eq(true))
+        .select(lessons::course_id)
+        .load::<i64>(conn)?
+    {
+        *lesson_counts.entry(course_id).or_insert(0) += 1;
+    }
+    let mut read = HashMap::new();
+    let mut enrolled = HashMap::new();
+    if let Some(user_id) = user_id {
+        let done: Vec<i64> = lesson_progress::table
+            .inner_join(lessons::table)
+            .filter(lesson_progress::user_id.eq(user_id))
+            .filter(lessons::active.eq(true))
+            .select(lessons::course_id)
+            .load(conn)?;
+        for course_id in done {
+            *read.entry(course_id).or_insert(0) += 1;
+        }
+        let rows: Vec<(i64, Option<chrono::NaiveDateTime>)> = enrollments::table
+            .filter(enrollments::user_id.eq(user_id))
+            .select((enrollments::course_id, enrollments::completed_at))
+            .load(conn)?;
+        enrolled = rows
+            .into_iter()
+            .map(|(c, done)| (c, done.is_some()))
+            .collect();
+    }
+    Ok(Progress {
+        lesson_counts,
+        read,
+        enrolled,
+    })
+}
+
+fn summary(row: &CourseRow, progress: &Progress) -> CourseSummary {
+    let skills: Vec<SkillLevelView> = serde_json::from_str::<Vec<serde_json::Value>>(&row.9)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| {
+            Some(SkillLevelView {
+                skill: v["skill"].as_str()?.to_string(),
+                level: v["level"].as_u64()? as u8,
+            })
+        })
+        .collect();
+    CourseSummary {
+        id: row.1.clone(),
+        version: row.2.clone(),
+        title: row.3.clone(),
+        title_en: row.4.clone(),
+        tier: row.5,
+        mode: row.6.clone(),
+        hours: row.7,
+        summary: row.8.clone(),
+        skills,
+        lesson_count: progress.lesson_counts.get(&row.0).copied().unwrap_or(0),
+        enrolled: progress.enrolled.contains_key(&row.0),
+        lessons_read: progress.read.get(&row.0).copied().unwrap_or(0),
+        completed: progress.enrolled.get(&row.0).copied().unwrap_or(false),
+    }
+}
+
+/// The courses she can see, optionally of one tier and matching a search in the titles.
+pub async fn catalogue(
+    core: &Core,
+    actor: Option<&Actor>,
+    tier: Option<i32>,
+    query: Option<String>,
+) -> Result<Vec<CourseSummary>, ServiceError> {
+    let actor = actor.cloned();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, actor.as_ref())?;
+        let progress = progress(conn, viewer.user_id)?;
+        let needle = query
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
+        Ok(published(conn)?
+            .iter()
+            .filter(|row| viewer.sees(&row.10, row.11))
+            .filter(|row| tier.is_none_or(|t| row.5 == t))
+            .filter(|row| {
+                needle.as_ref().is_none_or(|n| {
+                    row.3.to_lowercase().contains(n)
+                        || row.4.as_deref().unwrap_or("").to_lowercase().contains(n)
+                        || row.1.contains(n)
+                })
+            })
+            .map(|row| summary(row, &progress))
+            .collect())
+    })
+    .await
+}
+
+fn visible_course(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    code: &str,
+) -> Result<CourseRow, ServiceError> {
+    published(conn)?
+        .into_iter()
+        .find(|row| row.1 == code && viewer.sees(&row.10, row.11))
+        .ok_or(ServiceError::NotFound("course"))
+}
+
+fn completed_codes(conn: &mut DbConn, user_id: i64) -> QueryResult<HashSet<String>> {
+    Ok(enrollments::table
+        .inner_join(courses::table)
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::completed_at.is_not_null())
+        .select(courses::code)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A course page: outline, rules, prerequisites and her progress.
+pub async fn course(
+    core: &Core,
+    actor: Option<&Actor>,
+    code: String,
+) -> Result<CourseDetail, ServiceError> {
+    let actor = actor.cloned();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, actor.as_ref())?;
+        let row = visible_course(conn, &viewer, &code)?;
+        let progress = progress(conn, viewer.user_id)?;
+        let read: HashSet<i64> = match viewer.user_id {
+            Some(user_id) => lesson_progress::table
+                .filter(lesson_progress::user_id.eq(user_id))
+                .select(lesson_progress::lesson_id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .collect(),
+            None => HashSet::new(),
+        };
+        let outline: Vec<(i64, String, String, i32)> = lessons::table
+            .filter(lessons::course_id.eq(row.0))
+            .filter(lessons::active.eq(true))
+            .order(lessons::position.asc())
+            .select((
+                lessons::id,
+                lessons::lesson_key,
+                lessons::title,
+                lessons::minutes,
+            ))
+            .load(conn)?;
+        let rules: RulesRow = courses::table
+            .find(row.0)
+            .select((
+                courses::quiz_draw,
+                courses::quiz_pass_mark,
+                courses::quiz_max_attempts,
+                courses::quiz_time_limit_minutes,
+                courses::complete_lessons,
+                courses::complete_quiz,
+                courses::complete_attendance,
+                courses::prerequisites,
+            ))
+            .first(conn)?;
+        let done = match viewer.user_id {
+            Some(user_id) => completed_codes(conn, user_id)?,
+            None => HashSet::new(),
+        };
+        let prerequisite_codes: Vec<String> = serde_json::from_str(&rules.7).unwrap_or_default();
+        let titles: HashMap<String, String> = courses::table
+            .filter(courses::code.eq_any(&prerequisite_codes))
+            .select((courses::code, courses::title))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(CourseDetail {
+            course: summary(&row, &progress),
+            lessons: outline
+                .into_iter()
+                .map(|(id, key, title, minutes)| LessonOutline {
+                    id: key,
+                    title,
+                    minutes,
+                    read: read.contains(&id),
+                })
+                .collect(),
+            quiz: match rules {
+                (Some(draw), Some(pass_mark), Some(max_attempts), Some(time_limit_minutes), ..) => {
+                    Some(QuizRulesView {
+                        draw,
+                        pass_mark,
+                        max_attempts,
+                        time_limit_minutes,
+                    })
+                }
+                _ => None,
+            },
+            completion: CompletionRulesView {
+                lessons: rules.4,
+                quiz: rules.5,
+                attendance: rules.6,
+            },
+            prerequisites: prerequisite_codes
+                .into_iter()
+                .map(|code| PrerequisiteView {
+                    title: titles.get(&code).cloned().unwrap_or_else(|| code.clone()),
+                    completed: done.contains(&code),
+                    id: code,
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+fn enrollment_id(conn: &mut DbConn, user_id: i64, course_id: i64) -> QueryResult<Option<i64>> {
+    enrollments::table
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::course_id.eq(course_id))
+        .select(enrollments::id)
+        .first(conn)
+        .optional()
+}
+
+/// Enrols her (once; enrolling again changes nothing). Prerequisites must be completed.
+/// Returns whether a new enrolment was made.
+pub async fn enroll(core: &Core, actor: &Actor, code: String) -> Result<bool, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, Some(&actor))?;
+        let row = visible_course(conn, &viewer, &code)?;
+        write_tx(conn, |conn| {
+            if enrollment_id(conn, actor.user_id, row.0)?.is_some() {
+                return Ok(false);
+            }
+            let prerequisites: String = courses::table
+                .find(row.0)
+                .select(courses::prerequisites)
+                .first(conn)?;
+            let needed: Vec<String> = serde_json::from_str(&prerequisites).unwrap_or_default();
+            let done = completed_codes(conn, actor.user_id)?;
+            let missing: Vec<String> = needed.into_iter().filter(|c| !done.contains(c)).collect();
+            if !missing.is_empty() {
+                let titles: Vec<String> = courses::table
+                    .filter(courses::code.eq_any(&missing))
+                    .select(courses::title)
+                    .load(conn)?;
+                return Err(ServiceError::PrerequisitesMissing {
+                    missing: if titles.is_empty() { missing } else { titles },
+                });
+            }
+            diesel::insert_into(enrollments::table)
+                .values((
+                    enrollments::user_id.eq(actor.user_id),
+                    enrollments::course_id.eq(row.0),
+                    enrollments::enrolled_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        })
+    })
+    .await
+}
+
+/// One lesson of a course she is enrolled in, with the neighbours for next/previous.
+pub async fn lesson(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    key: String,
+) -> Result<LessonView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, Some(&actor))?;
+        let row = visible_course(conn, &viewer, &code)?;
+        if enrollment_id(conn, actor.user_id, row.0)?.is_none() {
+            return Err(ServiceError::NotEnrolled);
+        }
+        let all: Vec<(i64, String, String, i32, String)> = lessons::table
+            .filter(lessons::course_id.eq(row.0))
+            .filter(lessons::active.eq(true))
+            .order(lessons::position.asc())
+            .select((
+                lessons::id,
+                lessons::lesson_key,
+                lessons::title,
+                lessons::minutes,
+                lessons::html,
+            ))
+            .load(conn)?;
+        let index = all
+            .iter()
+            .position(|l| l.1 == key)
+            .ok_or(ServiceError::NotFound("lesson"))?;
+        let (id, key, title, minutes, html) = all[index].clone();
+        let read: i64 = lesson_progress::table
+            .filter(lesson_progress::user_id.eq(actor.user_id))
+            .filter(lesson_progress::lesson_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        Ok(LessonView {
+            id: key,
+            title,
+            html,
+            minutes,
+            read: read > 0,
+            previous: index.checked_sub(1).map(|i| all[i].1.clone()),
+            next: all.get(index + 1).map(|l| l.1.clone()),
+            course: row.1.clone(),
+            course_title: row.3.clone(),
+        })
+    })
+    .await
+}
+
+/// Marks a lesson read (idempotent) and completes the course when its rules are met.
+pub async fn complete_lesson(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    key: String,
+) -> Result<EnrollmentView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, Some(&actor))?;
+        let row = visible_course(conn, &viewer, &code)?;
+        write_tx(conn, |conn| {
+            let enrollment =
+                enrollment_id(conn, actor.user_id, row.0)?.ok_or(ServiceError::NotEnrolled)?;
+            let lesson_id: i64 = lessons::table
+                .filter(lessons::course_id.eq(row.0))
+                .filter(lessons::lesson_key.eq(&key))
+                .filter(lessons::active.eq(true))
+                .select(lessons::id)
+                .first(conn)
+                .optional()?
+                .ok_or(ServiceError::NotFound("lesson"))?;
+            let already: i64 = lesson_progress::table
+                .filter(lesson_progress::user_id.eq(actor.user_id))
+                .filter(lesson_progress::lesson_id.eq(lesson_id))
+                .count()
+                .get_result(conn)?;
+            if already == 0 {
+                diesel::insert_into(lesson_progress::table)
+                    .values((
+                        lesson_progress::user_id.eq(actor.user_id),
+                        lesson_progress::lesson_id.eq(lesson_id),
+                        lesson_progress::completed_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+            }
+            complete_if_due(conn, actor.user_id, row.0, enrollment)?;
+            enrollment_view(conn, enrollment)
+        })
+    })
+    .await
+}
+
+/// Records completion once, when every rule the course sets is met. Quiz and attendance
+/// rules cannot be met yet (the quiz engine and check-in come with later work), so such
+/// courses stay open.
+fn complete_if_due(
+    conn: &mut DbConn,
+    user_id: i64,
+    course_id: i64,
+    enrollment: i64,
+) -> Result<(), ServiceError> {
+    let (needs_lessons, needs_quiz, needs_attendance): (bool, bool, bool) = courses::table
+        .find(course_id)
+        .select((
+            courses::complete_lessons,
+            courses::complete_quiz,
+            courses::complete_attendance,
+        ))
+        .first(conn)?;
+    if needs_quiz || needs_attendance {
+        return Ok(());
+    }
+    let total: i64 = lessons::table
+        .filter(lessons::course_id.eq(course_id))
+        .filter(lessons::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    let read: i64 = lesson_progress::table
+        .inner_join(lessons::table)
+        .filter(lesson_progress::user_id.eq(user_id))
+        .filter(lessons::course_id.eq(course_id))
+        .filter(lessons::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    if needs_lessons && read >= total {
+        let evidence = serde_json::json!({ "lessons_read": read }).to_string();
+        diesel::update(
+            enrollments::table
+                .find(enrollment)
+                .filter(enrollments::completed_at.is_null()),
+        )
+        .set((
+            enrollments::completed_at.eq(now()),
+            enrollments::evidence.eq(evidence),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn enrollment_view(conn: &mut DbConn, enrollment: i64) -> Result<EnrollmentView, ServiceError> {
+    let (user_id, course_id, code, title, tier, enrolled_at, completed_at): (
+        i64,
+        i64,
+        String,
+        String,
+        i32,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+    ) = enrollments::table
+        .inner_join(courses::table)
+        .filter(enrollments::id.eq(enrollment))
+        .select((
+            enrollments::user_id,
+            courses::id,
+            courses::code,
+            courses::title,
+            courses::tier,
+            enrollments::enrolled_at,
+            enrollments::completed_at,
+        ))
+        .first(conn)?;
+    let progress = progress(conn, Some(user_id))?;
+    Ok(EnrollmentView {
+        course: code,
+        title,
+        tier,
+        enrolled_at: enrolled_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        lessons_read: progress.read.get(&course_id).copied().unwrap_or(0),
+        lesson_count: progress.lesson_counts.get(&course_id).copied().unwrap_or(0),
+        completed_at: completed_at.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    })
+}
+
+/// Her enrolments, newest first.
+pub async fn my_enrollments(
+    core: &Core,
+    actor: &Actor,
+) -> Result<Vec<EnrollmentView>, ServiceError> {
+    let user_id = actor.user_id;
+    core.run(move |conn, _| {
+        let ids: Vec<i64> = enrollments::table
+            .filter(enrollments::user_id.eq(user_id))
+            .order(enrollments::id.desc())
+            .select(enrollments::id)
+            .load(conn)?;
+        ids.into_iter()
+            .map(|id| enrollment_view(conn, id))
+            .collect()
+    })
+    .await
+}
