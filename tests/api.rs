@@ -234,15 +234,7 @@ async fn more_than_ten_failed_logins_are_throttled() {
 #[tokio::test]
 async fn orgs_subtree_and_admin_scoping() {
     let app = TestApp::spawn().await;
-    let all: Vec<Value> = app
-        .client
-        .get(app.url("/api/v1/orgs?under=js"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all: Vec<Value> = app.get_json("/api/v1/orgs?under=js").await;
     let codes: Vec<&str> = all.iter().map(|o| o["code"].as_str().unwrap()).collect();
     for city in [
         "js-nj", "js-wx", "js-xz", "js-cz", "js-sz", "js-nt", "js-lyg", "js-ha", "js-yc", "js-yz",
@@ -300,15 +292,7 @@ async fn orgs_subtree_and_admin_scoping() {
     assert_eq!(bad_kind.status(), 422);
     assert_eq!(error_of(bad_kind).await.1.as_deref(), Some("kind"));
 
-    let subtree: Vec<Value> = app
-        .client
-        .get(app.url("/api/v1/orgs?under=js-nj"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let subtree: Vec<Value> = app.get_json("/api/v1/orgs?under=js-nj").await;
     let codes: Vec<&str> = subtree
         .iter()
         .map(|o| o["code"].as_str().unwrap())

@@ -1043,36 +1043,12 @@ mod learning_journey {
     #[tokio::test]
     async fn learners_see_their_courses_and_prerequisites_are_enforced() {
         let app = app_with(&bundled_courses()).await;
-        let all: Vec<Value> = app
-            .client
-            .get(app.url("/api/v1/courses"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let all: Vec<Value> = app.get_json("/api/v1/courses").await;
         assert_eq!(all.len(), 11);
         assert_eq!(all[0]["tier"], 1);
-        let basic: Vec<Value> = app
-            .client
-            .get(app.url("/api/v1/courses?tier=1"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let basic: Vec<Value> = app.get_json("/api/v1/courses?tier=1").await;
         assert_eq!(basic.len(), 4);
-        let found: Vec<Value> = app
-            .client
-            .get(app.url("/api/v1/courses?q=%E8%AF%88%E9%AA%97"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let found: Vec<Value> = app.get_json("/api/v1/courses?q=%E8%AF%88%E9%AA%97").await;
         assert_eq!(found.len(), 1, "search 诈骗");
         assert_eq!(found[0]["id"], "payment-safety");
 

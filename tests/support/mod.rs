@@ -197,6 +197,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// GET without credentials, decoded as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))
