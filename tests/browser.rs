@@ -306,3 +306,80 @@ async fn register_and_log_in_on_a_phone_with_javascript() {
 async fn register_and_log_in_on_a_phone_without_javascript() {
     journey(false).await;
 }
+
+/// The catalogue, a course page, enrolment and reading every lesson with "done, next".
+async fn read_a_course(javascript: bool) {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    app.register("13812341234", "js-nj").await;
+    let b = browser(javascript).await;
+    let c = &b.client;
+    let mode = if javascript { "js" } else { "nojs" };
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#login", "13812341234").await;
+    fill(c, "#password", "password-123").await;
+    click(c, "#login-form button[type=submit]").await;
+    text(c, "#account-name").await;
+
+    c.goto(&app.url("/courses")).await.unwrap();
+    assert_eq!(text(c, "h1").await, "课程目录");
+    assert_eq!(
+        c.find_all(Locator::Css(".course-card"))
+            .await
+            .unwrap()
+            .len(),
+        11
+    );
+    std::fs::write(
+        screenshot_dir().join(format!("catalogue-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    click(c, "a.course-card[href='/courses/smartphone-basics']").await;
+    assert_eq!(text(c, "h1").await, "智能手机基础与无障碍设置");
+    click(c, "#enrol-form button").await;
+    assert_eq!(text(c, ".notice.ok").await, "报名成功，开始学习吧。");
+    click(c, "a.button.primary").await;
+    for (index, title) in [
+        "认识你的手机",
+        "连上 Wi-Fi，管好流量",
+        "字大一点，声音清楚一点：无障碍设置",
+        "安全地安装和使用 App",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(text(c, "#lesson h1").await, *title, "lesson {index}");
+        if index == 1 {
+            std::fs::write(
+                screenshot_dir().join(format!("lesson-360x640-{mode}.png")),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+        click(c, "#mark-read button").await;
+    }
+    // After the last lesson: back on the course page, every lesson read.
+    assert_eq!(text(c, "h1").await, "智能手机基础与无障碍设置");
+    assert_eq!(
+        c.find_all(Locator::Css("ol.lessons li.read"))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn read_a_course_on_a_phone_with_javascript() {
+    read_a_course(true).await;
+}
+
+#[tokio::test]
+async fn read_a_course_on_a_phone_without_javascript() {
+    read_a_course(false).await;
+}

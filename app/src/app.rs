@@ -10,8 +10,8 @@ use crate::i18n::Lang;
 use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
-    auth::ResetPasswordPage, home::HomePage, packs::PackPage, packs::PacksPage,
-    privacy::PrivacyPage,
+    auth::ResetPasswordPage, home::HomePage, learn::CataloguePage, learn::CoursePage,
+    learn::LessonPage, packs::PackPage, packs::PacksPage, privacy::PrivacyPage,
 };
 use crate::server_fns::current_account;
 
@@ -56,6 +56,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                <Route path=path!("/courses") view=CataloguePage ssr=SsrMode::Async/>
+                <Route path=path!("/courses/:id") view=CoursePage ssr=SsrMode::Async/>
+                <Route path=path!("/courses/:id/lessons/:lesson") view=LessonPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
             </Routes>
@@ -77,6 +80,7 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
                 {t.app_name}
             </a>
             <nav class="main-nav">
+                <a href="/courses">{t.nav_courses}</a>
                 <Suspense fallback=|| ()>
                     {Suspend::new(async move {
                         match current_account().await.ok().flatten() {

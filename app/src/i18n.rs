@@ -118,6 +118,42 @@ pub struct Texts {
     pub publish_submit: &'static str,
     pub publish_to: &'static str,
     pub published_ok: &'static str,
+    pub nav_courses: &'static str,
+    pub catalogue_title: &'static str,
+    pub search_label: &'static str,
+    pub search_submit: &'static str,
+    pub mode_online: &'static str,
+    pub mode_offline: &'static str,
+    pub mode_blended: &'static str,
+    pub hours_unit: &'static str,
+    pub lessons_unit: &'static str,
+    pub enrol: &'static str,
+    pub enrolled_ok: &'static str,
+    pub continue_learning: &'static str,
+    pub completed: &'static str,
+    pub prerequisites_title: &'static str,
+    pub lessons_title: &'static str,
+    pub rules_title: &'static str,
+    pub rule_lessons: &'static str,
+    pub rule_quiz: &'static str,
+    pub rule_attendance: &'static str,
+    pub quiz_rules: &'static str,
+    pub pass_mark: &'static str,
+    pub attempts: &'static str,
+    pub unlimited: &'static str,
+    pub minutes_unit: &'static str,
+    pub mark_read: &'static str,
+    pub mark_read_last: &'static str,
+    pub read_mark: &'static str,
+    pub previous_lesson: &'static str,
+    pub next_lesson: &'static str,
+    pub back_to_course: &'static str,
+    pub large_type: &'static str,
+    pub normal_type: &'static str,
+    pub my_learning: &'static str,
+    pub no_courses: &'static str,
+    pub no_enrollments: &'static str,
+    pub sign_in_to_enrol: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -204,6 +240,42 @@ pub static ZH: Texts = Texts {
     publish_submit: "发布",
     publish_to: "发布范围",
     published_ok: "已发布，学员现在可以看到这门课。",
+    nav_courses: "课程",
+    catalogue_title: "课程目录",
+    search_label: "搜索课程",
+    search_submit: "搜索",
+    mode_online: "线上",
+    mode_offline: "线下",
+    mode_blended: "线上线下结合",
+    hours_unit: "学时",
+    lessons_unit: "课",
+    enrol: "报名学习",
+    enrolled_ok: "报名成功，开始学习吧。",
+    continue_learning: "继续学习",
+    completed: "已完成",
+    prerequisites_title: "先修课程",
+    lessons_title: "课程内容",
+    rules_title: "完成要求",
+    rule_lessons: "学完全部课程",
+    rule_quiz: "通过测验",
+    rule_attendance: "参加线下课堂并签到",
+    quiz_rules: "测验：每次抽题",
+    pass_mark: "及格分",
+    attempts: "可考次数",
+    unlimited: "不限",
+    minutes_unit: "分钟",
+    mark_read: "学完了，下一课",
+    mark_read_last: "学完了",
+    read_mark: "已学",
+    previous_lesson: "上一课",
+    next_lesson: "下一课",
+    back_to_course: "返回课程",
+    large_type: "大字",
+    normal_type: "标准字号",
+    my_learning: "我的学习",
+    no_courses: "没有找到课程。",
+    no_enrollments: "还没有报名课程。",
+    sign_in_to_enrol: "登录后报名",
 };
 
 pub static EN: Texts = Texts {
@@ -290,6 +362,42 @@ pub static EN: Texts = Texts {
     publish_submit: "Publish",
     publish_to: "Published to",
     published_ok: "Published: learners can now see this course.",
+    nav_courses: "Courses",
+    catalogue_title: "Course catalogue",
+    search_label: "Search courses",
+    search_submit: "Search",
+    mode_online: "Online",
+    mode_offline: "In person",
+    mode_blended: "Blended",
+    hours_unit: "credit hours",
+    lessons_unit: "lessons",
+    enrol: "Enrol",
+    enrolled_ok: "You are enrolled: start learning.",
+    continue_learning: "Continue",
+    completed: "Completed",
+    prerequisites_title: "Prerequisites",
+    lessons_title: "Lessons",
+    rules_title: "To complete",
+    rule_lessons: "Read every lesson",
+    rule_quiz: "Pass the quiz",
+    rule_attendance: "Attend the in-person class",
+    quiz_rules: "Quiz: questions per attempt",
+    pass_mark: "pass mark",
+    attempts: "attempts",
+    unlimited: "unlimited",
+    minutes_unit: "min",
+    mark_read: "Done, next lesson",
+    mark_read_last: "Done",
+    read_mark: "read",
+    previous_lesson: "Previous",
+    next_lesson: "Next",
+    back_to_course: "Back to the course",
+    large_type: "Large text",
+    normal_type: "Normal text",
+    my_learning: "My learning",
+    no_courses: "No courses found.",
+    no_enrollments: "No courses yet.",
+    sign_in_to_enrol: "Log in to enrol",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.
@@ -422,6 +530,20 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "This version was already published with other content; raise version in course.toml."
             }
         }
+        ("prerequisites_missing", _) => {
+            if zh {
+                "请先完成先修课程："
+            } else {
+                "Complete the prerequisites first:"
+            }
+        }
+        ("not_enrolled", _) => {
+            if zh {
+                "请先报名这门课程。"
+            } else {
+                "Enrol in the course first."
+            }
+        }
         ("not_found", _) => {
             if zh {
                 "找不到这个内容。"
@@ -442,6 +564,26 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
             } else {
                 "Something went wrong; please try again."
             }
+        }
+    }
+}
+
+impl Texts {
+    /// 线上 / 线下 / 线上线下结合 for a course mode.
+    pub fn mode(&self, mode: &str) -> &'static str {
+        match mode {
+            "offline" => self.mode_offline,
+            "blended" => self.mode_blended,
+            _ => self.mode_online,
+        }
+    }
+
+    /// 基础 / 进阶 / 高级 for a tier number.
+    pub fn tier(&self, tier: i32) -> &'static str {
+        match tier {
+            1 => self.tier_basic,
+            2 => self.tier_advanced,
+            _ => self.tier_expert,
         }
     }
 }

@@ -26,6 +26,13 @@ pub struct Flash {
     pub detail: Option<String>,
 }
 
+/// Keeps only the characters of an id or slug (a-z, 0-9, '-'), for building local URLs.
+pub fn slug(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
 /// The flash cookie's value: hex-encoded JSON (cookie-safe, no escaping questions).
 pub fn encode_flash(flash: &Flash) -> String {
     hex::encode(serde_json::to_vec(flash).unwrap_or_default())
@@ -159,8 +166,12 @@ mod server {
                 | ServiceError::UploadTooLarge(_)
                 | ServiceError::InvalidPack { .. }
                 | ServiceError::NeedsNewVersion { .. }
+                | ServiceError::PrerequisitesMissing { .. }
         )
-        .then(|| error.public_message())
+        .then(|| match error {
+            ServiceError::PrerequisitesMissing { missing } => missing.join("、"),
+            other => other.public_message(),
+        })
     }
 
     /// Sends the browser back to the form with the error and what was typed.

@@ -186,3 +186,86 @@ pub async fn publish_upload(id: String) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The catalogue as the visitor may see it.
+#[server(prefix = "/_fn", endpoint = "catalogue")]
+pub async fn catalogue(
+    tier: Option<i32>,
+    q: Option<String>,
+) -> Result<Vec<qihang_core::dto::CourseSummary>, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor().await;
+    Ok(qihang_core::services::learning::catalogue(&core, actor.as_ref(), tier, q).await?)
+}
+
+#[server(prefix = "/_fn", endpoint = "course_detail")]
+pub async fn course_detail(id: String) -> Result<qihang_core::dto::CourseDetail, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor().await;
+    Ok(qihang_core::services::learning::course(&core, actor.as_ref(), id).await?)
+}
+
+/// The enrol button: back to the course page with the outcome.
+#[server(prefix = "/_fn", endpoint = "enroll_course")]
+pub async fn enroll_course(id: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let back = format!("/courses/{}", crate::request::slug(&id));
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    match qihang_core::services::learning::enroll(&core, &actor, id).await {
+        Ok(_) => crate::request::succeed_form("course", &back),
+        Err(error) => crate::request::fail_form("course", &back, &error, vec![]),
+    }
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "lesson")]
+pub async fn lesson_view(
+    course: String,
+    lesson: String,
+) -> Result<qihang_core::dto::LessonView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::learning::lesson(&core, &actor, course, lesson).await?)
+}
+
+/// "Mark as read": records it and goes on to `next` (the next lesson or the course page).
+#[server(prefix = "/_fn", endpoint = "mark_read")]
+pub async fn mark_read(
+    course: String,
+    lesson: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    let course_page = format!("/courses/{}", crate::request::slug(&course));
+    let go_to = match next
+        .as_deref()
+        .map(crate::request::slug)
+        .filter(|n| !n.is_empty())
+    {
+        Some(next) => format!("{course_page}/lessons/{next}"),
+        None => course_page.clone(),
+    };
+    match qihang_core::services::learning::complete_lesson(&core, &actor, course, lesson).await {
+        Ok(_) => crate::request::redirect(&go_to),
+        Err(error) => crate::request::fail_form("course", &course_page, &error, vec![]),
+    }
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "my_enrollments")]
+pub async fn my_enrollments() -> Result<Vec<qihang_core::dto::EnrollmentView>, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::learning::my_enrollments(&core, &actor).await?)
+}

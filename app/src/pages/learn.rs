@@ -1,0 +1,209 @@
+//! The learner's pages: the catalogue by tier, a course page with enrolment, and the lesson
+//! reader (readable before any script runs; plain links and forms throughout).
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::FlashMessage;
+use crate::app::{use_lang, Layout};
+use crate::i18n::error_message;
+use crate::request::take_flash;
+use crate::server_fns::{catalogue, course_detail, lesson_view, EnrollCourse, MarkRead};
+
+#[component]
+pub fn CataloguePage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let query = use_query_map().get_untracked();
+    let q = query.get("q").filter(|q| !q.trim().is_empty());
+    let shown_q = q.clone().unwrap_or_default();
+    view! {
+        <Layout title=t.catalogue_title>
+            <h1>{t.catalogue_title}</h1>
+            <form method="get" action="/courses" class="search" role="search">
+                <label for="q" class="visually-hidden">{t.search_label}</label>
+                <input id="q" name="q" type="search" placeholder=t.search_label value=shown_q/>
+                <button type="submit">{t.search_submit}</button>
+            </form>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let courses = catalogue(None, q).await.unwrap_or_default();
+                    if courses.is_empty() {
+                        return view! { <p class="muted">{t.no_courses}</p> }.into_any();
+                    }
+                    (1..=3)
+                        .filter_map(|tier| {
+                            let in_tier: Vec<_> = courses.iter().filter(|c| c.tier == tier).cloned().collect();
+                            (!in_tier.is_empty()).then(|| view! {
+                                <section class=format!("tier-group t{tier}")>
+                                    <h2>{t.tier(tier)}</h2>
+                                    {in_tier.into_iter().map(|c| {
+                                        let state = if c.completed { Some(t.completed) } else if c.enrolled { Some(t.continue_learning) } else { None };
+                                        view! {
+                                            <a class="course-card" href=format!("/courses/{}", c.id)>
+                                                <strong>{c.title.clone()}</strong>
+                                                <span class="meta">
+                                                    {t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
+                                                </span>
+                                                <span class="summary">{c.summary.clone()}</span>
+                                                {state.map(|s| view! { <span class="state">{s}" "{c.lessons_read}"/"{c.lesson_count}</span> })}
+                                            </a>
+                                        }
+                                    }).collect_view()}
+                                </section>
+                            })
+                        })
+                        .collect_view()
+                        .into_any()
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[component]
+pub fn CoursePage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let flash = take_flash("course");
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
+    view! {
+        <Layout title=t.catalogue_title>
+            <FlashMessage flash=flash lang=lang ok_text=t.enrolled_ok/>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let signed_in = crate::server_fns::current_account().await.ok().flatten().is_some();
+                    let detail = match course_detail(id).await {
+                        Ok(detail) => detail,
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                    };
+                    let c = detail.course.clone();
+                    let first_unread = detail.lessons.iter().find(|l| !l.read).or(detail.lessons.first()).map(|l| l.id.clone());
+                    let action = if c.enrolled {
+                        first_unread.map(|lesson| view! {
+                            <a class="button primary" href=format!("/courses/{}/lessons/{lesson}", c.id)>{t.continue_learning}</a>
+                        }.into_any())
+                    } else if signed_in {
+                        Some(view! {
+                            <form method="post" action=EnrollCourse::url() id="enrol-form">
+                                <input type="hidden" name="id" value=c.id.clone()/>
+                                <button type="submit" class="primary">{t.enrol}</button>
+                            </form>
+                        }.into_any())
+                    } else {
+                        Some(view! { <a class="button primary" href="/login">{t.sign_in_to_enrol}</a> }.into_any())
+                    };
+                    let rules = {
+                        let mut rules = Vec::new();
+                        if detail.completion.lessons { rules.push(t.rule_lessons); }
+                        if detail.completion.quiz { rules.push(t.rule_quiz); }
+                        if detail.completion.attendance { rules.push(t.rule_attendance); }
+                        rules
+                    };
+                    let quiz = detail.quiz.clone().map(|q| {
+                        let attempts = if q.max_attempts == 0 { t.unlimited.to_string() } else { q.max_attempts.to_string() };
+                        view! { <p class="muted">{t.quiz_rules}" "{q.draw}" · "{t.pass_mark}" "{q.pass_mark}" · "{t.attempts}" "{attempts}</p> }
+                    });
+                    let prerequisites = (!detail.prerequisites.is_empty()).then(|| view! {
+                        <h2>{t.prerequisites_title}</h2>
+                        <ul class="plain">
+                            {detail.prerequisites.iter().map(|p| view! {
+                                <li><a href=format!("/courses/{}", p.id)>{p.title.clone()}</a>
+                                    {p.completed.then(|| view! { " ✓ " {t.completed} })}</li>
+                            }).collect_view()}
+                        </ul>
+                    });
+                    let course_id = c.id.clone();
+                    let lessons = detail.lessons.iter().map(|l| {
+                        let href = c.enrolled.then(|| format!("/courses/{course_id}/lessons/{}", l.id));
+                        view! {
+                            <li class:read=l.read>
+                                {match href {
+                                    Some(href) => view! { <a href=href>{l.title.clone()}</a> }.into_any(),
+                                    None => view! { <span>{l.title.clone()}</span> }.into_any(),
+                                }}
+                                <small>" · "{l.minutes}" "{t.minutes_unit}</small>
+                                {l.read.then(|| view! { <span class="state">" ✓ "{t.read_mark}</span> })}
+                            </li>
+                        }
+                    }).collect_view();
+                    view! {
+                        <p class="crumbs"><a href="/courses">{t.catalogue_title}</a>" › "{t.tier(c.tier)}</p>
+                        <h1>{c.title.clone()}</h1>
+                        <p class="meta">{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
+                            {c.completed.then(|| view! { " · " <strong>{t.completed}</strong> })}</p>
+                        <p>{c.summary.clone()}</p>
+                        {action}
+                        {prerequisites}
+                        <h2>{t.lessons_title}</h2>
+                        <ol class="lessons">{lessons}</ol>
+                        <h2>{t.rules_title}</h2>
+                        <ul>{rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                        {quiz}
+                    }.into_any()
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+#[component]
+pub fn LessonPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let params = use_params_map().get_untracked();
+    let course = params.get("id").unwrap_or_default();
+    let lesson = params.get("lesson").unwrap_or_default();
+    let large = use_query_map().get_untracked().get("size").as_deref() == Some("large");
+    view! {
+        <Layout title=t.lessons_title>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let view = match lesson_view(course.clone(), lesson).await {
+                        Ok(view) => view,
+                        Err(e) if e.code == "unauthenticated" => {
+                            crate::request::redirect("/login");
+                            return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
+                        }
+                        Err(e) if e.code == "not_enrolled" => {
+                            crate::request::redirect(&format!("/courses/{}", crate::request::slug(&course)));
+                            return view! { <p>{error_message(lang, &e.code, None)}</p> }.into_any();
+                        }
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                    };
+                    let here = format!("/courses/{}/lessons/{}", view.course, view.id);
+                    let size_link = if large {
+                        view! { <a href=here.clone()>{t.normal_type}</a> }
+                    } else {
+                        view! { <a href=format!("{here}?size=large")>{t.large_type}</a> }
+                    };
+                    let keep_size = if large { "?size=large" } else { "" };
+                    let previous = view.previous.clone().map(|p| view! {
+                        <a class="button" rel="prev" href=format!("/courses/{}/lessons/{p}{keep_size}", view.course)>{t.previous_lesson}</a>
+                    });
+                    let next_link = view.next.clone().map(|n| view! {
+                        <a class="button" rel="next" href=format!("/courses/{}/lessons/{n}{keep_size}", view.course)>{t.next_lesson}</a>
+                    });
+                    let done_label = if view.next.is_some() { t.mark_read } else { t.mark_read_last };
+                    view! {
+                        <p class="crumbs"><a href=format!("/courses/{}", view.course)>{t.back_to_course}": "{view.course_title.clone()}</a>
+                            " · "{size_link}</p>
+                        <article class="lesson" class:large=large id="lesson" inner_html=view.html.clone()></article>
+                        <form method="post" action=MarkRead::url() id="mark-read">
+                            <input type="hidden" name="course" value=view.course.clone()/>
+                            <input type="hidden" name="lesson" value=view.id.clone()/>
+                            <input type="hidden" name="next" value=view.next.clone().unwrap_or_default()/>
+                            <button type="submit" class="primary">{done_label}</button>
+                            {view.read.then(|| view! { <span class="state">" ✓ "{t.read_mark}</span> })}
+                        </form>
+                        <nav class="pager">{previous}{next_link}</nav>
+                    }.into_any()
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
