@@ -95,6 +95,24 @@ async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Waits until the element reads `expected` (the page may still be the previous one for a
+/// moment after a click that navigates).
+async fn wait_text(client: &Client, css: &str, expected: &str) {
+    let seen = eventually(Duration::from_secs(15), async || {
+        let element = client.find(Locator::Css(css)).await.ok()?;
+        let found = element.text().await.ok()?;
+        (found == expected).then_some(())
+    })
+    .await;
+    if seen.is_none() {
+        let now = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => "(no such element)".into(),
+        };
+        panic!("{css} never read {expected:?}; it reads {now:?}");
+    }
+}
+
 async fn fill(client: &Client, css: &str, value: &str) {
     let field = client
         .find(Locator::Css(css))
@@ -147,7 +165,7 @@ async fn journey(javascript: bool) {
 
     step("c.goto(&app.url('/register')).");
     c.goto(&app.url("/register")).await.unwrap();
-    assert_eq!(text(c, "h1").await, "注册账户");
+    wait_text(c, "h1", "注册账户").await;
     if javascript {
         // The password island hydrates: its show/hide button appears and works.
         c.wait()
@@ -202,8 +220,8 @@ async fn journey(javascript: bool) {
     click(c, "button[type=submit]").await;
 
     // Registered and signed in: her own page shows her full number.
-    assert_eq!(text(c, "#account-phone").await, "13812341234");
-    assert_eq!(text(c, "#account-name").await, "王秀红");
+    wait_text(c, "#account-phone", "13812341234").await;
+    wait_text(c, "#account-name", "王秀红").await;
     assert!(c.current_url().await.unwrap().path().ends_with("/account"));
     std::fs::write(
         screenshot_dir().join(format!("account-360x640-{mode}.png")),
@@ -230,10 +248,7 @@ async fn journey(javascript: bool) {
     fill(c, "#login", "13812341234").await;
     fill(c, "#password", "wrong-password").await;
     click(c, "#login-form button[type=submit]").await;
-    assert_eq!(
-        text(c, ".notice.error").await,
-        "手机号码/邮箱或密码不正确。"
-    );
+    wait_text(c, ".notice.error", "手机号码/邮箱或密码不正确。").await;
     assert_eq!(
         c.find(Locator::Css("#login"))
             .await
@@ -247,7 +262,7 @@ async fn journey(javascript: bool) {
 
     fill(c, "#password", "password-123").await;
     click(c, "#login-form button[type=submit]").await;
-    assert_eq!(text(c, "#account-name").await, "王秀红");
+    wait_text(c, "#account-name", "王秀红").await;
 
     step("    // Registering the same ph");
     // Registering the same phone again names the problem and keeps the form filled in.
@@ -263,10 +278,12 @@ async fn journey(javascript: bool) {
     fill(c, "#password", "password-123").await;
     click(c, "input[name=consent]").await;
     click(c, "button[type=submit]").await;
-    assert_eq!(
-        text(c, ".notice.error[data-field=phone]").await,
-        "这个手机号码已经注册，请直接登录。"
-    );
+    wait_text(
+        c,
+        ".notice.error[data-field=phone]",
+        "这个手机号码已经注册，请直接登录。",
+    )
+    .await;
     assert_eq!(
         c.find(Locator::Css("#name"))
             .await
@@ -286,7 +303,7 @@ async fn journey(javascript: bool) {
         .for_element(Locator::Css("html[lang=en]"))
         .await
         .expect("English page");
-    assert_eq!(text(c, "h1").await, "Create an account");
+    wait_text(c, "h1", "Create an account").await;
     click(c, ".lang-switch a[lang=zh-CN]").await;
     c.wait()
         .at_most(Duration::from_secs(10))
@@ -325,7 +342,7 @@ async fn read_a_course(javascript: bool) {
     text(c, "#account-name").await;
 
     c.goto(&app.url("/courses")).await.unwrap();
-    assert_eq!(text(c, "h1").await, "课程目录");
+    wait_text(c, "h1", "课程目录").await;
     assert_eq!(
         c.find_all(Locator::Css(".course-card"))
             .await
@@ -339,9 +356,9 @@ async fn read_a_course(javascript: bool) {
     )
     .unwrap();
     click(c, "a.course-card[href='/courses/smartphone-basics']").await;
-    assert_eq!(text(c, "h1").await, "智能手机基础与无障碍设置");
+    wait_text(c, "h1", "智能手机基础与无障碍设置").await;
     click(c, "#enrol-form button").await;
-    assert_eq!(text(c, ".notice.ok").await, "报名成功，开始学习吧。");
+    wait_text(c, ".notice.ok", "报名成功，开始学习吧。").await;
     click(c, "a.button.primary").await;
     for (index, title) in [
         "认识你的手机",
@@ -352,7 +369,7 @@ async fn read_a_course(javascript: bool) {
     .iter()
     .enumerate()
     {
-        assert_eq!(text(c, "#lesson h1").await, *title, "lesson {index}");
+        wait_text(c, "#lesson h1", title).await;
         if index == 1 {
             std::fs::write(
                 screenshot_dir().join(format!("lesson-360x640-{mode}.png")),
@@ -363,7 +380,7 @@ async fn read_a_course(javascript: bool) {
         click(c, "#mark-read button").await;
     }
     // After the last lesson: back on the course page, every lesson read.
-    assert_eq!(text(c, "h1").await, "智能手机基础与无障碍设置");
+    wait_text(c, "h1", "智能手机基础与无障碍设置").await;
     assert_eq!(
         c.find_all(Locator::Css("ol.lessons li.read"))
             .await
