@@ -1301,3 +1301,341 @@ mod learning_journey {
         assert_eq!(evidence, [Some(r#"{"lessons_read":2}"#.to_string())]);
     }
 }
+
+mod quiz_engine {
+    //! Quiz attempts over REST: no answers before submission, the attempt limit under
+    //! concurrency, idempotent submits, foreign ids, deadlines, grading and completion.
+    use std::collections::BTreeMap;
+
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// An app with one course: 3 lessons, a bank of 6 questions of every kind, draw 4.
+    async fn quiz_app() -> (TestApp, String, tempfile::TempDir) {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+        write_course(
+            folder.path(),
+            "quiz-course",
+            "1.0.0",
+            &[],
+            &[("one", "第一课"), ("two", "第二课")],
+        );
+        let dir = folder.path().join("quiz-course");
+        let toml = std::fs::read_to_string(dir.join("course.toml"))
+            .unwrap()
+            .replace("draw = 2", "draw = 4");
+        std::fs::write(dir.join("course.toml"), toml).unwrap();
+        std::fs::write(
+            dir.join("questions.toml"),
+            r#"[[question]]
+id = "q-single"
+kind = "single"
+text = "单选题"
+options = ["错甲", "对乙", "错丙"]
+answer = "B"
+explanation = "解释单选 SECRET-EXPLANATION"
+
+[[question]]
+id = "q-multi"
+kind = "multiple"
+text = "多选题"
+options = ["对甲", "错乙", "对丙"]
+answer = ["A", "C"]
+
+[[question]]
+id = "q-truth"
+kind = "true_false"
+text = "判断题"
+answer = false
+
+[[question]]
+id = "q-fill"
+kind = "fill"
+text = "填空题"
+answer = ["SECRET-FILL-ANSWER", "二十"]
+
+[[question]]
+id = "q-extra-1"
+kind = "single"
+text = "备用一"
+options = ["对", "错"]
+answer = "A"
+
+[[question]]
+id = "q-extra-2"
+kind = "true_false"
+text = "备用二"
+answer = true
+"#,
+        )
+        .unwrap();
+        let app = TestApp::spawn_with(
+            ServerOptions::default().env("QIHANG_COURSES_DIR", folder.path().display().to_string()),
+        )
+        .await;
+        app.register("13812341234", "js-wx").await;
+        let token = app.login("13812341234", "password-123").await;
+        assert_eq!(
+            app.post_as(&token, "/api/v1/courses/quiz-course/enrollment", &json!({}))
+                .await
+                .status(),
+            201
+        );
+        (app, token, folder)
+    }
+
+    /// The right answers, worked out from the served option texts (correct ones start with 对).
+    fn right_answers(attempt: &Value) -> BTreeMap<String, Value> {
+        attempt["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let options = q["options"].as_array().unwrap();
+                let right: Vec<Value> = options
+                    .iter()
+                    .filter(|o| o["text"].as_str().unwrap().starts_with('对'))
+                    .map(|o| o["id"].clone())
+                    .collect();
+                let answer = match (q["kind"].as_str().unwrap(), q["id"].as_str().unwrap()) {
+                    ("true_false", "q-truth") => json!(false),
+                    ("true_false", _) => json!(true),
+                    ("fill", _) => json!("  ＳＥＣＲＥＴ-ＦＩＬＬ-ＡＮＳＷＥＲ "),
+                    _ => json!(right),
+                };
+                (q["id"].as_str().unwrap().to_string(), answer)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn answers_stay_secret_until_submitted_and_submits_grade_once() {
+        let (app, token, _folder) = quiz_app().await;
+        let started = app
+            .post_as(
+                &token,
+                "/api/v1/courses/quiz-course/quiz/attempts",
+                &json!({}),
+            )
+            .await;
+        assert_eq!(started.status(), 201);
+        let raw = started.text().await.unwrap();
+        for secret in [
+            "SECRET-EXPLANATION",
+            "SECRET-FILL-ANSWER",
+            "\"answer\"",
+            "explanation",
+            "\"expected\"",
+        ] {
+            assert!(
+                !raw.contains(secret),
+                "{secret} leaked before submission: {raw}"
+            );
+        }
+        let attempt: Value = serde_json::from_str(&raw).unwrap();
+        assert_eq!(attempt["questions"].as_array().unwrap().len(), 4);
+        let id = attempt["id"].as_str().unwrap().to_string();
+
+        // Save one answer, read it back from a save; a foreign id is refused.
+        let answers = right_answers(&attempt);
+        let first = answers
+            .iter()
+            .next()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .unwrap();
+        let saved = app
+            .client
+            .put(app.url(&format!("/api/v1/quiz-attempts/{id}/answers")))
+            .bearer_auth(&token)
+            .json(&json!({"answers": {first.0.clone(): first.1.clone()}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200);
+        let saved: Value = saved.json().await.unwrap();
+        assert_eq!(saved["answers"][&first.0], first.1);
+        let foreign = app
+            .client
+            .put(app.url(&format!("/api/v1/quiz-attempts/{id}/answers")))
+            .bearer_auth(&token)
+            .json(&json!({"answers": {"not-served": true}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), 422);
+        assert_eq!(error_of(foreign).await.0, "foreign_question");
+
+        // Ten simultaneous submits: one grading, ten equal answers.
+        let body = json!({"answers": answers});
+        let submits = (0..10).map(|_| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/v1/quiz-attempts/{id}/submit")))
+                .bearer_auth(&token)
+                .json(&body);
+            async move { request.send().await.unwrap() }
+        });
+        let responses = futures_util::future::join_all(submits).await;
+        let mut bodies = Vec::new();
+        for response in responses {
+            assert_eq!(response.status(), 200);
+            bodies.push(response.text().await.unwrap());
+        }
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "all ten results are equal"
+        );
+        let result: Value = serde_json::from_str(&bodies[0]).unwrap();
+        assert_eq!(
+            (result["score"].as_u64(), result["passed"].as_bool()),
+            (Some(100), Some(true)),
+            "{result}"
+        );
+        let mut conn = app.db.connect();
+        use qihang_core::db::schema::quiz_attempts;
+        let graded: i64 = quiz_attempts::table
+            .filter(quiz_attempts::submitted_at.is_not_null())
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(graded, 1);
+        let closed = app
+            .client
+            .put(app.url(&format!("/api/v1/quiz-attempts/{id}/answers")))
+            .bearer_auth(&token)
+            .json(&json!({"answers": {}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(closed.status(), 409);
+
+        // Passing the quiz and reading both lessons completes the course, once.
+        for key in ["one", "two"] {
+            app.post_as(
+                &token,
+                &format!("/api/v1/courses/quiz-course/lessons/{key}/complete"),
+                &json!({}),
+            )
+            .await;
+        }
+        let mine: Vec<Value> = app
+            .get_as(&token, "/api/v1/me/enrollments")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(mine[0]["completed_at"].is_string(), "{mine:?}");
+        use qihang_core::db::schema::enrollments;
+        let evidence: Option<String> = enrollments::table
+            .select(enrollments::evidence)
+            .first(&mut conn)
+            .unwrap();
+        assert!(evidence.unwrap().contains(&id));
+    }
+
+    #[tokio::test]
+    async fn the_attempt_limit_holds_when_attempts_start_at_once() {
+        let (app, token, _folder) = quiz_app().await;
+        let starts = (0..5).map(|_| {
+            let request = app
+                .client
+                .post(app.url("/api/v1/courses/quiz-course/quiz/attempts"))
+                .bearer_auth(&token)
+                .json(&json!({}));
+            async move { request.send().await.unwrap().status().as_u16() }
+        });
+        let mut statuses = futures_util::future::join_all(starts).await;
+        statuses.sort();
+        assert_eq!(statuses, [201, 201, 201, 409, 409]);
+        let mut conn = app.db.connect();
+        use qihang_core::db::schema::quiz_attempts;
+        let count: i64 = quiz_attempts::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(count, 3);
+        // Later attempts drew the questions she had not seen first.
+        let served: Vec<String> = quiz_attempts::table
+            .order(quiz_attempts::id.asc())
+            .select(quiz_attempts::served)
+            .load(&mut conn)
+            .unwrap();
+        let keys = |s: &String| -> Vec<String> {
+            serde_json::from_str::<Vec<Value>>(s)
+                .unwrap()
+                .iter()
+                .map(|q| q["key"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (first, second) = (keys(&served[0]), keys(&served[1]));
+        let unseen_before: Vec<&String> = second.iter().filter(|k| !first.contains(k)).collect();
+        assert_eq!(
+            unseen_before.len(),
+            2,
+            "the 2 questions not served first come first: {first:?} then {second:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_submit_is_refused_and_graded_on_what_was_saved() {
+        let (app, token, _folder) = quiz_app().await;
+        let attempt: Value = app
+            .post_as(
+                &token,
+                "/api/v1/courses/quiz-course/quiz/attempts",
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = attempt["id"].as_str().unwrap().to_string();
+        let answers = right_answers(&attempt);
+        let (key, value) = answers.iter().next().unwrap();
+        app.client
+            .put(app.url(&format!("/api/v1/quiz-attempts/{id}/answers")))
+            .bearer_auth(&token)
+            .json(&json!({"answers": {key.clone(): value.clone()}}))
+            .send()
+            .await
+            .unwrap();
+        // The clock runs out (moved in the database; the client's clock never matters).
+        let mut conn = app.db.connect();
+        use qihang_core::db::schema::quiz_attempts;
+        diesel::update(quiz_attempts::table.filter(quiz_attempts::public_id.eq(&id)))
+            .set(quiz_attempts::deadline.eq(Some(
+                chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1),
+            )))
+            .execute(&mut conn)
+            .unwrap();
+        let late = app
+            .post_as(
+                &token,
+                &format!("/api/v1/quiz-attempts/{id}/submit"),
+                &json!({"answers": answers}),
+            )
+            .await;
+        assert_eq!(late.status(), 409);
+        assert_eq!(error_of(late).await.0, "deadline_passed");
+        let (score, passed): (Option<i32>, Option<bool>) = quiz_attempts::table
+            .filter(quiz_attempts::public_id.eq(&id))
+            .select((quiz_attempts::score, quiz_attempts::passed))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(
+            (score, passed),
+            (Some(25), Some(false)),
+            "only the one answer saved in time counts"
+        );
+        let again: Value = app
+            .post_as(
+                &token,
+                &format!("/api/v1/quiz-attempts/{id}/submit"),
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["score"], 25);
+    }
+}

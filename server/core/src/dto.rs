@@ -194,3 +194,57 @@ pub struct EnrollmentView {
     pub lesson_count: usize,
     pub completed_at: Option<String>,
 }
+
+/// A choice as the learner sees it: an opaque id and the text (never whether it is right).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionView {
+    pub id: String,
+    pub text: String,
+}
+
+/// A question as served in an attempt, without its answer or explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptQuestion {
+    pub id: String,
+    pub kind: String,
+    pub text: String,
+    pub options: Vec<OptionView>,
+}
+
+/// A learner's answer: option ids for choice questions, a truth value, or a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnswerInput {
+    Choices(Vec<String>),
+    Truth(bool),
+    Text(String),
+}
+
+/// A started attempt: `POST /api/v1/courses/{id}/quiz/attempts` → 201.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub id: String,
+    /// RFC 3339 UTC, or null without a time limit.
+    pub deadline: Option<String>,
+    pub questions: Vec<AttemptQuestion>,
+    /// What she saved so far (answers survive a reload).
+    pub answers: std::collections::BTreeMap<String, AnswerInput>,
+}
+
+/// One graded question, shown after submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResult {
+    pub id: String,
+    pub correct: bool,
+    pub expected: AnswerInput,
+    pub explanation: String,
+}
+
+/// The graded attempt: `{score, passed, results}`; identical for every repeat of a submit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    /// Percent, 0..=100.
+    pub score: u32,
+    pub passed: bool,
+    pub results: Vec<QuestionResult>,
+}

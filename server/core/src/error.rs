@@ -55,6 +55,18 @@ pub enum ServiceError {
     /// Reading a course's lessons without enrolling (403).
     #[error("enrol in the course first")]
     NotEnrolled,
+    /// All allowed quiz attempts are used (409).
+    #[error("all {max} attempts of this quiz are used")]
+    NoAttemptsLeft { max: u32 },
+    /// The attempt was already submitted (409).
+    #[error("this attempt is already submitted")]
+    AttemptClosed,
+    /// The attempt's time is up (409); it is graded on the answers saved before the deadline.
+    #[error("the time for this attempt is up; it was graded on the answers saved in time")]
+    DeadlinePassed,
+    /// An answer to a question this attempt did not serve (422).
+    #[error("question {id:?} is not part of this attempt")]
+    ForeignQuestion { id: String },
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -79,6 +91,10 @@ impl ServiceError {
             ServiceError::BadUpload(_) => "bad_upload",
             ServiceError::PrerequisitesMissing { .. } => "prerequisites_missing",
             ServiceError::NotEnrolled => "not_enrolled",
+            ServiceError::NoAttemptsLeft { .. } => "no_attempts_left",
+            ServiceError::AttemptClosed => "attempt_closed",
+            ServiceError::DeadlinePassed => "deadline_passed",
+            ServiceError::ForeignQuestion { .. } => "foreign_question",
             ServiceError::UploadTooLarge(_) => "payload_too_large",
             ServiceError::Internal(_) => "internal",
         }
@@ -90,6 +106,7 @@ impl ServiceError {
             ServiceError::UnknownOrg { field, .. } | ServiceError::Conflict { field } => {
                 Some(field)
             }
+            ServiceError::ForeignQuestion { .. } => Some("answers"),
             _ => None,
         }
     }

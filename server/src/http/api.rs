@@ -4,7 +4,8 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
-use qihang_core::services::{accounts, learning, orgs, uploads};
+use qihang_core::dto::AnswerInput;
+use qihang_core::services::{accounts, learning, orgs, quiz, uploads};
 use qihang_core::Core;
 use serde::Deserialize;
 
@@ -34,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/courses/{id}/lessons/{lesson}/complete",
             web::post().to(complete_lesson),
         )
+        .route("/courses/{id}/quiz/attempts", web::post().to(start_attempt))
+        .route("/quiz-attempts/{id}/answers", web::put().to(save_answers))
+        .route("/quiz-attempts/{id}/submit", web::post().to(submit_attempt))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
@@ -232,4 +236,43 @@ async fn complete_lesson(
 
 async fn my_enrollments(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
     Ok(HttpResponse::Ok().json(learning::my_enrollments(&core, &actor.0).await?))
+}
+
+/// `POST /api/v1/courses/{id}/quiz/attempts` → 201 `{id, deadline, questions}` (no answers).
+async fn start_attempt(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+) -> ApiResult {
+    Ok(HttpResponse::Created().json(quiz::start(&core, &actor.0, id.into_inner()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswersBody {
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, AnswerInput>,
+}
+
+/// `PUT /api/v1/quiz-attempts/{id}/answers` `{answers}`: saved as she goes.
+async fn save_answers(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<AnswersBody>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok()
+        .json(quiz::save_answers(&core, &actor.0, id.into_inner(), body.0.answers).await?))
+}
+
+/// `POST /api/v1/quiz-attempts/{id}/submit` `{answers}` → `{score, passed, results}`; repeats
+/// return the same result.
+async fn submit_attempt(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<AnswersBody>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok()
+        .json(quiz::submit(&core, &actor.0, id.into_inner(), body.0.answers).await?))
 }

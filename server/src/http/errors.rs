@@ -72,6 +72,10 @@ impl ResponseError for ApiError {
                 ServiceError::BadUpload(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::PrerequisitesMissing { .. } => StatusCode::CONFLICT,
                 ServiceError::NotEnrolled => StatusCode::FORBIDDEN,
+                ServiceError::NoAttemptsLeft { .. }
+                | ServiceError::AttemptClosed
+                | ServiceError::DeadlinePassed => StatusCode::CONFLICT,
+                ServiceError::ForeignQuestion { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -206,6 +206,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quiz_attempts (id) {
+        id -> BigInt,
+        public_id -> Text,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        enrollment_id -> BigInt,
+        seed -> BigInt,
+        served -> Text,
+        answers -> Text,
+        started_at -> Timestamp,
+        deadline -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        score -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+        result -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(quiz_attempts -> enrollments (enrollment_id));
 diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(enrollments -> courses (course_id));
 diesel::joinable!(pack_uploads -> users (user_id));
@@ -238,4 +258,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     lesson_progress,
     pack_uploads,
     enrollments,
+    quiz_attempts,
 );

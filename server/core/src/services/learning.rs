@@ -215,6 +215,16 @@ fn visible_course(
         .ok_or(ServiceError::NotFound("course"))
 }
 
+/// The id of a published course she can see, for the quiz engine.
+pub(crate) fn visible_to(
+    conn: &mut DbConn,
+    actor: &Actor,
+    code: &str,
+) -> Result<i64, ServiceError> {
+    let viewer = viewer(conn, Some(actor))?;
+    Ok(visible_course(conn, &viewer, code)?.0)
+}
+
 fn completed_codes(conn: &mut DbConn, user_id: i64) -> QueryResult<HashSet<String>> {
     Ok(enrollments::table
         .inner_join(courses::table)
@@ -321,7 +331,12 @@ pub async fn course(
     .await
 }
 
-fn enrollment_id(conn: &mut DbConn, user_id: i64, course_id: i64) -> QueryResult<Option<i64>> {
+/// Her enrolment in the course, if any.
+pub(crate) fn enrollment_of(
+    conn: &mut DbConn,
+    user_id: i64,
+    course_id: i64,
+) -> QueryResult<Option<i64>> {
     enrollments::table
         .filter(enrollments::user_id.eq(user_id))
         .filter(enrollments::course_id.eq(course_id))
@@ -338,7 +353,7 @@ pub async fn enroll(core: &Core, actor: &Actor, code: String) -> Result<bool, Se
         let viewer = viewer(conn, Some(&actor))?;
         let row = visible_course(conn, &viewer, &code)?;
         write_tx(conn, |conn| {
-            if enrollment_id(conn, actor.user_id, row.0)?.is_some() {
+            if enrollment_of(conn, actor.user_id, row.0)?.is_some() {
                 return Ok(false);
             }
             let prerequisites: String = courses::table
@@ -381,7 +396,7 @@ pub async fn lesson(
     core.run(move |conn, _| {
         let viewer = viewer(conn, Some(&actor))?;
         let row = visible_course(conn, &viewer, &code)?;
-        if enrollment_id(conn, actor.user_id, row.0)?.is_none() {
+        if enrollment_of(conn, actor.user_id, row.0)?.is_none() {
             return Err(ServiceError::NotEnrolled);
         }
         let all: Vec<(i64, String, String, i32, String)> = lessons::table
@@ -434,7 +449,7 @@ pub async fn complete_lesson(
         let row = visible_course(conn, &viewer, &code)?;
         write_tx(conn, |conn| {
             let enrollment =
-                enrollment_id(conn, actor.user_id, row.0)?.ok_or(ServiceError::NotEnrolled)?;
+                enrollment_of(conn, actor.user_id, row.0)?.ok_or(ServiceError::NotEnrolled)?;
             let lesson_id: i64 = lessons::table
                 .filter(lessons::course_id.eq(row.0))
                 .filter(lessons::lesson_key.eq(&key))
@@ -464,15 +479,16 @@ pub async fn complete_lesson(
     .await
 }
 
-/// Records completion once, when every rule the course sets is met. Quiz and attendance
-/// rules cannot be met yet (the quiz engine and check-in come with later work), so such
-/// courses stay open.
-fn complete_if_due(
+/// Records completion once, when every rule the course sets is met: all lessons read, a
+/// passed quiz attempt (its id is the evidence). Attendance cannot be met yet (in-person
+/// check-in comes with later work), so courses requiring it stay open.
+pub(crate) fn complete_if_due(
     conn: &mut DbConn,
     user_id: i64,
     course_id: i64,
     enrollment: i64,
 ) -> Result<(), ServiceError> {
+    use crate::db::schema::quiz_attempts;
     let (needs_lessons, needs_quiz, needs_attendance): (bool, bool, bool) = courses::table
         .find(course_id)
         .select((
@@ -481,7 +497,7 @@ fn complete_if_due(
             courses::complete_attendance,
         ))
         .first(conn)?;
-    if needs_quiz || needs_attendance {
+    if needs_attendance {
         return Ok(());
     }
     let total: i64 = lessons::table
@@ -496,8 +512,24 @@ fn complete_if_due(
         .filter(lessons::active.eq(true))
         .count()
         .get_result(conn)?;
-    if needs_lessons && read >= total {
-        let evidence = serde_json::json!({ "lessons_read": read }).to_string();
+    let passed: Option<(String, i32)> = quiz_attempts::table
+        .filter(quiz_attempts::enrollment_id.eq(enrollment))
+        .filter(quiz_attempts::passed.eq(true))
+        .order(quiz_attempts::score.desc())
+        .select((
+            quiz_attempts::public_id,
+            quiz_attempts::score.assume_not_null(),
+        ))
+        .first(conn)
+        .optional()?;
+    let lessons_ok = !needs_lessons || read >= total;
+    let quiz_ok = !needs_quiz || passed.is_some();
+    if lessons_ok && quiz_ok && (needs_lessons || needs_quiz) {
+        let mut evidence = serde_json::json!({ "lessons_read": read });
+        if let (true, Some((attempt, score))) = (needs_quiz, &passed) {
+            evidence["attempt"] = serde_json::json!(attempt);
+            evidence["score"] = serde_json::json!(score);
+        }
         diesel::update(
             enrollments::table
                 .find(enrollment)
@@ -505,7 +537,7 @@ fn complete_if_due(
         )
         .set((
             enrollments::completed_at.eq(now()),
-            enrollments::evidence.eq(evidence),
+            enrollments::evidence.eq(evidence.to_string()),
         ))
         .execute(conn)?;
     }

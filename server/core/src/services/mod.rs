@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod learning;
 pub mod orgs;
 pub mod outbox;
+pub mod quiz;
 pub mod tokens;
 pub mod uploads;
 

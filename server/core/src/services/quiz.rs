@@ -1,0 +1,554 @@
+//! The quiz engine: drawing questions with a stored seed, saving answers as she goes, and
+//! grading once. Answer keys and explanations stay on the server until the attempt is
+//! submitted; deadlines and the attempt limit are enforced here, whatever the client does.
+//!
+//! Concurrency: starting an attempt locks her enrolment row (PostgreSQL `FOR UPDATE`;
+//! SQLite's `BEGIN IMMEDIATE` serialises writers), so the limit holds when several attempts
+//! start at once; submitting locks the attempt row, so ten simultaneous submits grade once
+//! and all get the stored result.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::Duration;
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::Actor;
+use super::learning::{complete_if_due, enrollment_of, visible_to};
+use super::tokens::new_public_id;
+use super::{now, Core};
+use crate::db::schema::{courses, questions, quiz_attempts};
+use crate::db::{write_tx, DbConn};
+use crate::dto::{
+    AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionResult, SubmitResult,
+};
+use crate::ServiceError;
+
+/// What an attempt served, kept with it: the questions in order, options in shown order
+/// (ids are the bank's letters), and the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServedQuestion {
+    pub key: String,
+    pub kind: String,
+    pub text: String,
+    pub options: Vec<OptionView>,
+    pub answer: AnswerInput,
+    pub explanation: String,
+}
+
+/// Width-folds (full-width ASCII and the ideographic space), trims and lower-cases ASCII.
+pub fn normalise(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect::<String>()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Whether `given` answers `question` correctly: single and true/false exact, multiple
+/// all-or-nothing, fill against the accepted texts after normalising.
+pub fn is_correct(question: &ServedQuestion, given: Option<&AnswerInput>) -> bool {
+    match (&question.answer, given) {
+        (AnswerInput::Choices(key), Some(AnswerInput::Choices(picked))) => {
+            let key: HashSet<&String> = key.iter().collect();
+            let picked_set: HashSet<&String> = picked.iter().collect();
+            picked_set.len() == picked.len() && picked_set == key
+        }
+        (AnswerInput::Truth(key), Some(AnswerInput::Truth(given))) => key == given,
+        (AnswerInput::Choices(accepted), Some(AnswerInput::Text(text)))
+            if question.kind == "fill" =>
+        {
+            let text = normalise(text);
+            !text.is_empty() && accepted.iter().any(|a| normalise(a) == text)
+        }
+        _ => false,
+    }
+}
+
+/// Grades every served question; the score is a whole percent.
+pub fn grade(
+    served: &[ServedQuestion],
+    answers: &BTreeMap<String, AnswerInput>,
+    pass_mark: u32,
+) -> SubmitResult {
+    let results: Vec<QuestionResult> = served
+        .iter()
+        .map(|q| QuestionResult {
+            id: q.key.clone(),
+            correct: is_correct(q, answers.get(&q.key)),
+            expected: q.answer.clone(),
+            explanation: q.explanation.clone(),
+        })
+        .collect();
+    let right = results.iter().filter(|r| r.correct).count() as u32;
+    let score = if served.is_empty() {
+        0
+    } else {
+        right * 100 / served.len() as u32
+    };
+    SubmitResult {
+        score,
+        passed: score >= pass_mark,
+        results,
+    }
+}
+
+fn letter(index: usize) -> String {
+    char::from(b'A' + index as u8).to_string()
+}
+
+/// Builds what an attempt serves from the bank rows (key, kind, text, options JSON, answer
+/// JSON, explanation), drawing `draw` with `seed`, unseen questions first.
+pub fn draw_questions(
+    bank: &[(String, String, String, String, String, String)],
+    draw: usize,
+    seed: u64,
+    seen: &HashSet<String>,
+) -> Vec<ServedQuestion> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut fresh: Vec<&(String, String, String, String, String, String)> =
+        bank.iter().filter(|q| !seen.contains(&q.0)).collect();
+    let mut old: Vec<&(String, String, String, String, String, String)> =
+        bank.iter().filter(|q| seen.contains(&q.0)).collect();
+    fresh.shuffle(&mut rng);
+    old.shuffle(&mut rng);
+    fresh
+        .into_iter()
+        .chain(old)
+        .take(draw)
+        .map(|(key, kind, text, options, answer, explanation)| {
+            let texts: Vec<String> = serde_json::from_str(options).unwrap_or_default();
+            let mut shown: Vec<OptionView> = texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| OptionView {
+                    id: letter(i),
+                    text,
+                })
+                .collect();
+            shown.shuffle(&mut rng);
+            let stored: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
+            let answer = if let Some(indexes) = stored["choices"].as_array() {
+                AnswerInput::Choices(
+                    indexes
+                        .iter()
+                        .filter_map(|i| i.as_u64())
+                        .map(|i| letter(i as usize))
+                        .collect(),
+                )
+            } else if let Some(truth) = stored["truth"].as_bool() {
+                AnswerInput::Truth(truth)
+            } else {
+                AnswerInput::Choices(
+                    stored["texts"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect(),
+                )
+            };
+            ServedQuestion {
+                key: key.clone(),
+                kind: kind.clone(),
+                text: text.clone(),
+                options: shown,
+                answer,
+                explanation: explanation.clone(),
+            }
+        })
+        .collect()
+}
+
+fn iso(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn attempt_view(
+    public_id: String,
+    deadline: Option<chrono::NaiveDateTime>,
+    served: &[ServedQuestion],
+    answers: BTreeMap<String, AnswerInput>,
+) -> AttemptView {
+    AttemptView {
+        id: public_id,
+        deadline: deadline.map(iso),
+        questions: served
+            .iter()
+            .map(|q| AttemptQuestion {
+                id: q.key.clone(),
+                kind: q.kind.clone(),
+                text: q.text.clone(),
+                options: q.options.clone(),
+            })
+            .collect(),
+        answers,
+    }
+}
+
+/// Starts an attempt of the course's quiz for an enrolled learner.
+pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let course_id = visible_to(conn, &actor, &code)?;
+        let (draw, pass_mark, max_attempts, minutes): (
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+            Option<i32>,
+        ) = courses::table
+            .find(course_id)
+            .select((
+                courses::quiz_draw,
+                courses::quiz_pass_mark,
+                courses::quiz_max_attempts,
+                courses::quiz_time_limit_minutes,
+            ))
+            .first(conn)?;
+        let (Some(draw), Some(_), Some(max_attempts), Some(minutes)) =
+            (draw, pass_mark, max_attempts, minutes)
+        else {
+            return Err(ServiceError::NotFound("quiz"));
+        };
+        write_tx(conn, |conn| {
+            let enrollment =
+                enrollment_of(conn, actor.user_id, course_id)?.ok_or(ServiceError::NotEnrolled)?;
+            lock_enrollment(conn, enrollment)?;
+            let earlier: Vec<String> = quiz_attempts::table
+                .filter(quiz_attempts::enrollment_id.eq(enrollment))
+                .select(quiz_attempts::served)
+                .load(conn)?;
+            if max_attempts > 0 && earlier.len() as i32 >= max_attempts {
+                return Err(ServiceError::NoAttemptsLeft {
+                    max: max_attempts as u32,
+                });
+            }
+            let seen: HashSet<String> = earlier
+                .iter()
+                .flat_map(|s| serde_json::from_str::<Vec<ServedQuestion>>(s).unwrap_or_default())
+                .map(|q| q.key)
+                .collect();
+            let bank: Vec<(String, String, String, String, String, String)> = questions::table
+                .filter(questions::course_id.eq(course_id))
+                .filter(questions::active.eq(true))
+                .order(questions::position.asc())
+                .select((
+                    questions::question_key,
+                    questions::kind,
+                    questions::text,
+                    questions::options,
+                    questions::answer,
+                    questions::explanation,
+                ))
+                .load(conn)?;
+            let seed: u64 = rand::rng().random::<u64>() >> 1;
+            let served = draw_questions(&bank, draw.max(0) as usize, seed, &seen);
+            let started = now();
+            let deadline = (minutes > 0).then(|| started + Duration::minutes(minutes as i64));
+            let public_id = new_public_id();
+            diesel::insert_into(quiz_attempts::table)
+                .values((
+                    quiz_attempts::public_id.eq(&public_id),
+                    quiz_attempts::user_id.eq(actor.user_id),
+                    quiz_attempts::course_id.eq(course_id),
+                    quiz_attempts::enrollment_id.eq(enrollment),
+                    quiz_attempts::seed.eq(seed as i64),
+                    quiz_attempts::served.eq(serde_json::to_string(&served).expect("json")),
+                    quiz_attempts::answers.eq("{}"),
+                    quiz_attempts::started_at.eq(started),
+                    quiz_attempts::deadline.eq(deadline),
+                ))
+                .execute(conn)?;
+            Ok(attempt_view(public_id, deadline, &served, BTreeMap::new()))
+        })
+    })
+    .await
+}
+
+fn lock_enrollment(conn: &mut DbConn, enrollment: i64) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        crate::db::schema::enrollments::table
+            .find(enrollment)
+            .select(crate::db::schema::enrollments::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+type AttemptRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<chrono::NaiveDateTime>,
+    Option<chrono::NaiveDateTime>,
+    Option<String>,
+);
+
+/// Her attempt, locked for the rest of the transaction on PostgreSQL.
+fn own_attempt(
+    conn: &mut DbConn,
+    actor: &Actor,
+    public_id: &str,
+) -> Result<AttemptRow, ServiceError> {
+    let query = quiz_attempts::table
+        .filter(quiz_attempts::public_id.eq(public_id))
+        .select((
+            quiz_attempts::id,
+            quiz_attempts::user_id,
+            quiz_attempts::course_id,
+            quiz_attempts::served,
+            quiz_attempts::answers,
+            quiz_attempts::deadline,
+            quiz_attempts::submitted_at,
+            quiz_attempts::result,
+        ));
+    let row: Option<AttemptRow> = match conn {
+        DbConn::Pg(pg) => query.for_update().first(pg).optional()?,
+        DbConn::Sqlite(sqlite) => query.first(sqlite).optional()?,
+    };
+    row.filter(|r| r.1 == actor.user_id)
+        .ok_or(ServiceError::NotFound("attempt"))
+}
+
+/// Merges `given` into `saved`, refusing ids that were not served in this attempt.
+fn merge(
+    served: &[ServedQuestion],
+    saved: &mut BTreeMap<String, AnswerInput>,
+    given: BTreeMap<String, AnswerInput>,
+) -> Result<(), ServiceError> {
+    let ids: HashSet<&str> = served.iter().map(|q| q.key.as_str()).collect();
+    if let Some(foreign) = given.keys().find(|k| !ids.contains(k.as_str())) {
+        return Err(ServiceError::ForeignQuestion {
+            id: foreign.chars().take(64).collect(),
+        });
+    }
+    saved.extend(given);
+    Ok(())
+}
+
+/// Saves answers as she goes (a reload or a dropped connection loses nothing).
+pub async fn save_answers(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+    given: BTreeMap<String, AnswerInput>,
+) -> Result<AttemptView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        write_tx(conn, |conn| {
+            let (id, _, _, served, answers, deadline, submitted, _) =
+                own_attempt(conn, &actor, &public_id)?;
+            if submitted.is_some() {
+                return Err(ServiceError::AttemptClosed);
+            }
+            if deadline.is_some_and(|d| now() > d) {
+                return Err(ServiceError::DeadlinePassed);
+            }
+            let served: Vec<ServedQuestion> = serde_json::from_str(&served).unwrap_or_default();
+            let mut saved: BTreeMap<String, AnswerInput> =
+                serde_json::from_str(&answers).unwrap_or_default();
+            merge(&served, &mut saved, given)?;
+            diesel::update(quiz_attempts::table.find(id))
+                .set(quiz_attempts::answers.eq(serde_json::to_string(&saved).expect("json")))
+                .execute(conn)?;
+            Ok(attempt_view(public_id.clone(), deadline, &served, saved))
+        })
+    })
+    .await
+}
+
+/// Submits and grades once. Repeats return the stored result. After the deadline the
+/// submission is refused and the attempt is graded on what was saved.
+pub async fn submit(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+    given: BTreeMap<String, AnswerInput>,
+) -> Result<SubmitResult, ServiceError> {
+    let actor = actor.clone();
+    let outcome = core
+        .run(move |conn, _| {
+            write_tx(conn, |conn| {
+                let (id, user_id, course_id, served, answers, deadline, submitted, result) =
+                    own_attempt(conn, &actor, &public_id)?;
+                if submitted.is_some() {
+                    let stored: SubmitResult =
+                        serde_json::from_str(result.as_deref().unwrap_or(""))
+                            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    return Ok((stored, false));
+                }
+                let served: Vec<ServedQuestion> = serde_json::from_str(&served).unwrap_or_default();
+                let mut saved: BTreeMap<String, AnswerInput> =
+                    serde_json::from_str(&answers).unwrap_or_default();
+                let late = deadline.is_some_and(|d| now() > d);
+                if !late {
+                    merge(&served, &mut saved, given)?;
+                }
+                let pass_mark: Option<i32> = courses::table
+                    .find(course_id)
+                    .select(courses::quiz_pass_mark)
+                    .first(conn)?;
+                let result = grade(&served, &saved, pass_mark.unwrap_or(60).max(0) as u32);
+                diesel::update(
+                    quiz_attempts::table
+                        .find(id)
+                        .filter(quiz_attempts::submitted_at.is_null()),
+                )
+                .set((
+                    quiz_attempts::answers.eq(serde_json::to_string(&saved).expect("json")),
+                    quiz_attempts::submitted_at.eq(now()),
+                    quiz_attempts::score.eq(result.score as i32),
+                    quiz_attempts::passed.eq(result.passed),
+                    quiz_attempts::result.eq(serde_json::to_string(&result).expect("json")),
+                ))
+                .execute(conn)?;
+                if result.passed {
+                    if let Some(enrollment) = enrollment_of(conn, user_id, course_id)? {
+                        complete_if_due(conn, user_id, course_id, enrollment)?;
+                    }
+                }
+                Ok((result, late))
+            })
+        })
+        .await?;
+    match outcome {
+        (_, true) => Err(ServiceError::DeadlinePassed),
+        (result, false) => Ok(result),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn bank() -> Vec<(String, String, String, String, String, String)> {
+        let row = |key: &str, kind: &str, options: &str, answer: &str| {
+            (
+                key.to_string(),
+                kind.to_string(),
+                format!("题目 {key}"),
+                options.to_string(),
+                answer.to_string(),
+                String::new(),
+            )
+        };
+        vec![
+            row(
+                "s1",
+                "single",
+                r#"["甲","乙","丙","丁"]"#,
+                r#"{"choices":[2]}"#,
+            ),
+            row(
+                "m1",
+                "multiple",
+                r#"["甲","乙","丙","丁","戊"]"#,
+                r#"{"choices":[0,3]}"#,
+            ),
+            row("t1", "true_false", "[]", r#"{"truth":true}"#),
+            row("f1", "fill", "[]", r#"{"texts":["二十","20"]}"#),
+            row("s2", "single", r#"["甲","乙"]"#, r#"{"choices":[0]}"#),
+        ]
+    }
+
+    fn answer_strategy() -> impl Strategy<Value = Option<AnswerInput>> {
+        prop_oneof![
+            Just(None),
+            any::<bool>().prop_map(|b| Some(AnswerInput::Truth(b))),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("A"),
+                    Just("B"),
+                    Just("C"),
+                    Just("D"),
+                    Just("E"),
+                    Just("Z")
+                ],
+                0..6
+            )
+            .prop_map(|v| Some(AnswerInput::Choices(
+                v.into_iter().map(String::from).collect()
+            ))),
+            "\\PC{0,12}".prop_map(|t| Some(AnswerInput::Text(t))),
+            Just(Some(AnswerInput::Text(" ２０ ".into()))),
+        ]
+    }
+
+    #[test]
+    fn fill_answers_are_width_folded_and_trimmed() {
+        let served = draw_questions(&bank(), 5, 7, &HashSet::new());
+        let fill = served.iter().find(|q| q.key == "f1").unwrap();
+        for ok in ["20", " ２０ ", "二十", "\u{3000}二十"] {
+            assert!(
+                is_correct(fill, Some(&AnswerInput::Text(ok.into()))),
+                "{ok:?}"
+            );
+        }
+        for wrong in ["", "2 0", "21", "二十一"] {
+            assert!(
+                !is_correct(fill, Some(&AnswerInput::Text(wrong.into()))),
+                "{wrong:?}"
+            );
+        }
+        let multi = served.iter().find(|q| q.key == "m1").unwrap();
+        let pick = |v: &[&str]| {
+            Some(AnswerInput::Choices(
+                v.iter().map(|s| s.to_string()).collect(),
+            ))
+        };
+        assert!(is_correct(multi, pick(&["D", "A"]).as_ref()));
+        assert!(!is_correct(multi, pick(&["A"]).as_ref()), "all or nothing");
+        assert!(!is_correct(multi, pick(&["A", "D", "D"]).as_ref()));
+        assert!(!is_correct(multi, pick(&["A", "D", "E"]).as_ref()));
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_attempt() {
+        let a = draw_questions(&bank(), 3, 42, &HashSet::new());
+        let b = draw_questions(&bank(), 3, 42, &HashSet::new());
+        assert_eq!(a, b);
+        let seen: HashSet<String> = a.iter().map(|q| q.key.clone()).collect();
+        let next = draw_questions(&bank(), 2, 43, &seen);
+        assert!(
+            next.iter().all(|q| !seen.contains(&q.key)),
+            "unseen questions come first"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn grading_is_bounded_stable_and_blind_to_option_order(
+            seed in any::<u64>(),
+            other_seed in any::<u64>(),
+            answers in proptest::collection::vec(answer_strategy(), 5),
+            pass_mark in 1u32..=100,
+        ) {
+            let served = draw_questions(&bank(), 5, seed, &HashSet::new());
+            let keys = ["s1", "m1", "t1", "f1", "s2"];
+            let given: BTreeMap<String, AnswerInput> = keys.iter().zip(answers).filter_map(|(k, a)| a.map(|a| (k.to_string(), a))).collect();
+            let result = grade(&served, &given, pass_mark);
+            prop_assert!(result.score <= 100);
+            prop_assert_eq!(result.passed, result.score >= pass_mark);
+            // Regrading gives the same result.
+            prop_assert_eq!(&grade(&served, &given, pass_mark), &result);
+            // Another shuffle of the same questions (option ids are stable) scores the same.
+            let mut reshuffled = draw_questions(&bank(), 5, other_seed, &HashSet::new());
+            reshuffled.sort_by_key(|q| keys.iter().position(|k| *k == q.key));
+            let mut original = served.clone();
+            original.sort_by_key(|q| keys.iter().position(|k| *k == q.key));
+            prop_assert_eq!(grade(&reshuffled, &given, pass_mark).score, grade(&original, &given, pass_mark).score);
+        }
+    }
+}
