@@ -1638,4 +1638,108 @@ answer = true
             .unwrap();
         assert_eq!(again["score"], 25);
     }
+
+    #[tokio::test]
+    async fn the_quiz_page_works_as_a_plain_form_and_keeps_answers_out_of_the_page() {
+        let (app, _token, _folder) = quiz_app().await;
+        let browser = cookie_client();
+        let origin = app.server.base.clone();
+        let form_post = |path: &str| {
+            browser
+                .post(app.url(path))
+                .header("Origin", origin.clone())
+                .header("Accept", "text/html")
+        };
+        form_post("/_fn/login")
+            .form(&[("login", "13812341234"), ("password", "password-123")])
+            .send()
+            .await
+            .unwrap();
+        let course_page = browser
+            .get(app.url("/courses/quiz-course"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(course_page.contains(r#"id="start-quiz""#), "{course_page}");
+        let started = form_post("/_fn/start_quiz")
+            .form(&[("course", "quiz-course")])
+            .send()
+            .await
+            .unwrap();
+        let page_path = started
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(page_path.starts_with("/quiz/"), "{page_path}");
+        let page = browser
+            .get(app.url(&page_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"id="quiz-form""#));
+        for secret in [
+            "SECRET-EXPLANATION",
+            "SECRET-FILL-ANSWER",
+            "expected",
+            "explanation",
+        ] {
+            assert!(
+                !page.contains(secret),
+                "{secret} is in the page before submission"
+            );
+        }
+
+        // The right answers, from the attempt's own snapshot in the database.
+        let mut conn = app.db.connect();
+        use qihang_core::db::schema::quiz_attempts;
+        let served: String = quiz_attempts::table
+            .select(quiz_attempts::served)
+            .first(&mut conn)
+            .unwrap();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for q in serde_json::from_str::<Vec<Value>>(&served).unwrap() {
+            let name = format!("q.{}", q["key"].as_str().unwrap());
+            match &q["answer"] {
+                Value::Bool(b) => fields.push((name, b.to_string())),
+                Value::Array(items) if q["kind"] == "fill" => {
+                    fields.push((name, items[0].as_str().unwrap().to_string()))
+                }
+                Value::Array(items) => fields.extend(
+                    items
+                        .iter()
+                        .map(|i| (name.clone(), i.as_str().unwrap().to_string())),
+                ),
+                other => panic!("{other}"),
+            }
+        }
+        let submitted = form_post(&page_path).form(&fields).send().await.unwrap();
+        assert_eq!(submitted.status(), 303);
+        let page = browser
+            .get(app.url(&page_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let after = page.split(r#"id="quiz-score""#).nth(1).unwrap_or_default();
+        let score = after
+            .split_once('>')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default()
+            .split("</p>")
+            .next()
+            .unwrap_or_default()
+            .replace("<!>", "");
+        assert_eq!(score, "得分 100 · 通过", "{page}");
+    }
 }

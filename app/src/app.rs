@@ -11,7 +11,7 @@ use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, home::HomePage, learn::CataloguePage, learn::CoursePage,
-    learn::LessonPage, packs::PackPage, packs::PacksPage, privacy::PrivacyPage,
+    learn::LessonPage, packs::PackPage, packs::PacksPage, privacy::PrivacyPage, quiz::QuizPage,
 };
 use crate::server_fns::current_account;
 
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/courses") view=CataloguePage ssr=SsrMode::Async/>
                 <Route path=path!("/courses/:id") view=CoursePage ssr=SsrMode::Async/>
                 <Route path=path!("/courses/:id/lessons/:lesson") view=LessonPage ssr=SsrMode::Async/>
+                <Route path=path!("/quiz/:id") view=QuizPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
             </Routes>

@@ -154,6 +154,17 @@ pub struct Texts {
     pub no_courses: &'static str,
     pub no_enrollments: &'static str,
     pub sign_in_to_enrol: &'static str,
+    pub start_quiz: &'static str,
+    pub quiz_title: &'static str,
+    pub submit_quiz: &'static str,
+    pub your_score: &'static str,
+    pub quiz_passed: &'static str,
+    pub quiz_failed: &'static str,
+    pub answer_right: &'static str,
+    pub answer_wrong: &'static str,
+    pub deadline_label: &'static str,
+    pub true_label: &'static str,
+    pub false_label: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -276,6 +287,17 @@ pub static ZH: Texts = Texts {
     no_courses: "没有找到课程。",
     no_enrollments: "还没有报名课程。",
     sign_in_to_enrol: "登录后报名",
+    start_quiz: "开始测验",
+    quiz_title: "测验",
+    submit_quiz: "交卷",
+    your_score: "得分",
+    quiz_passed: "通过",
+    quiz_failed: "未通过",
+    answer_right: "答对了",
+    answer_wrong: "答错了",
+    deadline_label: "交卷截止（UTC）",
+    true_label: "对",
+    false_label: "错",
 };
 
 pub static EN: Texts = Texts {
@@ -398,6 +420,17 @@ pub static EN: Texts = Texts {
     no_courses: "No courses found.",
     no_enrollments: "No courses yet.",
     sign_in_to_enrol: "Log in to enrol",
+    start_quiz: "Start the quiz",
+    quiz_title: "Quiz",
+    submit_quiz: "Submit",
+    your_score: "Score",
+    quiz_passed: "Passed",
+    quiz_failed: "Not passed",
+    answer_right: "Right",
+    answer_wrong: "Wrong",
+    deadline_label: "Submit by (UTC)",
+    true_label: "True",
+    false_label: "False",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.
@@ -542,6 +575,20 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "请先报名这门课程。"
             } else {
                 "Enrol in the course first."
+            }
+        }
+        ("no_attempts_left", _) => {
+            if zh {
+                "测验次数已经用完。"
+            } else {
+                "No attempts left."
+            }
+        }
+        ("deadline_passed", _) => {
+            if zh {
+                "时间到了，按时间内保存的答案评分。"
+            } else {
+                "Time is up: graded on the answers saved in time."
             }
         }
         ("not_found", _) => {

@@ -269,3 +269,38 @@ pub async fn my_enrollments() -> Result<Vec<qihang_core::dto::EnrollmentView>, A
         .ok_or(qihang_core::ServiceError::Unauthenticated)?;
     Ok(qihang_core::services::learning::my_enrollments(&core, &actor).await?)
 }
+
+/// "Start the quiz" on the course page: a new attempt, then its page.
+#[server(prefix = "/_fn", endpoint = "start_quiz")]
+pub async fn start_quiz(course: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let back = format!("/courses/{}", crate::request::slug(&course));
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    match qihang_core::services::quiz::start(&core, &actor, course).await {
+        Ok(attempt) => crate::request::redirect(&format!("/quiz/{}", attempt.id)),
+        Err(error) => crate::request::fail_form("course", &back, &error, vec![]),
+    }
+    Ok(())
+}
+
+/// An attempt for its page: the questions (never the keys before submission) and the result
+/// once submitted.
+#[server(prefix = "/_fn", endpoint = "quiz_attempt")]
+pub async fn quiz_attempt(
+    id: String,
+) -> Result<
+    (
+        qihang_core::dto::AttemptView,
+        Option<qihang_core::dto::SubmitResult>,
+    ),
+    AppError,
+> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::quiz::get(&core, &actor, id).await?)
+}

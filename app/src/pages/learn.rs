@@ -9,7 +9,7 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::error_message;
 use crate::request::take_flash;
-use crate::server_fns::{catalogue, course_detail, lesson_view, EnrollCourse, MarkRead};
+use crate::server_fns::{catalogue, course_detail, lesson_view, EnrollCourse, MarkRead, StartQuiz};
 
 #[component]
 pub fn CataloguePage() -> impl IntoView {
@@ -144,6 +144,12 @@ pub fn CoursePage() -> impl IntoView {
                         <h2>{t.rules_title}</h2>
                         <ul>{rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
                         {quiz}
+                        {(c.enrolled && detail.quiz.is_some() && !c.completed).then(|| view! {
+                            <form method="post" action=StartQuiz::url() id="start-quiz">
+                                <input type="hidden" name="course" value=c.id.clone()/>
+                                <button type="submit">{t.start_quiz}</button>
+                            </form>
+                        })}
                     }.into_any()
                 })}
             </Suspense>

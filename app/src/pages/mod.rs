@@ -6,6 +6,7 @@ pub mod home;
 pub mod learn;
 pub mod packs;
 pub mod privacy;
+pub mod quiz;
 
 use leptos::prelude::*;
 

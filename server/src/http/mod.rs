@@ -6,6 +6,7 @@ mod auth;
 mod csrf;
 mod errors;
 mod json;
+mod quiz_form;
 mod upload;
 
 use actix_web::http::header;
@@ -58,6 +59,11 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .to(upload::upload_from_page),
             )
             .service(
+                web::resource("/quiz/{id}")
+                    .guard(actix_web::guard::Post())
+                    .to(quiz_form::submit_from_page),
+            )
+            .service(
                 actix_files::Files::new("/pkg", site_root.join("pkg"))
                     .use_etag(true)
                     .prefer_utf8(true),
@@ -76,6 +82,23 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
     .run();
     println!("listening on http://{addr}");
     server.await
+}
+
+/// A 303 to `to` carrying a one-shot form message (what the Leptos pages read as flash).
+fn see_other_with_flash(to: &str, flash: &qihang_app::request::Flash) -> HttpResponse {
+    let cookie = actix_web::cookie::Cookie::build(
+        qihang_app::request::FLASH_COOKIE,
+        qihang_app::request::encode_flash(flash),
+    )
+    .path("/")
+    .http_only(true)
+    .same_site(actix_web::cookie::SameSite::Lax)
+    .max_age(actix_web::cookie::time::Duration::minutes(5))
+    .finish();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .cookie(cookie)
+        .finish()
 }
 
 async fn health(core: web::Data<Core>) -> HttpResponse {

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use qihang_app::request::{encode_flash, Flash, FLASH_COOKIE};
+use qihang_app::request::Flash;
 use qihang_core::packs::archive::MAX_ZIP_BYTES;
 use qihang_core::services::{accounts, uploads};
 use qihang_core::{Core, ServiceError};
@@ -102,15 +102,7 @@ pub async fn upload_from_page(
                 )
                 .then(|| error.public_message()),
             };
-            let cookie = actix_web::cookie::Cookie::build(FLASH_COOKIE, encode_flash(&flash))
-                .path("/")
-                .http_only(true)
-                .same_site(actix_web::cookie::SameSite::Lax)
-                .max_age(actix_web::cookie::time::Duration::minutes(5))
-                .finish();
-            let mut response = see_other("/trainer/packs");
-            let _ = response.add_cookie(&cookie);
-            response
+            super::see_other_with_flash("/trainer/packs", &flash)
         }
     }
 }

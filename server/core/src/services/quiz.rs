@@ -427,6 +427,55 @@ pub async fn submit(
     }
 }
 
+/// Her attempt as the quiz page shows it: the served questions and what she saved, or,
+/// once submitted, also the graded result.
+pub async fn get(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+) -> Result<(AttemptView, Option<SubmitResult>), ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let (_, _, _, served, answers, deadline, _, result) =
+            own_attempt(conn, &actor, &public_id)?;
+        let served: Vec<ServedQuestion> = serde_json::from_str(&served).unwrap_or_default();
+        let saved: BTreeMap<String, AnswerInput> =
+            serde_json::from_str(&answers).unwrap_or_default();
+        let result = result.and_then(|r| serde_json::from_str(&r).ok());
+        Ok((
+            attempt_view(public_id.clone(), deadline, &served, saved),
+            result,
+        ))
+    })
+    .await
+}
+
+/// Reads a plain HTML quiz form: `q.<question id>` fields (several for multiple choice).
+pub fn answers_from_form(
+    view: &AttemptView,
+    fields: &[(String, String)],
+) -> BTreeMap<String, AnswerInput> {
+    let mut answers = BTreeMap::new();
+    for question in &view.questions {
+        let name = format!("q.{}", question.id);
+        let values: Vec<String> = fields
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let answer = match question.kind.as_str() {
+            "true_false" => AnswerInput::Truth(values[0] == "true"),
+            "fill" => AnswerInput::Text(values[0].clone()),
+            _ => AnswerInput::Choices(values),
+        };
+        answers.insert(question.id.clone(), answer);
+    }
+    answers
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

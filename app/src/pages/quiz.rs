@@ -1,0 +1,94 @@
+//! The quiz page: a plain form of the served questions (no answers in the page), and after
+//! submission her score, what was right and the explanations.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::FlashMessage;
+use crate::app::{use_lang, Layout};
+use crate::i18n::error_message;
+use crate::request::take_flash;
+use crate::server_fns::quiz_attempt;
+use qihang_core::dto::AnswerInput;
+
+#[component]
+pub fn QuizPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let flash = take_flash("quiz");
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
+    view! {
+        <Layout title=t.quiz_title>
+            <h1>{t.quiz_title}</h1>
+            <FlashMessage flash=flash lang=lang/>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let (attempt, result) = match quiz_attempt(id).await {
+                        Ok(found) => found,
+                        Err(e) if e.code == "unauthenticated" => {
+                            crate::request::redirect("/login");
+                            return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
+                        }
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                    };
+                    if let Some(result) = result {
+                        let verdict = if result.passed { t.quiz_passed } else { t.quiz_failed };
+                        let items = attempt.questions.iter().map(|q| {
+                            let graded = result.results.iter().find(|r| r.id == q.id).cloned();
+                            let right = graded.as_ref().is_some_and(|g| g.correct);
+                            let explanation = graded.map(|g| g.explanation).unwrap_or_default();
+                            view! {
+                                <li class:right=right class:wrong=!right>
+                                    <p>{q.text.clone()}</p>
+                                    <p class="verdict">{if right { t.answer_right } else { t.answer_wrong }}</p>
+                                    {(!explanation.is_empty()).then(|| view! { <p class="muted">{explanation}</p> })}
+                                </li>
+                            }
+                        }).collect_view();
+                        return view! {
+                            <p class="score" id="quiz-score">{t.your_score}" "{result.score}" · "{verdict}</p>
+                            <ol class="quiz-results">{items}</ol>
+                        }.into_any();
+                    }
+                    let saved = attempt.answers.clone();
+                    let deadline = attempt.deadline.clone().map(|d| view! { <p class="muted">{t.deadline_label}": "{d}</p> });
+                    let questions = attempt.questions.iter().map(|q| {
+                        let name = format!("q.{}", q.id);
+                        let given = saved.get(&q.id).cloned();
+                        let inputs = match q.kind.as_str() {
+                            "fill" => {
+                                let value = match &given { Some(AnswerInput::Text(v)) => v.clone(), _ => String::new() };
+                                view! { <input name=name.clone() value=value autocomplete="off"/> }.into_any()
+                            }
+                            "true_false" => {
+                                let is = |b: bool| matches!(given, Some(AnswerInput::Truth(v)) if v == b);
+                                view! {
+                                    <label><input type="radio" name=name.clone() value="true" checked=is(true)/>{t.true_label}</label>
+                                    <label><input type="radio" name=name.clone() value="false" checked=is(false)/>{t.false_label}</label>
+                                }.into_any()
+                            }
+                            kind => {
+                                let input_type = if kind == "multiple" { "checkbox" } else { "radio" };
+                                q.options.iter().map(|o| {
+                                    let checked = matches!(&given, Some(AnswerInput::Choices(c)) if c.contains(&o.id));
+                                    view! { <label><input type=input_type name=name.clone() value=o.id.clone() checked=checked/>{o.text.clone()}</label> }
+                                }).collect_view().into_any()
+                            }
+                        };
+                        view! { <fieldset class="question"><legend>{q.text.clone()}</legend>{inputs}</fieldset> }
+                    }).collect_view();
+                    view! {
+                        {deadline}
+                        <form method="post" action=format!("/quiz/{}", attempt.id) id="quiz-form" class="stack">
+                            {questions}
+                            <button type="submit" class="primary">{t.submit_quiz}</button>
+                        </form>
+                    }.into_any()
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
