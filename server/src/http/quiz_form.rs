@@ -2,15 +2,15 @@
 //! `q.<question id>`; the result shows on the same page after a 303.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use qihang_app::request::Flash;
-use qihang_core::services::{accounts, quiz};
+use qihang_core::services::quiz;
 use qihang_core::{Core, ServiceError};
 
-use super::auth::session_token;
+use super::auth::MaybeAuthenticated;
 
 pub async fn submit_from_page(
-    req: HttpRequest,
+    actor: MaybeAuthenticated,
     core: web::Data<Core>,
     id: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
@@ -22,11 +22,7 @@ pub async fn submit_from_page(
             .filter(char::is_ascii_alphanumeric)
             .collect::<String>()
     );
-    let actor = match session_token(&req) {
-        Some(token) => accounts::authenticate(&core, token).await.ok(),
-        None => None,
-    };
-    let Some(actor) = actor else {
+    let Some(actor) = actor.0 else {
         return HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/login"))
             .finish();

@@ -3,14 +3,14 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use qihang_app::request::Flash;
 use qihang_core::packs::archive::MAX_ZIP_BYTES;
-use qihang_core::services::{accounts, uploads};
+use qihang_core::services::uploads;
 use qihang_core::{Core, ServiceError};
 
-use super::auth::session_token;
+use super::auth::MaybeAuthenticated;
 use super::errors::ApiError;
 
 const MAX_PARTS: usize = 8;
@@ -63,7 +63,7 @@ pub async fn read_pack_field(mut payload: Multipart) -> Result<(String, Vec<u8>)
 /// `POST /trainer/packs`: the upload page's plain multipart form (works without JavaScript).
 /// Success goes to the upload's report; a refusal comes back to the form with the reason.
 pub async fn upload_from_page(
-    req: HttpRequest,
+    actor: MaybeAuthenticated,
     core: web::Data<Core>,
     payload: Multipart,
 ) -> HttpResponse {
@@ -72,11 +72,7 @@ pub async fn upload_from_page(
             .insert_header((header::LOCATION, to.to_string()))
             .finish()
     };
-    let actor = match session_token(&req) {
-        Some(token) => accounts::authenticate(&core, token).await.ok(),
-        None => None,
-    };
-    let Some(actor) = actor else {
+    let Some(actor) = actor.0 else {
         return see_other("/login");
     };
     let outcome = match read_pack_field(payload).await {

@@ -473,7 +473,8 @@ pub async fn complete_lesson(
                     .execute(conn)?;
             }
             complete_if_due(conn, actor.user_id, row.0, enrollment)?;
-            enrollment_view(conn, enrollment)
+            let progress = progress(conn, Some(actor.user_id))?;
+            enrollment_view(conn, enrollment, &progress)
         })
     })
     .await
@@ -544,9 +545,13 @@ pub(crate) fn complete_if_due(
     Ok(())
 }
 
-fn enrollment_view(conn: &mut DbConn, enrollment: i64) -> Result<EnrollmentView, ServiceError> {
-    let (user_id, course_id, code, title, tier, enrolled_at, completed_at): (
-        i64,
+/// One enrolment with her progress (`progress` is hers, loaded once by the caller).
+fn enrollment_view(
+    conn: &mut DbConn,
+    enrollment: i64,
+    progress: &Progress,
+) -> Result<EnrollmentView, ServiceError> {
+    let (course_id, code, title, tier, enrolled_at, completed_at): (
         i64,
         String,
         String,
@@ -557,7 +562,6 @@ fn enrollment_view(conn: &mut DbConn, enrollment: i64) -> Result<EnrollmentView,
         .inner_join(courses::table)
         .filter(enrollments::id.eq(enrollment))
         .select((
-            enrollments::user_id,
             courses::id,
             courses::code,
             courses::title,
@@ -566,7 +570,6 @@ fn enrollment_view(conn: &mut DbConn, enrollment: i64) -> Result<EnrollmentView,
             enrollments::completed_at,
         ))
         .first(conn)?;
-    let progress = progress(conn, Some(user_id))?;
     Ok(EnrollmentView {
         course: code,
         title,
@@ -590,8 +593,9 @@ pub async fn my_enrollments(
             .order(enrollments::id.desc())
             .select(enrollments::id)
             .load(conn)?;
+        let progress = progress(conn, Some(user_id))?;
         ids.into_iter()
-            .map(|id| enrollment_view(conn, id))
+            .map(|id| enrollment_view(conn, id, &progress))
             .collect()
     })
     .await
