@@ -591,6 +591,34 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "Time is up: graded on the answers saved in time."
             }
         }
+        ("rate_limited", _) => {
+            if zh {
+                "尝试次数过多，请 15 分钟后再试。"
+            } else {
+                "Too many tries; try again in 15 minutes."
+            }
+        }
+        ("check_in_code", _) => {
+            if zh {
+                "签到码不正确，或这门课现在没有正在进行的线下课。"
+            } else {
+                "That check-in code is wrong, or no class of this course is open now."
+            }
+        }
+        ("cannot_print", _) => {
+            if zh {
+                "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。"
+            } else {
+                "The PDF font cannot show a rare character of the name; print the certificate page instead, or ask an administrator."
+            }
+        }
+        ("already_revoked", _) => {
+            if zh {
+                "这张证书已经撤销。"
+            } else {
+                "This certificate is already revoked."
+            }
+        }
         ("not_found", _) => {
             if zh {
                 "找不到这个内容。"

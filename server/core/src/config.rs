@@ -32,6 +32,31 @@ pub struct Config {
     pub mail: MailConfig,
     /// Run background jobs (the mail outbox worker) in this process.
     pub jobs_enabled: bool,
+    pub certificates: CertificateConfig,
+}
+
+/// Certificates: the PDF font and how hard serials are to enumerate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CertificateConfig {
+    /// A TrueType (glyf) CJK font for PDFs; Debian's fonts-lxgw-wenkai covers rare characters
+    /// such as 𠮷 and 𡒄.
+    pub font: PathBuf,
+    /// Lookups of unknown serials one address may make in 15 minutes before all its lookups
+    /// are refused (429) for the rest of the window.
+    pub lookup_misses_per_15min: i64,
+    /// Wrong check-in codes one learner may enter in 15 minutes.
+    pub check_in_failures_per_15min: i64,
+}
+
+impl Default for CertificateConfig {
+    fn default() -> Self {
+        CertificateConfig {
+            font: "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf".into(),
+            lookup_misses_per_15min: 20,
+            check_in_failures_per_15min: 10,
+        }
+    }
 }
 
 /// Outgoing mail. Without `smtp_url`, messages are written as `.eml` files under `data_dir/mail`.
@@ -64,6 +89,7 @@ impl Default for Config {
             setup_token_hours: 72,
             mail: MailConfig::default(),
             jobs_enabled: true,
+            certificates: CertificateConfig::default(),
         }
     }
 }
@@ -124,6 +150,7 @@ impl std::fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("mail", &self.mail)
             .field("jobs_enabled", &self.jobs_enabled)
+            .field("certificates", &self.certificates)
             .finish_non_exhaustive()
     }
 }

@@ -248,3 +248,119 @@ pub struct SubmitResult {
     pub passed: bool,
     pub results: Vec<QuestionResult>,
 }
+
+/// One of her certificates: `GET /api/v1/me/certificates` → `[{serial, course, issued_at}]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyCertificateView {
+    pub serial: String,
+    /// The course title.
+    pub course: String,
+    pub course_id: String,
+    pub issued_at: String,
+    pub revoked: bool,
+}
+
+/// What anyone may learn from a serial: `GET /api/v1/certificates/{serial}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateStatusView {
+    pub serial: String,
+    pub valid: bool,
+    pub revoked: bool,
+    pub revoked_at: Option<String>,
+    pub revoked_reason: Option<String>,
+    /// Masked: 张*红.
+    pub holder: String,
+    /// The course title.
+    pub course: String,
+    pub course_id: String,
+    pub hours: f64,
+    pub tier: i32,
+    pub issued_at: String,
+    /// The issuing union's name.
+    pub issuer: String,
+    pub issuer_code: String,
+    /// The page anyone can open to check it.
+    pub verify_url: String,
+}
+
+/// The holder's own view of a certificate: the public facts plus her full name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub status: CertificateStatusView,
+    pub holder_name: String,
+    /// The QR code of `verify_url`, as SVG markup made by the server.
+    pub qr_svg: String,
+}
+
+/// A published credential-signing key (`GET /api/v1/certificate-keys`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SigningKeyView {
+    /// `{public_url}/api/v1/certificate-keys/{key_id}`: the proofs' `verificationMethod`.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub key_id: String,
+    /// Multikey form: `z` + base58btc(0xed 0x01 ‖ 32-byte Ed25519 public key).
+    #[serde(rename = "publicKeyMultibase")]
+    pub public_key_multibase: String,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+/// The outcome of checking a credential: `POST /api/v1/credentials/verify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialCheck {
+    /// The signature verifies with a key Qihang published.
+    pub signature_valid: bool,
+    /// The signature verifies and the certificate is not revoked.
+    pub valid: bool,
+    pub revoked: bool,
+    pub serial: Option<String>,
+    /// Why it failed, when it did.
+    pub problem: Option<String>,
+}
+
+/// An in-person class session of a course. `code` is shown to trainers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassSessionView {
+    pub id: String,
+    pub course: String,
+    pub org: String,
+    pub location: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub code: Option<String>,
+    pub attendees: Vec<AttendeeView>,
+}
+
+/// Someone who attended (masked for everyone but herself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeView {
+    pub name: String,
+    pub phone: String,
+    pub method: String,
+    pub checked_in_at: String,
+}
+
+/// One of her quiz attempts, for her learning page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptSummary {
+    pub id: String,
+    pub course: String,
+    pub course_title: String,
+    pub started_at: String,
+    pub submitted_at: Option<String>,
+    pub score: Option<i32>,
+    pub passed: Option<bool>,
+}
+
+/// Her learning page: `GET /api/v1/me/learning`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyLearningView {
+    pub enrollments: Vec<EnrollmentView>,
+    pub certificates: Vec<MyCertificateView>,
+    pub attempts: Vec<AttemptSummary>,
+    /// Her place among the women trained in the drive (first completion order), once trained.
+    pub place_in_drive: Option<i64>,
+    pub recommended: Option<CourseSummary>,
+}

@@ -67,6 +67,18 @@ pub enum ServiceError {
     /// An answer to a question this attempt did not serve (422).
     #[error("question {id:?} is not part of this attempt")]
     ForeignQuestion { id: String },
+    /// Too many failed lookups or check-ins from one address or account (429).
+    #[error("too many {what}; try again in 15 minutes")]
+    RateLimited { what: &'static str },
+    /// A check-in code that is wrong, or not open now for this course (422).
+    #[error("this check-in code is not valid for a class of this course that is open now")]
+    CheckInCode,
+    /// The certificate font has no glyph for these characters (422): printing would drop them.
+    #[error("the PDF font cannot print {chars} in this certificate; the certificate page shows it, and an administrator can help")]
+    CannotPrint { chars: String },
+    /// The certificate is already revoked (409).
+    #[error("this certificate is already revoked")]
+    AlreadyRevoked,
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -96,6 +108,10 @@ impl ServiceError {
             ServiceError::DeadlinePassed => "deadline_passed",
             ServiceError::ForeignQuestion { .. } => "foreign_question",
             ServiceError::UploadTooLarge(_) => "payload_too_large",
+            ServiceError::RateLimited { .. } => "rate_limited",
+            ServiceError::CheckInCode => "check_in_code",
+            ServiceError::CannotPrint { .. } => "cannot_print",
+            ServiceError::AlreadyRevoked => "already_revoked",
             ServiceError::Internal(_) => "internal",
         }
     }
@@ -107,6 +123,8 @@ impl ServiceError {
                 Some(field)
             }
             ServiceError::ForeignQuestion { .. } => Some("answers"),
+            ServiceError::CheckInCode => Some("code"),
+            ServiceError::CannotPrint { .. } => Some("name"),
             _ => None,
         }
     }

@@ -8,6 +8,8 @@ pub mod domain;
 pub mod dto;
 
 #[cfg(feature = "ssr")]
+pub mod certificate_print;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -77,6 +77,11 @@ impl ResponseError for ApiError {
                 | ServiceError::DeadlinePassed => StatusCode::CONFLICT,
                 ServiceError::ForeignQuestion { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                ServiceError::CheckInCode | ServiceError::CannotPrint { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                ServiceError::AlreadyRevoked => StatusCode::CONFLICT,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,

@@ -225,7 +225,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    first_completions (user_id) {
+        user_id -> BigInt,
+        enrollment_id -> BigInt,
+        org_id -> BigInt,
+        org_path -> Text,
+        gender -> Text,
+        completed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_sessions (id) {
+        id -> BigInt,
+        public_id -> Text,
+        course_id -> BigInt,
+        org_id -> BigInt,
+        trainer_id -> BigInt,
+        location -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attendances (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        user_id -> BigInt,
+        method -> Text,
+        recorded_by -> Nullable<BigInt>,
+        checked_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signing_keys (id) {
+        id -> BigInt,
+        key_id -> Text,
+        secret_key -> Binary,
+        public_key -> Binary,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    throttle_events (id) {
+        id -> BigInt,
+        bucket -> Text,
+        subject -> Text,
+        happened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        serial -> Text,
+        enrollment_id -> BigInt,
+        user_id -> BigInt,
+        course_id -> BigInt,
+        holder_name -> Text,
+        course_title -> Text,
+        course_version -> Text,
+        tier -> Integer,
+        hours -> Double,
+        issuer_org_id -> BigInt,
+        issued_at -> Timestamp,
+        credential -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+        revoked_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(quiz_attempts -> enrollments (enrollment_id));
+diesel::joinable!(quiz_attempts -> courses (course_id));
 diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(enrollments -> courses (course_id));
 diesel::joinable!(pack_uploads -> users (user_id));
@@ -241,6 +320,11 @@ diesel::joinable!(role_grants -> users (user_id));
 diesel::joinable!(role_grants -> orgs (org_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_tokens -> users (user_id));
+diesel::joinable!(first_completions -> users (user_id));
+diesel::joinable!(class_sessions -> courses (course_id));
+diesel::joinable!(attendances -> class_sessions (session_id));
+diesel::joinable!(certificates -> courses (course_id));
+diesel::joinable!(certificates -> orgs (issuer_org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -259,4 +343,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     pack_uploads,
     enrollments,
     quiz_attempts,
+    first_completions,
+    class_sessions,
+    attendances,
+    signing_keys,
+    certificates,
+    throttle_events,
 );

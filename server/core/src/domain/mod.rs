@@ -10,7 +10,7 @@ mod phone;
 mod roles;
 
 pub use email::Email;
-pub use names::PersonName;
+pub use names::{mask_name, PersonName};
 pub use org::{OrgCode, OrgKind, OrgName};
 pub use password::Password;
 pub use phone::{mask_phone, Phone};
@@ -41,6 +41,12 @@ pub enum DomainError {
     OrgKind,
     #[error("you must accept the privacy notice to register")]
     Consent,
+    #[error("give a reason of 1 to 500 characters")]
+    Reason,
+    #[error("give the place of the class, 1 to 200 characters")]
+    Location,
+    #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
+    ClassTimes { field: &'static str },
 }
 
 impl DomainError {
@@ -57,6 +63,9 @@ impl DomainError {
             DomainError::OrgName => "name",
             DomainError::OrgKind => "kind",
             DomainError::Consent => "consent",
+            DomainError::Reason => "reason",
+            DomainError::Location => "location",
+            DomainError::ClassTimes { field } => field,
         }
     }
 }

@@ -22,9 +22,29 @@ impl PersonName {
     }
 }
 
+/// A name as shown to the public: first and last character kept, the rest starred
+/// (张*红, 欧**华, 张*); a one-character name is starred whole.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 | 1 => "*".into(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_names() {
+        assert_eq!(mask_name("张小红"), "张*红");
+        assert_eq!(mask_name("张红"), "张*");
+        assert_eq!(mask_name("欧阳春华"), "欧**华");
+        assert_eq!(mask_name("𠮷"), "*");
+        assert_eq!(mask_name("𠮷𡒄红"), "𠮷*红");
+    }
 
     #[test]
     fn keeps_rare_characters() {

@@ -8,11 +8,12 @@ use diesel::prelude::*;
 
 use super::accounts::Actor;
 use super::{now, Core};
+use crate::config::Config;
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::{write_tx, DbConn};
 use crate::dto::{
-    CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView, LessonOutline, LessonView,
-    PrerequisiteView, QuizRulesView, SkillLevelView,
+    AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
+    LessonOutline, LessonView, MyLearningView, PrerequisiteView, QuizRulesView, SkillLevelView,
 };
 use crate::ServiceError;
 
@@ -444,7 +445,7 @@ pub async fn complete_lesson(
     key: String,
 ) -> Result<EnrollmentView, ServiceError> {
     let actor = actor.clone();
-    core.run(move |conn, _| {
+    core.run(move |conn, config| {
         let viewer = viewer(conn, Some(&actor))?;
         let row = visible_course(conn, &viewer, &code)?;
         write_tx(conn, |conn| {
@@ -472,7 +473,7 @@ pub async fn complete_lesson(
                     ))
                     .execute(conn)?;
             }
-            complete_if_due(conn, actor.user_id, row.0, enrollment)?;
+            complete_if_due(conn, config, actor.user_id, row.0, enrollment)?;
             let progress = progress(conn, Some(actor.user_id))?;
             enrollment_view(conn, enrollment, &progress)
         })
@@ -481,15 +482,17 @@ pub async fn complete_lesson(
 }
 
 /// Records completion once, when every rule the course sets is met: all lessons read, a
-/// passed quiz attempt (its id is the evidence). Attendance cannot be met yet (in-person
-/// check-in comes with later work), so courses requiring it stay open.
+/// passed quiz attempt, attendance at a class session (the attempt and the session are the
+/// evidence). The first completion also records her place in the drive and her union at
+/// that moment, and the certificate is issued in the same transaction.
 pub(crate) fn complete_if_due(
     conn: &mut DbConn,
+    config: &Config,
     user_id: i64,
     course_id: i64,
     enrollment: i64,
 ) -> Result<(), ServiceError> {
-    use crate::db::schema::quiz_attempts;
+    use crate::db::schema::{attendances, class_sessions, first_completions, quiz_attempts};
     let (needs_lessons, needs_quiz, needs_attendance): (bool, bool, bool) = courses::table
         .find(course_id)
         .select((
@@ -498,9 +501,6 @@ pub(crate) fn complete_if_due(
             courses::complete_attendance,
         ))
         .first(conn)?;
-    if needs_attendance {
-        return Ok(());
-    }
     let total: i64 = lessons::table
         .filter(lessons::course_id.eq(course_id))
         .filter(lessons::active.eq(true))
@@ -523,25 +523,74 @@ pub(crate) fn complete_if_due(
         ))
         .first(conn)
         .optional()?;
+    let attended: Option<String> = if needs_attendance {
+        attendances::table
+            .inner_join(class_sessions::table)
+            .filter(attendances::user_id.eq(user_id))
+            .filter(class_sessions::course_id.eq(course_id))
+            .order(attendances::checked_in_at.asc())
+            .select(class_sessions::public_id)
+            .first(conn)
+            .optional()?
+    } else {
+        None
+    };
     let lessons_ok = !needs_lessons || read >= total;
     let quiz_ok = !needs_quiz || passed.is_some();
-    if lessons_ok && quiz_ok && (needs_lessons || needs_quiz) {
-        let mut evidence = serde_json::json!({ "lessons_read": read });
-        if let (true, Some((attempt, score))) = (needs_quiz, &passed) {
-            evidence["attempt"] = serde_json::json!(attempt);
-            evidence["score"] = serde_json::json!(score);
-        }
-        diesel::update(
-            enrollments::table
-                .find(enrollment)
-                .filter(enrollments::completed_at.is_null()),
-        )
-        .set((
-            enrollments::completed_at.eq(now()),
-            enrollments::evidence.eq(evidence.to_string()),
-        ))
-        .execute(conn)?;
+    let attendance_ok = !needs_attendance || attended.is_some();
+    if !(lessons_ok
+        && quiz_ok
+        && attendance_ok
+        && (needs_lessons || needs_quiz || needs_attendance))
+    {
+        return Ok(());
     }
+    let mut evidence = serde_json::json!({ "lessons_read": read });
+    if let (true, Some((attempt, score))) = (needs_quiz, &passed) {
+        evidence["attempt"] = serde_json::json!(attempt);
+        evidence["score"] = serde_json::json!(score);
+    }
+    if let Some(session) = &attended {
+        evidence["session"] = serde_json::json!(session);
+    }
+    let at = now();
+    let completed_now = diesel::update(
+        enrollments::table
+            .find(enrollment)
+            .filter(enrollments::completed_at.is_null()),
+    )
+    .set((
+        enrollments::completed_at.eq(at),
+        enrollments::evidence.eq(evidence.to_string()),
+    ))
+    .execute(conn)?
+        == 1;
+    if !completed_now {
+        return Ok(());
+    }
+    let first = first_completions::table
+        .find(user_id)
+        .count()
+        .get_result::<i64>(conn)?
+        == 0;
+    if first {
+        let (org_id, org_path, gender): (i64, String, String) = users::table
+            .inner_join(orgs::table)
+            .filter(users::id.eq(user_id))
+            .select((users::org_id, orgs::path, users::gender))
+            .first(conn)?;
+        diesel::insert_into(first_completions::table)
+            .values((
+                first_completions::user_id.eq(user_id),
+                first_completions::enrollment_id.eq(enrollment),
+                first_completions::org_id.eq(org_id),
+                first_completions::org_path.eq(org_path),
+                first_completions::gender.eq(gender),
+                first_completions::completed_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    super::certificates::issue(conn, config, enrollment)?;
     Ok(())
 }
 
@@ -581,6 +630,19 @@ fn enrollment_view(
     })
 }
 
+/// One enrolment with its owner's progress.
+pub(crate) fn enrollment_by_id(
+    conn: &mut DbConn,
+    enrollment: i64,
+) -> Result<EnrollmentView, ServiceError> {
+    let user_id: i64 = enrollments::table
+        .find(enrollment)
+        .select(enrollments::user_id)
+        .first(conn)?;
+    let progress = progress(conn, Some(user_id))?;
+    enrollment_view(conn, enrollment, &progress)
+}
+
 /// Her enrolments, newest first.
 pub async fn my_enrollments(
     core: &Core,
@@ -597,6 +659,140 @@ pub async fn my_enrollments(
         ids.into_iter()
             .map(|id| enrollment_view(conn, id, &progress))
             .collect()
+    })
+    .await
+}
+
+/// The day the drive began: completions before it do not count towards the target.
+pub const DRIVE_START: (i32, u32, u32) = (2024, 8, 5);
+
+fn drive_start() -> chrono::NaiveDateTime {
+    let (y, m, d) = DRIVE_START;
+    chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+}
+
+/// Her place among the women trained in the drive, by first completion (ties by account).
+fn place_in_drive(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
+    use crate::db::schema::first_completions as fc;
+    let mine: Option<(String, chrono::NaiveDateTime)> = fc::table
+        .find(user_id)
+        .select((fc::gender, fc::completed_at))
+        .first(conn)
+        .optional()?;
+    let Some((gender, at)) = mine else {
+        return Ok(None);
+    };
+    if gender != "female" || at < drive_start() {
+        return Ok(None);
+    }
+    let before: i64 = fc::table
+        .filter(fc::gender.eq("female"))
+        .filter(fc::completed_at.ge(drive_start()))
+        .filter(
+            fc::completed_at
+                .lt(at)
+                .or(fc::completed_at.eq(at).and(fc::user_id.le(user_id))),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(Some(before))
+}
+
+/// The next course to suggest: one she can see and enrol in now (prerequisites done), at the
+/// highest tier she has completed, else the tier above, else the lowest tier left.
+fn recommended(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    user_id: i64,
+) -> QueryResult<Option<CourseSummary>> {
+    let progress = progress(conn, Some(user_id))?;
+    let done = completed_codes(conn, user_id)?;
+    let rows = published(conn)?;
+    let top_tier = rows
+        .iter()
+        .filter(|r| done.contains(&r.1))
+        .map(|r| r.5)
+        .max()
+        .unwrap_or(1);
+    let prerequisites: HashMap<i64, String> = courses::table
+        .select((courses::id, courses::prerequisites))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let open = rows.iter().filter(|r| {
+        viewer.sees(&r.10, r.11)
+            && !progress.enrolled.contains_key(&r.0)
+            && serde_json::from_str::<Vec<String>>(
+                prerequisites.get(&r.0).map(String::as_str).unwrap_or("[]"),
+            )
+            .unwrap_or_default()
+            .iter()
+            .all(|p| done.contains(p))
+    });
+    let rank = |tier: i32| match tier - top_tier {
+        0 => 0,
+        1 => 1,
+        d if d > 1 => 2 + d,
+        d => 10 - d,
+    };
+    Ok(open
+        .min_by_key(|r| (rank(r.5), r.0))
+        .map(|r| summary(r, &progress)))
+}
+
+/// Her learning page: enrolments with progress, certificates, quiz attempts, her place in the
+/// drive and a suggested next course.
+pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, ServiceError> {
+    use crate::db::schema::quiz_attempts;
+    let enrollments = my_enrollments(core, actor).await?;
+    let certificates = super::certificates::mine(core, actor).await?;
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, Some(&actor))?;
+        let attempts: Vec<(
+            String,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+            Option<i32>,
+            Option<bool>,
+        )> = quiz_attempts::table
+            .inner_join(courses::table)
+            .filter(quiz_attempts::user_id.eq(actor.user_id))
+            .order(quiz_attempts::id.desc())
+            .limit(50)
+            .select((
+                quiz_attempts::public_id,
+                courses::code,
+                courses::title,
+                quiz_attempts::started_at,
+                quiz_attempts::submitted_at,
+                quiz_attempts::score,
+                quiz_attempts::passed,
+            ))
+            .load(conn)?;
+        let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        Ok(MyLearningView {
+            enrollments,
+            certificates,
+            attempts: attempts
+                .into_iter()
+                .map(|a| AttemptSummary {
+                    id: a.0,
+                    course: a.1,
+                    course_title: a.2,
+                    started_at: stamp(a.3),
+                    submitted_at: a.4.map(stamp),
+                    score: a.5,
+                    passed: a.6,
+                })
+                .collect(),
+            place_in_drive: place_in_drive(conn, actor.user_id)?,
+            recommended: recommended(conn, &viewer, actor.user_id)?,
+        })
     })
     .await
 }

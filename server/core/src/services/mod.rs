@@ -2,11 +2,14 @@
 //! functions. Services run their database work on the blocking pool through [`Core::run`].
 
 pub mod accounts;
+pub mod attendance;
 pub mod catalog;
+pub mod certificates;
 pub mod learning;
 pub mod orgs;
 pub mod outbox;
 pub mod quiz;
+pub mod throttle;
 pub mod tokens;
 pub mod uploads;
 
@@ -22,6 +25,8 @@ pub struct Core {
     pub config: Arc<Config>,
     pub db: DbPool,
     pub backend: Backend,
+    /// The certificate font, read on first use.
+    certificate_font: Arc<std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>>,
 }
 
 impl Core {
@@ -32,6 +37,7 @@ impl Core {
             config: Arc::new(config),
             db: pool,
             backend,
+            certificate_font: Arc::default(),
         };
         let mut conn = core.db.get()?;
         orgs::seed_bundled_tree(&mut conn)?;
@@ -52,6 +58,19 @@ impl Core {
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// The bytes of the configured certificate font (read once per process).
+    pub fn certificate_font(&self) -> Result<Arc<Vec<u8>>, ServiceError> {
+        let path = &self.config.certificates.font;
+        self.certificate_font
+            .get_or_init(|| {
+                std::fs::read(path)
+                    .map(Arc::new)
+                    .map_err(|e| format!("certificate font {}: {e}", path.display()))
+            })
+            .clone()
+            .map_err(ServiceError::Internal)
     }
 
     /// Whether the database answers (for `/healthz`).

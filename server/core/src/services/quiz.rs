@@ -377,7 +377,7 @@ pub async fn submit(
 ) -> Result<SubmitResult, ServiceError> {
     let actor = actor.clone();
     let outcome = core
-        .run(move |conn, _| {
+        .run(move |conn, config| {
             write_tx(conn, |conn| {
                 let (id, user_id, course_id, served, answers, deadline, submitted, result) =
                     own_attempt(conn, &actor, &public_id)?;
@@ -414,7 +414,7 @@ pub async fn submit(
                 .execute(conn)?;
                 if result.passed {
                     if let Some(enrollment) = enrollment_of(conn, user_id, course_id)? {
-                        complete_if_due(conn, user_id, course_id, enrollment)?;
+                        complete_if_due(conn, config, user_id, course_id, enrollment)?;
                     }
                 }
                 Ok((result, late))

@@ -1,0 +1,49 @@
+//! Throttling shared by every server process: failures are rows in `throttle_events`, counted
+//! over a sliding 15-minute window per bucket (what is throttled) and subject (who).
+
+use diesel::prelude::*;
+
+use super::now;
+use crate::db::schema::throttle_events;
+use crate::db::DbConn;
+
+const WINDOW_MINUTES: i64 = 15;
+
+/// Failed certificate lookups, per client address.
+pub const SERIAL_MISS: &str = "serial_miss";
+/// Wrong check-in codes, per learner.
+pub const CHECK_IN_FAILURE: &str = "check_in_failure";
+
+/// Whether `subject` has used up `limit` failures of `bucket` in the window.
+pub fn exhausted(conn: &mut DbConn, bucket: &str, subject: &str, limit: i64) -> QueryResult<bool> {
+    let since = now() - chrono::Duration::minutes(WINDOW_MINUTES);
+    let count: i64 = throttle_events::table
+        .filter(throttle_events::bucket.eq(bucket))
+        .filter(throttle_events::subject.eq(subject))
+        .filter(throttle_events::happened_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    Ok(count >= limit)
+}
+
+/// Records one failure (and forgets those older than the window, for this subject).
+pub fn record(conn: &mut DbConn, bucket: &str, subject: &str) -> QueryResult<()> {
+    let at = now();
+    diesel::delete(
+        throttle_events::table
+            .filter(throttle_events::bucket.eq(bucket))
+            .filter(throttle_events::subject.eq(subject))
+            .filter(
+                throttle_events::happened_at.lt(at - chrono::Duration::minutes(WINDOW_MINUTES)),
+            ),
+    )
+    .execute(conn)?;
+    diesel::insert_into(throttle_events::table)
+        .values((
+            throttle_events::bucket.eq(bucket),
+            throttle_events::subject.eq(subject),
+            throttle_events::happened_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
