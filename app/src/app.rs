@@ -10,7 +10,8 @@ use crate::i18n::Lang;
 use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
-    auth::ResetPasswordPage, home::HomePage, learn::CataloguePage, learn::CoursePage,
+    auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
+    certificates::VerifyPage, home::HomePage, learn::CataloguePage, learn::CoursePage,
     learn::LessonPage, packs::PackPage, packs::PacksPage, privacy::PrivacyPage, quiz::QuizPage,
 };
 use crate::server_fns::current_account;
@@ -61,6 +62,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/courses/:id/lessons/:lesson") view=LessonPage ssr=SsrMode::Async/>
                 <Route path=path!("/quiz/:id") view=QuizPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
+                <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
+                <Route path=path!("/certificates/:serial") view=CertificatePage ssr=SsrMode::Async/>
+                <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify/:serial") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
@@ -88,6 +93,7 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
                             Some(account) => {
                                 let trains = account.user.roles.iter().any(|r| r.role == "trainer" || r.role == "admin");
                                 view! {
+                                    <a href="/learning">{t.nav_learning}</a>
                                     <a href="/account">{t.nav_account}</a>
                                     {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
                                 }

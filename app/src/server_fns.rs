@@ -304,3 +304,51 @@ pub async fn quiz_attempt(
         .ok_or(qihang_core::ServiceError::Unauthenticated)?;
     Ok(qihang_core::services::quiz::get(&core, &actor, id).await?)
 }
+
+/// The public facts of a certificate (the verification page). Lookups of unknown serials
+/// are rate-limited per address, as in the REST API.
+#[server(prefix = "/_fn", endpoint = "verify_certificate")]
+pub async fn verify_certificate(
+    serial: String,
+) -> Result<qihang_core::dto::CertificateStatusView, AppError> {
+    let core = crate::request::core()?;
+    let ip = crate::request::client_ip();
+    Ok(qihang_core::services::certificates::status(&core, serial, ip).await?)
+}
+
+/// Her certificate page: full name, QR code, links to the PDF and the credential.
+#[server(prefix = "/_fn", endpoint = "certificate")]
+pub async fn certificate_view(
+    serial: String,
+) -> Result<qihang_core::dto::CertificateView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::certificates::view(&core, &actor, serial).await?)
+}
+
+#[server(prefix = "/_fn", endpoint = "my_learning")]
+pub async fn my_learning() -> Result<qihang_core::dto::MyLearningView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::learning::my_learning(&core, &actor).await?)
+}
+
+/// The check-in form on a course page: back to the course with the outcome.
+#[server(prefix = "/_fn", endpoint = "check_in")]
+pub async fn check_in(course: String, code: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    let back = format!("/courses/{}", crate::request::slug(&course));
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    match qihang_core::services::attendance::check_in(&core, &actor, course, code).await {
+        Ok(_) => crate::request::succeed_form("check_in", &back),
+        Err(error) => crate::request::fail_form("check_in", &back, &error, vec![]),
+    }
+    Ok(())
+}

@@ -41,6 +41,27 @@ pub enum Command {
         #[command(subcommand)]
         command: CoursesCommand,
     },
+    /// Certificate signing keys and offline credential checks.
+    Certificates {
+        #[command(subcommand)]
+        command: CertificatesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificatesCommand {
+    /// Retire the current signing key and start signing with a new one (old credentials keep
+    /// verifying: retired keys stay published).
+    RotateKey,
+    /// Check a downloaded credential offline, against a saved copy of the published keys
+    /// (`GET /api/v1/certificate-keys`). Needs no database. Exits 1 if it does not verify.
+    Verify {
+        /// The credential JSON file
+        credential: PathBuf,
+        /// The published keys JSON file
+        #[arg(long)]
+        keys: PathBuf,
+    },
 }
 
 impl Default for Command {

@@ -5,15 +5,16 @@ mod http;
 mod jobs;
 
 use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use qihang_core::config::Config;
 use qihang_core::services::accounts::{self, NewAdmin};
-use qihang_core::services::catalog;
+use qihang_core::services::{catalog, certificates};
 use qihang_core::Core;
 
-use cli::{AdminCommand, Cli, Command, CoursesCommand};
+use cli::{AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -134,12 +135,61 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Courses {
             command: CoursesCommand::Check { dir },
         } => check_courses(&dir),
+        Command::Certificates {
+            command: CertificatesCommand::RotateKey,
+        } => {
+            let core = start_core(config).await?;
+            let key_id = certificates::rotate_key(&core)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("new signing key {key_id}; earlier keys stay published as retired");
+            Ok(())
+        }
+        Command::Certificates {
+            command: CertificatesCommand::Verify { credential, keys },
+        } => verify_credential_offline(&credential, &keys),
         Command::Courses {
             command: CoursesCommand::Import { dir, org },
         } => {
             let core = start_core(config).await?;
             import_courses(&core, &dir, org.as_deref().unwrap_or("js")).await
         }
+    }
+}
+
+/// `qihang certificates verify FILE --keys KEYS`: the signature check anyone can run offline.
+fn verify_credential_offline(credential: &Path, keys: &Path) -> Result<(), String> {
+    let read = |path: &Path| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+    };
+    let document = read(credential)?;
+    let published = read(keys)?;
+    let keys: Vec<_> = published["keys"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no \"keys\" array", keys.display()))?
+        .iter()
+        .filter_map(|k| {
+            let id = k["key_id"].as_str()?.to_string();
+            Some((
+                id,
+                certificates::parse_multikey(k["publicKeyMultibase"].as_str()?)?,
+            ))
+        })
+        .collect();
+    match certificates::verify_document(&document, &keys) {
+        Ok(()) => {
+            println!(
+                "valid signature: {} (revocation is shown at {})",
+                document["name"].as_str().unwrap_or("credential"),
+                document["id"].as_str().unwrap_or("its verification page")
+            );
+            Ok(())
+        }
+        Err(problem) => Err(format!(
+            "{}: does not verify: {problem}",
+            credential.display()
+        )),
     }
 }
 

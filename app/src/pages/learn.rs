@@ -9,7 +9,9 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::error_message;
 use crate::request::take_flash;
-use crate::server_fns::{catalogue, course_detail, lesson_view, EnrollCourse, MarkRead, StartQuiz};
+use crate::server_fns::{
+    catalogue, course_detail, lesson_view, CheckIn, EnrollCourse, MarkRead, StartQuiz,
+};
 
 #[component]
 pub fn CataloguePage() -> impl IntoView {
@@ -67,6 +69,7 @@ pub fn CoursePage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let flash = take_flash("course");
+    let check_in_flash = take_flash("check_in");
     let id = use_params_map()
         .get_untracked()
         .get("id")
@@ -144,6 +147,19 @@ pub fn CoursePage() -> impl IntoView {
                         <h2>{t.rules_title}</h2>
                         <ul>{rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
                         {quiz}
+                        {(c.enrolled && detail.completion.attendance && !c.completed).then(|| view! {
+                            <h2>{t.check_in_title}</h2>
+                            <FlashMessage flash=check_in_flash.clone() lang=lang ok_text=t.checked_in_ok/>
+                            <form method="post" action=CheckIn::url() id="check-in">
+                                <input type="hidden" name="course" value=c.id.clone()/>
+                                <label for="code">{t.check_in_label}</label>
+                                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required/>
+                                <button type="submit">{t.check_in_submit}</button>
+                            </form>
+                        })}
+                        {c.completed.then(|| view! {
+                            <p><a class="button primary" id="view-certificate" href="/learning">{t.view_certificate}</a></p>
+                        })}
                         {(c.enrolled && detail.quiz.is_some() && !c.completed).then(|| view! {
                             <form method="post" action=StartQuiz::url() id="start-quiz">
                                 <input type="hidden" name="course" value=c.id.clone()/>

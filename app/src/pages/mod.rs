@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod certificates;
 pub mod home;
 pub mod learn;
 pub mod packs;

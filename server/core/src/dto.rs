@@ -257,6 +257,8 @@ pub struct MyCertificateView {
     pub course: String,
     pub course_id: String,
     pub issued_at: String,
+    /// The issue date in China time (UTC+8), `2026-11-25`.
+    pub issued_on: String,
     pub revoked: bool,
 }
 
@@ -276,6 +278,8 @@ pub struct CertificateStatusView {
     pub hours: f64,
     pub tier: i32,
     pub issued_at: String,
+    /// The issue date in China time (UTC+8), `2026-11-25`.
+    pub issued_on: String,
     /// The issuing union's name.
     pub issuer: String,
     pub issuer_code: String,
@@ -349,6 +353,8 @@ pub struct AttemptSummary {
     pub course: String,
     pub course_title: String,
     pub started_at: String,
+    /// The start date in China time (UTC+8).
+    pub started_on: String,
     pub submitted_at: Option<String>,
     pub score: Option<i32>,
     pub passed: Option<bool>,

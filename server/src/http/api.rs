@@ -5,8 +5,8 @@ use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
 use qihang_core::dto::AnswerInput;
-use qihang_core::services::{accounts, learning, orgs, quiz, uploads};
-use qihang_core::Core;
+use qihang_core::services::{accounts, attendance, certificates, learning, orgs, quiz, uploads};
+use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
 use super::auth::{client_ip, Authenticated, MaybeAuthenticated};
@@ -27,6 +27,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/me", web::get().to(me))
         .route("/me/enrollments", web::get().to(my_enrollments))
+        .route("/me/certificates", web::get().to(my_certificates))
+        .route("/me/learning", web::get().to(my_learning))
+        .route("/certificates/{serial}", web::get().to(certificate_status))
+        .route(
+            "/certificates/{serial}/credential.json",
+            web::get().to(certificate_credential),
+        )
+        .route(
+            "/certificates/{serial}/revoke",
+            web::post().to(revoke_certificate),
+        )
+        .route("/certificate-keys", web::get().to(certificate_keys))
+        .route("/certificate-keys/{key_id}", web::get().to(certificate_key))
+        .route("/credentials/verify", web::post().to(verify_credential))
+        .route(
+            "/courses/{id}/sessions",
+            web::post().to(create_class_session),
+        )
+        .route("/courses/{id}/check-in", web::post().to(check_in))
+        .route("/sessions/{id}", web::get().to(get_class_session))
+        .route("/sessions/{id}/attendance", web::post().to(mark_present))
         .route("/courses", web::get().to(list_courses))
         .route("/courses/{id}", web::get().to(get_course))
         .route("/courses/{id}/enrollment", web::post().to(enroll))
@@ -275,4 +296,150 @@ async fn submit_attempt(
 ) -> ApiResult {
     Ok(HttpResponse::Ok()
         .json(quiz::submit(&core, &actor.0, id.into_inner(), body.0.answers).await?))
+}
+
+async fn my_certificates(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(certificates::mine(&core, &actor.0).await?))
+}
+
+async fn my_learning(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(learning::my_learning(&core, &actor.0).await?))
+}
+
+/// `GET /api/v1/certificates/{serial}` (public, masked) and `GET …/{serial}.pdf` (holder).
+async fn certificate_status(
+    core: web::Data<Core>,
+    req: HttpRequest,
+    actor: MaybeAuthenticated,
+    serial: web::Path<String>,
+) -> ApiResult {
+    let serial = serial.into_inner();
+    if let Some(serial) = serial.strip_suffix(".pdf") {
+        let actor = actor.0.ok_or(ServiceError::Unauthenticated)?;
+        let pdf = certificates::pdf(&core, &actor, serial.to_string()).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                "Content-Disposition",
+                format!("inline; filename=\"{}.pdf\"", serial.to_ascii_uppercase()),
+            ))
+            .insert_header(("Cache-Control", "private, no-store"))
+            .body(pdf));
+    }
+    let status = certificates::status(&core, serial, client_ip(&req)).await?;
+    Ok(HttpResponse::Ok().json(status))
+}
+
+async fn certificate_credential(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    serial: web::Path<String>,
+) -> ApiResult {
+    let serial = serial.into_inner();
+    let credential = certificates::credential(&core, &actor.0, serial.clone()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vc+ld+json")
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"{}.credential.json\"",
+                serial.to_ascii_uppercase()
+            ),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(credential.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    reason: String,
+}
+
+async fn revoke_certificate(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    serial: web::Path<String>,
+    body: JsonBody<RevokeBody>,
+) -> ApiResult {
+    let status = certificates::revoke(&core, &actor.0, serial.into_inner(), body.0.reason).await?;
+    Ok(HttpResponse::Ok().json(status))
+}
+
+async fn certificate_keys(core: web::Data<Core>) -> ApiResult {
+    let keys = certificates::published_keys(&core).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "keys": keys })))
+}
+
+/// One key as a Multikey document (what a proof's `verificationMethod` resolves to).
+async fn certificate_key(core: web::Data<Core>, key_id: web::Path<String>) -> ApiResult {
+    let key_id = key_id.into_inner();
+    let key = certificates::published_keys(&core)
+        .await?
+        .into_iter()
+        .find(|k| k.key_id == key_id)
+        .ok_or(ServiceError::NotFound("key"))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "@context": "https://w3id.org/security/multikey/v1",
+        "id": key.id,
+        "type": "Multikey",
+        "controller": core.config.public_url,
+        "publicKeyMultibase": key.public_key_multibase,
+        "created": key.created_at,
+        "revoked": key.retired_at,
+    })))
+}
+
+async fn verify_credential(core: web::Data<Core>, body: JsonBody<serde_json::Value>) -> ApiResult {
+    Ok(HttpResponse::Ok().json(certificates::check_credential(&core, body.0).await?))
+}
+
+async fn create_class_session(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<attendance::NewClassSession>,
+) -> ApiResult {
+    let session = attendance::create_session(&core, &actor.0, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(session))
+}
+
+async fn get_class_session(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok().json(attendance::session(&core, &actor.0, id.into_inner()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInBody {
+    code: String,
+}
+
+async fn check_in(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<CheckInBody>,
+) -> ApiResult {
+    let enrollment = attendance::check_in(&core, &actor.0, id.into_inner(), body.0.code).await?;
+    Ok(HttpResponse::Ok().json(enrollment))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkPresentBody {
+    phone: String,
+}
+
+async fn mark_present(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<MarkPresentBody>,
+) -> ApiResult {
+    let session = attendance::mark_present(&core, &actor.0, id.into_inner(), body.0.phone).await?;
+    Ok(HttpResponse::Ok().json(session))
 }

@@ -111,7 +111,10 @@ impl ResponseError for ApiError {
             },
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Service(ServiceError::TooManyAttempts)) {
+        if matches!(
+            self,
+            ApiError::Service(ServiceError::TooManyAttempts | ServiceError::RateLimited { .. })
+        ) {
             response.insert_header(("Retry-After", "900"));
         }
         response.json(body)

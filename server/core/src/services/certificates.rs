@@ -193,6 +193,13 @@ pub fn verify_document(
         .map_err(|_| "the signature does not match the credential (it was changed)")
 }
 
+/// The Ed25519 key of a Multikey `publicKeyMultibase`, if it is one.
+pub fn parse_multikey(text: &str) -> Option<VerifyingKey> {
+    let bytes = bs58::decode(text.strip_prefix('z')?).into_vec().ok()?;
+    let key: [u8; 32] = bytes.strip_prefix(&ED25519_PUB_PREFIX)?.try_into().ok()?;
+    VerifyingKey::from_bytes(&key).ok()
+}
+
 pub fn public_key_multibase(key: &VerifyingKey) -> String {
     let mut bytes = ED25519_PUB_PREFIX.to_vec();
     bytes.extend_from_slice(key.as_bytes());
@@ -521,6 +528,7 @@ fn status_view(config: &Config, row: &CertificateRow) -> CertificateStatusView {
         hours: row.6,
         tier: row.5,
         issued_at: timestamp(row.7),
+        issued_on: super::china_date(row.7),
         issuer: row.10.clone(),
         issuer_code: row.11.clone(),
         verify_url: verify_url(config, &row.0),
@@ -613,7 +621,9 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
             tier_label: tier_label(row.5).into(),
             hours: hours_value(row.6).to_string(),
             issuer: row.10.clone(),
-            issued_on: row.7.format("%Y年%m月%d日").to_string(),
+            issued_on: (row.7 + chrono::Duration::hours(8))
+                .format("%Y年%m月%d日")
+                .to_string(),
             verify_url: verify_url(config, &row.0),
         };
         certificate_print::render_pdf(&font, &text).map_err(|e| match e {
@@ -656,6 +666,7 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
                     course,
                     course_id,
                     issued_at: timestamp(issued),
+                    issued_on: super::china_date(issued),
                     revoked: revoked.is_some(),
                 },
             )

@@ -785,6 +785,7 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
                     course: a.1,
                     course_title: a.2,
                     started_at: stamp(a.3),
+                    started_on: super::china_date(a.3),
                     submitted_at: a.4.map(stamp),
                     score: a.5,
                     passed: a.6,

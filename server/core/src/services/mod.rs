@@ -85,3 +85,10 @@ impl Core {
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
+
+/// A stored UTC time as a date in China (UTC+8 all year), `2026-11-25`.
+pub fn china_date(t: chrono::NaiveDateTime) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string()
+}
