@@ -12,61 +12,8 @@ use qihang_core::db::schema::{courses, lesson_progress, lessons, questions};
 use qihang_core::services::accounts::{self, RegisterInput};
 use qihang_core::services::catalog::{self, ImportOutcome};
 use qihang_core::{Core, ServiceError};
+use support::packs::{write_course, SKILLS};
 use support::*;
-
-const SKILLS: &str = "[[skill]]\nid = \"digital-life\"\nname = \"数字生活\"\nname_en = \"Digital life\"\nlevels = [\"初级\", \"中级\", \"高级\"]\n";
-
-/// Writes a small valid pack: `lessons` are (id, text) pairs.
-fn write_course(
-    root: &Path,
-    id: &str,
-    version: &str,
-    prerequisites: &[&str],
-    lessons: &[(&str, &str)],
-) {
-    let dir = root.join(id);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("lessons")).unwrap();
-    let files: Vec<String> = lessons
-        .iter()
-        .enumerate()
-        .map(|(i, (key, _))| format!("lessons/{:02}-{key}.md", i + 1))
-        .collect();
-    let list = files
-        .iter()
-        .map(|f| format!("\"{f}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let prereqs = prerequisites
-        .iter()
-        .map(|p| format!("\"{p}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    std::fs::write(
-        dir.join("course.toml"),
-        format!(
-            "id = \"{id}\"\nversion = \"{version}\"\ntitle = \"课程 {id}\"\ntier = 1\nmode = \"online\"\nhours = 2\n\
-             summary = \"测试课程。\"\nprerequisites = [{prereqs}]\nskills = [{{ skill = \"digital-life\", level = 1 }}]\n\
-             lessons = [{list}]\n\n[quiz]\ndraw = 2\npass_mark = 60\nmax_attempts = 3\ntime_limit_minutes = 0\n\n\
-             [completion]\nlessons = true\nquiz = true\nattendance = false\n"
-        ),
-    )
-    .unwrap();
-    for ((key, text), file) in lessons.iter().zip(&files) {
-        std::fs::write(
-            dir.join(file),
-            format!("+++\nid = \"{key}\"\ntitle = \"{key}\"\nminutes = 5\n+++\n\n{text}\n"),
-        )
-        .unwrap();
-    }
-    let mut bank = String::new();
-    for i in 1..=3 {
-        bank.push_str(&format!(
-            "[[question]]\nid = \"q-{i}\"\nkind = \"single\"\ntext = \"问题 {i}\"\noptions = [\"甲\", \"乙\"]\nanswer = \"A\"\n\n"
-        ));
-    }
-    std::fs::write(dir.join("questions.toml"), bank).unwrap();
-}
 
 async fn core_for(db: &TestDb, data: &Path) -> Core {
     let config = Config {

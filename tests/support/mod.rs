@@ -3,6 +3,8 @@
 //! loopback and helpers for the REST API.
 #![allow(dead_code)]
 
+pub mod packs;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

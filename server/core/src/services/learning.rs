@@ -742,6 +742,17 @@ fn recommended(
         .map(|r| summary(r, &progress)))
 }
 
+/// Attempt id, course code and title, start, submission, score, passed.
+type AttemptRow = (
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+    Option<i32>,
+    Option<bool>,
+);
+
 /// Her learning page: enrolments with progress, certificates, quiz attempts, her place in the
 /// drive and a suggested next course.
 pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, ServiceError> {
@@ -751,15 +762,7 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
     let actor = actor.clone();
     core.run(move |conn, _| {
         let viewer = viewer(conn, Some(&actor))?;
-        let attempts: Vec<(
-            String,
-            String,
-            String,
-            chrono::NaiveDateTime,
-            Option<chrono::NaiveDateTime>,
-            Option<i32>,
-            Option<bool>,
-        )> = quiz_attempts::table
+        let attempts: Vec<AttemptRow> = quiz_attempts::table
             .inner_join(courses::table)
             .filter(quiz_attempts::user_id.eq(actor.user_id))
             .order(quiz_attempts::id.desc())
