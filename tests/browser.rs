@@ -1,5 +1,7 @@
-//! Registration, login, logout and the language switch in Debian's headless Chromium at
-//! 360×640, once with JavaScript (islands hydrated) and once with JavaScript disabled.
+//! Headless Debian Chromium at 360×640, once with JavaScript (islands hydrated) and once with
+//! it disabled: registration, login, logout and the language switch, then the whole learner
+//! journey on a bundled course (enrol, read every lesson, pass the quiz, open the certificate
+//! and its public verification page).
 
 mod support;
 
@@ -325,7 +327,7 @@ async fn register_and_log_in_on_a_phone_without_javascript() {
 }
 
 /// The catalogue, a course page, enrolment and reading every lesson with "done, next".
-async fn read_a_course(javascript: bool) {
+async fn whole_journey(javascript: bool) {
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
     let app = TestApp::spawn_with(
         ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
@@ -388,15 +390,133 @@ async fn read_a_course(javascript: bool) {
             .len(),
         4
     );
+
+    // The quiz: answered from the course's own answer key, matched by the texts shown.
+    click(c, "#start-quiz button").await;
+    text(c, "#quiz-form").await;
+    let key = answer_key(&app, "smartphone-basics");
+    let fieldsets = c.find_all(Locator::Css("fieldset.question")).await.unwrap();
+    assert_eq!(fieldsets.len(), 10, "draw = 10");
+    for fieldset in fieldsets {
+        let legend = fieldset
+            .find(Locator::Css("legend"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let right = key
+            .get(&legend)
+            .unwrap_or_else(|| panic!("question {legend:?} is not in the bank"));
+        match right {
+            RightAnswer::Fill(text) => {
+                let input = fieldset.find(Locator::Css("input")).await.unwrap();
+                input.send_keys(text).await.unwrap();
+            }
+            RightAnswer::Truth(value) => {
+                let css = format!("input[value='{value}']");
+                fieldset
+                    .find(Locator::Css(&css))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+            }
+            RightAnswer::Options(options) => {
+                for label in fieldset.find_all(Locator::Css("label")).await.unwrap() {
+                    if options.contains(&label.text().await.unwrap()) {
+                        label.click().await.unwrap();
+                    }
+                }
+            }
+        }
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("quiz-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    click(c, "#quiz-form button[type=submit]").await;
+    wait_text(c, "#quiz-score", "得分 100 · 通过").await;
+
+    // Completed: her learning page has the certificate and her place in the drive.
+    c.goto(&app.url("/learning")).await.unwrap();
+    wait_text(c, "#place", "你是江苏第 1 位完成数字赋能培训的女职工").await;
+    click(c, "#certificates a").await;
+    wait_text(c, ".holder-name", "王秀红").await;
+    assert_eq!(text(c, "#verdict").await, "✓ 有效证书");
+    let qr = c.find(Locator::Css(".qr svg")).await.unwrap();
+    assert!(
+        qr.rectangle().await.unwrap().2 >= 100.0,
+        "the QR code is drawn"
+    );
+    std::fs::write(
+        screenshot_dir().join(format!("certificate-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let serial = text(c, ".facts code").await;
+
+    // The verification page, as anyone sees it: valid, the name masked.
+    click(c, "a[href^='/verify/']").await;
+    wait_text(c, "#verdict", "✓ 有效证书").await;
+    assert_eq!(text(c, "dd.holder").await, "王*红");
+    assert_eq!(text(c, ".facts code").await, serial);
+    assert!(!c.source().await.unwrap().contains("王秀红"));
+    std::fs::write(
+        screenshot_dir().join(format!("verify-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     b.client.clone().close().await.unwrap();
 }
 
-#[tokio::test]
-async fn read_a_course_on_a_phone_with_javascript() {
-    read_a_course(true).await;
+enum RightAnswer {
+    Options(Vec<String>),
+    Truth(bool),
+    Fill(String),
+}
+
+/// Question text → its right answer, from the imported bank.
+fn answer_key(app: &TestApp, course: &str) -> std::collections::HashMap<String, RightAnswer> {
+    use diesel::prelude::*;
+    use qihang_core::db::schema::{courses, questions};
+    let mut conn = app.db.connect();
+    let rows: Vec<(String, String, String)> = questions::table
+        .inner_join(courses::table)
+        .filter(courses::code.eq(course))
+        .select((questions::text, questions::options, questions::answer))
+        .load(&mut conn)
+        .unwrap();
+    rows.into_iter()
+        .map(|(text, options, answer)| {
+            let options: Vec<String> = serde_json::from_str(&options).unwrap();
+            let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+            let right = if let Some(truth) = answer["truth"].as_bool() {
+                RightAnswer::Truth(truth)
+            } else if let Some(texts) = answer["texts"].as_array() {
+                RightAnswer::Fill(texts[0].as_str().unwrap().to_string())
+            } else {
+                let chosen = answer["choices"].as_array().unwrap();
+                RightAnswer::Options(
+                    chosen
+                        .iter()
+                        .map(|i| options[i.as_u64().unwrap() as usize].clone())
+                        .collect(),
+                )
+            };
+            (text, right)
+        })
+        .collect()
 }
 
 #[tokio::test]
-async fn read_a_course_on_a_phone_without_javascript() {
-    read_a_course(false).await;
+async fn the_whole_journey_on_a_phone_with_javascript() {
+    whole_journey(true).await;
+}
+
+#[tokio::test]
+async fn the_whole_journey_on_a_phone_without_javascript() {
+    whole_journey(false).await;
 }

@@ -189,6 +189,9 @@ async fn completion_issues_one_certificate_that_anyone_can_verify() {
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let bytes = pdf.bytes().await.unwrap();
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("certificate.pdf"), &bytes).unwrap();
     assert!(
         bytes.starts_with(b"%PDF-") && bytes.len() < 300_000,
         "{} bytes",
@@ -625,4 +628,50 @@ async fn a_certificate_issued_while_smtp_is_down_is_mailed_later() {
     assert!(mail[0].body().contains(&serial), "{}", mail[0].body());
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.received().len(), 1, "no duplicate");
+}
+
+#[tokio::test]
+async fn rare_names_print_in_the_pdf_or_are_refused_by_name() {
+    let folder = catalogue();
+    let app = app_with(folder.path(), ServerOptions::default()).await;
+    let mut rare = registration("13812341234", "js-yc");
+    rare["name"] = json!("𠮷𡒄");
+    let (token, serial) = complete_reading(&app, "13812341234", rare).await;
+    let pdf = app
+        .get_as(&token, &format!("/api/v1/certificates/{serial}.pdf"))
+        .await;
+    assert_eq!(pdf.status(), 200);
+    let text = String::from_utf8_lossy(&pdf.bytes().await.unwrap()).to_string();
+    // Both characters are in the embedded subset's ToUnicode map (UTF-16 surrogates).
+    assert!(text.contains("D842DFB7") && text.contains("D845DC84"));
+    assert_eq!(
+        public_json(&app, &format!("/api/v1/certificates/{serial}")).await["holder"],
+        "𠮷*"
+    );
+
+    // A character no installed font has (CJK Extension H): refused, never dropped.
+    let mut unprintable = registration("13912341234", "js-yc");
+    unprintable["name"] = json!("张\u{31350}红");
+    let (token, serial) = complete_reading(&app, "13912341234", unprintable).await;
+    let refused = app
+        .get_as(&token, &format!("/api/v1/certificates/{serial}.pdf"))
+        .await;
+    assert_eq!(refused.status(), 422);
+    let (code, field, message) = error_of(refused).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("cannot_print", Some("name"))
+    );
+    assert!(message.contains('\u{31350}'), "{message}");
+    // The certificate itself stands, and its page shows the name.
+    let page = cookie_client()
+        .get(app.url(&format!("/certificates/{serial}")))
+        .header("cookie", format!("qihang_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("张\u{31350}红"));
 }

@@ -208,6 +208,7 @@ fn report(pkg: &Path, started: Instant) -> Result {
 }
 
 fn run(args: &[String]) -> Result {
+    ensure_debian_packages(&[CERTIFICATE_FONT], "certificate PDFs")?;
     let pkg = build_wasm()?;
     step("building the server (release)");
     status(
@@ -227,36 +228,52 @@ fn run(args: &[String]) -> Result {
     status(&mut cmd, "qihang")
 }
 
-fn ensure_chromium() -> Result {
-    let fonts = Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
-    if Path::new("/usr/bin/chromium").exists()
-        && Path::new("/usr/bin/chromedriver").exists()
-        && fonts.exists()
-    {
+/// The certificate PDF font (Debian's fonts-lxgw-wenkai: covers rare characters like 𡒄).
+const CERTIFICATE_FONT: (&str, &str) = (
+    "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf",
+    "fonts-lxgw-wenkai",
+);
+
+/// What the browser tests drive: Debian's chromium and its driver, with CJK fonts.
+const BROWSER_PACKAGES: [(&str, &str); 3] = [
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/chromedriver", "chromium-driver"),
+    (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "fonts-noto-cjk",
+    ),
+];
+
+/// Installs the Debian packages whose files are missing (as root), or says what to install.
+fn ensure_debian_packages(needed: &[(&str, &str)], why: &str) -> Result {
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
+    let list = missing.join(" ");
     let is_root = Command::new("id")
         .arg("-u")
         .output()
         .map(|o| o.stdout.starts_with(b"0"))
         .unwrap_or(false);
     if !is_root {
-        return Err(
-            "the browser tests need Debian's chromium and chromium-driver: \
-                    sudo apt-get install chromium chromium-driver"
-                .into(),
-        );
+        return Err(format!("{why} need Debian's {list}: sudo apt-get install {list}"));
     }
-    step("installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests");
+    step(&format!("installing Debian's {list} ({why})"));
     status(
         Command::new("apt-get").args(["update", "-qq"]),
         "apt-get update",
     )?;
     status(
         Command::new("apt-get")
-            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .args(["install", "-y", "-qq"])
+            .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
-        "apt-get install chromium chromium-driver fonts-noto-cjk",
+        &format!("apt-get install {list}"),
     )
 }
 
@@ -277,7 +294,9 @@ fn test(args: &[String]) -> Result {
         }
     };
     let pkg = build_wasm()?;
-    ensure_chromium()?;
+    let mut packages = BROWSER_PACKAGES.to_vec();
+    packages.push(CERTIFICATE_FONT);
+    ensure_debian_packages(&packages, "the browser tests and certificate PDFs")?;
     for backend in backends {
         step(&format!("running the test suite against {backend}"));
         status(
