@@ -437,7 +437,20 @@ async fn whole_journey(javascript: bool) {
         c.screenshot().await.unwrap(),
     )
     .unwrap();
-    click(c, "#quiz-form button[type=submit]").await;
+    // Saved as she goes (by the island on every change, or by the button without
+    // JavaScript): a reload shows every answer again.
+    let before = answers_on_page(c).await;
+    assert_eq!(before.0, 10, "every question answered: {before:?}");
+    if javascript {
+        wait_text(c, "#autosave-status", "✓ 已自动保存").await;
+    } else {
+        click(c, "#save-answers").await;
+        wait_text(c, ".notice.ok", "答案已保存，可以稍后继续。").await;
+    }
+    c.refresh().await.unwrap();
+    text(c, "#quiz-form").await;
+    assert_eq!(answers_on_page(c).await, before, "answers survive a reload");
+    click(c, "#submit-quiz").await;
     wait_text(c, "#quiz-score", "得分 100 · 通过").await;
 
     // Completed: her learning page has the certificate and her place in the drive.
@@ -470,6 +483,30 @@ async fn whole_journey(javascript: bool) {
     )
     .unwrap();
     b.client.clone().close().await.unwrap();
+}
+
+/// (questions with an answer, the checked choices and typed texts) as the page shows them.
+async fn answers_on_page(c: &Client) -> (usize, Vec<String>) {
+    let mut answered = 0;
+    let mut values = Vec::new();
+    for fieldset in c.find_all(Locator::Css("fieldset.question")).await.unwrap() {
+        let mut any = false;
+        for input in fieldset.find_all(Locator::Css("input")).await.unwrap() {
+            let kind = input.attr("type").await.unwrap().unwrap_or_default();
+            if kind == "radio" || kind == "checkbox" {
+                if input.is_selected().await.unwrap() {
+                    any = true;
+                    values.push(input.attr("value").await.unwrap().unwrap_or_default());
+                }
+            } else {
+                let typed = input.prop("value").await.unwrap().unwrap_or_default();
+                any |= !typed.is_empty();
+                values.push(typed);
+            }
+        }
+        answered += usize::from(any);
+    }
+    (answered, values)
 }
 
 enum RightAnswer {

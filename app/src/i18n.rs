@@ -201,6 +201,10 @@ pub struct Texts {
     pub in_progress: &'static str,
     pub passed_mark: &'static str,
     pub failed_mark: &'static str,
+    pub save_answers: &'static str,
+    pub answers_saved: &'static str,
+    pub autosaved: &'static str,
+    pub autosave_failed: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -370,6 +374,10 @@ pub static ZH: Texts = Texts {
     in_progress: "进行中",
     passed_mark: "通过",
     failed_mark: "未通过",
+    save_answers: "保存答案",
+    answers_saved: "答案已保存，可以稍后继续。",
+    autosaved: "✓ 已自动保存",
+    autosave_failed: "自动保存失败，请检查网络后点“保存答案”。",
 };
 
 pub static EN: Texts = Texts {
@@ -539,6 +547,10 @@ pub static EN: Texts = Texts {
     in_progress: "In progress",
     passed_mark: "passed",
     failed_mark: "not passed",
+    save_answers: "Save answers",
+    answers_saved: "Answers saved; you can come back later.",
+    autosaved: "✓ Saved",
+    autosave_failed: "Could not save; check the connection and press Save answers.",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.

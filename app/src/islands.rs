@@ -102,3 +102,118 @@ pub fn encode_component(s: &str) -> String {
     }
     out
 }
+
+/// Saves quiz answers as she goes: on every change to the form, its fields are posted with
+/// `save=auto` and the outcome shown. Without JavaScript the form's "save answers" button
+/// does the same by hand.
+#[island]
+pub fn QuizAutosave(
+    form_id: String,
+    action: String,
+    saved: String,
+    failed: String,
+) -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        autosave::attach(&form_id, &action, &saved, &failed, status);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&form_id, &action, &saved, &failed);
+    });
+    view! { <span class="muted autosave" id="autosave-status" role="status">{move || status.get()}</span> }
+}
+
+#[cfg(feature = "hydrate")]
+mod autosave {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    /// One form's autosave: one request at a time, each carrying the whole form, so a
+    /// slow answer can never overwrite a newer one.
+    struct Saver {
+        form: web_sys::HtmlFormElement,
+        action: String,
+        saved: String,
+        failed: String,
+        status: RwSignal<String>,
+        in_flight: Cell<bool>,
+        again: Cell<bool>,
+    }
+
+    pub fn attach(
+        form_id: &str,
+        action: &str,
+        saved: &str,
+        failed: &str,
+        status: RwSignal<String>,
+    ) {
+        let Some(form) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(form_id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let saver = Rc::new(Saver {
+            form: form.clone(),
+            action: action.to_string(),
+            saved: saved.to_string(),
+            failed: failed.to_string(),
+            status,
+            in_flight: Cell::new(false),
+            again: Cell::new(false),
+        });
+        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            saver.status.set(String::new());
+            send(saver.clone());
+        });
+        let _ = form.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        on_change.forget();
+    }
+
+    fn send(saver: Rc<Saver>) {
+        if saver.in_flight.replace(true) {
+            saver.again.set(true);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let ok = post(&saver).await;
+            saver.in_flight.set(false);
+            if saver.again.replace(false) {
+                send(saver);
+            } else {
+                saver.status.set(if ok {
+                    saver.saved.clone()
+                } else {
+                    saver.failed.clone()
+                });
+            }
+        });
+    }
+
+    async fn post(saver: &Saver) -> bool {
+        let Ok(data) = web_sys::FormData::new_with_form(&saver.form) else {
+            return false;
+        };
+        let _ = data.append_with_str("save", "auto");
+        let Ok(body) = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data) else {
+            return false;
+        };
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&body);
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&saver.action, &init))
+            .await
+            .ok()
+            .and_then(|r| r.dyn_into::<web_sys::Response>().ok())
+            .is_some_and(|r| r.status() == 204)
+    }
+}

@@ -261,7 +261,9 @@ fn ensure_debian_packages(needed: &[(&str, &str)], why: &str) -> Result {
         .map(|o| o.stdout.starts_with(b"0"))
         .unwrap_or(false);
     if !is_root {
-        return Err(format!("{why} need Debian's {list}: sudo apt-get install {list}"));
+        return Err(format!(
+            "{why} need Debian's {list}: sudo apt-get install {list}"
+        ));
     }
     step(&format!("installing Debian's {list} ({why})"));
     status(

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::error_message;
+use crate::islands::QuizAutosave;
 use crate::request::take_flash;
 use crate::server_fns::quiz_attempt;
 use qihang_core::dto::AnswerInput;
@@ -23,7 +24,7 @@ pub fn QuizPage() -> impl IntoView {
     view! {
         <Layout title=t.quiz_title>
             <h1>{t.quiz_title}</h1>
-            <FlashMessage flash=flash lang=lang/>
+            <FlashMessage flash=flash lang=lang ok_text=t.answers_saved/>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     let (attempt, result) = match quiz_attempt(id).await {
@@ -84,7 +85,17 @@ pub fn QuizPage() -> impl IntoView {
                         {deadline}
                         <form method="post" action=format!("/quiz/{}", attempt.id) id="quiz-form" class="stack">
                             {questions}
-                            <button type="submit" class="primary">{t.submit_quiz}</button>
+                            <p>
+                                <button type="submit" name="save" value="1" id="save-answers">{t.save_answers}</button>
+                                " "
+                                <QuizAutosave
+                                    form_id="quiz-form".to_string()
+                                    action=format!("/quiz/{}", attempt.id)
+                                    saved=t.autosaved.to_string()
+                                    failed=t.autosave_failed.to_string()
+                                />
+                            </p>
+                            <button type="submit" class="primary" id="submit-quiz">{t.submit_quiz}</button>
                         </form>
                     }.into_any()
                 })}

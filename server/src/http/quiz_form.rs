@@ -1,5 +1,7 @@
 //! `POST /quiz/{id}`: the quiz page's plain HTML form (works without JavaScript). Fields are
-//! `q.<question id>`; the result shows on the same page after a 303.
+//! `q.<question id>`; the result shows on the same page after a 303. With `save=1` (the "save
+//! answers" button) the answers are only saved; with `save=auto` (the autosave island, on
+//! every change) the answer is 204, or the error's status.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -8,6 +10,7 @@ use qihang_core::services::quiz;
 use qihang_core::{Core, ServiceError};
 
 use super::auth::MaybeAuthenticated;
+use super::errors::ApiError;
 
 pub async fn submit_from_page(
     actor: MaybeAuthenticated,
@@ -27,13 +30,37 @@ pub async fn submit_from_page(
             .insert_header((header::LOCATION, "/login"))
             .finish();
     };
+    let save = form
+        .iter()
+        .find(|(k, _)| k == "save")
+        .map(|(_, v)| v.clone());
     let outcome = match quiz::get(&core, &actor, id.clone()).await {
-        Ok((view, _)) => quiz::submit(&core, &actor, id, quiz::answers_from_form(&view, &form))
-            .await
-            .map(|_| ()),
+        Ok((view, _)) => {
+            let answers = quiz::answers_from_form(&view, &form);
+            match save {
+                Some(_) => quiz::save_answers(&core, &actor, id, answers)
+                    .await
+                    .map(|_| ()),
+                None => quiz::submit(&core, &actor, id, answers).await.map(|_| ()),
+            }
+        }
         Err(e) => Err(e),
     };
+    if save.as_deref() == Some("auto") {
+        return match outcome {
+            Ok(()) => HttpResponse::NoContent().finish(),
+            Err(error) => ApiError::from(error).into_response(),
+        };
+    }
     match outcome {
+        Ok(()) if save.is_some() => {
+            let flash = Flash {
+                form: "quiz".into(),
+                ok: true,
+                ..Flash::default()
+            };
+            super::see_other_with_flash(&page, &flash)
+        }
         Ok(()) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, page))
             .finish(),
