@@ -346,12 +346,22 @@ async fn whole_journey(javascript: bool) {
     c.goto(&app.url("/courses")).await.unwrap();
     wait_text(c, "h1", "课程目录").await;
     assert_eq!(
-        c.find_all(Locator::Css(".course-card"))
+        c.find_all(Locator::Css(".tier-group .course-card"))
             .await
             .unwrap()
             .len(),
         11
     );
+    // Nothing completed yet: the suggestion is a first-tier course she can start now.
+    let suggested = c
+        .find(Locator::Css("#recommended"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(suggested.starts_with("/courses/"), "{suggested}");
     std::fs::write(
         screenshot_dir().join(format!("catalogue-360x640-{mode}.png")),
         c.screenshot().await.unwrap(),

@@ -71,10 +71,7 @@ async fn json_of(response: reqwest::Response) -> Value {
 async fn complete_reading(app: &TestApp, phone: &str, body: Value) -> (String, String) {
     assert_eq!(app.post("/api/v1/auth/register", &body).await.status(), 201);
     let token = app.login(phone, "password-123").await;
-    let enrol = app
-        .post_as(&token, "/api/v1/courses/reading/enrollment", &json!({}))
-        .await;
-    assert_eq!(enrol.status(), 201);
+    app.enrol(&token, "reading").await;
     for lesson in ["one", "two"] {
         let done = app
             .post_as(

@@ -352,3 +352,13 @@ pub async fn check_in(course: String, code: String) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The course to suggest next, for a signed-in learner (none for visitors).
+#[server(prefix = "/_fn", endpoint = "recommended_next")]
+pub async fn recommended_next() -> Result<Option<qihang_core::dto::CourseSummary>, AppError> {
+    let core = crate::request::core()?;
+    match crate::request::actor().await {
+        Some(actor) => Ok(qihang_core::services::learning::recommended_next(&core, &actor).await?),
+        None => Ok(None),
+    }
+}

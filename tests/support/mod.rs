@@ -103,11 +103,18 @@ impl Drop for TestServer {
 #[derive(Default)]
 pub struct ServerOptions {
     pub env: Vec<(String, String)>,
+    /// Run the server on this CPU only (`taskset`), for benchmarks.
+    pub cpu: Option<u32>,
 }
 
 impl ServerOptions {
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
         self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    pub fn pinned_to(mut self, cpu: u32) -> Self {
+        self.cpu = Some(cpu);
         self
     }
 
@@ -126,7 +133,18 @@ pub fn qihang_command() -> Command {
 
 impl TestServer {
     pub fn start(db: &TestDb, data_dir: &Path, options: ServerOptions) -> TestServer {
-        let mut cmd = qihang_command();
+        let mut cmd = match options.cpu {
+            Some(cpu) => {
+                let mut pinned = Command::new("taskset");
+                pinned
+                    .args(["-c", &cpu.to_string(), env!("CARGO_BIN_EXE_qihang")])
+                    .env_remove("QIHANG_DATABASE_URL")
+                    .env_remove("QIHANG_CONFIG")
+                    .env_remove("QIHANG_BIND");
+                pinned
+            }
+            None => qihang_command(),
+        };
         cmd.args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
             .env("QIHANG_DATA_DIR", data_dir)
             .env("QIHANG_SITE_ROOT", site_root())
@@ -228,6 +246,23 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Enrols her in a course; panics unless newly enrolled (201).
+    pub async fn enrol(&self, token: &str, course: &str) {
+        let path = format!("/api/v1/courses/{course}/enrollment");
+        let response = self.post_as(token, &path, &json!({})).await;
+        assert_eq!(response.status(), 201, "enrol in {course}");
+    }
+
+    /// Registers a learner, signs her in and enrols her in `courses`; returns her token.
+    pub async fn enrolled_learner(&self, phone: &str, org: &str, courses: &[&str]) -> String {
+        self.register(phone, org).await;
+        let token = self.login(phone, "password-123").await;
+        for course in courses {
+            self.enrol(&token, course).await;
+        }
+        token
     }
 
     /// Registers a learner; panics unless 201.

@@ -10,7 +10,8 @@ use crate::app::{use_lang, Layout};
 use crate::i18n::error_message;
 use crate::request::take_flash;
 use crate::server_fns::{
-    catalogue, course_detail, lesson_view, CheckIn, EnrollCourse, MarkRead, StartQuiz,
+    catalogue, course_detail, lesson_view, recommended_next, CheckIn, EnrollCourse, MarkRead,
+    StartQuiz,
 };
 
 #[component]
@@ -34,7 +35,17 @@ pub fn CataloguePage() -> impl IntoView {
                     if courses.is_empty() {
                         return view! { <p class="muted">{t.no_courses}</p> }.into_any();
                     }
-                    (1..=3)
+                    let next = recommended_next().await.ok().flatten().map(|c| view! {
+                        <section class="recommended">
+                            <h2>{t.recommended_title}</h2>
+                            <a class="course-card" id="recommended" href=format!("/courses/{}", c.id)>
+                                <strong>{c.title.clone()}</strong>
+                                <span class="meta">{t.tier(c.tier)}" · "{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}</span>
+                                <span class="summary">{c.summary.clone()}</span>
+                            </a>
+                        </section>
+                    });
+                    let tiers = (1..=3)
                         .filter_map(|tier| {
                             let in_tier: Vec<_> = courses.iter().filter(|c| c.tier == tier).cloned().collect();
                             (!in_tier.is_empty()).then(|| view! {
@@ -56,8 +67,8 @@ pub fn CataloguePage() -> impl IntoView {
                                 </section>
                             })
                         })
-                        .collect_view()
-                        .into_any()
+                        .collect_view();
+                    view! { {next}{tiers} }.into_any()
                 })}
             </Suspense>
         </Layout>

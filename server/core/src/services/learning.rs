@@ -742,6 +742,19 @@ fn recommended(
         .map(|r| summary(r, &progress)))
 }
 
+/// The course to suggest next to her (see [`recommended`]).
+pub async fn recommended_next(
+    core: &Core,
+    actor: &Actor,
+) -> Result<Option<CourseSummary>, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let viewer = viewer(conn, Some(&actor))?;
+        Ok(recommended(conn, &viewer, actor.user_id)?)
+    })
+    .await
+}
+
 /// Attempt id, course code and title, start, submission, score, passed.
 type AttemptRow = (
     String,
