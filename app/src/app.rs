@@ -11,8 +11,9 @@ use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
-    certificates::VerifyPage, home::HomePage, learn::CataloguePage, learn::CoursePage,
-    learn::LessonPage, packs::PackPage, packs::PacksPage, privacy::PrivacyPage, quiz::QuizPage,
+    certificates::VerifyPage, dashboard::DashboardPage, dashboard::EvidencePage, home::HomePage,
+    learn::CataloguePage, learn::CoursePage, learn::LessonPage, packs::PackPage, packs::PacksPage,
+    privacy::PrivacyPage, quiz::QuizPage,
 };
 use crate::server_fns::current_account;
 
@@ -63,6 +64,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/quiz/:id") view=QuizPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/dashboard/:code") view=DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/dashboard/:code/trained") view=EvidencePage ssr=SsrMode::Async/>
                 <Route path=path!("/certificates/:serial") view=CertificatePage ssr=SsrMode::Async/>
                 <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:serial") view=VerifyPage ssr=SsrMode::Async/>
@@ -92,10 +96,12 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
                         match current_account().await.ok().flatten() {
                             Some(account) => {
                                 let trains = account.user.roles.iter().any(|r| r.role == "trainer" || r.role == "admin");
+                                let administers = account.user.roles.iter().any(|r| r.role == "admin");
                                 view! {
                                     <a href="/learning">{t.nav_learning}</a>
                                     <a href="/account">{t.nav_account}</a>
                                     {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
+                                    {administers.then(|| view! { <a href="/dashboard">{t.nav_dashboard}</a> })}
                                 }
                                 .into_any()
                             }

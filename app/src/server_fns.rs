@@ -362,3 +362,40 @@ pub async fn recommended_next() -> Result<Option<qihang_core::dto::CourseSummary
         None => Ok(None),
     }
 }
+
+/// The node a signed-in administrator's dashboard opens on (her first admin grant).
+#[server(prefix = "/_fn", endpoint = "admin_home")]
+pub async fn admin_home() -> Result<Option<String>, AppError> {
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(actor
+        .grants
+        .iter()
+        .find(|g| g.role == qihang_core::domain::Role::Admin)
+        .map(|g| g.org_code.clone()))
+}
+
+/// A node's dashboard (only for administrators of its subtree).
+#[server(prefix = "/_fn", endpoint = "org_dashboard")]
+pub async fn org_dashboard(code: String) -> Result<qihang_core::dto::OrgStatsView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::stats::org_stats(&core, &actor, code).await?)
+}
+
+/// One page of the learners behind a node's figures.
+#[server(prefix = "/_fn", endpoint = "evidence_page")]
+pub async fn evidence_page(
+    code: String,
+    page: i64,
+    filter: qihang_core::dto::EvidenceFilter,
+) -> Result<qihang_core::dto::EvidencePage, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::evidence::trained(&core, &actor, code, page, filter).await?)
+}

@@ -41,11 +41,25 @@ pub enum Command {
         #[command(subcommand)]
         command: CoursesCommand,
     },
+    /// The drive's counters: check them against the raw records, or rebuild them.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
     /// Certificate signing keys and offline credential checks.
     Certificates {
         #[command(subcommand)]
         command: CertificatesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every dashboard counter from the completion records and report each one
+    /// that differs. Exits 1 if any does.
+    Verify,
+    /// Replace every dashboard counter with its recomputation (after a bulk load or a repair).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use qihang_core::config::Config;
 use qihang_core::services::accounts::{self, NewAdmin};
-use qihang_core::services::{catalog, certificates};
+use qihang_core::services::{catalog, certificates, stats};
 use qihang_core::Core;
 
-use cli::{AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand};
+use cli::{AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, StatsCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -135,6 +135,46 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Courses {
             command: CoursesCommand::Check { dir },
         } => check_courses(&dir),
+        Command::Stats {
+            command: StatsCommand::Verify,
+        } => {
+            let core = start_core(config).await?;
+            let started = std::time::Instant::now();
+            let (checked, differences) = stats::verify(&core).await.map_err(|e| e.to_string())?;
+            for d in &differences {
+                println!(
+                    "{} {}={:?}: stored women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}; \
+                     recomputed women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}",
+                    d.org_code, d.dimension, d.bucket,
+                    d.stored.women_trained, d.stored.learners_trained, d.stored.women_completions, d.stored.completions, d.stored.hours,
+                    d.recomputed.women_trained, d.recomputed.learners_trained, d.recomputed.women_completions, d.recomputed.completions, d.recomputed.hours,
+                );
+            }
+            println!(
+                "checked {checked} counters against the completion records in {:.2} s: {} differ",
+                started.elapsed().as_secs_f64(),
+                differences.len()
+            );
+            if differences.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} counters differ from the records",
+                    differences.len()
+                ))
+            }
+        }
+        Command::Stats {
+            command: StatsCommand::Rebuild,
+        } => {
+            let core = start_core(config).await?;
+            let written = core
+                .run(|conn, _| stats::rebuild(conn))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("rebuilt {written} counters from the completion records");
+            Ok(())
+        }
         Command::Certificates {
             command: CertificatesCommand::RotateKey,
         } => {

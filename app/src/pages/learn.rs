@@ -14,6 +14,18 @@ use crate::server_fns::{
     StartQuiz,
 };
 
+/// "数字生活 L1 · 网络安全 L2": the skills a course raises, and to which level.
+fn skills_line(skills: &[qihang_core::dto::SkillLevelView]) -> String {
+    skills
+        .iter()
+        .map(|s| {
+            let name = if s.name.is_empty() { &s.skill } else { &s.name };
+            format!("{name} L{}", s.level)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 #[component]
 pub fn CataloguePage() -> impl IntoView {
     let lang = use_lang();
@@ -60,6 +72,7 @@ pub fn CataloguePage() -> impl IntoView {
                                                     {t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
                                                 </span>
                                                 <span class="summary">{c.summary.clone()}</span>
+                                                <span class="skills">{skills_line(&c.skills)}</span>
                                                 {state.map(|s| view! { <span class="state">{s}" "{c.lessons_read}"/"{c.lesson_count}</span> })}
                                             </a>
                                         }
@@ -151,6 +164,7 @@ pub fn CoursePage() -> impl IntoView {
                         <p class="meta">{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
                             {c.completed.then(|| view! { " · " <strong>{t.completed}</strong> })}</p>
                         <p>{c.summary.clone()}</p>
+                        <p class="skills" id="course-skills">{skills_line(&c.skills)}</p>
                         {action}
                         {prerequisites}
                         <h2>{t.lessons_title}</h2>

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod certificates;
+pub mod dashboard;
 pub mod home;
 pub mod learn;
 pub mod packs;

@@ -105,6 +105,9 @@ pub struct PublishView {
 pub struct SkillLevelView {
     pub skill: String,
     pub level: u8,
+    /// The skill's Chinese name (数字生活).
+    #[serde(default)]
+    pub name: String,
 }
 
 /// A course in the catalogue.
@@ -369,4 +372,124 @@ pub struct MyLearningView {
     /// Her place among the women trained in the drive (first completion order), once trained.
     pub place_in_drive: Option<i64>,
     pub recommended: Option<CourseSummary>,
+}
+
+/// Figures of one bucket (a tier, a mode, a course, a month): women first, then all learners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatsBucketView {
+    pub bucket: String,
+    /// Distinct women trained (first completion in this bucket).
+    pub trained: i64,
+    /// Courses completed by women, and their course-hours.
+    pub completions: i64,
+    pub hours: f64,
+    pub learners_trained: i64,
+    pub all_completions: i64,
+    pub all_hours: f64,
+}
+
+/// One child node in the drill-down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildStatsView {
+    pub org: String,
+    pub name: String,
+    pub trained: i64,
+    pub completions: i64,
+    pub target: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseStatsView {
+    pub title: String,
+    #[serde(flatten)]
+    pub stats: StatsBucketView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthStatsView {
+    /// Women trained up to and including this month.
+    pub cumulative: i64,
+    #[serde(flatten)]
+    pub stats: StatsBucketView,
+}
+
+/// Whether the children's targets add up to the node's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetCheckView {
+    pub target: i64,
+    pub children_sum: i64,
+    pub children_without_target: usize,
+    pub adds_up: bool,
+}
+
+/// A node's dashboard: `GET /api/v1/orgs/{code}/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgStatsView {
+    pub org: OrgRef,
+    /// Distinct women with a course completed since the drive began, counted at the union
+    /// they belonged to at their first completion.
+    pub trained: i64,
+    pub target: Option<i64>,
+    pub deadline: Option<String>,
+    pub percent: Option<f64>,
+    /// Courses completed by women in the drive, and their course-hours.
+    pub completions: i64,
+    pub hours: f64,
+    /// The same figures for all learners (women and men).
+    pub all_learners: StatsBucketView,
+    pub pace_needed_per_month: Option<i64>,
+    /// Women newly trained per month, over the last 90 days.
+    pub pace_last_90_days: i64,
+    pub projected_at_deadline: Option<i64>,
+    pub projected_reach_date: Option<String>,
+    pub by_child: Vec<ChildStatsView>,
+    pub targets_check: Option<TargetCheckView>,
+    pub by_tier: Vec<StatsBucketView>,
+    pub by_mode: Vec<StatsBucketView>,
+    pub by_month: Vec<MonthStatsView>,
+    pub by_course: Vec<CourseStatsView>,
+    pub drive_start: String,
+    pub as_of: String,
+}
+
+/// Which completions: the dashboard's breakdowns as filters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EvidenceFilter {
+    pub tier: Option<i32>,
+    pub mode: Option<String>,
+    pub course: Option<String>,
+    /// `YYYY-MM` (China time).
+    pub month: Option<String>,
+    /// A child node's code: only completions attributed inside it.
+    pub org: Option<String>,
+    /// Only each woman's first completion (the "trained" figure itself).
+    #[serde(default)]
+    pub first_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRow {
+    pub name: String,
+    pub phone: String,
+    pub org: String,
+    pub org_name: String,
+    pub course: String,
+    pub course_title: String,
+    pub completed_at: String,
+    /// The quiz attempt that passed, and its score, when the course has a quiz.
+    pub attempt: Option<String>,
+    pub score: Option<i64>,
+    /// The class session she attended, when the course requires attendance.
+    pub session: Option<String>,
+    /// Her first completion in the drive: the one that made her count.
+    pub first: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidencePage {
+    pub org: String,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+    pub rows: Vec<EvidenceRow>,
 }

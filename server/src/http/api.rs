@@ -5,7 +5,9 @@ use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
 use qihang_core::dto::AnswerInput;
-use qihang_core::services::{accounts, attendance, certificates, learning, orgs, quiz, uploads};
+use qihang_core::services::{
+    accounts, attendance, certificates, evidence, learning, orgs, quiz, stats, uploads,
+};
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
@@ -60,6 +62,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/quiz-attempts/{id}/answers", web::put().to(save_answers))
         .route("/quiz-attempts/{id}/submit", web::post().to(submit_attempt))
         .route("/orgs", web::get().to(list_orgs))
+        .route("/orgs/{code}/stats", web::get().to(org_stats))
+        .route("/orgs/{code}/stats.csv", web::get().to(org_stats_csv))
+        .route("/orgs/{code}/target", web::put().to(set_target))
+        .route("/orgs/{code}/trained", web::get().to(trained))
+        .route("/orgs/{code}/trained.csv", web::get().to(trained_csv))
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
         .route("/course-packs", web::post().to(upload_pack))
@@ -442,4 +449,97 @@ async fn mark_present(
 ) -> ApiResult {
     let session = attendance::mark_present(&core, &actor.0, id.into_inner(), body.0.phone).await?;
     Ok(HttpResponse::Ok().json(session))
+}
+
+async fn org_stats(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+) -> ApiResult {
+    Ok(HttpResponse::Ok().json(stats::org_stats(&core, &actor.0, code.into_inner()).await?))
+}
+
+fn csv_response(bytes: Vec<u8>, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes)
+}
+
+async fn org_stats_csv(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+) -> ApiResult {
+    let code = code.into_inner();
+    let view = stats::org_stats(&core, &actor.0, code.clone()).await?;
+    let bytes = evidence::stats_csv(&core, &actor.0, &view).await?;
+    Ok(csv_response(bytes, &format!("qihang-stats-{code}.csv")))
+}
+
+async fn set_target(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+    body: JsonBody<stats::TargetInput>,
+) -> ApiResult {
+    let view = stats::set_target(&core, &actor.0, code.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `?page=&tier=&mode=&course=&month=&org=&first_only=` (the dashboard's breakdowns).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainedQuery {
+    page: Option<i64>,
+    tier: Option<i32>,
+    mode: Option<String>,
+    course: Option<String>,
+    month: Option<String>,
+    org: Option<String>,
+    #[serde(default)]
+    first_only: bool,
+}
+
+impl TrainedQuery {
+    fn filter(self) -> (i64, qihang_core::dto::EvidenceFilter) {
+        (
+            self.page.unwrap_or(1),
+            qihang_core::dto::EvidenceFilter {
+                tier: self.tier,
+                mode: self.mode,
+                course: self.course,
+                month: self.month,
+                org: self.org,
+                first_only: self.first_only,
+            },
+        )
+    }
+}
+
+async fn trained(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<TrainedQuery>,
+) -> ApiResult {
+    let (page, filter) = query.into_inner().filter();
+    let page = evidence::trained(&core, &actor.0, code.into_inner(), page, filter).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn trained_csv(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<TrainedQuery>,
+) -> ApiResult {
+    let code = code.into_inner();
+    let (_, filter) = query.into_inner().filter();
+    let bytes = evidence::trained_csv(&core, &actor.0, code.clone(), filter).await?;
+    Ok(csv_response(bytes, &format!("qihang-trained-{code}.csv")))
 }

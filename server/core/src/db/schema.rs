@@ -203,6 +203,8 @@ diesel::table! {
         enrolled_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
         evidence -> Nullable<Text>,
+        completed_org_id -> Nullable<BigInt>,
+        completed_org_path -> Nullable<Text>,
     }
 }
 
@@ -283,6 +285,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_stats (org_id, dimension, bucket) {
+        org_id -> BigInt,
+        dimension -> Text,
+        bucket -> Text,
+        women_trained -> BigInt,
+        learners_trained -> BigInt,
+        women_completions -> BigInt,
+        completions -> BigInt,
+        women_hours -> Double,
+        hours -> Double,
+    }
+}
+
+diesel::table! {
+    org_targets (org_id) {
+        org_id -> BigInt,
+        target -> BigInt,
+        deadline -> Date,
+        set_by -> Nullable<BigInt>,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    export_audit (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        org_id -> BigInt,
+        what -> Text,
+        filters -> Text,
+        exported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     certificates (id) {
         id -> BigInt,
         serial -> Text,
@@ -324,6 +361,8 @@ diesel::joinable!(first_completions -> users (user_id));
 diesel::joinable!(class_sessions -> courses (course_id));
 diesel::joinable!(attendances -> class_sessions (session_id));
 diesel::joinable!(certificates -> courses (course_id));
+diesel::joinable!(org_stats -> orgs (org_id));
+diesel::joinable!(org_targets -> orgs (org_id));
 diesel::joinable!(certificates -> orgs (issuer_org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -349,4 +388,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     certificates,
     throttle_events,
+    org_stats,
+    org_targets,
+    export_audit,
 );

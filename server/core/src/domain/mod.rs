@@ -45,6 +45,12 @@ pub enum DomainError {
     Reason,
     #[error("give the place of the class, 1 to 200 characters")]
     Location,
+    #[error("a target is a whole number of women from 0 to 100,000,000")]
+    Target,
+    #[error("give the deadline as YYYY-MM-DD, between 2024 and 2100")]
+    Deadline,
+    #[error("give the month as YYYY-MM")]
+    Month,
     #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
     ClassTimes { field: &'static str },
 }
@@ -64,6 +70,9 @@ impl DomainError {
             DomainError::OrgKind => "kind",
             DomainError::Consent => "consent",
             DomainError::Reason => "reason",
+            DomainError::Target => "target",
+            DomainError::Deadline => "deadline",
+            DomainError::Month => "month",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,
         }

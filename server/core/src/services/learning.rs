@@ -104,12 +104,20 @@ fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
 
 /// Per course: active lesson count; for the viewer: lessons read, enrolment, completion.
 struct Progress {
+    /// Skill code → its name, for showing a course's skills.
+    skill_names: HashMap<String, String>,
     lesson_counts: HashMap<i64, usize>,
     read: HashMap<i64, usize>,
     enrolled: HashMap<i64, bool>,
 }
 
 fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
+    use crate::db::schema::skills;
+    let skill_names = skills::table
+        .select((skills::code, skills::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
     let mut lesson_counts = HashMap::new();
     for course_id in lessons::table
         .filter(lessons::active.eq(true))
@@ -140,6 +148,7 @@ fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
             .collect();
     }
     Ok(Progress {
+        skill_names,
         lesson_counts,
         read,
         enrolled,
@@ -151,8 +160,14 @@ fn summary(row: &CourseRow, progress: &Progress) -> CourseSummary {
         .unwrap_or_default()
         .iter()
         .filter_map(|v| {
+            let skill = v["skill"].as_str()?.to_string();
             Some(SkillLevelView {
-                skill: v["skill"].as_str()?.to_string(),
+                name: progress
+                    .skill_names
+                    .get(&skill)
+                    .cloned()
+                    .unwrap_or_default(),
+                skill,
                 level: v["level"].as_u64()? as u8,
             })
         })
@@ -568,11 +583,12 @@ pub(crate) fn complete_if_due(
     if !completed_now {
         return Ok(());
     }
-    let first = first_completions::table
-        .find(user_id)
-        .count()
-        .get_result::<i64>(conn)?
-        == 0;
+    let first = at >= drive_start()
+        && first_completions::table
+            .find(user_id)
+            .count()
+            .get_result::<i64>(conn)?
+            == 0;
     if first {
         let (org_id, org_path, gender): (i64, String, String) = users::table
             .inner_join(orgs::table)
@@ -590,6 +606,7 @@ pub(crate) fn complete_if_due(
             ))
             .execute(conn)?;
     }
+    super::stats::record_completion(conn, enrollment, first)?;
     super::certificates::issue(conn, config, enrollment)?;
     Ok(())
 }
@@ -666,7 +683,7 @@ pub async fn my_enrollments(
 /// The day the drive began: completions before it do not count towards the target.
 pub const DRIVE_START: (i32, u32, u32) = (2024, 8, 5);
 
-fn drive_start() -> chrono::NaiveDateTime {
+pub(crate) fn drive_start() -> chrono::NaiveDateTime {
     let (y, m, d) = DRIVE_START;
     chrono::NaiveDate::from_ymd_opt(y, m, d)
         .and_then(|d| d.and_hms_opt(0, 0, 0))

@@ -1,0 +1,692 @@
+//! The drive's figures for every node of the organisation tree. A woman is *trained* when she
+//! has at least one course completed since the drive began (2024-08-05); she counts once, for
+//! the union she belonged to at that first completion. Counters are kept in `org_stats`, in
+//! the transaction that records a completion, with the same deltas for the union and every
+//! ancestor, so any node's dashboard reads a handful of rows. `recompute` derives the same
+//! counters from the raw records, for `qihang stats verify` and `stats rebuild`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+use serde::Deserialize;
+
+use super::accounts::Actor;
+use super::learning::drive_start;
+use super::{now, orgs, Core};
+use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
+use crate::db::{write_tx, DbConn};
+use crate::domain::{OrgCode, Role};
+use crate::dto::{
+    ChildStatsView, CourseStatsView, MonthStatsView, OrgRef, OrgStatsView, StatsBucketView,
+    TargetCheckView,
+};
+use crate::ServiceError;
+
+/// The province's target and deadline until an administrator sets them.
+pub const DEFAULT_TARGET: i64 = 500_000;
+pub const DEFAULT_DEADLINE: (i32, u32, u32) = (2029, 8, 5);
+
+/// What one completion adds to one counter row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Delta {
+    pub women_trained: i64,
+    pub learners_trained: i64,
+    pub women_completions: i64,
+    pub completions: i64,
+    pub women_hours: f64,
+    pub hours: f64,
+}
+
+impl Delta {
+    fn add(&mut self, other: &Delta) {
+        self.women_trained += other.women_trained;
+        self.learners_trained += other.learners_trained;
+        self.women_completions += other.women_completions;
+        self.completions += other.completions;
+        self.women_hours += other.women_hours;
+        self.hours += other.hours;
+    }
+}
+
+/// Counter key: (org id, dimension, bucket).
+pub type StatKey = (i64, String, String);
+
+/// One completion as the counters see it.
+pub struct CompletionFacts {
+    /// The union she belonged to and all its ancestors (ids).
+    pub orgs: Vec<i64>,
+    pub female: bool,
+    pub tier: i32,
+    pub mode: String,
+    pub course: String,
+    pub hours: f64,
+    pub completed_at: NaiveDateTime,
+    /// Her first completion in the drive (she becomes trained now).
+    pub first: bool,
+    pub first_in_tier: bool,
+    pub first_in_mode: bool,
+}
+
+/// The codes on a materialised path `/js/js-nj/`: the node and all its ancestors.
+fn path_codes(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|p| !p.is_empty())
+}
+
+fn china(t: NaiveDateTime) -> NaiveDateTime {
+    t + chrono::Duration::hours(8)
+}
+
+/// Every counter row one completion changes, with its delta.
+pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
+    let local = china(facts.completed_at);
+    let base = |trained: bool| Delta {
+        women_trained: i64::from(trained && facts.female),
+        learners_trained: i64::from(trained),
+        women_completions: i64::from(facts.female),
+        completions: 1,
+        women_hours: if facts.female { facts.hours } else { 0.0 },
+        hours: facts.hours,
+    };
+    let buckets = [
+        ("total", String::new(), facts.first),
+        ("tier", facts.tier.to_string(), facts.first_in_tier),
+        ("mode", facts.mode.clone(), facts.first_in_mode),
+        ("course", facts.course.clone(), true),
+        ("month", local.format("%Y-%m").to_string(), facts.first),
+        ("day", local.format("%Y-%m-%d").to_string(), facts.first),
+    ];
+    let mut out = Vec::new();
+    for &org in &facts.orgs {
+        for (dimension, bucket, trained) in &buckets {
+            out.push(((org, dimension.to_string(), bucket.clone()), base(*trained)));
+        }
+    }
+    out
+}
+
+fn upsert(conn: &mut DbConn, key: &StatKey, d: &Delta) -> QueryResult<()> {
+    let sql = |p: [&str; 9]| {
+        format!(
+            "INSERT INTO org_stats (org_id, dimension, bucket, women_trained, learners_trained, \
+             women_completions, completions, women_hours, hours) VALUES ({}) \
+             ON CONFLICT (org_id, dimension, bucket) DO UPDATE SET \
+             women_trained = org_stats.women_trained + excluded.women_trained, \
+             learners_trained = org_stats.learners_trained + excluded.learners_trained, \
+             women_completions = org_stats.women_completions + excluded.women_completions, \
+             completions = org_stats.completions + excluded.completions, \
+             women_hours = org_stats.women_hours + excluded.women_hours, \
+             hours = org_stats.hours + excluded.hours",
+            p.join(", ")
+        )
+    };
+    let text = match conn {
+        DbConn::Pg(_) => sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9"]),
+        DbConn::Sqlite(_) => sql(["?"; 9]),
+    };
+    diesel::sql_query(text)
+        .bind::<BigInt, _>(key.0)
+        .bind::<Text, _>(&key.1)
+        .bind::<Text, _>(&key.2)
+        .bind::<BigInt, _>(d.women_trained)
+        .bind::<BigInt, _>(d.learners_trained)
+        .bind::<BigInt, _>(d.women_completions)
+        .bind::<BigInt, _>(d.completions)
+        .bind::<Double, _>(d.women_hours)
+        .bind::<Double, _>(d.hours)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Counts a just-recorded completion (inside its transaction): attributes it to her union
+/// now and adds its deltas to that union and every ancestor.
+pub(crate) fn record_completion(
+    conn: &mut DbConn,
+    enrollment: i64,
+    first: bool,
+) -> Result<(), ServiceError> {
+    let (user_id, completed_at, tier, mode, code, hours): (
+        i64,
+        Option<NaiveDateTime>,
+        i32,
+        String,
+        String,
+        f64,
+    ) = enrollments::table
+        .inner_join(courses::table)
+        .filter(enrollments::id.eq(enrollment))
+        .select((
+            enrollments::user_id,
+            enrollments::completed_at,
+            courses::tier,
+            courses::mode,
+            courses::code,
+            courses::hours,
+        ))
+        .first(conn)?;
+    let Some(completed_at) = completed_at else {
+        return Ok(());
+    };
+    let (org_id, org_path, gender): (i64, String, String) = users::table
+        .inner_join(orgs_t::table)
+        .filter(users::id.eq(user_id))
+        .select((users::org_id, orgs_t::path, users::gender))
+        .first(conn)?;
+    diesel::update(enrollments::table.find(enrollment))
+        .set((
+            enrollments::completed_org_id.eq(org_id),
+            enrollments::completed_org_path.eq(&org_path),
+        ))
+        .execute(conn)?;
+    if completed_at < drive_start() {
+        return Ok(());
+    }
+    // Her other completions in the drive, by tier and mode.
+    let earlier: Vec<(i32, String)> = enrollments::table
+        .inner_join(courses::table)
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::id.ne(enrollment))
+        .filter(enrollments::completed_at.ge(drive_start()))
+        .select((courses::tier, courses::mode))
+        .load(conn)?;
+    let codes: Vec<&str> = path_codes(&org_path).collect();
+    let ancestors: Vec<i64> = orgs_t::table
+        .filter(orgs_t::code.eq_any(&codes))
+        .select(orgs_t::id)
+        .load(conn)?;
+    let facts = CompletionFacts {
+        orgs: ancestors,
+        female: gender == "female",
+        tier,
+        first_in_tier: !earlier.iter().any(|(t, _)| *t == tier),
+        first_in_mode: !earlier.iter().any(|(_, m)| *m == mode),
+        mode,
+        course: code,
+        hours,
+        completed_at,
+        first,
+    };
+    for (key, delta) in deltas(&facts) {
+        upsert(conn, &key, &delta)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recomputing from the raw records
+
+type RawCompletion = (
+    i64,
+    i64,
+    NaiveDateTime,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    f64,
+);
+
+/// Every counter, derived from the completed enrolments alone (what the stored counters
+/// must equal). Loads all completions in the drive: for checks, not for requests.
+pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
+    let mut rows: Vec<RawCompletion> = enrollments::table
+        .inner_join(courses::table)
+        .inner_join(users::table)
+        .filter(enrollments::completed_at.ge(drive_start()))
+        .filter(enrollments::completed_org_path.is_not_null())
+        .select((
+            enrollments::id,
+            enrollments::user_id,
+            enrollments::completed_at.assume_not_null(),
+            enrollments::completed_org_path.assume_not_null(),
+            users::gender,
+            courses::tier,
+            courses::mode,
+            courses::code,
+            courses::hours,
+        ))
+        .load(conn)?;
+    rows.sort_by_key(|r| (r.2, r.0));
+    let ids: HashMap<String, i64> = orgs_t::table
+        .select((orgs_t::code, orgs_t::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut ancestors: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut seen_user = HashSet::new();
+    let mut seen_tier = HashSet::new();
+    let mut seen_mode = HashSet::new();
+    let mut totals: BTreeMap<StatKey, Delta> = BTreeMap::new();
+    for (_, user, at, path, gender, tier, mode, code, hours) in rows {
+        let orgs = ancestors
+            .entry(path.clone())
+            .or_insert_with(|| {
+                path_codes(&path)
+                    .filter_map(|c| ids.get(c).copied())
+                    .collect()
+            })
+            .clone();
+        let facts = CompletionFacts {
+            orgs,
+            female: gender == "female",
+            first: seen_user.insert(user),
+            first_in_tier: seen_tier.insert((user, tier)),
+            first_in_mode: seen_mode.insert((user, mode.clone())),
+            tier,
+            mode,
+            course: code,
+            hours,
+            completed_at: at,
+        };
+        for (key, delta) in deltas(&facts) {
+            totals.entry(key).or_default().add(&delta);
+        }
+    }
+    Ok(totals)
+}
+
+/// Stored counter rows, of one node or of all.
+fn counter_rows(conn: &mut DbConn, org: Option<i64>) -> QueryResult<Vec<(StatKey, Delta)>> {
+    type Row = (i64, String, String, i64, i64, i64, i64, f64, f64);
+    let mut query = org_stats::table.into_boxed();
+    if let Some(org) = org {
+        query = query.filter(org_stats::org_id.eq(org));
+    }
+    Ok(query
+        .select((
+            org_stats::org_id,
+            org_stats::dimension,
+            org_stats::bucket,
+            org_stats::women_trained,
+            org_stats::learners_trained,
+            org_stats::women_completions,
+            org_stats::completions,
+            org_stats::women_hours,
+            org_stats::hours,
+        ))
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(|r| {
+            (
+                (r.0, r.1, r.2),
+                Delta {
+                    women_trained: r.3,
+                    learners_trained: r.4,
+                    women_completions: r.5,
+                    completions: r.6,
+                    women_hours: r.7,
+                    hours: r.8,
+                },
+            )
+        })
+        .collect())
+}
+
+fn stored(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
+    Ok(counter_rows(conn, None)?.into_iter().collect())
+}
+
+/// One counter that differs from its recomputation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discrepancy {
+    pub org_code: String,
+    pub dimension: String,
+    pub bucket: String,
+    pub stored: Delta,
+    pub recomputed: Delta,
+}
+
+fn close(a: &Delta, b: &Delta) -> bool {
+    a.women_trained == b.women_trained
+        && a.learners_trained == b.learners_trained
+        && a.women_completions == b.women_completions
+        && a.completions == b.completions
+        && (a.women_hours - b.women_hours).abs() < 1e-6
+        && (a.hours - b.hours).abs() < 1e-6
+}
+
+/// Compares every stored counter with its recomputation from the raw records.
+pub async fn verify(core: &Core) -> Result<(usize, Vec<Discrepancy>), ServiceError> {
+    core.run(|conn, _| {
+        let expected = recompute(conn)?;
+        let actual = stored(conn)?;
+        let codes: HashMap<i64, String> = orgs_t::table
+            .select((orgs_t::id, orgs_t::code))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect();
+        let zero = Delta::default();
+        let keys: std::collections::BTreeSet<&StatKey> =
+            expected.keys().chain(actual.keys()).collect();
+        let checked = keys.len();
+        let differences = keys
+            .into_iter()
+            .filter_map(|key| {
+                let want = expected.get(key).unwrap_or(&zero);
+                let have = actual.get(key).unwrap_or(&zero);
+                (!close(want, have)).then(|| Discrepancy {
+                    org_code: codes
+                        .get(&key.0)
+                        .cloned()
+                        .unwrap_or_else(|| key.0.to_string()),
+                    dimension: key.1.clone(),
+                    bucket: key.2.clone(),
+                    stored: *have,
+                    recomputed: *want,
+                })
+            })
+            .collect();
+        Ok((checked, differences))
+    })
+    .await
+}
+
+/// Replaces every counter with its recomputation (after a bulk load, or to repair).
+pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
+    let expected = recompute(conn)?;
+    write_tx(conn, |conn| {
+        diesel::delete(org_stats::table).execute(conn)?;
+        // Many rows per statement (the multi-backend has no batch insert); every value is a
+        // number or a code/date written by Qihang, quoted as SQL text.
+        let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
+        let rows: Vec<String> = expected
+            .iter()
+            .map(|((org, dimension, bucket), d)| {
+                format!(
+                    "({org}, {}, {}, {}, {}, {}, {}, {:?}, {:?})",
+                    quote(dimension),
+                    quote(bucket),
+                    d.women_trained,
+                    d.learners_trained,
+                    d.women_completions,
+                    d.completions,
+                    d.women_hours,
+                    d.hours
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            diesel::sql_query(format!(
+                "INSERT INTO org_stats (org_id, dimension, bucket, women_trained, learners_trained, \
+                 women_completions, completions, women_hours, hours) VALUES {}",
+                chunk.join(", ")
+            ))
+            .execute(conn)?;
+        }
+        Ok::<_, ServiceError>(expected.len())
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The node she may see: it must lie in a subtree she administers.
+fn administered(
+    conn: &mut DbConn,
+    actor: &Actor,
+    code: &str,
+) -> Result<crate::db::models::OrgRow, ServiceError> {
+    let org = orgs::require(conn, &OrgCode::parse(code, "org")?, "org")?;
+    if !actor.holds(Role::Admin, &org.path) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(org)
+}
+
+fn default_deadline() -> NaiveDate {
+    let (y, m, d) = DEFAULT_DEADLINE;
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The node's target: set, or the province default for the root.
+fn target_of(conn: &mut DbConn, org_id: i64, depth: i32) -> QueryResult<Option<(i64, NaiveDate)>> {
+    let set: Option<(i64, NaiveDate)> = org_targets::table
+        .find(org_id)
+        .select((org_targets::target, org_targets::deadline))
+        .first(conn)
+        .optional()?;
+    Ok(set.or((depth == 0).then(|| (DEFAULT_TARGET, default_deadline()))))
+}
+
+fn bucket_view(bucket: String, d: &Delta) -> StatsBucketView {
+    StatsBucketView {
+        bucket,
+        trained: d.women_trained,
+        completions: d.women_completions,
+        hours: d.women_hours,
+        learners_trained: d.learners_trained,
+        all_completions: d.completions,
+        all_hours: d.hours,
+    }
+}
+
+/// Months (30.44 days) from `today` to `deadline`, at least one.
+fn months_between(today: NaiveDate, deadline: NaiveDate) -> f64 {
+    ((deadline - today).num_days() as f64 / 30.44).max(1.0)
+}
+
+/// The dashboard of one node she administers.
+pub async fn org_stats(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+) -> Result<OrgStatsView, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let org = administered(conn, &actor, &code)?;
+        let mut by: HashMap<String, Vec<(String, Delta)>> = HashMap::new();
+        for ((_, dimension, bucket), delta) in counter_rows(conn, Some(org.id))? {
+            by.entry(dimension).or_default().push((bucket, delta));
+        }
+        let take = |by: &mut HashMap<String, Vec<(String, Delta)>>, d: &str| {
+            let mut v = by.remove(d).unwrap_or_default();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        let total = take(&mut by, "total")
+            .first()
+            .map(|(_, d)| *d)
+            .unwrap_or_default();
+        let today = china(now()).date();
+        let since = (today - chrono::Duration::days(90))
+            .format("%Y-%m-%d")
+            .to_string();
+        let last_90: i64 = take(&mut by, "day")
+            .iter()
+            .filter(|(day, _)| *day > since)
+            .map(|(_, d)| d.women_trained)
+            .sum();
+        let pace_last_90_days = last_90 as f64 / (90.0 / 30.44);
+        let target = target_of(conn, org.id, org.depth)?;
+        let (pace_needed, projected, reach) = match target {
+            Some((target, deadline)) => {
+                let months = months_between(today, deadline);
+                let needed = ((target - total.women_trained).max(0) as f64) / months;
+                let projected = total.women_trained as f64 + pace_last_90_days * months;
+                let reach = (pace_last_90_days > 0.0).then(|| {
+                    let months_to_go =
+                        (target - total.women_trained).max(0) as f64 / pace_last_90_days;
+                    (today + chrono::Duration::days((months_to_go * 30.44).ceil() as i64))
+                        .format("%Y-%m-%d")
+                        .to_string()
+                });
+                (Some(needed), Some(projected.round() as i64), reach)
+            }
+            None => (None, None, None),
+        };
+
+        // Children: their totals and targets.
+        let children: Vec<(i64, String, String, i32)> = orgs_t::table
+            .filter(orgs_t::parent_id.eq(org.id))
+            .order(orgs_t::code.asc())
+            .select((orgs_t::id, orgs_t::code, orgs_t::name, orgs_t::depth))
+            .load(conn)?;
+        let child_ids: Vec<i64> = children.iter().map(|c| c.0).collect();
+        let child_totals: HashMap<i64, (i64, i64)> = org_stats::table
+            .filter(org_stats::org_id.eq_any(&child_ids))
+            .filter(org_stats::dimension.eq("total"))
+            .select((
+                org_stats::org_id,
+                org_stats::women_trained,
+                org_stats::women_completions,
+            ))
+            .load::<(i64, i64, i64)>(conn)?
+            .into_iter()
+            .map(|(id, t, c)| (id, (t, c)))
+            .collect();
+        let child_targets: HashMap<i64, i64> = org_targets::table
+            .filter(org_targets::org_id.eq_any(&child_ids))
+            .select((org_targets::org_id, org_targets::target))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let by_child: Vec<ChildStatsView> = children
+            .iter()
+            .map(|(id, code, name, _)| {
+                let (trained, completions) = child_totals.get(id).copied().unwrap_or((0, 0));
+                ChildStatsView {
+                    org: code.clone(),
+                    name: name.clone(),
+                    trained,
+                    completions,
+                    target: child_targets.get(id).copied(),
+                }
+            })
+            .collect();
+        let targets_check = match (target, child_targets.is_empty()) {
+            (Some((target, _)), false) => {
+                let sum: i64 = child_targets.values().sum();
+                let unset = by_child.iter().filter(|c| c.target.is_none()).count();
+                Some(TargetCheckView {
+                    children_sum: sum,
+                    target,
+                    children_without_target: unset,
+                    adds_up: sum == target && unset == 0,
+                })
+            }
+            _ => None,
+        };
+
+        let titles: HashMap<String, String> = courses::table
+            .select((courses::code, courses::title))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        let by_course = take(&mut by, "course")
+            .into_iter()
+            .map(|(code, d)| CourseStatsView {
+                title: titles.get(&code).cloned().unwrap_or_else(|| code.clone()),
+                stats: bucket_view(code, &d),
+            })
+            .collect();
+        let mut cumulative = 0;
+        let by_month = take(&mut by, "month")
+            .into_iter()
+            .map(|(month, d)| {
+                cumulative += d.women_trained;
+                MonthStatsView {
+                    cumulative,
+                    stats: bucket_view(month, &d),
+                }
+            })
+            .collect();
+        Ok(OrgStatsView {
+            org: OrgRef {
+                code: org.code.clone(),
+                name: org.name.clone(),
+            },
+            trained: total.women_trained,
+            target: target.map(|t| t.0),
+            deadline: target.map(|t| t.1.format("%Y-%m-%d").to_string()),
+            percent: target
+                .filter(|t| t.0 > 0)
+                .map(|t| (total.women_trained as f64 * 1000.0 / t.0 as f64).round() / 10.0),
+            completions: total.women_completions,
+            hours: total.women_hours,
+            all_learners: bucket_view(String::new(), &total),
+            pace_needed_per_month: pace_needed.map(|p| p.ceil() as i64),
+            pace_last_90_days: pace_last_90_days.round() as i64,
+            projected_at_deadline: projected,
+            projected_reach_date: reach,
+            by_child,
+            targets_check,
+            by_tier: take(&mut by, "tier")
+                .into_iter()
+                .map(|(b, d)| bucket_view(b, &d))
+                .collect(),
+            by_mode: take(&mut by, "mode")
+                .into_iter()
+                .map(|(b, d)| bucket_view(b, &d))
+                .collect(),
+            by_month,
+            by_course,
+            drive_start: drive_start().format("%Y-%m-%d").to_string(),
+            as_of: today.format("%Y-%m-%d").to_string(),
+        })
+    })
+    .await
+}
+
+/// `PUT /api/v1/orgs/{code}/target`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInput {
+    pub target: i64,
+    /// `YYYY-MM-DD`; defaults to the parent's deadline (or 2029-08-05).
+    #[serde(default)]
+    pub deadline: Option<String>,
+}
+
+/// Sets a node's target: administrators of its parent set it (the province's own
+/// administrators set the province's).
+pub async fn set_target(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    input: TargetInput,
+) -> Result<OrgStatsView, ServiceError> {
+    let admin = actor.clone();
+    let code_for_view = code.clone();
+    core.run(move |conn, _| {
+        let org = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
+        let allowed = match org.parent_id {
+            Some(parent) => admin.holds(Role::Admin, &orgs::find_by_id(conn, parent)?.path),
+            None => admin.holds(Role::Admin, &org.path),
+        };
+        if !allowed {
+            return Err(ServiceError::Forbidden);
+        }
+        if !(0..=100_000_000).contains(&input.target) {
+            return Err(crate::domain::DomainError::Target.into());
+        }
+        let inherited = match org.parent_id {
+            Some(parent) => target_of(conn, parent, 0)?.map(|t| t.1),
+            None => None,
+        };
+        let deadline = match input.deadline.as_deref() {
+            Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| crate::domain::DomainError::Deadline)?,
+            None => inherited.unwrap_or_else(default_deadline),
+        };
+        if deadline.year() < 2024 || deadline.year() > 2100 {
+            return Err(crate::domain::DomainError::Deadline.into());
+        }
+        write_tx(conn, |conn| {
+            diesel::delete(org_targets::table.find(org.id)).execute(conn)?;
+            diesel::insert_into(org_targets::table)
+                .values((
+                    org_targets::org_id.eq(org.id),
+                    org_targets::target.eq(input.target),
+                    org_targets::deadline.eq(deadline),
+                    org_targets::set_by.eq(admin.user_id),
+                    org_targets::set_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok::<_, ServiceError>(())
+        })
+    })
+    .await?;
+    org_stats(core, actor, code_for_view).await
+}

@@ -1,0 +1,419 @@
+//! Union dashboards against the real server on SQLite or PostgreSQL (per `QIHANG_TEST_DB`):
+//! the counting rules, subtree scoping through every endpoint and filter, targets, evidence,
+//! exports (BOM, formula cells neutralised, audited) and `qihang stats verify`.
+
+mod support;
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use support::packs::{edit_course, write_course, SKILLS};
+use support::*;
+
+/// Three lesson-only courses: `cc1` (基础, online), `cc2` (进阶, online), `cc3` (进阶, blended).
+fn catalogue() -> tempfile::TempDir {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    for (id, tier, mode) in [
+        ("cc1", 1, "online"),
+        ("cc2", 2, "online"),
+        ("cc3", 2, "blended"),
+    ] {
+        write_course(folder.path(), id, "1.0.0", &[], &[("one", "第一课")]);
+        let mut edits = vec![
+            ("quiz = true".to_string(), "quiz = false".to_string()),
+            ("tier = 1".to_string(), format!("tier = {tier}")),
+        ];
+        if mode != "online" {
+            edits.push(("mode = \"online\"".into(), format!("mode = \"{mode}\"")));
+        }
+        let edits: Vec<(&str, &str)> = edits
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        edit_course(folder.path(), id, &edits);
+    }
+    folder
+}
+
+async fn app() -> (tempfile::TempDir, TestApp) {
+    let folder = catalogue();
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", folder.path().display().to_string()),
+    )
+    .await;
+    (folder, app)
+}
+
+/// A learner of `gender` at `org` who completes `courses` (each has one lesson).
+async fn learner(app: &TestApp, phone: &str, org: &str, gender: &str, courses: &[&str]) -> String {
+    let mut body = registration(phone, org);
+    body["gender"] = json!(gender);
+    assert_eq!(app.post("/api/v1/auth/register", &body).await.status(), 201);
+    let token = app.login(phone, "password-123").await;
+    for course in courses {
+        complete(app, &token, course).await;
+    }
+    token
+}
+
+async fn complete(app: &TestApp, token: &str, course: &str) {
+    app.enrol(token, course).await;
+    let path = format!("/api/v1/courses/{course}/lessons/one/complete");
+    let done: Value = app
+        .post_as(token, &path, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(done["completed_at"].is_string(), "{done}");
+}
+
+async fn stats(app: &TestApp, token: &str, org: &str) -> Value {
+    let response = app
+        .get_as(token, &format!("/api/v1/orgs/{org}/stats"))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn org_id(app: &TestApp, code: &str) -> i64 {
+    use qihang_core::db::schema::orgs;
+    orgs::table
+        .filter(orgs::code.eq(code))
+        .select(orgs::id)
+        .first(&mut app.db.connect())
+        .unwrap()
+}
+
+fn verify(app: &TestApp) -> std::process::Output {
+    qihang_command()
+        .args(["--database-url", &app.db.url, "stats", "verify"])
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn women_count_once_where_they_first_completed_and_men_are_shown_apart() {
+    let (_folder, app) = app().await;
+    let province = app.admin("13700000001", "js").await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+
+    // Two completions: one woman trained.
+    let her = learner(&app, "13800000001", "js-nj", "female", &["cc1", "cc2"]).await;
+    // A man: completions and all-learner figures, never `trained`.
+    learner(&app, "13800000002", "js-nj", "male", &["cc1"]).await;
+    // A woman in Suzhou.
+    learner(&app, "13800000003", "js-sz", "female", &["cc2"]).await;
+
+    let js = stats(&app, &province, "js").await;
+    assert_eq!(js["trained"], 2);
+    assert_eq!(js["completions"], 3, "women's completions");
+    assert_eq!(js["all_learners"]["learners_trained"], 3);
+    assert_eq!(js["all_learners"]["all_completions"], 4);
+    assert_eq!(js["target"], 500000);
+    assert_eq!(js["deadline"], "2029-08-05");
+    let child = |v: &Value, code: &str| {
+        v["by_child"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["org"] == code)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(child(&js, "js-nj")["trained"], 1);
+    assert_eq!(child(&js, "js-sz")["trained"], 1);
+    let month = js["by_month"].as_array().unwrap();
+    assert_eq!(month.last().unwrap()["cumulative"], 2);
+    assert_eq!(
+        js["pace_last_90_days"], 1,
+        "2 women in 90 days ≈ 0.66 a month, rounded"
+    );
+    assert!(js["pace_needed_per_month"].as_i64().unwrap() > 5_000);
+
+    // She moves to Suzhou and completes a third course: she stays counted for Nanjing; the
+    // new completion is Suzhou's.
+    let sz = org_id(&app, "js-sz");
+    {
+        use qihang_core::db::schema::users;
+        diesel::update(users::table.filter(users::phone.eq("13800000001")))
+            .set(users::org_id.eq(sz))
+            .execute(&mut app.db.connect())
+            .unwrap();
+    }
+    complete(&app, &her, "cc3").await;
+    let js = stats(&app, &province, "js").await;
+    assert_eq!(
+        js["trained"], 2,
+        "a woman with three completions counts once"
+    );
+    assert_eq!(js["completions"], 4);
+    assert_eq!(
+        child(&js, "js-nj")["trained"],
+        1,
+        "attribution at first completion survives a move"
+    );
+    assert_eq!(child(&js, "js-sz")["trained"], 1);
+    assert_eq!(child(&js, "js-sz")["completions"], 2);
+    let tier = |v: &Value, bucket: &str| {
+        v["by_tier"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bucket"] == bucket)
+            .map(|b| {
+                (
+                    b["trained"].as_i64().unwrap(),
+                    b["completions"].as_i64().unwrap(),
+                )
+            })
+    };
+    // Tier 2: she completed two courses there but counts once; the Suzhou woman once.
+    assert_eq!(tier(&js, "2"), Some((2, 3)));
+    assert_eq!(tier(&js, "1"), Some((1, 1)));
+    let nj = stats(&app, &nanjing, "js-nj").await;
+    assert_eq!(
+        (nj["trained"].clone(), nj["completions"].clone()),
+        (json!(1), json!(2))
+    );
+
+    // The counters agree with the raw records.
+    let checked = verify(&app);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+}
+
+#[tokio::test]
+async fn completions_before_the_drive_do_not_count_and_verify_finds_tampering() {
+    let (_folder, app) = app().await;
+    let province = app.admin("13700000001", "js").await;
+    learner(&app, "13800000001", "js-nj", "female", &["cc1"]).await;
+    learner(&app, "13800000002", "js-wx", "female", &["cc1", "cc2"]).await;
+    assert_eq!(stats(&app, &province, "js").await["trained"], 2);
+    let clean = verify(&app);
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
+
+    // A counter changed behind Qihang's back: verify names it and fails.
+    let nj = org_id(&app, "js-nj");
+    {
+        use qihang_core::db::schema::org_stats;
+        diesel::update(
+            org_stats::table
+                .filter(org_stats::org_id.eq(nj))
+                .filter(org_stats::dimension.eq("total")),
+        )
+        .set(org_stats::women_trained.eq(org_stats::women_trained + 5))
+        .execute(&mut app.db.connect())
+        .unwrap();
+    }
+    let caught = verify(&app);
+    assert_eq!(caught.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&caught.stdout);
+    assert!(
+        report.contains("js-nj total=\"\": stored women_trained=6")
+            && report.contains("recomputed women_trained=1"),
+        "{report}"
+    );
+    assert!(report.contains("1 differ"), "{report}");
+
+    // Back-date one woman's only completion to before 2024-08-05 and rebuild: she no longer
+    // counts; the other woman does.
+    {
+        use qihang_core::db::schema::{enrollments, users};
+        let user: i64 = users::table
+            .filter(users::phone.eq("13800000001"))
+            .select(users::id)
+            .first(&mut app.db.connect())
+            .unwrap();
+        let before = chrono::NaiveDate::from_ymd_opt(2024, 8, 4)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        diesel::update(enrollments::table.filter(enrollments::user_id.eq(user)))
+            .set(enrollments::completed_at.eq(before))
+            .execute(&mut app.db.connect())
+            .unwrap();
+    }
+    let rebuilt = qihang_command()
+        .args(["--database-url", &app.db.url, "stats", "rebuild"])
+        .output()
+        .unwrap();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    let js = stats(&app, &province, "js").await;
+    assert_eq!(js["trained"], 1);
+    assert_eq!(js["completions"], 2);
+    assert!(verify(&app).status.success());
+}
+
+#[tokio::test]
+async fn administrators_see_their_subtree_and_nothing_else() {
+    let (_folder, app) = app().await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    learner(&app, "13800000001", "js-sz", "female", &["cc1"]).await;
+    learner(&app, "13800000002", "js-nj", "female", &["cc1"]).await;
+    let learner_token = app.login("13800000002", "password-123").await;
+    for path in [
+        "/api/v1/orgs/js-sz/stats",
+        "/api/v1/orgs/js-sz/stats.csv",
+        "/api/v1/orgs/js-sz/trained",
+        "/api/v1/orgs/js-sz/trained.csv",
+        "/api/v1/orgs/js/stats",
+        "/api/v1/orgs/js-nj/trained?org=js-sz",
+        "/api/v1/orgs/js-nj/trained.csv?org=js-sz",
+    ] {
+        assert_eq!(app.get_as(&nanjing, path).await.status(), 403, "{path}");
+    }
+    assert_eq!(
+        app.get_as(&learner_token, "/api/v1/orgs/js-nj/stats")
+            .await
+            .status(),
+        403
+    );
+    let put = app
+        .client
+        .put(app.url("/api/v1/orgs/js-sz/target"))
+        .bearer_auth(&nanjing)
+        .json(&json!({"target": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403);
+    // Her own node: only her own learner behind the figures, masked.
+    let own: Value = app
+        .get_as(&nanjing, "/api/v1/orgs/js-nj/trained")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["total"], 1);
+    assert_eq!(own["rows"][0]["phone"], "138****0002");
+    assert_eq!(own["rows"][0]["name"], "王*红");
+    assert_eq!(own["rows"][0]["first"], true);
+    // The page says so too, through the server function.
+    let page = cookie_client()
+        .get(app.url("/dashboard/js-sz"))
+        .header("cookie", format!("qihang_session={nanjing}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"dashboard-error\""), "{page}");
+    assert!(!page.contains("138****0001"));
+}
+
+#[tokio::test]
+async fn targets_exports_and_the_audit_log() {
+    let (_folder, app) = app().await;
+    let province = app.admin("13700000001", "js").await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    learner(&app, "13800000001", "js-nj", "female", &["cc1"]).await;
+    let put = |token: String, org: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .put(app.url(&format!("/api/v1/orgs/{org}/target")))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Only the parent's administrators set a node's target; the city cannot set its own.
+    assert_eq!(
+        put(nanjing.clone(), "js-nj", json!({"target": 1}))
+            .await
+            .status(),
+        403
+    );
+    let set = put(
+        province.clone(),
+        "js",
+        json!({"target": 400000, "deadline": "2028-12-31"}),
+    )
+    .await;
+    assert_eq!(set.status(), 200);
+    let bad = put(province.clone(), "js-nj", json!({"target": -1})).await;
+    let (code, field, _) = error_of(bad).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid", Some("target"))
+    );
+    assert_eq!(
+        put(province.clone(), "js-nj", json!({"target": 30000}))
+            .await
+            .status(),
+        200
+    );
+    let js: Value = put(province.clone(), "js-sz", json!({"target": 40000}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(js["org"]["code"], "js-sz");
+    let js = stats(&app, &province, "js").await;
+    assert_eq!(
+        (js["target"].clone(), js["deadline"].clone()),
+        (json!(400000), json!("2028-12-31"))
+    );
+    let check = &js["targets_check"];
+    assert_eq!(check["children_sum"], 70000);
+    assert_eq!(check["adds_up"], false);
+    assert!(check["children_without_target"].as_u64().unwrap() > 0);
+
+    // An enterprise union whose name looks like a formula: neutralised in the CSV.
+    let created = app
+        .post_as(
+            &nanjing,
+            "/api/v1/orgs",
+            &json!({"parent": "js-nj", "code": "js-nj-formula", "name": "=HYPERLINK(\"http://x\")", "kind": "enterprise"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let csv = app.get_as(&nanjing, "/api/v1/orgs/js-nj/stats.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(!text.contains(",=HYPERLINK"), "{text}");
+    assert!(text.starts_with("table,key,name,women_trained"), "{text}");
+    let evidence = app
+        .get_as(&nanjing, "/api/v1/orgs/js-nj/trained.csv?tier=1")
+        .await;
+    assert_eq!(evidence.status(), 200);
+    let evidence = String::from_utf8(evidence.bytes().await.unwrap()[3..].to_vec()).unwrap();
+    assert!(
+        evidence.contains("138****0001") && !evidence.contains("13800000001"),
+        "{evidence}"
+    );
+
+    // Both exports are in the audit log: who, what, which node, which filters.
+    use qihang_core::db::schema::export_audit;
+    let audit: Vec<(String, String)> = export_audit::table
+        .order(export_audit::id.asc())
+        .select((export_audit::what, export_audit::filters))
+        .load(&mut app.db.connect())
+        .unwrap();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit[0].0, "stats.csv");
+    assert_eq!(audit[1].0, "trained.csv");
+    assert!(audit[1].1.contains("\"tier\":1"), "{audit:?}");
+}
