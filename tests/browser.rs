@@ -30,6 +30,12 @@ impl Drop for Browser {
 }
 
 async fn browser(javascript: bool) -> Browser {
+    browser_at(javascript, 360, 640).await
+}
+
+/// A browser with a viewport of `width`×`height`: phone emulation below 500 px (headless
+/// windows cannot be narrower), a plain desktop window otherwise.
+async fn browser_at(javascript: bool, width: u32, height: u32) -> Browser {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists(),
         "the browser tests need Debian's chromium and chromium-driver (cargo xtask test installs them)"
@@ -56,13 +62,17 @@ async fn browser(javascript: bool) -> Browser {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=360,640", format!("--user-data-dir={}", profile.path().display()),
+                format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.path().display()),
             ],
             "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
-            // A phone's viewport: headless windows cannot be narrower than 500 px.
-            "mobileEmulation": { "deviceMetrics": { "width": 360, "height": 640, "pixelRatio": 2.0, "touch": false } },
         }),
     );
+    if width < 500 {
+        // A phone's viewport: headless windows cannot be narrower than 500 px.
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": false }
+        });
+    }
     let url = format!("http://127.0.0.1:{port}");
     let client = eventually(Duration::from_secs(20), async || {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -566,4 +576,95 @@ async fn the_whole_journey_on_a_phone_with_javascript() {
 #[tokio::test]
 async fn the_whole_journey_on_a_phone_without_javascript() {
     whole_journey(false).await;
+}
+
+/// The province dashboard over a synthetic drive, on a phone and on a desktop: figures from
+/// the same counters as the API, charts drawn, no sideways scrolling on the phone.
+#[tokio::test]
+async fn the_province_dashboard_on_a_phone_and_a_desktop() {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    let generated = qihang_command()
+        .args([
+            "--database-url",
+            &app.db.url,
+            "demo",
+            "generate",
+            "--learners",
+            "3000",
+        ])
+        .env("QIHANG_COURSES_DIR", &courses)
+        .output()
+        .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let token = app.admin("13700000001", "js").await;
+    let api: serde_json::Value = app
+        .get_as(&token, "/api/v1/orgs/js/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let trained = api["trained"].as_i64().unwrap();
+    assert!(trained > 2_000, "{trained}");
+    let shown = {
+        let digits = trained.to_string();
+        let (head, tail) = digits.split_at(digits.len() - 3);
+        format!("{head},{tail}")
+    };
+    for (width, height) in [(360, 640), (1280, 800)] {
+        let b = browser_at(true, width, height).await;
+        let c = &b.client;
+        c.goto(&app.url("/login")).await.unwrap();
+        fill(c, "#login", "13700000001").await;
+        fill(c, "#password", "admin-password").await;
+        click(c, "#login-form button[type=submit]").await;
+        text(c, "#account-name").await;
+        c.goto(&app.url("/dashboard")).await.unwrap();
+        wait_text(c, "h1", "数字赋能培训进度: 江苏省总工会").await;
+        assert!(text(c, "#trained")
+            .await
+            .starts_with(&format!("{shown} / 500,000")));
+        assert_eq!(
+            c.find_all(Locator::Css("figure.chart svg"))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(
+            c.find_all(Locator::Css("#by-child tbody tr"))
+                .await
+                .unwrap()
+                .len()
+                >= 13
+        );
+        std::fs::write(
+            screenshot_dir().join(format!("dashboard-province-{width}x{height}.png")),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        let scroll = c
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await
+            .unwrap();
+        let wide = c
+            .execute(
+                "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            scroll.as_u64().unwrap() <= u64::from(width),
+            "sideways scrolling: {scroll}; too wide: {wide}"
+        );
+        b.client.clone().close().await.unwrap();
+    }
 }

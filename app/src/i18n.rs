@@ -227,6 +227,7 @@ pub struct Texts {
     pub by_tier: &'static str,
     pub by_mode: &'static str,
     pub by_course: &'static str,
+    pub target_deadline: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -422,6 +423,7 @@ pub static ZH: Texts = Texts {
     by_tier: "按层级",
     by_mode: "按培训方式",
     by_course: "按课程",
+    target_deadline: "目标截止日期",
 };
 
 pub static EN: Texts = Texts {
@@ -617,6 +619,7 @@ pub static EN: Texts = Texts {
     by_tier: "By tier",
     by_mode: "By mode",
     by_course: "By course",
+    target_deadline: "Target date",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.

@@ -171,7 +171,12 @@ mod autosave {
             saver.status.set(String::new());
             send(saver.clone());
         });
-        let _ = form.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+        // `input` catches typing in text answers (their `change` waits for the field to lose
+        // focus); one request at a time coalesces the keystrokes.
+        for event in ["change", "input"] {
+            let _ =
+                form.add_event_listener_with_callback(event, on_change.as_ref().unchecked_ref());
+        }
         on_change.forget();
     }
 

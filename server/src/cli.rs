@@ -41,6 +41,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CoursesCommand,
     },
+    /// Synthetic data for demonstrations and benchmarks.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// The drive's counters: check them against the raw records, or rebuild them.
     Stats {
         #[command(subcommand)]
@@ -50,6 +55,21 @@ pub enum Command {
     Certificates {
         #[command(subcommand)]
         command: CertificatesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Fill a fresh database with a synthetic drive: enterprise unions under the 13 cities,
+    /// learners (90% women) with completions of the bundled courses since 2024-08-05, online
+    /// and in person; then rebuild the dashboard counters.
+    Generate {
+        /// How many learners
+        #[arg(long, default_value_t = 10_000)]
+        learners: usize,
+        /// Random seed (the same seed gives the same drive)
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
     },
 }
 

@@ -11,10 +11,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use qihang_core::config::Config;
 use qihang_core::services::accounts::{self, NewAdmin};
-use qihang_core::services::{catalog, certificates, stats};
+use qihang_core::services::{catalog, certificates, demo, stats};
 use qihang_core::Core;
 
-use cli::{AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, StatsCommand};
+use cli::{
+    AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, DemoCommand, StatsCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -135,6 +137,37 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Courses {
             command: CoursesCommand::Check { dir },
         } => check_courses(&dir),
+        Command::Demo {
+            command: DemoCommand::Generate { learners, seed },
+        } => {
+            let core = start_core(config).await?;
+            import_bundled_courses(&core).await;
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(learners as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} learners {elapsed_precise} (eta {eta})",
+                )
+                .expect("template"),
+            );
+            let shown = bar.clone();
+            let report = demo::generate_async(&core, learners, seed, move |done, _| {
+                shown.set_position(done as u64)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            bar.finish();
+            println!(
+                "generated {} enterprise unions, {} learners, {} enrolments ({} completed) and {} counters in {:.1} s",
+                report.enterprises,
+                report.learners,
+                report.enrollments,
+                report.completions,
+                report.counters,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Stats {
             command: StatsCommand::Verify,
         } => {

@@ -140,7 +140,7 @@ fn summary(t: &'static Texts, s: &OrgStatsView) -> impl IntoView {
                 <div class="progress" role="progressbar" aria-valuenow=format!("{p}") aria-valuemin="0" aria-valuemax="100">
                     <span style=format!("width:{percent}%")></span>
                 </div>
-                <p class="muted">{format!("{p:.1}%")}" · "{t.deadline_label}" "{s.deadline.clone().unwrap_or_default()}</p>
+                <p class="muted">{format!("{p:.1}%")}" · "{t.target_deadline}" "{s.deadline.clone().unwrap_or_default()}</p>
             })}
             <dl class="facts">
                 <dt>{t.pace_needed}</dt><dd id="pace-needed">{s.pace_needed_per_month.map(number).unwrap_or_else(|| "—".into())}</dd>

@@ -78,6 +78,13 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             )
             .default_service(web::to(not_found))
     })
+    // Pages are written in several chunks: without TCP_NODELAY, Nagle's algorithm and the
+    // client's delayed ACK hold the last chunk back by ~40 ms.
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .listen(listener)?
     .run();
     println!("listening on http://{addr}");

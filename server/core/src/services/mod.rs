@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod attendance;
 pub mod catalog;
 pub mod certificates;
+pub mod demo;
 pub mod evidence;
 pub mod learning;
 pub mod orgs;
