@@ -1,6 +1,7 @@
 //! Union dashboards against the real server on SQLite or PostgreSQL (per `QIHANG_TEST_DB`):
 //! the counting rules, subtree scoping through every endpoint and filter, targets, evidence,
-//! exports (BOM, formula cells neutralised, audited) and `qihang stats verify`.
+//! exports (BOM, formula cells neutralised, audited), `qihang stats verify`, and the bulk
+//! learner import (dry run, per-row problems, GBK, activation links, matched phones).
 
 mod support;
 
@@ -416,4 +417,131 @@ async fn targets_exports_and_the_audit_log() {
     assert_eq!(audit[0].0, "stats.csv");
     assert_eq!(audit[1].0, "trained.csv");
     assert!(audit[1].1.contains("\"tier\":1"), "{audit:?}");
+}
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    body: Vec<u8>,
+    dry_run: bool,
+) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/orgs/{org}/learners/import?dry_run={dry_run}"
+        )))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn user_count(app: &TestApp) -> i64 {
+    use qihang_core::db::schema::users;
+    users::table
+        .count()
+        .get_result(&mut app.db.connect())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn learners_import_with_a_dry_run_per_row_problems_and_gbk() {
+    let (_folder, app) = app().await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    app.register("13800000009", "js-nj").await;
+    let before = user_count(&app);
+
+    // Every kind of bad row, reported by line and field; nothing written, dry run or not.
+    let bad = "\u{feff}姓名,手机,性别,工会代码,邮箱\n\
+               张秀英,13900000001,女,js-nj,\n\
+               李红,1390000,女,js-nj,\n\
+               王芳,13900000003,未知,js-nj,\n\
+               赵敏,13900000004,女,js-nowhere,\n\
+               孙丽,13900000005,女,js-sz,\n\
+               周静,13900000001,女,js-nj,\n\
+               ,13900000007,女,js-nj,\n\
+               吴燕,13900000008,女,js-nj,not-an-email\n";
+    for dry_run in [true, false] {
+        let (status, report) =
+            import(&app, &nanjing, "js-nj", bad.as_bytes().to_vec(), dry_run).await;
+        assert_eq!(status, 422, "{report}");
+        let problems: Vec<(u64, String)> = report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["line"].as_u64().unwrap(),
+                    p["field"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (3, "phone".to_string()),
+                (4, "gender".to_string()),
+                (5, "org".to_string()),
+                (6, "org".to_string()),
+                (7, "phone".to_string()),
+                (8, "name".to_string()),
+                (9, "email".to_string()),
+            ],
+            "{report}"
+        );
+        let duplicate = report["problems"][4]["reason"].as_str().unwrap();
+        assert!(duplicate.contains("line 2"), "{duplicate}");
+        assert_eq!(report["written"], false);
+    }
+    assert_eq!(user_count(&app), before, "nothing written");
+
+    // A clean file saved as GBK: matched phones are not duplicated; the dry run writes nothing.
+    let good = "name,phone,gender,org,email\n\
+                郑秀兰,139 0000 0011,女,js-nj,zheng@example.cn\n\
+                钱建国,13900000012,男,js-nj,\n\
+                王秀红,13800000009,女,js-nj,\n";
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(good);
+    assert!(!lossy);
+    let (status, report) = import(&app, &nanjing, "js-nj", gbk.to_vec(), true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["encoding"], "gbk");
+    assert_eq!(
+        (report["created"].clone(), report["matched"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_eq!(report["written"], false);
+    assert_eq!(user_count(&app), before);
+    let (status, report) = import(&app, &nanjing, "js-nj", gbk.to_vec(), false).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["written"], true);
+    assert_eq!(user_count(&app), before + 2);
+    assert_eq!(report["learners"][0]["phone"], "139****0011");
+    // Importing again matches everyone.
+    let (_, again) = import(&app, &nanjing, "js-nj", gbk.to_vec(), false).await;
+    assert_eq!(
+        (again["created"].clone(), again["matched"].clone()),
+        (json!(0), json!(3))
+    );
+    assert_eq!(user_count(&app), before + 2);
+
+    // The activation link sets her password; then she signs in with her phone.
+    let link = report["learners"][0]["activation_link"].as_str().unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    let set = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "new-password-1"}),
+        )
+        .await;
+    assert_eq!(set.status(), 204);
+    app.login("13900000011", "new-password-1").await;
+
+    // Another city's union is out of reach.
+    let (status, _) = import(&app, &nanjing, "js-sz", good.as_bytes().to_vec(), true).await;
+    assert_eq!(status, 403);
 }

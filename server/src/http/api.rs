@@ -6,7 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
 use qihang_core::dto::AnswerInput;
 use qihang_core::services::{
-    accounts, attendance, certificates, evidence, learning, orgs, quiz, stats, uploads,
+    accounts, attendance, certificates, evidence, learner_import, learning, orgs, quiz, stats,
+    uploads,
 };
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
@@ -67,6 +68,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orgs/{code}/target", web::put().to(set_target))
         .route("/orgs/{code}/trained", web::get().to(trained))
         .route("/orgs/{code}/trained.csv", web::get().to(trained_csv))
+        .service(
+            web::resource("/orgs/{code}/learners/import")
+                .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
+                .route(web::post().to(import_learners)),
+        )
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
         .route("/course-packs", web::post().to(upload_pack))
@@ -542,4 +548,39 @@ async fn trained_csv(
     let (_, filter) = query.into_inner().filter();
     let bytes = evidence::trained_csv(&core, &actor.0, code.clone(), filter).await?;
     Ok(csv_response(bytes, &format!("qihang-trained-{code}.csv")))
+}
+
+/// The largest learner file accepted (about 100,000 rows).
+const IMPORT_LIMIT: usize = 20 * 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/orgs/{code}/learners/import?dry_run=true`: the CSV file as the body.
+/// 200 with the report when every row is good (written unless a dry run); 422 with the same
+/// report, naming each bad row, when any is not (nothing written).
+async fn import_learners(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> ApiResult {
+    let report = learner_import::import(
+        &core,
+        &actor.0,
+        code.into_inner(),
+        body.to_vec(),
+        query.dry_run,
+    )
+    .await?;
+    Ok(if report.problems.is_empty() {
+        HttpResponse::Ok().json(report)
+    } else {
+        HttpResponse::UnprocessableEntity().json(report)
+    })
 }

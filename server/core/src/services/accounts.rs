@@ -623,13 +623,7 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
             };
             grant(conn, user.id, Role::Admin, org.id)?;
             let setup_link = if password_hash.is_none() {
-                let token = issue_password_token(
-                    conn,
-                    user.id,
-                    PURPOSE_SETUP,
-                    Duration::hours(config.setup_token_hours),
-                )?;
-                Some(password_link(config, &token))
+                Some(setup_link(conn, config, user.id)?)
             } else {
                 None
             };
@@ -641,6 +635,72 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
         })
     })
     .await
+}
+
+/// A one-time link to set the first password of an account created without one.
+fn setup_link(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<String, ServiceError> {
+    let token = issue_password_token(
+        conn,
+        user_id,
+        PURPOSE_SETUP,
+        Duration::hours(config.setup_token_hours),
+    )?;
+    Ok(password_link(config, &token))
+}
+
+/// Whether an account has this (normalised) phone.
+pub(crate) fn phone_registered(conn: &mut DbConn, phone: &str) -> QueryResult<bool> {
+    Ok(users::table
+        .filter(users::phone.eq(phone))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Creates a learner from a bulk import: no password (an activation link sets it, mailed
+/// when she has an email address), no consent yet (she gives it when activating). Inside the
+/// import's transaction. Returns the activation link.
+pub(crate) fn create_imported_learner(
+    conn: &mut DbConn,
+    config: &Config,
+    name: &PersonName,
+    phone: &Phone,
+    gender: Gender,
+    email: Option<&Email>,
+    org: &OrgRow,
+) -> Result<String, ServiceError> {
+    ensure_free(conn, phone, email)?;
+    let user = insert_user(
+        conn,
+        NewUser {
+            name,
+            phone,
+            email,
+            password_hash: None,
+            gender,
+            org,
+            consent: false,
+        },
+    )?;
+    grant(conn, user.id, Role::Learner, org.id)?;
+    let link = setup_link(conn, config, user.id)?;
+    if let Some(email) = email {
+        let body = format!(
+            "{}，您好：\n\n{} 已为您开通起航（数字赋能培训平台）账号，登录名是您的手机号。\n\
+             请在 {} 小时内打开下面的链接设置密码：\n{link}\n\n\
+             Your union opened a Qihang account for you; set your password here: {link}\n",
+            name.as_str(),
+            org.name,
+            config.setup_token_hours
+        );
+        outbox::enqueue(
+            conn,
+            email.as_str(),
+            "开通起航账号 / Activate your Qihang account",
+            &body,
+        )?;
+    }
+    Ok(link)
 }
 
 /// A role an administrator grants: `{phone, role, org}`.

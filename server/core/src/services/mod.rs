@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod demo;
 pub mod evidence;
+pub mod learner_import;
 pub mod learning;
 pub mod orgs;
 pub mod outbox;

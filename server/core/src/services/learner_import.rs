@@ -1,0 +1,287 @@
+//! Bulk learner import for enterprise unions: a CSV of name, phone, gender and union code
+//! (optional email), UTF-8 (with or without BOM) or GBK as saved by spreadsheet programs on
+//! Chinese Windows. Every row is checked first and each bad one reported (line, field,
+//! reason); nothing is written unless every row is good, and never on a dry run. New accounts
+//! get an activation link (mailed when an email is given); phones already registered are
+//! matched, not duplicated.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::accounts::{self, Actor};
+use super::{orgs, Core};
+use crate::db::models::OrgRow;
+use crate::db::write_tx;
+use crate::domain::{Email, Gender, OrgCode, PersonName, Phone, Role};
+use crate::ServiceError;
+
+/// At most this many rows per file.
+pub const MAX_ROWS: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// The line in the file (the header is line 1).
+    pub line: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedLearner {
+    pub line: usize,
+    /// Masked.
+    pub phone: String,
+    pub activation_link: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// `utf-8` or `gbk`.
+    pub encoding: String,
+    pub rows: usize,
+    /// New accounts (to be) created.
+    pub created: usize,
+    /// Rows whose phone is already registered: left as they are.
+    pub matched: usize,
+    pub problems: Vec<RowProblem>,
+    /// Written only when nothing was wrong and it was not a dry run.
+    pub written: bool,
+    pub learners: Vec<ImportedLearner>,
+}
+
+/// The file as text: UTF-8 (a BOM is dropped) when it is valid UTF-8, else GBK.
+fn decode(bytes: &[u8]) -> Result<(String, &'static str), ServiceError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_string(), "utf-8"));
+    }
+    let (text, _, had_errors) = encoding_rs::GBK.decode(bytes);
+    if had_errors {
+        return Err(ServiceError::BadUpload(
+            "the file is neither UTF-8 nor GBK text: save it as CSV (UTF-8) and try again".into(),
+        ));
+    }
+    Ok((text.into_owned(), "gbk"))
+}
+
+/// Which column holds what, from the header (English or Chinese names).
+fn columns(header: &csv::StringRecord) -> Result<HashMap<&'static str, usize>, ServiceError> {
+    let mut found = HashMap::new();
+    for (i, title) in header.iter().enumerate() {
+        let key = match title.trim().to_lowercase().as_str() {
+            "name" | "姓名" => "name",
+            "phone" | "mobile" | "手机" | "手机号" | "手机号码" => "phone",
+            "gender" | "性别" => "gender",
+            "org" | "org code" | "union" | "工会代码" | "所属工会代码" => "org",
+            "email" | "邮箱" | "电子邮箱" => "email",
+            _ => continue,
+        };
+        found.insert(key, i);
+    }
+    let missing: Vec<&str> = ["name", "phone", "gender", "org"]
+        .into_iter()
+        .filter(|k| !found.contains_key(k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ServiceError::BadUpload(format!(
+            "line 1: the header needs the columns name/姓名, phone/手机, gender/性别, org/工会代码; missing: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
+fn gender_of(text: &str) -> Option<Gender> {
+    match text.trim() {
+        "女" | "f" | "F" => Some(Gender::Female),
+        "男" | "m" | "M" => Some(Gender::Male),
+        other => Gender::parse(&other.to_lowercase()).ok(),
+    }
+}
+
+struct GoodRow {
+    line: usize,
+    name: PersonName,
+    phone: Phone,
+    gender: Gender,
+    email: Option<Email>,
+    org: OrgRow,
+}
+
+/// Checks (and unless `dry_run`, writes) a learner file for the union `code` and its subtree.
+pub async fn import(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<ImportReport, ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, config| {
+        let root = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
+        if !actor.holds(Role::Admin, &root.path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let (text, encoding) = decode(&bytes)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| ServiceError::BadUpload(format!("line 1: {e}")))?
+            .clone();
+        let at = columns(&header)?;
+        let mut problems = Vec::new();
+        let mut good = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut org_cache: HashMap<String, Option<OrgRow>> = HashMap::new();
+        let mut rows = 0;
+        for record in reader.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(rows + 2, |p| p.line() as usize);
+                    problems.push(RowProblem {
+                        line,
+                        field: "row".into(),
+                        reason: e.to_string(),
+                    });
+                    rows += 1;
+                    continue;
+                }
+            };
+            rows += 1;
+            if rows > MAX_ROWS {
+                return Err(ServiceError::UploadTooLarge(format!(
+                    "at most {MAX_ROWS} learners per file; split it"
+                )));
+            }
+            let line = record.position().map_or(rows + 1, |p| p.line() as usize);
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let cell = |key: &str| {
+                at.get(key)
+                    .and_then(|&i| record.get(i))
+                    .unwrap_or("")
+                    .trim()
+            };
+            let mut fail = |field: &str, reason: String| {
+                problems.push(RowProblem {
+                    line,
+                    field: field.into(),
+                    reason,
+                })
+            };
+            let name = PersonName::parse(cell("name"));
+            let phone = Phone::parse(cell("phone"));
+            let gender = gender_of(cell("gender"));
+            let email = match cell("email") {
+                "" => Ok(None),
+                e => Email::parse(e).map(Some),
+            };
+            let org_code = cell("org").to_string();
+            let org = org_cache
+                .entry(org_code.clone())
+                .or_insert_with(|| {
+                    OrgCode::parse(&org_code, "org")
+                        .ok()
+                        .and_then(|c| orgs::find_by_code(conn, c.as_str()).ok().flatten())
+                })
+                .clone();
+            if let Err(e) = &name {
+                fail("name", e.to_string());
+            }
+            if let Err(e) = &phone {
+                fail("phone", e.to_string());
+            }
+            if gender.is_none() {
+                fail("gender", "gender must be 女/男 (female/male)".into());
+            }
+            if let Err(e) = &email {
+                fail("email", e.to_string());
+            }
+            match &org {
+                None => fail("org", format!("no union has the code {org_code:?}")),
+                Some(o) if !o.path.starts_with(&root.path) => fail(
+                    "org",
+                    format!("{org_code} is not part of {} ({})", root.name, root.code),
+                ),
+                Some(_) => {}
+            }
+            if let Ok(p) = &phone {
+                if let Some(first) = seen.insert(p.as_str().to_string(), line) {
+                    fail(
+                        "phone",
+                        format!("the same phone is already on line {first}"),
+                    );
+                }
+            }
+            if let (Ok(name), Ok(phone), Some(gender), Ok(email), Some(org)) =
+                (name, phone, gender, email, org)
+            {
+                if org.path.starts_with(&root.path) {
+                    good.push(GoodRow {
+                        line,
+                        name,
+                        phone,
+                        gender,
+                        email,
+                        org,
+                    });
+                }
+            }
+        }
+        let registered = |conn: &mut crate::db::DbConn, phone: &Phone| {
+            accounts::phone_registered(conn, phone.as_str())
+        };
+        let mut matched = 0;
+        let mut fresh = Vec::new();
+        for row in good {
+            if registered(conn, &row.phone)? {
+                matched += 1;
+            } else {
+                fresh.push(row);
+            }
+        }
+        let mut report = ImportReport {
+            dry_run,
+            encoding: encoding.into(),
+            rows,
+            created: fresh.len(),
+            matched,
+            problems,
+            written: false,
+            learners: Vec::new(),
+        };
+        if dry_run || !report.problems.is_empty() {
+            return Ok(report);
+        }
+        report.learners = write_tx(conn, |conn| {
+            fresh
+                .iter()
+                .map(|row| {
+                    let link = accounts::create_imported_learner(
+                        conn,
+                        config,
+                        &row.name,
+                        &row.phone,
+                        row.gender,
+                        row.email.as_ref(),
+                        &row.org,
+                    )?;
+                    Ok(ImportedLearner {
+                        line: row.line,
+                        phone: row.phone.masked(),
+                        activation_link: link,
+                    })
+                })
+                .collect::<Result<Vec<_>, ServiceError>>()
+        })?;
+        report.written = true;
+        Ok(report)
+    })
+    .await
+}
