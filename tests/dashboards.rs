@@ -396,6 +396,25 @@ async fn targets_exports_and_the_audit_log() {
     assert!(text.contains("'=HYPERLINK"), "{text}");
     assert!(!text.contains(",=HYPERLINK"), "{text}");
     assert!(text.starts_with("table,key,name,women_trained"), "{text}");
+    // The same tables as a workbook: a sheet per table, names as plain strings.
+    let xlsx = app.get_as(&nanjing, "/api/v1/orgs/js-nj/stats.xlsx").await;
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheets = book.sheet_names();
+        assert!(
+            sheets.contains(&"summary".to_string()) && sheets.contains(&"by_child".to_string()),
+            "{sheets:?}"
+        );
+        let children = book.worksheet_range("by_child").unwrap();
+        let names: Vec<String> = children.rows().skip(1).map(|r| r[1].to_string()).collect();
+        assert!(
+            names.contains(&"=HYPERLINK(\"http://x\")".to_string()),
+            "{names:?}"
+        );
+    }
     let evidence = app
         .get_as(&nanjing, "/api/v1/orgs/js-nj/trained.csv?tier=1")
         .await;
@@ -413,10 +432,11 @@ async fn targets_exports_and_the_audit_log() {
         .select((export_audit::what, export_audit::filters))
         .load(&mut app.db.connect())
         .unwrap();
-    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit.len(), 3, "{audit:?}");
     assert_eq!(audit[0].0, "stats.csv");
-    assert_eq!(audit[1].0, "trained.csv");
-    assert!(audit[1].1.contains("\"tier\":1"), "{audit:?}");
+    assert_eq!(audit[1].0, "stats.xlsx");
+    assert_eq!(audit[2].0, "trained.csv");
+    assert!(audit[2].1.contains("\"tier\":1"), "{audit:?}");
 }
 
 async fn import(
@@ -540,6 +560,28 @@ async fn learners_import_with_a_dry_run_per_row_problems_and_gbk() {
         .await;
     assert_eq!(set.status(), 204);
     app.login("13900000011", "new-password-1").await;
+
+    // The same learners as a workbook (phones typed as numbers): all matched, nothing new.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, title) in ["姓名", "手机", "性别", "工会代码"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet.write_string(1, 0, "郑秀兰").unwrap();
+    sheet.write_number(1, 1, 13900000011.0).unwrap();
+    sheet.write_string(1, 2, "女").unwrap();
+    sheet.write_string(1, 3, "js-nj").unwrap();
+    sheet.write_string(2, 0, "冯丽").unwrap();
+    sheet.write_number(2, 1, 13900000021.0).unwrap();
+    sheet.write_string(2, 2, "X").unwrap();
+    sheet.write_string(2, 3, "js-nj").unwrap();
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let (status, report) = import(&app, &nanjing, "js-nj", xlsx, true).await;
+    assert_eq!(status, 422, "{report}");
+    assert_eq!(report["encoding"], "xlsx");
+    assert_eq!(report["matched"], 1);
+    assert_eq!(report["problems"][0]["line"], 3);
+    assert_eq!(report["problems"][0]["field"], "gender");
 
     // Another city's union is out of reach.
     let (status, _) = import(&app, &nanjing, "js-sz", good.as_bytes().to_vec(), true).await;

@@ -228,6 +228,7 @@ pub struct Texts {
     pub by_mode: &'static str,
     pub by_course: &'static str,
     pub target_deadline: &'static str,
+    pub export_xlsx: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -424,6 +425,7 @@ pub static ZH: Texts = Texts {
     by_mode: "按培训方式",
     by_course: "按课程",
     target_deadline: "目标截止日期",
+    export_xlsx: "导出 Excel",
 };
 
 pub static EN: Texts = Texts {
@@ -620,6 +622,7 @@ pub static EN: Texts = Texts {
     by_mode: "By mode",
     by_course: "By course",
     target_deadline: "Target date",
+    export_xlsx: "Export XLSX",
 };
 
 /// The message shown for an error code from the service layer, in the page's language.

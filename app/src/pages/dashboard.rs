@@ -219,6 +219,7 @@ pub fn DashboardPage() -> impl IntoView {
                         {(!s.by_child.is_empty()).then(|| children_chart(t, &s.by_child))}
                         <p class="actions">
                             <a class="button" href=format!("/api/v1/orgs/{}/stats.csv", s.org.code)>{t.export_csv}</a>
+                            <a class="button" href=format!("/api/v1/orgs/{}/stats.xlsx", s.org.code)>{t.export_xlsx}</a>
                             <a class="button" href=evidence.clone()>{t.evidence_title}</a>
                         </p>
                         {(!s.by_child.is_empty()).then(|| view! {
@@ -290,7 +291,10 @@ pub fn EvidencePage() -> impl IntoView {
                     let link = |n: i64| format!("/dashboard/{}/trained?page={n}{}{}", p.org, if qs.is_empty() { "" } else { "&" }, qs);
                     view! {
                         <p class="muted" id="evidence-total">{number(p.total)}" · "{p.page}"/"{pages.max(1)}</p>
-                        <p><a class="button" href=format!("/api/v1/orgs/{}/trained.csv{}{}", p.org, if qs.is_empty() { "" } else { "?" }, qs)>{t.export_csv}</a></p>
+                        <p class="actions">
+                            <a class="button" href=format!("/api/v1/orgs/{}/trained.csv{}{}", p.org, if qs.is_empty() { "" } else { "?" }, qs)>{t.export_csv}</a>
+                            <a class="button" href=format!("/api/v1/orgs/{}/trained.xlsx{}{}", p.org, if qs.is_empty() { "" } else { "?" }, qs)>{t.export_xlsx}</a>
+                        </p>
                         <div class="scroll"><table class="data" id="evidence"><tbody>{rows}</tbody></table></div>
                         <nav class="pager">
                             {(p.page > 1).then(|| view! { <a class="button" href=link(p.page - 1)>{t.previous_lesson}</a> })}

@@ -5,6 +5,7 @@ use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::SESSION_COOKIE;
 use qihang_core::dto::AnswerInput;
+use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
     accounts, attendance, certificates, evidence, learner_import, learning, orgs, quiz, stats,
     uploads,
@@ -64,10 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/quiz-attempts/{id}/submit", web::post().to(submit_attempt))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs/{code}/stats", web::get().to(org_stats))
-        .route("/orgs/{code}/stats.csv", web::get().to(org_stats_csv))
         .route("/orgs/{code}/target", web::put().to(set_target))
         .route("/orgs/{code}/trained", web::get().to(trained))
-        .route("/orgs/{code}/trained.csv", web::get().to(trained_csv))
+        .route("/orgs/{code}/{file}", web::get().to(export))
         .service(
             web::resource("/orgs/{code}/learners/import")
                 .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
@@ -465,26 +465,19 @@ async fn org_stats(
     Ok(HttpResponse::Ok().json(stats::org_stats(&core, &actor.0, code.into_inner()).await?))
 }
 
-fn csv_response(bytes: Vec<u8>, name: &str) -> HttpResponse {
+fn export_response(bytes: Vec<u8>, name: &str, format: ExportFormat) -> HttpResponse {
+    let content_type = match format {
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+        ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    };
     HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+        .content_type(content_type)
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
+            format!("attachment; filename=\"{name}.{}\"", format.extension()),
         ))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes)
-}
-
-async fn org_stats_csv(
-    core: web::Data<Core>,
-    actor: Authenticated,
-    code: web::Path<String>,
-) -> ApiResult {
-    let code = code.into_inner();
-    let view = stats::org_stats(&core, &actor.0, code.clone()).await?;
-    let bytes = evidence::stats_csv(&core, &actor.0, &view).await?;
-    Ok(csv_response(bytes, &format!("qihang-stats-{code}.csv")))
 }
 
 async fn set_target(
@@ -538,16 +531,33 @@ async fn trained(
     Ok(HttpResponse::Ok().json(page))
 }
 
-async fn trained_csv(
+/// `GET /api/v1/orgs/{code}/stats.csv|stats.xlsx|trained.csv|trained.xlsx`: the exports.
+async fn export(
     core: web::Data<Core>,
     actor: Authenticated,
-    code: web::Path<String>,
+    path: web::Path<(String, String)>,
     query: web::Query<TrainedQuery>,
 ) -> ApiResult {
-    let code = code.into_inner();
-    let (_, filter) = query.into_inner().filter();
-    let bytes = evidence::trained_csv(&core, &actor.0, code.clone(), filter).await?;
-    Ok(csv_response(bytes, &format!("qihang-trained-{code}.csv")))
+    let (code, file) = path.into_inner();
+    let (what, format) = match file.as_str() {
+        "stats.csv" => ("stats", ExportFormat::Csv),
+        "stats.xlsx" => ("stats", ExportFormat::Xlsx),
+        "trained.csv" => ("trained", ExportFormat::Csv),
+        "trained.xlsx" => ("trained", ExportFormat::Xlsx),
+        _ => return Err(ApiError::NotFound),
+    };
+    let bytes = if what == "stats" {
+        let view = stats::org_stats(&core, &actor.0, code.clone()).await?;
+        evidence::stats_export(&core, &actor.0, &view, format).await?
+    } else {
+        let (_, filter) = query.into_inner().filter();
+        evidence::trained_export(&core, &actor.0, code.clone(), filter, format).await?
+    };
+    Ok(export_response(
+        bytes,
+        &format!("qihang-{what}-{code}"),
+        format,
+    ))
 }
 
 /// The largest learner file accepted (about 100,000 rows).

@@ -207,6 +207,79 @@ pub fn safe_cell(text: &str) -> String {
     }
 }
 
+/// The two export formats of every table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+fn encode(
+    format: ExportFormat,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Vec<u8>, ServiceError> {
+    match format {
+        ExportFormat::Csv => csv_bytes(header, rows),
+        ExportFormat::Xlsx => xlsx_bytes(header, rows),
+    }
+}
+
+/// A workbook: when the first column is `table`, one sheet per table, else one sheet. Cells
+/// are written as strings or numbers, never as formulas.
+fn xlsx_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
+    use rust_xlsxwriter::Workbook;
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::Internal(format!("xlsx: {e}"));
+    let by_table = header.first() == Some(&"table");
+    let mut sheets: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    for row in rows {
+        let name = if by_table {
+            row[0].clone()
+        } else {
+            "data".into()
+        };
+        match sheets.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, list)) => list.push(row),
+            None => sheets.push((name, vec![row])),
+        }
+    }
+    if sheets.is_empty() {
+        sheets.push(("data".into(), Vec::new()));
+    }
+    let mut workbook = Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(&name).map_err(fail)?;
+        let skip = usize::from(by_table);
+        for (col, title) in header.iter().skip(skip).enumerate() {
+            sheet.write_string(0, col as u16, *title).map_err(fail)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (col, cell) in row.iter().skip(skip).enumerate() {
+                let (r, col) = (r as u32 + 1, col as u16);
+                let numeric = !cell.is_empty()
+                    && !cell.starts_with('0')
+                    && cell.chars().all(|c| c.is_ascii_digit() || c == '.');
+                match cell.parse::<f64>() {
+                    Ok(n) if numeric || cell == "0" => sheet.write_number(r, col, n),
+                    _ => sheet.write_string(r, col, cell),
+                }
+                .map_err(fail)?;
+            }
+        }
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
 /// UTF-8 with a byte-order mark (so spreadsheet programs on Windows read Chinese).
 fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -222,19 +295,27 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Service
         .map_err(|e| ServiceError::Internal(format!("csv: {e}")))
 }
 
-/// The evidence list as CSV (every row, not paged); audited.
-pub async fn trained_csv(
+/// The evidence list as CSV or XLSX (every row, not paged); audited.
+pub async fn trained_export(
     core: &Core,
     actor: &Actor,
     code: String,
     filter: EvidenceFilter,
+    format: ExportFormat,
 ) -> Result<Vec<u8>, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
         let (org_id, path) = scope(conn, &actor, &code, &filter)?;
         let (_, rows) = query(conn, &path, &filter, None)?;
-        audit(conn, &actor, org_id, "trained.csv", &filter)?;
-        csv_bytes(
+        audit(
+            conn,
+            &actor,
+            org_id,
+            &format!("trained.{}", format.extension()),
+            &filter,
+        )?;
+        encode(
+            format,
             &[
                 "姓名 name",
                 "手机 phone",
@@ -268,11 +349,13 @@ pub async fn trained_csv(
     .await
 }
 
-/// Every table of a dashboard as one CSV (a `table` column says which); audited.
-pub async fn stats_csv(
+/// Every table of a dashboard as one CSV (a `table` column says which) or one workbook (a
+/// sheet per table); audited.
+pub async fn stats_export(
     core: &Core,
     actor: &Actor,
     view: &OrgStatsView,
+    format: ExportFormat,
 ) -> Result<Vec<u8>, ServiceError> {
     let mut rows = Vec::new();
     let number = |n: i64| n.to_string();
@@ -333,8 +416,15 @@ pub async fn stats_csv(
     let code = view.org.code.clone();
     core.run(move |conn, _| {
         let org = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
-        audit(conn, &actor, org.id, "stats.csv", &serde_json::json!({}))?;
-        csv_bytes(
+        audit(
+            conn,
+            &actor,
+            org.id,
+            &format!("stats.{}", format.extension()),
+            &serde_json::json!({}),
+        )?;
+        encode(
+            format,
             &[
                 "table",
                 "key",

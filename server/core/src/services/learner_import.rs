@@ -1,6 +1,6 @@
-//! Bulk learner import for enterprise unions: a CSV of name, phone, gender and union code
-//! (optional email), UTF-8 (with or without BOM) or GBK as saved by spreadsheet programs on
-//! Chinese Windows. Every row is checked first and each bad one reported (line, field,
+//! Bulk learner import for enterprise unions: a CSV or XLSX of name, phone, gender and union
+//! code (optional email); CSV in UTF-8 (with or without BOM) or GBK as saved by spreadsheet
+//! programs on Chinese Windows; XLSX from its first sheet. Every row is checked first and each bad one reported (line, field,
 //! reason); nothing is written unless every row is good, and never on a dry run. New accounts
 //! get an activation link (mailed when an email is given); phones already registered are
 //! matched, not duplicated.
@@ -66,8 +66,94 @@ fn decode(bytes: &[u8]) -> Result<(String, &'static str), ServiceError> {
     Ok((text.into_owned(), "gbk"))
 }
 
+/// The file's header and rows (with their line numbers), and rows that could not be read.
+struct Table {
+    encoding: &'static str,
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+    unreadable: Vec<RowProblem>,
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, ServiceError> {
+    let (text, encoding) = decode(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| ServiceError::BadUpload(format!("line 1: {e}")))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let mut table = Table {
+        encoding,
+        header,
+        rows: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for (index, record) in reader.records().enumerate() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map_or(index + 2, |p| p.line() as usize);
+                table
+                    .rows
+                    .push((line, r.iter().map(String::from).collect()));
+            }
+            Err(e) => table.unreadable.push(RowProblem {
+                line: e.position().map_or(index + 2, |p| p.line() as usize),
+                field: "row".into(),
+                reason: e.to_string(),
+            }),
+        }
+        if table.rows.len() > MAX_ROWS {
+            return Err(ServiceError::UploadTooLarge(format!(
+                "at most {MAX_ROWS} learners per file; split it"
+            )));
+        }
+    }
+    Ok(table)
+}
+
+/// The first sheet of a workbook; numbers that are whole (phones typed as numbers) lose
+/// their ".0".
+fn read_xlsx(bytes: Vec<u8>) -> Result<Table, ServiceError> {
+    use calamine::{Data, Reader, Xlsx};
+    let bad = |e: String| ServiceError::BadUpload(format!("the workbook cannot be read: {e}"));
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| bad("it has no sheet".into()))?
+        .map_err(|e| bad(e.to_string()))?;
+    let text = |cell: &Data| match cell {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    };
+    let mut rows = range.rows();
+    let header = rows
+        .next()
+        .map(|r| r.iter().map(text).collect())
+        .unwrap_or_default();
+    let rows: Vec<(usize, Vec<String>)> = rows
+        .enumerate()
+        .map(|(i, r)| (i + 2, r.iter().map(text).collect()))
+        .collect();
+    if rows.len() > MAX_ROWS {
+        return Err(ServiceError::UploadTooLarge(format!(
+            "at most {MAX_ROWS} learners per file; split it"
+        )));
+    }
+    Ok(Table {
+        encoding: "xlsx",
+        header,
+        rows,
+        unreadable: Vec::new(),
+    })
+}
+
 /// Which column holds what, from the header (English or Chinese names).
-fn columns(header: &csv::StringRecord) -> Result<HashMap<&'static str, usize>, ServiceError> {
+fn columns(header: &[String]) -> Result<HashMap<&'static str, usize>, ServiceError> {
     let mut found = HashMap::new();
     for (i, title) in header.iter().enumerate() {
         let key = match title.trim().to_lowercase().as_str() {
@@ -124,49 +210,26 @@ pub async fn import(
         if !actor.holds(Role::Admin, &root.path) {
             return Err(ServiceError::Forbidden);
         }
-        let (text, encoding) = decode(&bytes)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let header = reader
-            .headers()
-            .map_err(|e| ServiceError::BadUpload(format!("line 1: {e}")))?
-            .clone();
-        let at = columns(&header)?;
-        let mut problems = Vec::new();
+        let table = if bytes.starts_with(b"PK\x03\x04") {
+            read_xlsx(bytes)?
+        } else {
+            read_csv(&bytes)?
+        };
+        let encoding = table.encoding;
+        let at = columns(&table.header)?;
+        let mut problems = table.unreadable;
         let mut good = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut org_cache: HashMap<String, Option<OrgRow>> = HashMap::new();
-        let mut rows = 0;
-        for record in reader.records() {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    let line = e.position().map_or(rows + 2, |p| p.line() as usize);
-                    problems.push(RowProblem {
-                        line,
-                        field: "row".into(),
-                        reason: e.to_string(),
-                    });
-                    rows += 1;
-                    continue;
-                }
-            };
-            rows += 1;
-            if rows > MAX_ROWS {
-                return Err(ServiceError::UploadTooLarge(format!(
-                    "at most {MAX_ROWS} learners per file; split it"
-                )));
-            }
-            let line = record.position().map_or(rows + 1, |p| p.line() as usize);
+        let rows = table.rows.len() + problems.len();
+        for (line, record) in table.rows {
             if record.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             let cell = |key: &str| {
                 at.get(key)
                     .and_then(|&i| record.get(i))
-                    .unwrap_or("")
-                    .trim()
+                    .map_or("", |c| c.trim())
             };
             let mut fail = |field: &str, reason: String| {
                 problems.push(RowProblem {
