@@ -269,9 +269,13 @@ async fn administrators_see_their_subtree_and_nothing_else() {
         "/api/v1/orgs/js-sz/stats.csv",
         "/api/v1/orgs/js-sz/trained",
         "/api/v1/orgs/js-sz/trained.csv",
+        "/api/v1/orgs/js-sz/stats.xlsx",
+        "/api/v1/orgs/js-sz/trained.xlsx",
+        "/api/v1/orgs/js-sz/trained?tier=1&first_only=true",
         "/api/v1/orgs/js/stats",
         "/api/v1/orgs/js-nj/trained?org=js-sz",
         "/api/v1/orgs/js-nj/trained.csv?org=js-sz",
+        "/api/v1/orgs/js-nj/trained.xlsx?org=js-sz",
     ] {
         assert_eq!(app.get_as(&nanjing, path).await.status(), 403, "{path}");
     }
