@@ -131,11 +131,26 @@ mod server {
         ));
     }
 
+    /// The signed-in user of a page request, resolved once however many components ask
+    /// (the server provides a fresh cache with each page render).
+    #[derive(Clone, Default)]
+    pub struct ActorCache(std::sync::Arc<std::sync::OnceLock<Option<Actor>>>);
+
     /// The signed-in user of this request, if any.
     pub async fn actor() -> Option<Actor> {
+        let cache = use_context::<ActorCache>();
+        if let Some(known) = cache.as_ref().and_then(|c| c.0.get()) {
+            return known.clone();
+        }
         let core = core().ok()?;
-        let token = cookie(SESSION_COOKIE)?;
-        accounts::authenticate(&core, token).await.ok()
+        let found = match cookie(SESSION_COOKIE) {
+            Some(token) => accounts::authenticate(&core, token).await.ok(),
+            None => None,
+        };
+        if let Some(cache) = cache {
+            let _ = cache.0.set(found.clone());
+        }
+        found
     }
 
     pub fn redirect(path: &str) {

@@ -70,7 +70,10 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             )
             .leptos_routes_with_context(
                 routes.clone(),
-                move || provide_context(context_core.clone()),
+                move || {
+                    provide_context(context_core.clone());
+                    provide_context(qihang_app::request::ActorCache::default());
+                },
                 {
                     let options = options.clone();
                     move || shell(options.clone())

@@ -80,7 +80,34 @@ type CourseRow = (
     i32,
 );
 
-fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
+/// Published courses with their union's path and depth, catalogue order.
+#[allow(clippy::type_complexity)]
+fn published_query() -> diesel::dsl::Select<
+    diesel::dsl::Order<
+        diesel::dsl::Filter<
+            diesel::dsl::InnerJoin<courses::table, orgs::table>,
+            diesel::dsl::Eq<courses::status, &'static str>,
+        >,
+        (
+            diesel::dsl::Asc<courses::tier>,
+            diesel::dsl::Asc<courses::id>,
+        ),
+    >,
+    (
+        courses::id,
+        courses::code,
+        courses::version,
+        courses::title,
+        courses::title_en,
+        courses::tier,
+        courses::mode,
+        courses::hours,
+        courses::summary,
+        courses::skills,
+        orgs::path,
+        orgs::depth,
+    ),
+> {
     courses::table
         .inner_join(orgs::table)
         .filter(courses::status.eq("published"))
@@ -99,7 +126,10 @@ fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
             orgs::path,
             orgs::depth,
         ))
-        .load(conn)
+}
+
+fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
+    published_query().load(conn)
 }
 
 /// Per course: active lesson count; for the viewer: lessons read, enrolment, completion.
@@ -225,9 +255,11 @@ fn visible_course(
     viewer: &Viewer,
     code: &str,
 ) -> Result<CourseRow, ServiceError> {
-    published(conn)?
-        .into_iter()
-        .find(|row| row.1 == code && viewer.sees(&row.10, row.11))
+    published_query()
+        .filter(courses::code.eq(code))
+        .first::<CourseRow>(conn)
+        .optional()?
+        .filter(|row| viewer.sees(&row.10, row.11))
         .ok_or(ServiceError::NotFound("course"))
 }
 
@@ -415,7 +447,8 @@ pub async fn lesson(
         if enrollment_of(conn, actor.user_id, row.0)?.is_none() {
             return Err(ServiceError::NotEnrolled);
         }
-        let all: Vec<(i64, String, String, i32, String)> = lessons::table
+        // The outline (for next/previous) without the texts; then this lesson's text.
+        let all: Vec<(i64, String, String, i32)> = lessons::table
             .filter(lessons::course_id.eq(row.0))
             .filter(lessons::active.eq(true))
             .order(lessons::position.asc())
@@ -424,14 +457,14 @@ pub async fn lesson(
                 lessons::lesson_key,
                 lessons::title,
                 lessons::minutes,
-                lessons::html,
             ))
             .load(conn)?;
         let index = all
             .iter()
             .position(|l| l.1 == key)
             .ok_or(ServiceError::NotFound("lesson"))?;
-        let (id, key, title, minutes, html) = all[index].clone();
+        let (id, key, title, minutes) = all[index].clone();
+        let html: String = lessons::table.find(id).select(lessons::html).first(conn)?;
         let read: i64 = lesson_progress::table
             .filter(lesson_progress::user_id.eq(actor.user_id))
             .filter(lesson_progress::lesson_id.eq(id))
