@@ -80,37 +80,17 @@ type CourseRow = (
     i32,
 );
 
-/// Published courses with their union's path and depth, catalogue order.
-#[allow(clippy::type_complexity)]
-fn published_query() -> diesel::dsl::Select<
-    diesel::dsl::Order<
-        diesel::dsl::Filter<
-            diesel::dsl::InnerJoin<courses::table, orgs::table>,
-            diesel::dsl::Eq<courses::status, &'static str>,
-        >,
-        (
-            diesel::dsl::Asc<courses::tier>,
-            diesel::dsl::Asc<courses::id>,
-        ),
-    >,
-    (
-        courses::id,
-        courses::code,
-        courses::version,
-        courses::title,
-        courses::title_en,
-        courses::tier,
-        courses::mode,
-        courses::hours,
-        courses::summary,
-        courses::skills,
-        orgs::path,
-        orgs::depth,
-    ),
-> {
-    courses::table
+/// Published courses (or the one with `code`) with their union's path and depth, in
+/// catalogue order.
+fn published_rows(conn: &mut DbConn, code: Option<&str>) -> QueryResult<Vec<CourseRow>> {
+    let mut query = courses::table
         .inner_join(orgs::table)
         .filter(courses::status.eq("published"))
+        .into_boxed();
+    if let Some(code) = code {
+        query = query.filter(courses::code.eq(code.to_string()));
+    }
+    query
         .order((courses::tier.asc(), courses::id.asc()))
         .select((
             courses::id,
@@ -126,10 +106,11 @@ fn published_query() -> diesel::dsl::Select<
             orgs::path,
             orgs::depth,
         ))
+        .load(conn)
 }
 
 fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
-    published_query().load(conn)
+    published_rows(conn, None)
 }
 
 /// Per course: active lesson count; for the viewer: lessons read, enrolment, completion.
@@ -255,11 +236,9 @@ fn visible_course(
     viewer: &Viewer,
     code: &str,
 ) -> Result<CourseRow, ServiceError> {
-    published_query()
-        .filter(courses::code.eq(code))
-        .first::<CourseRow>(conn)
-        .optional()?
-        .filter(|row| viewer.sees(&row.10, row.11))
+    published_rows(conn, Some(code))?
+        .into_iter()
+        .find(|row| viewer.sees(&row.10, row.11))
         .ok_or(ServiceError::NotFound("course"))
 }
 
