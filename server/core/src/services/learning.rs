@@ -115,20 +115,22 @@ fn published(conn: &mut DbConn) -> QueryResult<Vec<CourseRow>> {
 
 /// Per course: active lesson count; for the viewer: lessons read, enrolment, completion.
 struct Progress {
-    /// Skill code → its name, for showing a course's skills.
-    skill_names: HashMap<String, String>,
     lesson_counts: HashMap<i64, usize>,
     read: HashMap<i64, usize>,
     enrolled: HashMap<i64, bool>,
 }
 
-fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
+/// Skill code → its name, for showing a course's skills.
+fn skill_names(conn: &mut DbConn) -> QueryResult<HashMap<String, String>> {
     use crate::db::schema::skills;
-    let skill_names = skills::table
+    Ok(skills::table
         .select((skills::code, skills::name))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .collect();
+        .collect())
+}
+
+fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
     let mut lesson_counts = HashMap::new();
     for course_id in lessons::table
         .filter(lessons::active.eq(true))
@@ -159,25 +161,24 @@ fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
             .collect();
     }
     Ok(Progress {
-        skill_names,
         lesson_counts,
         read,
         enrolled,
     })
 }
 
-fn summary(row: &CourseRow, progress: &Progress) -> CourseSummary {
+fn summary(
+    row: &CourseRow,
+    progress: &Progress,
+    skill_names: &HashMap<String, String>,
+) -> CourseSummary {
     let skills: Vec<SkillLevelView> = serde_json::from_str::<Vec<serde_json::Value>>(&row.9)
         .unwrap_or_default()
         .iter()
         .filter_map(|v| {
             let skill = v["skill"].as_str()?.to_string();
             Some(SkillLevelView {
-                name: progress
-                    .skill_names
-                    .get(&skill)
-                    .cloned()
-                    .unwrap_or_default(),
+                name: skill_names.get(&skill).cloned().unwrap_or_default(),
                 skill,
                 level: v["level"].as_u64()? as u8,
             })
@@ -211,6 +212,7 @@ pub async fn catalogue(
     core.run(move |conn, _| {
         let viewer = viewer(conn, actor.as_ref())?;
         let progress = progress(conn, viewer.user_id)?;
+        let names = skill_names(conn)?;
         let needle = query
             .map(|q| q.trim().to_lowercase())
             .filter(|q| !q.is_empty());
@@ -225,7 +227,7 @@ pub async fn catalogue(
                         || row.1.contains(n)
                 })
             })
-            .map(|row| summary(row, &progress))
+            .map(|row| summary(row, &progress, &names))
             .collect())
     })
     .await
@@ -274,6 +276,7 @@ pub async fn course(
         let viewer = viewer(conn, actor.as_ref())?;
         let row = visible_course(conn, &viewer, &code)?;
         let progress = progress(conn, viewer.user_id)?;
+        let names = skill_names(conn)?;
         let read: HashSet<i64> = match viewer.user_id {
             Some(user_id) => lesson_progress::table
                 .filter(lesson_progress::user_id.eq(user_id))
@@ -319,7 +322,7 @@ pub async fn course(
             .into_iter()
             .collect();
         Ok(CourseDetail {
-            course: summary(&row, &progress),
+            course: summary(&row, &progress, &names),
             lessons: outline
                 .into_iter()
                 .map(|(id, key, title, minutes)| LessonOutline {
@@ -737,6 +740,7 @@ fn recommended(
     user_id: i64,
 ) -> QueryResult<Option<CourseSummary>> {
     let progress = progress(conn, Some(user_id))?;
+    let names = skill_names(conn)?;
     let done = completed_codes(conn, user_id)?;
     let rows = published(conn)?;
     let top_tier = rows
@@ -768,7 +772,7 @@ fn recommended(
     };
     Ok(open
         .min_by_key(|r| (rank(r.5), r.0))
-        .map(|r| summary(r, &progress)))
+        .map(|r| summary(r, &progress, &names)))
 }
 
 /// The course to suggest next to her (see [`recommended`]).
