@@ -96,6 +96,7 @@ async fn imports_are_idempotent_and_version_bumps_keep_progress() {
             org: "js-nj".into(),
             consent: true,
         },
+        "127.0.0.1".into(),
     )
     .await
     .unwrap();

@@ -164,6 +164,10 @@ pub struct Texts {
     pub answer_wrong: &'static str,
     pub deadline_label: &'static str,
     pub true_label: &'static str,
+    pub right_answer: &'static str,
+    pub answers_after_pass: &'static str,
+    pub answers_after_last_attempt: &'static str,
+    pub answers_never: &'static str,
     pub false_label: &'static str,
     pub nav_learning: &'static str,
     pub place_prefix: &'static str,
@@ -361,6 +365,10 @@ pub static ZH: Texts = Texts {
     answer_wrong: "答错了",
     deadline_label: "交卷截止（UTC）",
     true_label: "对",
+    right_answer: "正确答案：",
+    answers_after_pass: "为了公平，通过测验后才显示正确答案和解析。请回到课程复习后再试。",
+    answers_after_last_attempt: "为了公平，用完全部测验机会后才显示正确答案和解析。",
+    answers_never: "这门课不公布测验的正确答案。有疑问请请教培训老师。",
     false_label: "错",
     nav_learning: "我的学习",
     place_prefix: "你是江苏第 ",
@@ -558,6 +566,10 @@ pub static EN: Texts = Texts {
     answer_wrong: "Wrong",
     deadline_label: "Submit by (UTC)",
     true_label: "True",
+    right_answer: "Right answer: ",
+    answers_after_pass: "To keep the quiz fair, right answers and explanations are shown once you pass. Review the lessons and try again.",
+    answers_after_last_attempt: "To keep the quiz fair, right answers and explanations are shown once all your attempts are used.",
+    answers_never: "This course does not publish its quiz answers. Ask your trainer if you have questions.",
     false_label: "False",
     nav_learning: "My learning",
     place_prefix: "You are woman worker no. ",
@@ -662,6 +674,20 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "请选择性别。"
             } else {
                 "Choose a gender."
+            }
+        }
+        ("invalid", Some("page")) => {
+            if zh {
+                "页码应为 1 至 100000 之间的整数。"
+            } else {
+                "A page number is a whole number from 1 to 100000."
+            }
+        }
+        ("invalid", Some("code")) => {
+            if zh {
+                "工会代码应以上级工会代码加“-”开头，只用小写字母、数字和“-”。"
+            } else {
+                "A union code starts with its parent's code and a hyphen, using a-z, 0-9 and '-'."
             }
         }
         ("invalid", Some("consent")) => {
@@ -802,6 +828,27 @@ pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static st
                 "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。"
             } else {
                 "The PDF font cannot show a rare character of the name; print the certificate page instead, or ask an administrator."
+            }
+        }
+        ("course_owned", _) => {
+            if zh {
+                "这个课程编号已属于别的工会或内置课程，只有它的培训师和管理员能发布新版本。请在 course.toml 里换一个课程编号（id）。"
+            } else {
+                "This course id belongs to another union or to a bundled course; only its own trainers and administrators can publish new versions. Give the pack another id in course.toml."
+            }
+        }
+        ("weak_password", _) => {
+            if zh {
+                "这个密码太容易被猜到（常见密码、同一个字重复，或包含手机号、姓名），请换一个。"
+            } else {
+                "That password is too easy to guess (a common password, one character repeated, or it contains your phone number or name). Choose another."
+            }
+        }
+        ("bad_request", _) => {
+            if zh {
+                "提交的内容不完整或格式不对，请返回重新填写。"
+            } else {
+                "What was sent is incomplete or malformed; go back and fill in the form again."
             }
         }
         ("already_revoked", _) => {

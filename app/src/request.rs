@@ -85,11 +85,50 @@ mod server {
             .unwrap_or_default()
     }
 
+    /// The caller's address (`X-Forwarded-For` believed only from a trusted proxy).
     pub fn client_ip() -> String {
-        use_context::<Request>()
-            .and_then(|r| r.peer_addr())
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into())
+        let Some(request) = use_context::<Request>() else {
+            return "unknown".into();
+        };
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let peer = request.peer_addr().map(|a| a.ip());
+        match core() {
+            Ok(core) => core.config.client_address(peer, forwarded.as_deref()),
+            Err(_) => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
+        }
+    }
+
+    /// The Content-Security-Policy of every response: nothing loads from other sites (lesson
+    /// media included), scripts only from this server and, on pages, the inline hydration
+    /// scripts carrying this response's nonce; wasm may compile. Inline `style` attributes stay
+    /// allowed (progress bars); lessons never carry them (the sanitiser drops them).
+    pub fn content_security_policy(nonce: Option<&str>) -> String {
+        let scripts = match nonce {
+            Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+            None => "'self' 'wasm-unsafe-eval'".into(),
+        };
+        format!(
+            "default-src 'self'; img-src 'self' data:; media-src 'self'; script-src {scripts}; \
+             style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; \
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+    }
+
+    /// Sets this page's policy with the nonce Leptos gives its inline scripts.
+    pub fn set_page_security_policy() {
+        let (Some(nonce), Some(res)) =
+            (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+        else {
+            return;
+        };
+        if let Ok(value) = HeaderValue::from_str(&content_security_policy(Some(&nonce.to_string())))
+        {
+            res.insert_header(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 
     pub fn set_cookie(cookie: Cookie<'_>) {

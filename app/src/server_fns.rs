@@ -55,7 +55,7 @@ pub async fn register(
         org: chosen_org,
         consent: consent.is_some(),
     };
-    match register_and_sign_in(&core, input).await {
+    match register_and_sign_in(&core, input, crate::request::client_ip()).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
             crate::request::redirect("/account");
@@ -116,7 +116,8 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/_fn", endpoint = "forgot_password")]
 pub async fn forgot_password(login: String) -> Result<(), AppError> {
     let core = crate::request::core()?;
-    match qihang_core::services::accounts::request_password_reset(&core, login.clone()).await {
+    let ip = crate::request::client_ip();
+    match qihang_core::services::accounts::request_password_reset(&core, login.clone(), ip).await {
         Ok(()) => crate::request::succeed_form("forgot", "/forgot-password"),
         Err(error) => {
             crate::request::fail_form("forgot", "/forgot-password", &error, vec![("login", login)])

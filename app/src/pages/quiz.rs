@@ -40,17 +40,25 @@ pub fn QuizPage() -> impl IntoView {
                         let items = attempt.questions.iter().map(|q| {
                             let graded = result.results.iter().find(|r| r.id == q.id).cloned();
                             let right = graded.as_ref().is_some_and(|g| g.correct);
-                            let explanation = graded.map(|g| g.explanation).unwrap_or_default();
+                            let expected = graded.as_ref().and_then(|g| g.expected.as_ref()).map(|e| answer_text(q, e, t));
+                            let explanation = graded.and_then(|g| g.explanation).unwrap_or_default();
                             view! {
                                 <li class:right=right class:wrong=!right>
                                     <p>{q.text.clone()}</p>
                                     <p class="verdict">{if right { t.answer_right } else { t.answer_wrong }}</p>
+                                    {expected.map(|e| view! { <p class="expected">{t.right_answer}{e}</p> })}
                                     {(!explanation.is_empty()).then(|| view! { <p class="muted">{explanation}</p> })}
                                 </li>
                             }
                         }).collect_view();
+                        let hidden_note = (!result.answers_revealed).then(|| match result.reveal.as_str() {
+                            "never" => t.answers_never,
+                            "after_last_attempt" => t.answers_after_last_attempt,
+                            _ => t.answers_after_pass,
+                        });
                         return view! {
                             <p class="score" id="quiz-score">{t.your_score}" "{result.score}" · "{verdict}</p>
+                            {hidden_note.map(|n| view! { <p class="notice" id="answers-hidden">{n}</p> })}
                             <ol class="quiz-results">{items}</ol>
                         }.into_any();
                     }
@@ -101,5 +109,25 @@ pub fn QuizPage() -> impl IntoView {
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+/// A right answer in words: the option texts, 对/错, or the accepted fill-in texts.
+fn answer_text(
+    question: &qihang_core::dto::AttemptQuestion,
+    answer: &AnswerInput,
+    t: &crate::i18n::Texts,
+) -> String {
+    match answer {
+        AnswerInput::Truth(true) => t.true_label.into(),
+        AnswerInput::Truth(false) => t.false_label.into(),
+        AnswerInput::Text(text) => text.clone(),
+        AnswerInput::Choices(ids) if question.kind == "fill" => ids.join(" / "),
+        AnswerInput::Choices(ids) => ids
+            .iter()
+            .filter_map(|id| question.options.iter().find(|o| &o.id == id))
+            .map(|o| o.text.clone())
+            .collect::<Vec<_>>()
+            .join("；"),
     }
 }

@@ -33,6 +33,39 @@ pub struct Config {
     /// Run background jobs (the mail outbox worker) in this process.
     pub jobs_enabled: bool,
     pub certificates: CertificateConfig,
+    /// Addresses of reverse proxies in front of Qihang (e.g. `["127.0.0.1"]`). Only requests
+    /// from these have their `X-Forwarded-For`, `X-Forwarded-Host`/`-Proto` and `Forwarded`
+    /// headers believed; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Config {
+    /// Whether a request from `peer` came through a configured reverse proxy.
+    pub fn is_trusted_proxy(&self, peer: Option<std::net::IpAddr>) -> bool {
+        peer.is_some_and(|ip| self.trusted_proxies.contains(&ip))
+    }
+
+    /// The client's address: the peer, or behind a trusted proxy the right-most address of
+    /// `X-Forwarded-For` that is not itself a trusted proxy.
+    pub fn client_address(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        forwarded_for: Option<&str>,
+    ) -> String {
+        let Some(peer_ip) = peer else {
+            return "unknown".into();
+        };
+        if !self.is_trusted_proxy(peer) {
+            return peer_ip.to_string();
+        }
+        forwarded_for
+            .into_iter()
+            .flat_map(|v| v.rsplit(','))
+            .filter_map(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
+            .find(|ip| !self.trusted_proxies.contains(ip))
+            .unwrap_or(peer_ip)
+            .to_string()
+    }
 }
 
 /// Certificates: the PDF font and how hard serials are to enumerate.
@@ -90,6 +123,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             jobs_enabled: true,
             certificates: CertificateConfig::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -151,6 +185,7 @@ impl std::fmt::Debug for Config {
             .field("mail", &self.mail)
             .field("jobs_enabled", &self.jobs_enabled)
             .field("certificates", &self.certificates)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -180,6 +215,39 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let stranger: std::net::IpAddr = "127.0.0.9".parse().unwrap();
+        let open = Config::default();
+        assert_eq!(
+            open.client_address(Some(proxy), Some("10.1.1.1")),
+            "127.0.0.1",
+            "no proxy configured: the header is ignored"
+        );
+        let behind = Config {
+            trusted_proxies: vec![proxy],
+            ..Config::default()
+        };
+        assert_eq!(
+            behind.client_address(Some(proxy), Some("10.1.1.1")),
+            "10.1.1.1"
+        );
+        assert_eq!(
+            behind.client_address(Some(proxy), Some("6.6.6.6, 10.1.1.1, 127.0.0.1")),
+            "10.1.1.1",
+            "a client cannot choose its address by prepending one"
+        );
+        assert_eq!(
+            behind.client_address(Some(stranger), Some("10.1.1.1")),
+            "127.0.0.9"
+        );
+        assert_eq!(
+            behind.client_address(Some(proxy), Some("garbage")),
+            "127.0.0.1"
+        );
+    }
 
     #[test]
     fn debug_hides_secrets() {

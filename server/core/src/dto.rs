@@ -239,8 +239,12 @@ pub struct AttemptView {
 pub struct QuestionResult {
     pub id: String,
     pub correct: bool,
-    pub expected: AnswerInput,
-    pub explanation: String,
+    /// The right answer, only once the course's `reveal` rule allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<AnswerInput>,
+    /// The explanation, shown with the right answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 /// The graded attempt: `{score, passed, results}`; identical for every repeat of a submit.
@@ -250,6 +254,13 @@ pub struct SubmitResult {
     pub score: u32,
     pub passed: bool,
     pub results: Vec<QuestionResult>,
+    /// Whether right answers and explanations are shown (the course's `reveal` rule:
+    /// `never`, `after_pass` or `after_last_attempt`).
+    #[serde(default)]
+    pub answers_revealed: bool,
+    /// The course's rule, so a page can say when answers will be shown.
+    #[serde(default)]
+    pub reveal: String,
 }
 
 /// One of her certificates: `GET /api/v1/me/certificates` → `[{serial, course, issued_at}]`.
@@ -319,9 +330,16 @@ pub struct SigningKeyView {
 pub struct CredentialCheck {
     /// The signature verifies with a key Qihang published.
     pub signature_valid: bool,
-    /// The signature verifies and the certificate is not revoked.
+    /// The signature verifies, Qihang issued a certificate with this serial, the credential
+    /// says exactly what was issued, and the certificate is not revoked.
     pub valid: bool,
     pub revoked: bool,
+    /// Qihang's records hold a certificate with the credential's serial.
+    #[serde(default)]
+    pub issued: bool,
+    /// The credential's content (without its proof) is the one issued under that serial.
+    #[serde(default)]
+    pub matches_issued: bool,
     pub serial: Option<String>,
     /// Why it failed, when it did.
     pub problem: Option<String>,

@@ -79,6 +79,13 @@ pub enum ServiceError {
     /// The certificate is already revoked (409).
     #[error("this certificate is already revoked")]
     AlreadyRevoked,
+    /// The course id belongs to another union or source (409), naming the owner.
+    #[error("the course id {course:?} belongs to {owner}{}; only its own trainers and administrators can publish new versions, so give this pack another id", if *bundled { " as a bundled course, replaced only from its folder" } else { "" })]
+    CourseOwned {
+        course: String,
+        owner: String,
+        bundled: bool,
+    },
     /// A fault: database down, bug. Logged, never detailed to clients (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -88,6 +95,7 @@ impl ServiceError {
     /// The stable machine-readable code used in REST errors and page messages.
     pub fn code(&self) -> &'static str {
         match self {
+            ServiceError::Invalid(DomainError::WeakPassword) => "weak_password",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::UnknownOrg { .. } => "unknown_org",
             ServiceError::Conflict { .. } => "conflict",
@@ -112,6 +120,7 @@ impl ServiceError {
             ServiceError::CheckInCode => "check_in_code",
             ServiceError::CannotPrint { .. } => "cannot_print",
             ServiceError::AlreadyRevoked => "already_revoked",
+            ServiceError::CourseOwned { .. } => "course_owned",
             ServiceError::Internal(_) => "internal",
         }
     }
@@ -125,7 +134,36 @@ impl ServiceError {
             ServiceError::ForeignQuestion { .. } => Some("answers"),
             ServiceError::CheckInCode => Some("code"),
             ServiceError::CannotPrint { .. } => Some("name"),
+            ServiceError::CourseOwned { .. } => Some("id"),
             _ => None,
+        }
+    }
+
+    /// The HTTP status of this error, decided once for REST and server functions alike.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ServiceError::Invalid(_)
+            | ServiceError::UnknownOrg { .. }
+            | ServiceError::InvalidPack { .. }
+            | ServiceError::BadUpload(_)
+            | ServiceError::ForeignQuestion { .. }
+            | ServiceError::CheckInCode
+            | ServiceError::CannotPrint { .. } => 422,
+            ServiceError::Conflict { .. }
+            | ServiceError::NeedsNewVersion { .. }
+            | ServiceError::PrerequisitesMissing { .. }
+            | ServiceError::NoAttemptsLeft { .. }
+            | ServiceError::AttemptClosed
+            | ServiceError::DeadlinePassed
+            | ServiceError::AlreadyRevoked
+            | ServiceError::CourseOwned { .. } => 409,
+            ServiceError::BadCredentials | ServiceError::Unauthenticated => 401,
+            ServiceError::Forbidden | ServiceError::NotEnrolled => 403,
+            ServiceError::NotFound(_) => 404,
+            ServiceError::TooManyAttempts | ServiceError::RateLimited { .. } => 429,
+            ServiceError::TokenInvalid | ServiceError::TokenExpired => 400,
+            ServiceError::UploadTooLarge(_) => 413,
+            ServiceError::Internal(_) => 500,
         }
     }
 

@@ -84,8 +84,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 type ApiResult = Result<HttpResponse, ApiError>;
 
-async fn register(core: web::Data<Core>, body: JsonBody<accounts::RegisterInput>) -> ApiResult {
-    let user = accounts::register(&core, body.0).await?;
+async fn register(
+    core: web::Data<Core>,
+    req: HttpRequest,
+    body: JsonBody<accounts::RegisterInput>,
+) -> ApiResult {
+    let user = accounts::register(&core, body.0, client_ip(&req)).await?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -127,9 +131,10 @@ struct ResetRequestBody {
 /// Always 202: whether the account exists is not revealed.
 async fn request_password_reset(
     core: web::Data<Core>,
+    req: HttpRequest,
     body: JsonBody<ResetRequestBody>,
 ) -> ApiResult {
-    accounts::request_password_reset(&core, body.0.login).await?;
+    accounts::request_password_reset(&core, body.0.login, client_ip(&req)).await?;
     Ok(HttpResponse::Accepted().json(
         serde_json::json!({ "status": "if the account has an email address, a link was sent" }),
     ))
@@ -371,11 +376,13 @@ struct RevokeBody {
 
 async fn revoke_certificate(
     core: web::Data<Core>,
+    req: HttpRequest,
     actor: Authenticated,
     serial: web::Path<String>,
     body: JsonBody<RevokeBody>,
 ) -> ApiResult {
-    let status = certificates::revoke(&core, &actor.0, serial.into_inner(), body.0.reason).await?;
+    let (serial, reason) = (serial.into_inner(), body.0.reason);
+    let status = certificates::revoke(&core, &actor.0, serial, reason, client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 

@@ -66,9 +66,16 @@ impl FromRequest for MaybeAuthenticated {
     }
 }
 
-/// The caller's address, for failed-login counting.
+/// The caller's address, for throttling: `X-Forwarded-For` is believed only from a
+/// configured trusted proxy.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let peer = req.peer_addr().map(|a| a.ip());
+    match req.app_data::<actix_web::web::Data<qihang_core::Core>>() {
+        Some(core) => core.config.client_address(peer, forwarded),
+        None => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
+    }
 }

@@ -63,13 +63,32 @@ fn allowed(req: &ServiceRequest) -> bool {
     !(cookie_authenticated && origin.is_none() && fetch_site.is_none())
 }
 
+/// Whether `origin` is this server: its configured public URL, or the scheme and host the
+/// request was addressed to. `X-Forwarded-Host`/`-Proto` and `Forwarded` are believed only
+/// from a configured trusted proxy; from anyone else the `Host` header over plain HTTP
+/// counts (Qihang does not terminate TLS itself).
 fn same_origin(req: &ServiceRequest, origin: &str) -> bool {
-    let info = req.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
-    if origin.eq_ignore_ascii_case(&own) {
+    let Some(core) = req.app_data::<web::Data<Core>>() else {
+        return false;
+    };
+    if origin.eq_ignore_ascii_case(core.config.public_url.trim_end_matches('/')) {
         return true;
     }
-    req.app_data::<web::Data<Core>>()
-        .map(|core| origin.eq_ignore_ascii_case(core.config.public_url.trim_end_matches('/')))
-        .unwrap_or(false)
+    let own = if core
+        .config
+        .is_trusted_proxy(req.peer_addr().map(|a| a.ip()))
+    {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    } else {
+        match req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(host) => format!("http://{host}"),
+            None => return false,
+        }
+    };
+    origin.eq_ignore_ascii_case(&own)
 }

@@ -55,35 +55,9 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Service(e) => match e {
-                ServiceError::Invalid(_) | ServiceError::UnknownOrg { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-                ServiceError::BadCredentials | ServiceError::Unauthenticated => {
-                    StatusCode::UNAUTHORIZED
-                }
-                ServiceError::Forbidden => StatusCode::FORBIDDEN,
-                ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-                ServiceError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-                ServiceError::TokenInvalid | ServiceError::TokenExpired => StatusCode::BAD_REQUEST,
-                ServiceError::InvalidPack { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::NeedsNewVersion { .. } => StatusCode::CONFLICT,
-                ServiceError::BadUpload(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::PrerequisitesMissing { .. } => StatusCode::CONFLICT,
-                ServiceError::NotEnrolled => StatusCode::FORBIDDEN,
-                ServiceError::NoAttemptsLeft { .. }
-                | ServiceError::AttemptClosed
-                | ServiceError::DeadlinePassed => StatusCode::CONFLICT,
-                ServiceError::ForeignQuestion { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-                ServiceError::CheckInCode | ServiceError::CannotPrint { .. } => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                ServiceError::AlreadyRevoked => StatusCode::CONFLICT,
-                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            ApiError::Service(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ApiError::BadField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,

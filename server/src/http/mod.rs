@@ -45,7 +45,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .add((header::X_FRAME_OPTIONS, "DENY"))
                     .add((
                         header::CONTENT_SECURITY_POLICY,
-                        "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+                        qihang_app::request::content_security_policy(None),
                     )),
             )
             .route("/healthz", web::get().to(health))
@@ -73,6 +73,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                 move || {
                     provide_context(context_core.clone());
                     provide_context(qihang_app::request::ActorCache::default());
+                    qihang_app::request::set_page_security_policy();
                 },
                 {
                     let options = options.clone();
@@ -169,9 +170,26 @@ async fn switch_language(path: web::Path<String>, query: web::Query<NextPage>) -
         .finish()
 }
 
-/// Only same-site paths are followed after a language switch (no open redirects).
+/// Only same-origin paths are followed after a language switch (no open redirects). The
+/// value must be printable ASCII without spaces or backslashes (browsers drop tabs and
+/// newlines and read `\` as `/`, which turns `/\t/evil` into `//evil`), start with one `/`,
+/// and still name this origin after the WHATWG URL parser, as a browser runs it, resolves it.
 fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n'])
+    const BASE: &str = "https://qihang.invalid/";
+    if !path.starts_with('/')
+        || path.starts_with("//")
+        || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    {
+        return false;
+    }
+    let Ok(base) = url::Url::parse(BASE) else {
+        return false;
+    };
+    base.join(path).is_ok_and(|resolved| {
+        resolved.origin() == base.origin()
+            && resolved.username().is_empty()
+            && resolved.password().is_none()
+    })
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -189,15 +207,40 @@ mod tests {
 
     #[test]
     fn only_local_redirects() {
-        assert!(is_local_path("/register?x=1"));
+        for good in [
+            "/",
+            "/register?x=1",
+            "/courses/a-b#top",
+            "/learning?tab=%E6%88%91",
+        ] {
+            assert!(is_local_path(good), "{good}");
+        }
+        // The known bypasses (decoded, as the query string reaches the handler).
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
+            "\\/evil",
             "evil",
             "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\u{0b}/evil.example",
+            "/\u{0c}/evil.example",
+            "/\u{00a0}/evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{200b}/evil.example",
+            " //evil.example",
+            "\t//evil.example",
+            "/\\/evil.example",
+            "///evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "",
         ] {
-            assert!(!is_local_path(bad), "{bad}");
+            assert!(!is_local_path(bad), "{bad:?}");
         }
     }
 }

@@ -126,6 +126,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        quiz_reveal -> Text,
     }
 }
 
@@ -337,6 +338,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         revoked_reason -> Nullable<Text>,
         revoked_by -> Nullable<BigInt>,
+        credential_digest -> Nullable<Text>,
     }
 }
 

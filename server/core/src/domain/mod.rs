@@ -27,6 +27,8 @@ pub enum DomainError {
     Email,
     #[error("the password must be 8 to 128 characters long")]
     Password,
+    #[error("this password is too easy to guess: it is one of the most common passwords, one character repeated, or contains your phone number or name; choose another")]
+    WeakPassword,
     #[error("gender must be \"female\" or \"male\"")]
     Gender,
     #[error("role must be one of learner, trainer, admin")]
@@ -37,6 +39,10 @@ pub enum DomainError {
     OrgCode { field: &'static str },
     #[error("an organisation name is 2 to 100 characters without control characters")]
     OrgName,
+    #[error(
+        "the code of a union under {parent} starts with \"{parent}-\" (for example {parent}-gulou)"
+    )]
+    ChildCode { parent: String },
     #[error("kind must be one of district, industry, enterprise")]
     OrgKind,
     #[error("you must accept the privacy notice to register")]
@@ -51,6 +57,8 @@ pub enum DomainError {
     Deadline,
     #[error("give the month as YYYY-MM")]
     Month,
+    #[error("a page number is a whole number from 1 to 100000")]
+    Page,
     #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
     ClassTimes { field: &'static str },
 }
@@ -62,17 +70,19 @@ impl DomainError {
             DomainError::Phone => "phone",
             DomainError::Name => "name",
             DomainError::Email => "email",
-            DomainError::Password => "password",
+            DomainError::Password | DomainError::WeakPassword => "password",
             DomainError::Gender => "gender",
             DomainError::Role => "role",
             DomainError::OrgCode { field } => field,
             DomainError::OrgName => "name",
+            DomainError::ChildCode { .. } => "code",
             DomainError::OrgKind => "kind",
             DomainError::Consent => "consent",
             DomainError::Reason => "reason",
             DomainError::Target => "target",
             DomainError::Deadline => "deadline",
             DomainError::Month => "month",
+            DomainError::Page => "page",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,
         }

@@ -99,6 +99,35 @@ pub struct QuizRules {
     pub max_attempts: u32,
     /// 0 = none.
     pub time_limit_minutes: u32,
+    pub reveal: Reveal,
+}
+
+/// When a learner is shown the right answers and explanations of her graded attempts. Before
+/// that, results say only right or wrong per question, so attempts cannot collect the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reveal {
+    Never,
+    /// Once she has passed the quiz.
+    #[default]
+    AfterPass,
+    /// Once she can start no more attempts (never with unlimited attempts).
+    AfterLastAttempt,
+}
+
+impl Reveal {
+    pub const ALL: [Reveal; 3] = [Reveal::Never, Reveal::AfterPass, Reveal::AfterLastAttempt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reveal::Never => "never",
+            Reveal::AfterPass => "after_pass",
+            Reveal::AfterLastAttempt => "after_last_attempt",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Reveal> {
+        Reveal::ALL.into_iter().find(|r| r.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +189,7 @@ pub(crate) struct QuizFile {
     pub pass_mark: Spanned<i64>,
     pub max_attempts: Spanned<i64>,
     pub time_limit_minutes: Spanned<i64>,
+    pub reveal: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

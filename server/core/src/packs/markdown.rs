@@ -3,7 +3,8 @@
 //!
 //! pulldown-cmark passes raw HTML through, so everything is cleaned by ammonia afterwards: no
 //! scripts, event handlers, `javascript:` URLs, iframes, SVG or MathML. Images are lazy-loaded
-//! and scale to the screen.
+//! and scale to the screen. Lessons leak nothing to other sites: images, audio and video load
+//! only from this server's paths (the pack's media), and links are https, mailto or tel only.
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
@@ -43,6 +44,78 @@ pub fn links(markdown: &str) -> Vec<LinkRef> {
             _ => None,
         })
         .collect()
+}
+
+/// Addresses that raw HTML in the Markdown would load or link from outside the pack
+/// (`src`, `poster`, `srcset`, `href`, `data` values with a scheme or starting `//`), with
+/// byte offsets, for the checker. The sanitiser drops them anyway.
+pub fn raw_html_targets(markdown: &str) -> Vec<LinkRef> {
+    let mut found = Vec::new();
+    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        let (Event::Html(html) | Event::InlineHtml(html)) = event else {
+            continue;
+        };
+        for (name, value) in attributes(&html) {
+            let kind = if name == "href" {
+                LinkKind::Link
+            } else {
+                LinkKind::Image
+            };
+            if matches!(name.as_str(), "src" | "poster" | "srcset" | "href" | "data") {
+                found.push(LinkRef {
+                    kind,
+                    target: value,
+                    offset: range.start,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// `name=value` pairs of the tags in an HTML fragment (names lower-cased, quotes removed).
+fn attributes(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'=' {
+            i += 1;
+            continue;
+        }
+        let name_end = html[..i].trim_end().len();
+        let name_start = html[..name_end]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .map_or(0, |p| p + 1);
+        let name = html[name_start..name_end].to_ascii_lowercase();
+        let mut j = i + 1;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let (value, next) = match bytes.get(j) {
+            Some(q @ (b'"' | b'\'')) => {
+                let end = html[j + 1..]
+                    .find(char::from(*q))
+                    .map_or(html.len(), |e| j + 1 + e);
+                (&html[(j + 1).min(end)..end], end + 1)
+            }
+            _ => {
+                let end = html[j..]
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .map_or(html.len(), |e| j + e);
+                (&html[j..end], end)
+            }
+        };
+        out.push((name, value.to_string()));
+        i = next.max(i + 1);
+    }
+    out
+}
+
+/// Whether a URL names this server (a path, not `//host`), so loading it leaks nothing.
+fn is_own_path(value: &str) -> bool {
+    let v = value.trim();
+    v.starts_with('/') && !v.starts_with("//") && !v.contains('\\')
 }
 
 /// Renders lesson Markdown to safe HTML. `media_base` replaces `media/` in image and link
@@ -106,7 +179,19 @@ pub fn sanitise(html: &str) -> String {
         .add_tag_attributes("source", ["src", "type"])
         .set_tag_attribute_value("img", "loading", "lazy")
         .set_tag_attribute_value("img", "decoding", "async")
-        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+        .url_schemes(["https", "mailto", "tel"].into_iter().collect())
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            // Media only from this server (the pack's files, rebased to /media/…).
+            ("img" | "audio" | "video" | "source", "src") | ("video", "poster") => {
+                is_own_path(value).then_some(value.into())
+            }
+            // No protocol-relative links (`//host` would leave the site over any scheme).
+            (_, "href") => {
+                let v = value.trim_start();
+                (!v.starts_with("//") && !v.starts_with("\\")).then_some(value.into())
+            }
+            _ => Some(value.into()),
+        })
         .link_rel(Some("noopener noreferrer nofollow"));
     builder.clean(html).to_string()
 }
@@ -139,6 +224,35 @@ mod tests {
         assert!(
             html.contains("<h1>标题</h1>") && html.contains("段落"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn lessons_load_nothing_from_other_sites() {
+        let hostile = "<img src=\"https://evil.example/t.png\">\n\n<img src='//evil.example/a.png'>\n\n\
+            <video poster=\"https://evil.example/p.png\" src=\"/media/c/v.mp4\" controls></video>\n\n\
+            <audio controls><source src=\"https://evil.example/s.mp3\"></audio>\n\n\
+            [普通链接](http://evil.example/x) <a href=\"//evil.example\">双斜杠</a>\n\n\
+            ![本地](media/ok.png) [安全](https://www.gov.cn)\n";
+        let html = render(hostile, "/media/c/");
+        assert!(!html.contains("evil.example"), "{html}");
+        assert!(html.contains(r#"src="/media/c/ok.png""#), "{html}");
+        assert!(html.contains(r#"src="/media/c/v.mp4""#), "{html}");
+        assert!(html.contains(r#"href="https://www.gov.cn""#), "{html}");
+        let targets: Vec<String> = raw_html_targets(hostile)
+            .into_iter()
+            .map(|l| l.target)
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                "https://evil.example/t.png",
+                "//evil.example/a.png",
+                "https://evil.example/p.png",
+                "/media/c/v.mp4",
+                "https://evil.example/s.mp3",
+                "//evil.example"
+            ]
         );
     }
 

@@ -16,7 +16,7 @@ mod tests;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use format::{Completion, Mode, QuestionKind, QuizRules, Skill, SkillLevel, Tier};
+pub use format::{Completion, Mode, QuestionKind, QuizRules, Reveal, Skill, SkillLevel, Tier};
 pub use read::{check_folder, check_folder_with, load_pack, load_skills, CheckedFolder};
 
 /// Per-file size budget for media, so a lesson opens on a weak phone connection.

@@ -350,6 +350,13 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             pass_mark: number(report, &q.pass_mark, "pass_mark", 1..=100),
             max_attempts: number(report, &q.max_attempts, "max_attempts", 0..=100),
             time_limit_minutes: number(report, &q.time_limit_minutes, "time_limit_minutes", 0..=600),
+            reveal: match &q.reveal {
+                None => Reveal::default(),
+                Some(value) => Reveal::parse(value.get_ref()).unwrap_or_else(|| {
+                    report.at_span(f, &text, value.span(), format!("reveal = {:?} is not one of \"never\", \"after_pass\", \"after_last_attempt\"", value.get_ref()));
+                    Reveal::default()
+                }),
+            },
         };
         if let Some(bank) = &questions {
             if rules.draw as usize > bank.len() {
@@ -401,6 +408,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     let media = read_media(report, dir);
     for lesson in &lessons {
         check_lesson_links(report, dir, lesson, &media);
+        check_raw_html(report, dir, lesson);
     }
 
     if !report.problems.is_empty() {
@@ -516,6 +524,13 @@ fn check_lesson_links(report: &mut Report<'_>, dir: &Path, lesson: &Lesson, medi
         let is_web = lower.starts_with("https://") || lower.starts_with("http://");
         let is_scheme = lower.contains(':') && !is_web;
         match link.kind {
+            LinkKind::Link if lower.starts_with("http://") => {
+                report.at(
+                    &file,
+                    line,
+                    format!("link {target:?} is plain http; use the https:// address"),
+                );
+            }
             LinkKind::Image if is_web || is_scheme => {
                 report.at(&file, line, format!("image {target:?} is not in the pack; copy it into media/ and link it as media/NAME"));
             }
@@ -552,6 +567,25 @@ fn check_lesson_links(report: &mut Report<'_>, dir: &Path, lesson: &Lesson, medi
                     }
                 }
             }
+        }
+    }
+}
+
+/// Raw HTML may not load or link anything from other sites (the sanitiser drops it; the
+/// checker says where, so the author knows why it vanished).
+fn check_raw_html(report: &mut Report<'_>, dir: &Path, lesson: &Lesson) {
+    let file = dir.join(&lesson.file);
+    let header_lines = lesson_header_lines(&file);
+    for link in markdown::raw_html_targets(&lesson.markdown) {
+        let target = link.target.trim();
+        let lower = target.to_ascii_lowercase();
+        let external = target.starts_with("//")
+            || target.starts_with('\\')
+            || (lower.contains(':') && !lower.starts_with("mailto:") && !lower.starts_with("tel:"))
+                && !(link.kind == LinkKind::Link && lower.starts_with("https://"));
+        if external {
+            let line = line_of(&lesson.markdown, link.offset) + header_lines;
+            report.at(&file, line, format!("HTML in the lesson loads or links {target:?} from another site; lessons use only files in the pack's media/ folder and https:// links"));
         }
     }
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::tokens::{hash_secret, new_public_id, new_secret};
-use super::{now, orgs, outbox, Core};
+use super::{now, orgs, outbox, throttle, Core};
 use crate::config::Config;
 use crate::db::models::{OrgRow, PasswordTokenRow, UserRow};
 use crate::db::schema::{
@@ -23,9 +23,22 @@ use crate::dto::{AccountView, OrgRef, RoleView, UserView};
 use crate::ServiceError;
 
 pub use crate::dto::PRIVACY_NOTICE_VERSION;
-/// Failed logins allowed per account and per address within [`FAILURE_WINDOW_MINUTES`].
+/// Failed logins allowed from one address within [`FAILURE_WINDOW_MINUTES`], whatever the
+/// accounts; past it, that address waits (and only that address).
 pub const MAX_FAILED_LOGINS: i64 = 10;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// An account is locked everywhere only by a spread attack: this many failures in the window
+/// from at least [`ACCOUNT_LOCK_ADDRESSES`] different addresses. One address can never lock
+/// an account out for its owner elsewhere.
+pub const ACCOUNT_LOCK_FAILURES: i64 = 30;
+pub const ACCOUNT_LOCK_ADDRESSES: usize = 3;
+/// Password reset requests per login (counted whether or not it is registered, so the limit
+/// reveals nothing) and per address, within 15 minutes.
+pub const RESET_REQUESTS_PER_LOGIN: i64 = 3;
+pub const RESET_REQUESTS_PER_ADDRESS: i64 = 10;
+/// Registrations refused as duplicates from one address within 15 minutes (whole classes
+/// register from one address, so only the duplicates, the enumeration oracle, count).
+pub const DUPLICATE_REGISTRATIONS_PER_ADDRESS: i64 = 10;
 
 const PURPOSE_RESET: &str = "reset";
 const PURPOSE_SETUP: &str = "setup";
@@ -118,11 +131,37 @@ fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Registers a learner. Returns 409-style conflicts naming `phone` or `email`.
-pub async fn register(core: &Core, input: RegisterInput) -> Result<UserView, ServiceError> {
+/// Registers a learner. Returns 409-style conflicts naming `phone` or `email`; after
+/// [`DUPLICATE_REGISTRATIONS_PER_ADDRESS`] of those from one address, 429.
+pub async fn register(
+    core: &Core,
+    input: RegisterInput,
+    client_ip: String,
+) -> Result<UserView, ServiceError> {
     let valid = input.validate()?;
+    valid
+        .password
+        .check_strength(&[valid.phone.as_str(), valid.name.as_str()])?;
     core.run(move |conn, _| {
+        if throttle::exhausted(
+            conn,
+            throttle::DUPLICATE_REGISTRATION,
+            &client_ip,
+            DUPLICATE_REGISTRATIONS_PER_ADDRESS,
+        )? {
+            return Err(ServiceError::RateLimited {
+                what: "registrations of numbers or emails already registered",
+            });
+        }
         let password_hash = hash_password(&valid.password)?;
+        if let Err(conflict) = ensure_free(conn, &valid.phone, valid.email.as_ref()) {
+            if matches!(conflict, ServiceError::Conflict { .. }) {
+                write_tx(conn, |conn| {
+                    throttle::record(conn, throttle::DUPLICATE_REGISTRATION, &client_ip)
+                })?;
+            }
+            return Err(conflict);
+        }
         write_tx(conn, |conn| {
             let org = orgs::require(conn, &valid.org, "org")?;
             ensure_free(conn, &valid.phone, valid.email.as_ref())?;
@@ -311,18 +350,7 @@ pub async fn login(
 ) -> Result<LoginOutcome, ServiceError> {
     let key = login_key(&login);
     core.run(move |conn, config| {
-        let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
-        let by_key: i64 = login_failures::table
-            .filter(login_failures::login_key.eq(&key))
-            .filter(login_failures::failed_at.gt(since))
-            .count()
-            .get_result(conn)?;
-        let by_ip: i64 = login_failures::table
-            .filter(login_failures::client_ip.eq(&client_ip))
-            .filter(login_failures::failed_at.gt(since))
-            .count()
-            .get_result(conn)?;
-        if by_key >= MAX_FAILED_LOGINS || by_ip >= MAX_FAILED_LOGINS {
+        if login_locked(conn, &key, &client_ip)? {
             return Err(ServiceError::TooManyAttempts);
         }
         let user = find_by_login(conn, &key)?;
@@ -360,6 +388,36 @@ pub async fn login(
     .await
 }
 
+/// Whether this address must wait ([`MAX_FAILED_LOGINS`] failures from it, on any accounts),
+/// or the account is under a spread attack (failures from several addresses), in which case
+/// every address waits.
+fn login_locked(conn: &mut DbConn, key: &str, client_ip: &str) -> QueryResult<bool> {
+    let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let by_ip: i64 = login_failures::table
+        .filter(login_failures::client_ip.eq(client_ip))
+        .filter(login_failures::failed_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    if by_ip >= MAX_FAILED_LOGINS {
+        return Ok(true);
+    }
+    let by_key: i64 = login_failures::table
+        .filter(login_failures::login_key.eq(key))
+        .filter(login_failures::failed_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    if by_key < ACCOUNT_LOCK_FAILURES {
+        return Ok(false);
+    }
+    let addresses: Vec<String> = login_failures::table
+        .filter(login_failures::login_key.eq(key))
+        .filter(login_failures::failed_at.gt(since))
+        .select(login_failures::client_ip)
+        .distinct()
+        .load(conn)?;
+    Ok(addresses.len() >= ACCOUNT_LOCK_ADDRESSES)
+}
+
 fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<String, ServiceError> {
     let token = new_secret();
     let at = now();
@@ -378,8 +436,9 @@ fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<Str
 pub async fn register_and_sign_in(
     core: &Core,
     input: RegisterInput,
+    client_ip: String,
 ) -> Result<LoginOutcome, ServiceError> {
-    let user = register(core, input).await?;
+    let user = register(core, input, client_ip).await?;
     let public_id = user.id.clone();
     core.run(move |conn, config| {
         let id: i64 = users::table
@@ -463,6 +522,14 @@ fn issue_password_token(
 ) -> Result<String, ServiceError> {
     let token = new_secret();
     let at = now();
+    // A new link voids every earlier one of the account: only the newest works.
+    diesel::update(
+        password_tokens::table
+            .filter(password_tokens::user_id.eq(user_id))
+            .filter(password_tokens::used_at.is_null()),
+    )
+    .set(password_tokens::used_at.eq(at))
+    .execute(conn)?;
     diesel::insert_into(password_tokens::table)
         .values((
             password_tokens::token_hash.eq(hash_secret(&token)),
@@ -483,10 +550,32 @@ fn password_link(config: &Config, token: &str) -> String {
 }
 
 /// Emails a single-use reset link when the account exists and has an email address.
-/// Always succeeds the same way, so it cannot be used to find out who is registered.
-pub async fn request_password_reset(core: &Core, login: String) -> Result<(), ServiceError> {
+/// Always succeeds the same way, so it cannot be used to find out who is registered. Past
+/// [`RESET_REQUESTS_PER_LOGIN`] requests for one login or [`RESET_REQUESTS_PER_ADDRESS`] from
+/// one address in 15 minutes, refused (429) whether or not the login exists.
+pub async fn request_password_reset(
+    core: &Core,
+    login: String,
+    client_ip: String,
+) -> Result<(), ServiceError> {
     let key = login_key(&login);
     core.run(move |conn, config| {
+        if throttle::exhausted(conn, throttle::RESET_LOGIN, &key, RESET_REQUESTS_PER_LOGIN)?
+            || throttle::exhausted(
+                conn,
+                throttle::RESET_ADDRESS,
+                &client_ip,
+                RESET_REQUESTS_PER_ADDRESS,
+            )?
+        {
+            return Err(ServiceError::RateLimited {
+                what: "password reset requests",
+            });
+        }
+        write_tx(conn, |conn| {
+            throttle::record(conn, throttle::RESET_LOGIN, &key)?;
+            throttle::record(conn, throttle::RESET_ADDRESS, &client_ip)
+        })?;
         let Some(user) = find_by_login(conn, &key)? else { return Ok(()) };
         let (Some(email), false) = (user.email.clone(), user.disabled) else { return Ok(()) };
         write_tx(conn, |conn| {
@@ -531,6 +620,11 @@ pub async fn set_password_with_token(
             if row.expires_at <= at {
                 return Err(ServiceError::TokenExpired);
             }
+            let (phone, name): (String, String) = users::table
+                .find(row.user_id)
+                .select((users::phone, users::name))
+                .first(conn)?;
+            password.check_strength(&[&phone, &name])?;
             let spent = diesel::update(
                 password_tokens::table
                     .find(row.id)
@@ -588,6 +682,9 @@ pub async fn create_admin(core: &Core, input: NewAdmin) -> Result<AdminCreated, 
         Some(e) => Some(Email::parse(e)?),
     };
     let password = input.password.as_deref().map(Password::parse).transpose()?;
+    if let Some(password) = &password {
+        password.check_strength(&[phone.as_str(), name.as_str()])?;
+    }
     core.run(move |conn, config| {
         let password_hash = password.as_ref().map(hash_password).transpose()?;
         write_tx(conn, |conn| {

@@ -275,6 +275,10 @@ pub async fn check_in(
 }
 
 /// The trainer marks a learner (by phone) present, e.g. when her phone cannot check in.
+///
+/// Any learner enrolled in the course may be marked, whatever her union: women attend classes
+/// where they work, which need not be where their union membership is. An unknown phone and a
+/// phone of someone not enrolled get the same answer, so the form reveals no registrations.
 pub async fn mark_present(
     core: &Core,
     actor: &Actor,
@@ -286,15 +290,16 @@ pub async fn mark_present(
         let row = session_by_public_id(conn, &session)?;
         require_teacher(conn, &actor, row.3)?;
         let phone = Phone::parse(&phone)?;
+        const NOT_ENROLLED: ServiceError =
+            ServiceError::NotFound("learner enrolled in this course with that phone");
         let learner: i64 = users::table
             .filter(users::phone.eq(phone.as_str()))
             .select(users::id)
             .first(conn)
             .optional()?
-            .ok_or(ServiceError::NotFound("learner"))?;
+            .ok_or(NOT_ENROLLED)?;
         write_tx(conn, |conn| {
-            let enrollment =
-                enrollment_of(conn, learner, row.2)?.ok_or(ServiceError::NotEnrolled)?;
+            let enrollment = enrollment_of(conn, learner, row.2)?.ok_or(NOT_ENROLLED)?;
             record_attendance(conn, row.0, learner, "trainer", Some(actor.user_id))?;
             complete_if_due(conn, config, learner, row.2, enrollment)?;
             session_view(conn, &row)

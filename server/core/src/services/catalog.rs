@@ -195,6 +195,52 @@ fn answer_json(answer: &Answer) -> String {
     .to_string()
 }
 
+/// Who owns a course id: the union that first published it, and from where.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CourseOwner {
+    pub org_id: i64,
+}
+
+/// Whether a course id belongs to a bundled folder (as opposed to a web upload).
+fn is_folder_source(source: &str) -> bool {
+    source.starts_with("folder:")
+}
+
+/// A course id belongs to the union that first published it and to its source. Uploads may
+/// publish new versions only of uploaded courses owned by a union at or above the uploader's
+/// own; bundled courses are replaced only from a folder; a folder never takes over an
+/// uploaded course. A clash is refused naming the owner. `Ok(None)`: the id is free.
+pub(crate) fn check_owner(
+    conn: &mut DbConn,
+    code: &str,
+    publisher_org: i64,
+    source: &str,
+) -> Result<Option<CourseOwner>, ServiceError> {
+    let existing: Option<(String, i64)> = courses::table
+        .filter(courses::code.eq(code))
+        .select((courses::source, courses::org_id))
+        .first(conn)
+        .optional()?;
+    let Some((owner_source, owner_org)) = existing else {
+        return Ok(None);
+    };
+    let owner = orgs::find_by_id(conn, owner_org)?;
+    let publisher = orgs::find_by_id(conn, publisher_org)?;
+    let allowed = match (is_folder_source(&owner_source), is_folder_source(source)) {
+        (true, true) => true,
+        (false, false) => publisher.path.starts_with(&owner.path),
+        _ => false,
+    };
+    if allowed {
+        return Ok(Some(CourseOwner { org_id: owner_org }));
+    }
+    Err(ServiceError::CourseOwned {
+        course: code.to_string(),
+        owner: format!("{}（{}）", owner.name, owner.code),
+        bundled: is_folder_source(&owner_source),
+    })
+}
+
 pub(crate) fn import_pack(
     conn: &mut DbConn,
     pack: &Pack,
@@ -202,6 +248,10 @@ pub(crate) fn import_pack(
     source: &str,
 ) -> Result<ImportOutcome, ServiceError> {
     let hash = content_hash(&pack.dir);
+    let owner = check_owner(conn, &pack.id, org_id, source)?;
+    // A new version keeps the union that owns the course: publishing from a branch below it
+    // never moves the course out of the rest of the owner's subtree.
+    let org_id = owner.map_or(org_id, |o| o.org_id);
     let existing: Option<(i64, String, String, String)> = courses::table
         .filter(courses::code.eq(&pack.id))
         .select((
@@ -236,6 +286,7 @@ pub(crate) fn import_pack(
         courses::quiz_pass_mark.eq(quiz.map(|q| q.pass_mark as i32)),
         courses::quiz_max_attempts.eq(quiz.map(|q| q.max_attempts as i32)),
         courses::quiz_time_limit_minutes.eq(quiz.map(|q| q.time_limit_minutes as i32)),
+        courses::quiz_reveal.eq(quiz.map(|q| q.reveal).unwrap_or_default().as_str()),
         courses::complete_lessons.eq(pack.completion.lessons),
         courses::complete_quiz.eq(pack.completion.quiz),
         courses::complete_attendance.eq(pack.completion.attendance),

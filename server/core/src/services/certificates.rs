@@ -122,6 +122,16 @@ fn signing_input(document: &Value, proof_options: &Value) -> Vec<u8> {
     input
 }
 
+/// SHA-256 (hex) of a credential's JCS-canonical content without its proof: what was issued,
+/// whoever signed it.
+pub fn content_digest(document: &Value) -> String {
+    let mut unsecured = document.clone();
+    if let Some(o) = unsecured.as_object_mut() {
+        o.remove("proof");
+    }
+    hex::encode(Sha256::digest(canonical_json(&unsecured).as_bytes()))
+}
+
 fn verification_method(public_url: &str, key_id: &str) -> String {
     format!(
         "{}/api/v1/certificate-keys/{key_id}",
@@ -441,6 +451,7 @@ pub(crate) fn issue(
             certificates::issuer_org_id.eq(issuer_org),
             certificates::issued_at.eq(issued_at),
             certificates::credential.eq(credential.to_string()),
+            certificates::credential_digest.eq(content_digest(&credential)),
         ))
         .execute(conn)?;
     if let Some(email) = email {
@@ -675,12 +686,33 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
     .await
 }
 
-/// Revokes a certificate; only administrators of the issuing union's subtree may.
+/// Who may revoke a certificate: administrators of the issuing union's subtree, and
+/// administrators over the union the completion was attributed to (her union when she
+/// completed), so a city union can revoke its own learners' certificates of province courses.
+fn may_revoke(conn: &mut DbConn, actor: &Actor, row: &CertificateRow) -> QueryResult<bool> {
+    if actor.holds(Role::Admin, &row.12) {
+        return Ok(true);
+    }
+    let enrollment: i64 = certificates::table
+        .filter(certificates::serial.eq(&row.0))
+        .select(certificates::enrollment_id)
+        .first(conn)?;
+    let completed_in: Option<String> = enrollments::table
+        .find(enrollment)
+        .select(enrollments::completed_org_path)
+        .first(conn)?;
+    Ok(completed_in.is_some_and(|path| actor.holds(Role::Admin, &path)))
+}
+
+/// Revokes a certificate. To anyone who may not revoke it, an existing serial answers
+/// exactly like an unknown one (404), and both count against the caller's address like
+/// unknown-serial lookups, so revocation is no oracle for which serials exist.
 pub async fn revoke(
     core: &Core,
     actor: &Actor,
     serial: String,
     reason: String,
+    client_ip: String,
 ) -> Result<CertificateStatusView, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, config| {
@@ -688,31 +720,89 @@ pub async fn revoke(
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(crate::domain::DomainError::Reason.into());
         }
-        let serial = parse_serial(&serial).ok_or(ServiceError::NotFound("certificate"))?;
-        write_tx(conn, |conn| {
-            let row = find(conn, &serial)?.ok_or(ServiceError::NotFound("certificate"))?;
-            if !actor.holds(Role::Admin, &row.12) {
-                return Err(ServiceError::Forbidden);
+        let limit = config.certificates.lookup_misses_per_15min;
+        if throttle::exhausted(conn, throttle::REVOKE_MISS, &client_ip, limit)? {
+            return Err(ServiceError::RateLimited {
+                what: "certificate lookups that found nothing",
+            });
+        }
+        let outcome = write_tx(conn, |conn| {
+            let row = match parse_serial(&serial) {
+                Some(serial) => find(conn, &serial)?,
+                None => None,
+            };
+            let Some(row) = row else { return Ok(None) };
+            if !may_revoke(conn, &actor, &row)? {
+                return Ok(None);
             }
             if row.8.is_some() {
                 return Err(ServiceError::AlreadyRevoked);
             }
-            diesel::update(certificates::table.filter(certificates::serial.eq(&serial)))
+            diesel::update(certificates::table.filter(certificates::serial.eq(&row.0)))
                 .set((
                     certificates::revoked_at.eq(now()),
                     certificates::revoked_reason.eq(&reason),
                     certificates::revoked_by.eq(actor.user_id),
                 ))
                 .execute(conn)?;
-            let row = find(conn, &serial)?.ok_or(ServiceError::NotFound("certificate"))?;
-            Ok(status_view(config, &row))
-        })
+            let row = find(conn, &row.0)?.ok_or(ServiceError::NotFound("certificate"))?;
+            Ok(Some(status_view(config, &row)))
+        })?;
+        match outcome {
+            Some(view) => Ok(view),
+            None => {
+                write_tx(conn, |conn| {
+                    throttle::record(conn, throttle::REVOKE_MISS, &client_ip)
+                        .map_err(ServiceError::from)
+                })?;
+                Err(ServiceError::NotFound("certificate"))
+            }
+        }
     })
     .await
 }
 
+/// What the records say of a credential's serial: (issued, content matches, revoked).
+fn against_record(
+    conn: &mut DbConn,
+    serial: Option<&str>,
+    document: &Value,
+) -> Result<(bool, bool, bool), ServiceError> {
+    let Some(serial) = serial else {
+        return Ok((false, false, false));
+    };
+    let record: Option<(String, Option<String>, Option<chrono::NaiveDateTime>)> =
+        certificates::table
+            .filter(certificates::serial.eq(serial))
+            .select((
+                certificates::credential,
+                certificates::credential_digest,
+                certificates::revoked_at,
+            ))
+            .first(conn)
+            .optional()?;
+    let Some((stored, digest, revoked_at)) = record else {
+        return Ok((false, false, false));
+    };
+    let issued_digest = match digest {
+        Some(digest) => digest,
+        // Issued before digests were kept: digest the stored credential.
+        None => content_digest(
+            &serde_json::from_str(&stored)
+                .map_err(|e| ServiceError::Internal(format!("stored credential: {e}")))?,
+        ),
+    };
+    Ok((
+        true,
+        content_digest(document) == issued_digest,
+        revoked_at.is_some(),
+    ))
+}
+
 /// Checks a credential someone holds: its signature against the published keys, then
-/// whether Qihang has revoked it.
+/// against the records: that a certificate with its serial was issued, that the credential
+/// says exactly what was issued (its stored digest), and that it was not revoked. A good
+/// signature alone is never enough, so a leaked key cannot mint certificates that verify.
 pub async fn check_credential(
     core: &Core,
     document: Value,
@@ -723,28 +813,26 @@ pub async fn check_credential(
             .as_str()
             .and_then(|id| id.rsplit('/').next())
             .and_then(parse_serial);
-        match verify_document(&document, &keys) {
-            Err(problem) => Ok(CredentialCheck {
-                signature_valid: false,
-                valid: false,
-                revoked: false,
-                serial,
-                problem: Some(problem.into()),
-            }),
-            Ok(()) => {
-                let revoked = match &serial {
-                    Some(s) => find(conn, s)?.is_some_and(|row| row.8.is_some()),
-                    None => false,
-                };
-                Ok(CredentialCheck {
-                    signature_valid: true,
-                    valid: !revoked,
-                    revoked,
-                    serial,
-                    problem: revoked.then(|| "the certificate was revoked".into()),
-                })
+        let signature = verify_document(&document, &keys);
+        let (issued, matches_issued, revoked) = against_record(conn, serial.as_deref(), &document)?;
+        let problem = match signature {
+            Err(problem) => Some(problem),
+            Ok(()) if !issued => Some("Qihang issued no certificate with this serial"),
+            Ok(()) if !matches_issued => {
+                Some("the credential differs from the certificate issued under this serial")
             }
-        }
+            Ok(()) if revoked => Some("the certificate was revoked"),
+            Ok(()) => None,
+        };
+        Ok(CredentialCheck {
+            signature_valid: signature.is_ok(),
+            valid: problem.is_none(),
+            revoked,
+            issued,
+            matches_issued,
+            serial,
+            problem: problem.map(Into::into),
+        })
     })
     .await
 }

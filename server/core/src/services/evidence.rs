@@ -17,6 +17,9 @@ use crate::dto::{EvidenceFilter, EvidencePage, EvidenceRow, OrgStatsView};
 use crate::ServiceError;
 
 pub const PAGE_SIZE: i64 = 50;
+/// The highest page number asked for (5,000,000 rows deep): larger numbers are refused, so
+/// offsets never overflow.
+pub const MAX_PAGE: i64 = 100_000;
 
 /// The subtree she administers, as a path range, narrowed to `filter.org` when given.
 fn scope(
@@ -133,7 +136,8 @@ fn query(
             first_completions::user_id.nullable(),
         ));
     if let Some(page) = page {
-        rows = rows.offset((page.max(1) - 1) * PAGE_SIZE).limit(PAGE_SIZE);
+        let offset = page_offset(page)?;
+        rows = rows.offset(offset).limit(PAGE_SIZE);
     }
     let rows: Vec<Row> = rows.load(conn)?;
     Ok((
@@ -156,6 +160,17 @@ fn query(
     ))
 }
 
+/// Where page `page` starts, for pages 1 to [`MAX_PAGE`]; other numbers are refused naming
+/// the field.
+pub fn page_offset(page: i64) -> Result<i64, ServiceError> {
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(crate::domain::DomainError::Page.into());
+    }
+    (page - 1)
+        .checked_mul(PAGE_SIZE)
+        .ok_or(crate::domain::DomainError::Page.into())
+}
+
 /// One page of the learners behind a node's figures.
 pub async fn trained(
     core: &Core,
@@ -170,7 +185,7 @@ pub async fn trained(
         let (total, rows) = query(conn, &path, &filter, Some(page))?;
         Ok(EvidencePage {
             org: code,
-            page: page.max(1),
+            page,
             per_page: PAGE_SIZE,
             total,
             rows,

@@ -11,7 +11,7 @@ use super::{now, Core};
 use crate::db::models::OrgRow;
 use crate::db::schema::orgs;
 use crate::db::{unique_violation, write_tx, DbConn, DbError};
-use crate::domain::{OrgCode, OrgKind, OrgName, Role};
+use crate::domain::{DomainError, OrgCode, OrgKind, OrgName, Role};
 use crate::dto::OrgView;
 use crate::ServiceError;
 
@@ -200,6 +200,14 @@ pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView
             let parent = require(conn, &parent_code, "parent")?;
             if !actor.holds(Role::Admin, &parent.path) {
                 return Err(ServiceError::Forbidden);
+            }
+            // A code says where the union stands: it extends its parent's code, so a city
+            // cannot mint codes that read as another city's (js-sz cannot make js-wx-…).
+            if !code.as_str().starts_with(&format!("{}-", parent.code)) {
+                return Err(DomainError::ChildCode {
+                    parent: parent.code.clone(),
+                }
+                .into());
             }
             if find_by_code(conn, code.as_str())?.is_some() {
                 return Err(ServiceError::Conflict { field: "code" });

@@ -81,15 +81,43 @@ fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Vec<OutboxRow>> {
     })
 }
 
-fn mark_sent(conn: &mut DbConn, id: i64, worker: &str) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::locked_by.eq(worker)))
-        .set((
-            outbox::sent_at.eq(now()),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+/// What stands in the outbox for a link's secret once the message is sent.
+pub const REDACTED: &str = "[removed after sending]";
+
+/// The body with every `token=<secret>` of a link replaced by [`REDACTED`]: once a reset or
+/// set-up mail is delivered, the outbox (and its backups) must not hold a working link.
+pub fn redact_secrets(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("token=") {
+        let (head, tail) = rest.split_at(at + "token=".len());
+        out.push_str(head);
+        let secret_len = tail
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+            .unwrap_or(tail.len());
+        if secret_len > 0 {
+            out.push_str(REDACTED);
+        }
+        rest = &tail[secret_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn mark_sent(conn: &mut DbConn, row: &OutboxRow, worker: &str) -> QueryResult<()> {
+    diesel::update(
+        outbox::table
+            .find(row.id)
+            .filter(outbox::locked_by.eq(worker)),
+    )
+    .set((
+        outbox::body_text.eq(redact_secrets(&row.body_text)),
+        outbox::sent_at.eq(now()),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::locked_until.eq(None::<chrono::NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -242,7 +270,7 @@ pub async fn deliver_due(
         match outcome {
             Ok(()) => {
                 delivered += 1;
-                core.run(move |conn, _| Ok(mark_sent(conn, row.id, &owner)?))
+                core.run(move |conn, _| Ok(mark_sent(conn, &row, &owner)?))
                     .await?;
             }
             Err(error) => {
@@ -267,5 +295,21 @@ pub async fn run_worker(core: Core, mailer: Mailer, worker: String) {
             Err(e) => tracing::error!(error = %e, "outbox worker"),
         }
         tokio::time::sleep(pause).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sent_links_lose_their_secrets() {
+        let body =
+            "打开链接：\nhttps://q.cn/reset-password?token=0a1b2c3d4e5f&x=1\n再见 token= 无\n";
+        assert_eq!(
+            redact_secrets(body),
+            "打开链接：\nhttps://q.cn/reset-password?token=[removed after sending]&x=1\n再见 token= 无\n"
+        );
+        assert_eq!(redact_secrets("no links"), "no links");
     }
 }

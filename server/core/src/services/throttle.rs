@@ -13,6 +13,15 @@ const WINDOW_MINUTES: i64 = 15;
 pub const SERIAL_MISS: &str = "serial_miss";
 /// Wrong check-in codes, per learner.
 pub const CHECK_IN_FAILURE: &str = "check_in_failure";
+/// Password reset requests, per login key (registered or not).
+pub const RESET_LOGIN: &str = "reset_login";
+/// Password reset requests, per client address.
+pub const RESET_ADDRESS: &str = "reset_address";
+/// Registrations refused because the phone or email is taken, per client address.
+pub const DUPLICATE_REGISTRATION: &str = "duplicate_registration";
+/// Revocation attempts on serials the caller may not revoke (or that do not exist), per
+/// client address: counted with the unknown-serial lookups.
+pub const REVOKE_MISS: &str = "serial_miss";
 
 /// Whether `subject` has used up `limit` failures of `bucket` in the window.
 pub fn exhausted(conn: &mut DbConn, bucket: &str, subject: &str, limit: i64) -> QueryResult<bool> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use diesel::prelude::*;
 
 use super::accounts::Actor;
-use super::catalog::{import_pack, ImportOutcome};
+use super::catalog::{check_owner, import_pack, ImportOutcome};
 use super::tokens::new_public_id;
 use super::{now, orgs, Core};
 use crate::db::schema::{courses, pack_uploads, skills};
@@ -122,7 +122,20 @@ pub async fn upload(
     let user_id = actor.user_id;
     core.run(move |conn, _| {
         let work = tempfile::tempdir().map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        let org =
+            orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
+        let (pack, mut problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        // A course id owned by another union (or bundled) is reported before publishing.
+        if let Some(p) = &pack {
+            match check_owner(conn, &p.id, org.id, UPLOAD_SOURCE) {
+                Err(owned @ ServiceError::CourseOwned { .. }) => {
+                    problems.push(format!("{}/course.toml: id: {owned}", p.id))
+                }
+                other => {
+                    other?;
+                }
+            }
+        }
         let stored = pack
             .as_ref()
             .map(|p| StoredPreview {
@@ -131,8 +144,6 @@ pub async fn upload(
                 questions: p.questions.len(),
             })
             .unwrap_or_default();
-        let org =
-            orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
         let public_id = new_public_id();
         let status = if problems.is_empty() {
             "checked"

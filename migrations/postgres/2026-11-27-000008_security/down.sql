@@ -1,0 +1,2 @@
+ALTER TABLE certificates DROP COLUMN credential_digest;
+ALTER TABLE courses DROP COLUMN quiz_reveal;
