@@ -461,76 +461,10 @@ async fn the_bundled_catalogue_imports_and_reimports_unchanged() {
 
 mod web_upload {
     //! `POST /api/v1/course-packs`: refusals, the checker's report, preview and publishing.
-    use std::io::Write;
-
     use serde_json::Value;
 
+    use super::support::packs::{pack_zip, upload, zip_of};
     use super::*;
-
-    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, data) in entries {
-            writer.start_file(*name, options).unwrap();
-            writer.write_all(data).unwrap();
-        }
-        writer.finish().unwrap().into_inner()
-    }
-
-    /// A valid pack zipped from disk, with `edit` applied to its files first.
-    fn pack_zip(id: &str, version: &str, edit: impl Fn(&Path)) -> Vec<u8> {
-        let folder = tempfile::tempdir().unwrap();
-        write_course(
-            folder.path(),
-            id,
-            version,
-            &["smartphone-basics"],
-            &[
-                ("intro", "第一课<script>alert(1)</script>"),
-                ("more", "第二课"),
-            ],
-        );
-        let dir = folder.path().join(id);
-        edit(&dir);
-        let mut entries = Vec::new();
-        for entry in walk(&dir) {
-            let name = format!("{id}/{}", entry.strip_prefix(&dir).unwrap().display());
-            entries.push((name, std::fs::read(&entry).unwrap()));
-        }
-        let borrowed: Vec<(&str, &[u8])> = entries
-            .iter()
-            .map(|(n, d)| (n.as_str(), d.as_slice()))
-            .collect();
-        zip_of(&borrowed)
-    }
-
-    fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            if entry.path().is_dir() {
-                files.extend(walk(&entry.path()));
-            } else {
-                files.push(entry.path());
-            }
-        }
-        files.sort();
-        files
-    }
-
-    async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> reqwest::Response {
-        let form = reqwest::multipart::Form::new().part(
-            "pack",
-            reqwest::multipart::Part::bytes(bytes).file_name("pack.zip"),
-        );
-        app.client
-            .post(app.url("/api/v1/course-packs"))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
 
     async fn app_with_catalogue() -> TestApp {
         TestApp::spawn_with(ServerOptions::default().env(

@@ -1,5 +1,6 @@
 //! Small valid course packs written on the fly for tests.
 
+use std::io::Write;
 use std::path::Path;
 
 /// A skills file with the one skill the test packs use.
@@ -66,4 +67,70 @@ pub fn edit_course(root: &Path, id: &str, edits: &[(&str, &str)]) {
         text = text.replace(from, to);
     }
     std::fs::write(&path, text).unwrap();
+}
+
+/// A zip archive of `(name, bytes)` entries.
+pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// A valid pack zipped from disk, with `edit` applied to its files first.
+pub fn pack_zip(id: &str, version: &str, edit: impl Fn(&Path)) -> Vec<u8> {
+    let folder = tempfile::tempdir().unwrap();
+    write_course(
+        folder.path(),
+        id,
+        version,
+        &["smartphone-basics"],
+        &[
+            ("intro", "第一课<script>alert(1)</script>"),
+            ("more", "第二课"),
+        ],
+    );
+    let dir = folder.path().join(id);
+    edit(&dir);
+    let mut entries = Vec::new();
+    for entry in walk(&dir) {
+        let name = format!("{id}/{}", entry.strip_prefix(&dir).unwrap().display());
+        entries.push((name, std::fs::read(&entry).unwrap()));
+    }
+    let borrowed: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    zip_of(&borrowed)
+}
+
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_dir() {
+            files.extend(walk(&entry.path()));
+        } else {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    files
+}
+
+pub async fn upload(app: &super::TestApp, token: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part(
+        "pack",
+        reqwest::multipart::Part::bytes(bytes).file_name("pack.zip"),
+    );
+    app.client
+        .post(app.url("/api/v1/course-packs"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
 }

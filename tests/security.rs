@@ -1,0 +1,963 @@
+//! The hostile tester's findings (issue 9), each replayed against the real server on SQLite
+//! or PostgreSQL (per `QIHANG_TEST_DB`) with the answer the fix gives.
+
+mod support;
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use support::packs::{edit_course, pack_zip, upload, write_course, SKILLS};
+use support::*;
+
+fn bundled_courses() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")
+}
+
+async fn app_with_catalogue() -> TestApp {
+    TestApp::spawn_with(ServerOptions::default().env(
+        "QIHANG_COURSES_DIR",
+        bundled_courses().display().to_string(),
+    ))
+    .await
+}
+
+/// A server whose catalogue is one small quiz course per id in `ids` (draw 2 of 3 questions,
+/// three attempts; the right option of every question is 甲). `edit` changes a course.toml.
+async fn app_with_quiz_courses(
+    ids: &[&str],
+    edit: impl Fn(&Path, &str),
+    options: ServerOptions,
+) -> (TestApp, tempfile::TempDir) {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    for id in ids {
+        write_course(folder.path(), id, "1.0.0", &[], &[("one", "第一课")]);
+        edit(folder.path(), id);
+    }
+    let app =
+        TestApp::spawn_with(options.env("QIHANG_COURSES_DIR", folder.path().display().to_string()))
+            .await;
+    (app, folder)
+}
+
+async fn start_attempt(app: &TestApp, token: &str, course: &str) -> Value {
+    let started = app
+        .post_as(
+            token,
+            &format!("/api/v1/courses/{course}/quiz/attempts"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(started.status(), 201);
+    started.json().await.unwrap()
+}
+
+async fn submit(app: &TestApp, token: &str, attempt: &Value, answers: &Value) -> reqwest::Response {
+    let id = attempt["id"].as_str().unwrap();
+    app.post_as(
+        token,
+        &format!("/api/v1/quiz-attempts/{id}/submit"),
+        &json!({ "answers": answers }),
+    )
+    .await
+}
+
+/// The right answers of an attempt of a test pack: the option reading 甲 of each question.
+fn right_answers(attempt: &Value) -> Value {
+    let mut answers = serde_json::Map::new();
+    for q in attempt["questions"].as_array().unwrap() {
+        let right: Vec<Value> = q["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["text"] == "甲")
+            .map(|o| o["id"].clone())
+            .collect();
+        answers.insert(q["id"].as_str().unwrap().to_string(), Value::Array(right));
+    }
+    Value::Object(answers)
+}
+
+/// Reads every lesson and passes the quiz: the course completes and a certificate is issued.
+async fn complete_course(app: &TestApp, token: &str, course: &str) -> String {
+    app.post_as(
+        token,
+        &format!("/api/v1/courses/{course}/lessons/one/complete"),
+        &json!({}),
+    )
+    .await;
+    let attempt = start_attempt(app, token, course).await;
+    let result: Value = submit(app, token, &attempt, &right_answers(&attempt))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["passed"], true, "{result}");
+    let mine: Vec<Value> = app
+        .get_as(token, "/api/v1/me/certificates")
+        .await
+        .json()
+        .await
+        .unwrap();
+    mine.iter()
+        .find(|c| c["course_id"] == course)
+        .map(|c| c["serial"].as_str().unwrap().to_string())
+        .expect("a certificate for the course")
+}
+
+/// Appoints a trainer of `org` (registered there) and returns her token.
+async fn trainer(app: &TestApp, admin: &str, phone: &str, org: &str) -> String {
+    let token = app.enrolled_learner(phone, org, &[]).await;
+    let granted = app
+        .post_as(
+            admin,
+            "/api/v1/roles",
+            &json!({"phone": phone, "role": "trainer", "org": org}),
+        )
+        .await;
+    assert_eq!(granted.status(), 200);
+    token
+}
+
+async fn publish(app: &TestApp, token: &str, upload_id: &str) -> reqwest::Response {
+    app.post_as(
+        token,
+        &format!("/api/v1/course-packs/{upload_id}/publish"),
+        &json!({}),
+    )
+    .await
+}
+
+/// Finding 1: a Suzhou trainer re-publishing a bundled course's id (or another union's) was
+/// accepted and took the course over; now the clash is refused naming the owner.
+#[tokio::test]
+async fn course_ids_belong_to_the_union_and_source_that_first_published_them() {
+    let app = app_with_catalogue().await;
+    let sz_admin = app.admin("13600000001", "js-sz").await;
+    let wx_admin = app.admin("13600000002", "js-wx").await;
+    let sz_trainer = trainer(&app, &sz_admin, "13600000011", "js-sz").await;
+    let wx_trainer = trainer(&app, &wx_admin, "13600000012", "js-wx").await;
+
+    // The probe: the bundled course's id with a higher version.
+    let no_prerequisites = |dir: &Path| {
+        let toml = std::fs::read_to_string(dir.join("course.toml")).unwrap();
+        let toml = toml.replace(
+            "prerequisites = [\"smartphone-basics\"]",
+            "prerequisites = []",
+        );
+        std::fs::write(dir.join("course.toml"), toml).unwrap();
+    };
+    let report: Value = upload(
+        &app,
+        &sz_trainer,
+        pack_zip("smartphone-basics", "9.9.9", no_prerequisites),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(report["status"], "rejected", "{report}");
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("江苏省总工会（js）") && problems.contains("bundled"),
+        "the owner is named: {problems}"
+    );
+    let refused = publish(&app, &sz_trainer, report["id"].as_str().unwrap()).await;
+    assert_eq!(refused.status(), 422);
+
+    // A Wuxi trainer uploads an id before anyone owns it; Suzhou publishes it first.
+    let early: Value = upload(&app, &wx_trainer, pack_zip("shared-id", "1.0.0", |_| {}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(early["status"], "checked");
+    let sz_upload: Value = upload(&app, &sz_trainer, pack_zip("shared-id", "1.0.0", |_| {}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = publish(&app, &sz_trainer, sz_upload["id"].as_str().unwrap()).await;
+    assert_eq!(first.status(), 200);
+    // Publishing the early upload now clashes at publication, naming the owner.
+    let clash = publish(&app, &wx_trainer, early["id"].as_str().unwrap()).await;
+    assert_eq!(clash.status(), 409);
+    let (code, field, message) = error_of(clash).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("course_owned", Some("id"))
+    );
+    assert!(message.contains("苏州市总工会（js-sz）"), "{message}");
+    // Suzhou's own admin may publish a new version; the course stays Suzhou's.
+    let v2: Value = upload(&app, &sz_admin, pack_zip("shared-id", "2.0.0", |_| {}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let updated: Value = publish(&app, &sz_admin, v2["id"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated["outcome"].as_str(), updated["org"].as_str()),
+        (Some("updated"), Some("js-sz"))
+    );
+
+    // The bundled course is untouched for everyone, and still owned by its folder.
+    let wx_learner = app.enrolled_learner("13812340001", "js-wx", &[]).await;
+    let course: Value = app
+        .get_as(&wx_learner, "/api/v1/courses/smartphone-basics")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(course["title"], "智能手机基础与无障碍设置", "{course}");
+    use qihang_core::db::schema::courses;
+    let mut conn = app.db.connect();
+    let (version, source): (String, String) = courses::table
+        .filter(courses::code.eq("smartphone-basics"))
+        .select((courses::version, courses::source))
+        .first(&mut conn)
+        .unwrap();
+    assert!(
+        version.starts_with("1.") && source.starts_with("folder:"),
+        "{version} {source}"
+    );
+}
+
+/// Finding 2: results handed out the key, and option ids were the author's letters, the
+/// same for everyone; collected keys let another learner pass blind.
+#[tokio::test]
+async fn keys_collected_from_one_attempt_are_useless_in_another() {
+    let (app, _folder) = app_with_quiz_courses(
+        &["quiz-a", "quiz-never"],
+        |root, id| {
+            if id == "quiz-never" {
+                edit_course(
+                    root,
+                    id,
+                    &[(
+                        "time_limit_minutes = 0\n",
+                        "time_limit_minutes = 0\nreveal = \"never\"\n",
+                    )],
+                );
+            }
+        },
+        ServerOptions::default(),
+    )
+    .await;
+    let collector = app
+        .enrolled_learner("13812340001", "js-nj", &["quiz-a", "quiz-never"])
+        .await;
+    let other = app
+        .enrolled_learner("13812340002", "js-sz", &["quiz-a"])
+        .await;
+
+    // A blank attempt: right or wrong only, no key, no explanations.
+    let first = start_attempt(&app, &collector, "quiz-a").await;
+    let blank = submit(&app, &collector, &first, &json!({}))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let result: Value = serde_json::from_str(&blank).unwrap();
+    assert_eq!(
+        (
+            result["score"].as_u64(),
+            result["answers_revealed"].as_bool()
+        ),
+        (Some(0), Some(false))
+    );
+    assert!(
+        !blank.contains("expected") && !blank.contains("explanation"),
+        "{blank}"
+    );
+
+    // Ids are drawn per attempt: nothing of the first attempt appears in the next one or in
+    // another learner's.
+    let ids = |attempt: &Value| -> Vec<String> {
+        let mut ids = Vec::new();
+        for q in attempt["questions"].as_array().unwrap() {
+            ids.push(q["id"].as_str().unwrap().to_string());
+            for o in q["options"].as_array().unwrap() {
+                ids.push(o["id"].as_str().unwrap().to_string());
+            }
+        }
+        ids
+    };
+    let second = start_attempt(&app, &collector, "quiz-a").await;
+    let theirs = start_attempt(&app, &other, "quiz-a").await;
+    for later in [&second, &theirs] {
+        let reused: Vec<String> = ids(later)
+            .into_iter()
+            .filter(|id| ids(&first).contains(id))
+            .collect();
+        assert!(reused.is_empty(), "ids reused across attempts: {reused:?}");
+        assert!(
+            !ids(later).iter().any(|id| id == "A" || id == "q-1"),
+            "bank letters or ids shown"
+        );
+    }
+    // The collector's answers, replayed by the other learner, are foreign to her attempt.
+    let replay = submit(&app, &other, &theirs, &right_answers(&first)).await;
+    assert_eq!(replay.status(), 422);
+    assert_eq!(error_of(replay).await.0, "foreign_question");
+
+    // Passing reveals the key (the default rule, after_pass) with the right option's id.
+    let passed: Value = submit(&app, &collector, &second, &right_answers(&second))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            passed["passed"].as_bool(),
+            passed["answers_revealed"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let right = right_answers(&second);
+    for r in passed["results"].as_array().unwrap() {
+        assert_eq!(r["expected"], right[r["id"].as_str().unwrap()], "{passed}");
+    }
+    // A course whose rule is "never" keeps the key even from a learner who passed.
+    let never_attempt = start_attempt(&app, &collector, "quiz-never").await;
+    let never: Value = submit(
+        &app,
+        &collector,
+        &never_attempt,
+        &right_answers(&never_attempt),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            never["passed"].as_bool(),
+            never["answers_revealed"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert!(never["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("expected").is_none()));
+    assert_eq!(never["reveal"], "never");
+}
+
+/// Finding 3: a credential for a serial Qihang never issued, signed with the (leaked)
+/// signing key, verified as valid; now verification checks the records.
+#[tokio::test]
+async fn a_well_signed_credential_is_valid_only_if_it_is_what_was_issued() {
+    use ed25519_dalek::SigningKey;
+    use qihang_core::services::certificates::sign_document;
+    let (app, _folder) =
+        app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
+    let learner = app
+        .enrolled_learner("13812340001", "js-nj", &["quiz-a"])
+        .await;
+    let serial = complete_course(&app, &learner, "quiz-a").await;
+    let genuine: Value = app
+        .get_as(
+            &learner,
+            &format!("/api/v1/certificates/{serial}/credential.json"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let verify = async |credential: &Value| -> Value {
+        let response = app.post("/api/v1/credentials/verify", credential).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    };
+    let ok = verify(&genuine).await;
+    assert_eq!(
+        (
+            ok["valid"].as_bool(),
+            ok["issued"].as_bool(),
+            ok["matches_issued"].as_bool()
+        ),
+        (Some(true), Some(true), Some(true)),
+        "{ok}"
+    );
+
+    // The probe: the key's secret half, read from the database, signs a forgery.
+    use qihang_core::db::schema::signing_keys;
+    let mut conn = app.db.connect();
+    let (key_id, secret): (String, Vec<u8>) = signing_keys::table
+        .select((signing_keys::key_id, signing_keys::secret_key))
+        .first(&mut conn)
+        .unwrap();
+    let key = SigningKey::from_bytes(&secret.try_into().unwrap());
+    let method = genuine["proof"]["verificationMethod"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(method.ends_with(&key_id));
+    let forge = |edit: &dyn Fn(&mut Value)| {
+        let mut doc = genuine.clone();
+        doc.as_object_mut().unwrap().remove("proof");
+        edit(&mut doc);
+        sign_document(doc, &key, &method, "2026-11-27T00:00:00Z")
+    };
+    let unknown = forge(&|doc| {
+        let id = doc["id"]
+            .as_str()
+            .unwrap()
+            .replace(&serial, "QH-2026-ZZZZZZZZZZ");
+        doc["id"] = json!(id);
+        doc["credentialSubject"]["identifier"][0]["identityHash"] = json!("李伪造");
+    });
+    let checked = verify(&unknown).await;
+    assert_eq!(
+        (
+            checked["signature_valid"].as_bool(),
+            checked["valid"].as_bool(),
+            checked["issued"].as_bool()
+        ),
+        (Some(true), Some(false), Some(false)),
+        "{checked}"
+    );
+    assert!(checked["problem"]
+        .as_str()
+        .unwrap()
+        .contains("no certificate with this serial"));
+
+    let altered = forge(&|doc| {
+        doc["credentialSubject"]["achievement"]["creditsAvailable"] = json!(80);
+    });
+    let checked = verify(&altered).await;
+    assert_eq!(
+        (
+            checked["signature_valid"].as_bool(),
+            checked["valid"].as_bool(),
+            checked["issued"].as_bool(),
+            checked["matches_issued"].as_bool()
+        ),
+        (Some(true), Some(false), Some(true), Some(false)),
+        "{checked}"
+    );
+    assert!(checked["problem"]
+        .as_str()
+        .unwrap()
+        .contains("differs from the certificate issued"));
+}
+
+/// Finding 4: `next=/%09/evil.example` redirected off-site (browsers drop the tab).
+#[tokio::test]
+async fn the_language_switch_redirects_only_to_local_paths() {
+    let app = TestApp::spawn().await;
+    let location = async |next: &str| -> String {
+        let response = app
+            .client
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        response.headers()["location"].to_str().unwrap().to_string()
+    };
+    for bypass in [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "%09//evil.example",
+        "/%20/evil.example",
+        "/%5C/evil.example",
+        "%5C%5Cevil.example",
+        "//evil.example",
+        "/%2F/evil.example",
+        "https://evil.example",
+        "/%E3%80%80/evil.example",
+        "/%C2%A0/evil.example",
+        "/%0B/evil.example",
+    ] {
+        assert_eq!(location(bypass).await, "/", "{bypass}");
+    }
+    assert_eq!(location("/courses?tier=1").await, "/courses?tier=1");
+}
+
+/// Finding 5: sent outbox rows kept working reset links, older links stayed valid after a
+/// newer one, and reset mails were unthrottled.
+#[tokio::test]
+async fn reset_links_are_voided_redacted_and_throttled() {
+    let sink = SmtpSink::start();
+    let app = TestApp::spawn_with(ServerOptions::default().smtp(sink.port)).await;
+    app.register("13812341234", "js-nj").await;
+    let ask = async |login: &str| {
+        app.post("/api/v1/auth/password-reset", &json!({ "login": login }))
+            .await
+            .status()
+    };
+    assert_eq!(ask("13812341234").await, 202);
+    assert_eq!(ask("13812341234").await, 202);
+    let mails = sink.wait_for(2, std::time::Duration::from_secs(15)).await;
+    let older = mails[0].token().unwrap();
+    let newer = mails[1].token().unwrap();
+
+    // Sent rows keep no working link.
+    use qihang_core::db::schema::outbox;
+    let mut conn = app.db.connect();
+    let bodies = eventually(std::time::Duration::from_secs(10), async || {
+        let rows: Vec<(String, bool)> = outbox::table
+            .select((outbox::body_text, outbox::sent_at.is_not_null()))
+            .load(&mut conn)
+            .ok()?;
+        (rows.len() == 2 && rows.iter().all(|r| r.1)).then_some(rows)
+    })
+    .await
+    .expect("both mails marked sent");
+    for (body, _) in &bodies {
+        assert!(!body.contains(&older) && !body.contains(&newer), "{body}");
+        assert!(body.contains("token=[removed after sending]"), "{body}");
+    }
+
+    // Only the newest link works.
+    let confirm = async |token: &str| {
+        app.post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "brand-new-pass"}),
+        )
+        .await
+    };
+    let old = confirm(&older).await;
+    assert_eq!(old.status(), 400);
+    assert_eq!(error_of(old).await.0, "token_invalid");
+    assert_eq!(confirm(&newer).await.status(), 204);
+
+    // A third request is allowed, a fourth for the same login refused, registered or not.
+    assert_eq!(ask("13812341234").await, 202);
+    assert_eq!(ask("13812341234").await, 429);
+    for _ in 0..3 {
+        assert_eq!(ask("13900000000").await, 202);
+    }
+    assert_eq!(
+        ask("13900000000").await,
+        429,
+        "unregistered logins look the same"
+    );
+    // Per address: ten in all from here, whatever the logins.
+    for i in 0..4 {
+        assert_eq!(ask(&format!("1390000000{}", i + 1)).await, 202);
+    }
+    let refused = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({ "login": "13900000009" }),
+        )
+        .await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(error_of(refused).await.0, "rate_limited");
+}
+
+/// Finding 6: raw HTML in lessons loaded images and media from other sites, and plain http
+/// links passed; pages had no policy restricting where content loads from.
+#[tokio::test]
+async fn lessons_load_nothing_from_other_sites() {
+    let app = app_with_catalogue().await;
+    let admin = app.admin("13600000001", "js-sz").await;
+    let report: Value = upload(
+        &app,
+        &admin,
+        pack_zip("leaky", "1.0.0", |dir| {
+            std::fs::write(
+                dir.join("lessons/02-more.md"),
+                "+++\nid = \"more\"\ntitle = \"外链\"\nminutes = 5\n+++\n\n\
+                 <img src=\"https://evil.example/t.png\">\n\n<video poster=\"//evil.example/p.png\"></video>\n\n\
+                 <audio><source src=\"https://evil.example/s.mp3\"></audio>\n\n[明文链接](http://evil.example/x)\n",
+            )
+            .unwrap();
+        }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(report["status"], "rejected");
+    let problems: Vec<String> = serde_json::from_value(report["problems"].clone()).unwrap();
+    for needle in [
+        "https://evil.example/t.png",
+        "//evil.example/p.png",
+        "https://evil.example/s.mp3",
+        "plain http",
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(needle) && p.contains("lessons/02-more.md:")),
+            "{needle} not reported with its file and line: {problems:?}"
+        );
+    }
+
+    // Every page carries a policy: media only from here, scripts only with this page's nonce.
+    let page = app
+        .client
+        .get(app.url("/courses/smartphone-basics"))
+        .send()
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    for directive in [
+        "img-src 'self' data:",
+        "media-src 'self'",
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(
+            policy.contains(directive),
+            "{directive} missing from {policy}"
+        );
+    }
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce");
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries it"
+    );
+    let again = app
+        .client
+        .get(app.url("/courses/smartphone-basics"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(nonce),
+        "a fresh nonce per page"
+    );
+    let api = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(api.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+}
+
+/// Finding 7 (and 10, who revokes): revoking answered 403 for existing serials and 404 for
+/// unknown ones, unthrottled. Now both look alike and count as misses; the holder's own union
+/// may revoke.
+#[tokio::test]
+async fn revocation_is_no_oracle_and_the_holders_union_may_revoke() {
+    let (app, _folder) = app_with_quiz_courses(
+        &["quiz-a"],
+        |_, _| {},
+        ServerOptions::default().env("QIHANG_CERTIFICATES__LOOKUP_MISSES_PER_15MIN", "4"),
+    )
+    .await;
+    let holder = app
+        .enrolled_learner("13812340001", "js-wx", &["quiz-a"])
+        .await;
+    let serial = complete_course(&app, &holder, "quiz-a").await;
+    let snoop = app.enrolled_learner("13812340002", "js-sz", &[]).await;
+    let revoke = async |token: &str, serial: &str| {
+        app.post_as(
+            token,
+            &format!("/api/v1/certificates/{serial}/revoke"),
+            &json!({"reason": "测试"}),
+        )
+        .await
+    };
+    let existing = revoke(&snoop, &serial).await;
+    let unknown = revoke(&snoop, "QH-2026-ZZZZZZZZZZ").await;
+    assert_eq!(
+        (existing.status().as_u16(), unknown.status().as_u16()),
+        (404, 404)
+    );
+    assert_eq!(
+        existing.text().await.unwrap(),
+        unknown.text().await.unwrap()
+    );
+
+    // The course was issued by the province; the Wuxi admin (her union when she completed)
+    // may revoke it, a Suzhou admin may not (and gets the same 404).
+    let sz_admin = app.admin("13600000001", "js-sz").await;
+    assert_eq!(revoke(&sz_admin, &serial).await.status(), 404);
+    let wx_admin = app.admin("13600000002", "js-wx").await;
+    let revoked = revoke(&wx_admin, &serial).await;
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(revoked.json::<Value>().await.unwrap()["revoked"], true);
+
+    // Four misses from this address (the limit here): now every attempt waits.
+    revoke(&snoop, "QH-2026-ZZZZZZZZZY").await;
+    assert_eq!(
+        revoke(&snoop, &serial).await.status(),
+        429,
+        "throttled like lookups"
+    );
+    assert_eq!(revoke(&wx_admin, "QH-2026-ZZZZZZZZZX").await.status(), 429);
+}
+
+/// Finding 8: ten failures from one address locked the account everywhere, `12345678` was
+/// accepted, and duplicate registrations were never throttled.
+#[tokio::test]
+async fn one_address_cannot_lock_out_an_account_and_weak_passwords_are_refused() {
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+    )
+    .await;
+    app.register("13812341234", "js-nj").await;
+    let login_from = async |address: &str, password: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", address)
+            .json(&json!({"login": "13812341234", "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for _ in 0..10 {
+        assert_eq!(login_from("10.0.0.1", "wrong-password").await, 401);
+    }
+    assert_eq!(
+        login_from("10.0.0.1", "password-123").await,
+        429,
+        "that address waits"
+    );
+    assert_eq!(
+        login_from("10.0.0.2", "password-123").await,
+        200,
+        "its owner elsewhere does not"
+    );
+    // A spread attack (three addresses, thirty failures) locks the account everywhere.
+    for address in ["10.0.0.3", "10.0.0.4", "10.0.0.5"] {
+        for _ in 0..10 {
+            assert_eq!(login_from(address, "wrong-password").await, 401);
+        }
+    }
+    assert_eq!(login_from("10.0.0.6", "password-123").await, 429);
+
+    // Weak passwords, at registration and at reset.
+    for (password, phone) in [
+        ("12345678", "13812340001"),
+        ("iloveyou", "13812340002"),
+        ("13812340003x", "13812340003"),
+    ] {
+        let mut body = registration(phone, "js-nj");
+        body["password"] = json!(password);
+        let refused = app.post("/api/v1/auth/register", &body).await;
+        assert_eq!(refused.status(), 422, "{password}");
+        let (code, field, _) = error_of(refused).await;
+        assert_eq!(
+            (code.as_str(), field.as_deref()),
+            ("weak_password", Some("password"))
+        );
+    }
+
+    // Duplicate registrations from one address: 409 ten times, then 429.
+    for _ in 0..10 {
+        let duplicate = app
+            .post(
+                "/api/v1/auth/register",
+                &registration("13812341234", "js-nj"),
+            )
+            .await;
+        assert_eq!(duplicate.status(), 409);
+    }
+    let throttled = app
+        .post(
+            "/api/v1/auth/register",
+            &registration("13812341234", "js-nj"),
+        )
+        .await;
+    assert_eq!(throttled.status(), 429);
+    // A new woman registering from another address is not affected.
+    let other = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .header("X-Forwarded-For", "10.0.0.9")
+        .json(&registration("13812349999", "js-nj"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 201);
+}
+
+/// Finding 8, the other half: without a configured proxy, `X-Forwarded-For` is ignored, so a
+/// client cannot escape the per-address limit by inventing addresses.
+#[tokio::test]
+async fn forwarded_addresses_are_ignored_without_a_trusted_proxy() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js-nj").await;
+    for i in 0..10 {
+        let status = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", format!("10.0.1.{i}"))
+            .json(&json!({"login": "13812341234", "password": "wrong-password"}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 401);
+    }
+    let blocked = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", "10.0.1.99")
+        .json(&json!({"login": "13812341234", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), 429);
+}
+
+/// Finding 9: server functions answered 500 for ordinary client errors, and an enormous
+/// page number wrapped around to the first page.
+#[tokio::test]
+async fn server_functions_answer_like_the_api_and_pages_are_bounded() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("13600000001", "js-sz").await;
+    let browser = cookie_client();
+    let call = async |path: &str, form: &[(&str, &str)]| {
+        browser
+            .post(app.url(path))
+            .header("Origin", app.server.base.clone())
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(call("/_fn/quiz_attempt", &[("id", "nothing")]).await, 401);
+    assert!(
+        call(
+            "/_fn/login",
+            &[("login", "13600000001"), ("password", "admin-password")]
+        )
+        .await
+            < 400
+    );
+    assert_eq!(call("/_fn/quiz_attempt", &[("id", "nothing")]).await, 404);
+    assert_eq!(call("/_fn/org_dashboard", &[("code", "js-wx")]).await, 403);
+    assert_eq!(call("/_fn/quiz_attempt", &[]).await, 400);
+    assert_eq!(call("/_fn/org_dashboard", &[("code", "js-sz")]).await, 200);
+
+    let page = app
+        .get_as(
+            &admin,
+            "/api/v1/orgs/js-sz/trained?page=9223372036854775807",
+        )
+        .await;
+    assert_eq!(page.status(), 422);
+    let (code, field, _) = error_of(page).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("invalid", Some("page")));
+    for bad in ["0", "-1", "100001"] {
+        let page = app
+            .get_as(&admin, &format!("/api/v1/orgs/js-sz/trained?page={bad}"))
+            .await;
+        assert_eq!(page.status(), 422, "page={bad}");
+    }
+    let last: Value = app
+        .get_as(&admin, "/api/v1/orgs/js-sz/trained?page=100000")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (last["page"].as_i64(), last["rows"].as_array().map(Vec::len)),
+        (Some(100_000), Some(0))
+    );
+}
+
+/// Finding 10: decisions on the informational findings.
+#[tokio::test]
+async fn union_codes_extend_their_parent_and_attendance_reveals_no_phones() {
+    let (app, _folder) = app_with_quiz_courses(
+        &["class-course"],
+        |root, id| {
+            edit_course(
+                root,
+                id,
+                &[
+                    ("mode = \"online\"", "mode = \"blended\""),
+                    ("attendance = false", "attendance = true"),
+                ],
+            );
+        },
+        ServerOptions::default(),
+    )
+    .await;
+    let sz_admin = app.admin("13600000001", "js-sz").await;
+    let evil = app
+        .post_as(&sz_admin, "/api/v1/orgs", &json!({"parent": "js-sz", "code": "js-wx-evil2", "name": "冒名工会", "kind": "enterprise"}))
+        .await;
+    assert_eq!(evil.status(), 422);
+    let (code, field, message) = error_of(evil).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("invalid", Some("code")));
+    assert!(message.contains("js-sz-"), "{message}");
+    let fine = app
+        .post_as(&sz_admin, "/api/v1/orgs", &json!({"parent": "js-sz", "code": "js-sz-wuzhong", "name": "吴中区总工会", "kind": "district"}))
+        .await;
+    assert_eq!(fine.status(), 201);
+
+    // Marking present: an unregistered phone and a registered one not enrolled look alike.
+    let session: Value = app
+        .post_as(
+            &sz_admin,
+            "/api/v1/courses/class-course/sessions",
+            &json!({
+                "location": "苏州工人文化宫",
+                "starts_at": chrono::Utc::now().to_rfc3339(),
+                "ends_at": (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339(),
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.register("13812340001", "js-wx").await;
+    let mark = async |phone: &str| {
+        let path = format!(
+            "/api/v1/sessions/{}/attendance",
+            session["id"].as_str().unwrap()
+        );
+        let response = app
+            .post_as(&sz_admin, &path, &json!({ "phone": phone }))
+            .await;
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    let unregistered = mark("13999999999").await;
+    let not_enrolled = mark("13812340001").await;
+    assert_eq!(unregistered.0, 404);
+    assert_eq!(unregistered, not_enrolled);
+    // Enrolled, she may be marked present in a Suzhou class though her union is in Wuxi.
+    let token = app.login("13812340001", "password-123").await;
+    app.enrol(&token, "class-course").await;
+    assert_eq!(mark("13812340001").await.0, 200);
+
+    // The CSRF guard believes X-Forwarded-Host only from a configured proxy.
+    let browser = cookie_client();
+    browser
+        .post(app.url("/_fn/login"))
+        .header("Origin", app.server.base.clone())
+        .form(&[("login", "13600000001"), ("password", "admin-password")])
+        .send()
+        .await
+        .unwrap();
+    let forged = browser
+        .post(app.url("/_fn/logout"))
+        .header("Origin", "http://evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}
