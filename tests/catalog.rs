@@ -1281,8 +1281,8 @@ answer = true
                     .filter(|o| o["text"].as_str().unwrap().starts_with('对'))
                     .map(|o| o["id"].clone())
                     .collect();
-                let answer = match (q["kind"].as_str().unwrap(), q["id"].as_str().unwrap()) {
-                    ("true_false", "q-truth") => json!(false),
+                let answer = match (q["kind"].as_str().unwrap(), q["text"].as_str().unwrap()) {
+                    ("true_false", "判断题") => json!(false),
                     ("true_false", _) => json!(true),
                     ("fill", _) => json!("  ＳＥＣＲＥＴ-ＦＩＬＬ-ＡＮＳＷＥＲ "),
                     _ => json!(right),
@@ -1589,7 +1589,7 @@ answer = true
             .unwrap();
         let mut fields: Vec<(String, String)> = Vec::new();
         for q in serde_json::from_str::<Vec<Value>>(&served).unwrap() {
-            let name = format!("q.{}", q["key"].as_str().unwrap());
+            let name = format!("q.{}", q["id"].as_str().unwrap());
             match &q["answer"] {
                 Value::Bool(b) => fields.push((name, b.to_string())),
                 Value::Array(items) if q["kind"] == "fill" => {

@@ -108,15 +108,25 @@ async fn two_servers_on_one_database_send_each_message_once() {
     const MESSAGES: usize = 40;
     let sink = SmtpSink::start();
     // First, a server without background jobs queues the messages.
-    let quiet =
-        TestApp::spawn_with(ServerOptions::default().env("QIHANG_JOBS_ENABLED", "false")).await;
+    // Behind a proxy, each woman asks from her own address (resets are throttled per address).
+    let quiet = TestApp::spawn_with(
+        ServerOptions::default()
+            .env("QIHANG_JOBS_ENABLED", "false")
+            .env("QIHANG_TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+    )
+    .await;
     for i in 0..MESSAGES {
         let phone = format!("138{:08}", i);
         quiet.register(&phone, "js-sq").await;
         assert_eq!(
             quiet
-                .post("/api/v1/auth/password-reset", &json!({"login": phone}))
+                .client
+                .post(quiet.url("/api/v1/auth/password-reset"))
+                .header("X-Forwarded-For", format!("10.0.0.{i}"))
+                .json(&json!({"login": phone}))
+                .send()
                 .await
+                .unwrap()
                 .status(),
             202
         );

@@ -99,8 +99,8 @@ mod tests {
         for p in [
             "long-enough",
             "password-123",
-            "秋天的稻田金黄",
-            "绣花针2026",
+            "秋天的稻田一片金黄",
+            "绣花针2026年冬",
         ] {
             assert!(!weak(p), "{p} was refused");
         }

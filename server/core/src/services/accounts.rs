@@ -35,7 +35,7 @@ pub const ACCOUNT_LOCK_ADDRESSES: usize = 3;
 /// Password reset requests per login (counted whether or not it is registered, so the limit
 /// reveals nothing) and per address, within 15 minutes.
 pub const RESET_REQUESTS_PER_LOGIN: i64 = 3;
-pub const RESET_REQUESTS_PER_ADDRESS: i64 = 10;
+pub const RESET_REQUESTS_PER_ADDRESS: i64 = 20;
 /// Registrations refused as duplicates from one address within 15 minutes (whole classes
 /// register from one address, so only the duplicates, the enumeration oracle, count).
 pub const DUPLICATE_REGISTRATIONS_PER_ADDRESS: i64 = 10;
