@@ -51,7 +51,7 @@ pub fn QuizPage() -> impl IntoView {
                                 </li>
                             }
                         }).collect_view();
-                        let hidden_note = (!result.answers_revealed).then(|| match result.reveal.as_str() {
+                        let hidden_note = (!result.answers_revealed).then_some(match result.reveal.as_str() {
                             "never" => t.answers_never,
                             "after_last_attempt" => t.answers_after_last_attempt,
                             _ => t.answers_after_pass,

@@ -579,10 +579,12 @@ fn check_raw_html(report: &mut Report<'_>, dir: &Path, lesson: &Lesson) {
     for link in markdown::raw_html_targets(&lesson.markdown) {
         let target = link.target.trim();
         let lower = target.to_ascii_lowercase();
-        let external = target.starts_with("//")
-            || target.starts_with('\\')
-            || (lower.contains(':') && !lower.starts_with("mailto:") && !lower.starts_with("tel:"))
-                && !(link.kind == LinkKind::Link && lower.starts_with("https://"));
+        let has_scheme = lower.contains(':');
+        let allowed_scheme = lower.starts_with("mailto:")
+            || lower.starts_with("tel:")
+            || (link.kind == LinkKind::Link && lower.starts_with("https://"));
+        let external =
+            target.starts_with("//") || target.starts_with('\\') || (has_scheme && !allowed_scheme);
         if external {
             let line = line_of(&lesson.markdown, link.offset) + header_lines;
             report.at(&file, line, format!("HTML in the lesson loads or links {target:?} from another site; lessons use only files in the pack's media/ folder and https:// links"));
