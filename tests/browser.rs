@@ -411,6 +411,26 @@ async fn whole_journey(javascript: bool) {
         4
     );
 
+    // A first attempt handed in blank: right or wrong only, no key (the course reveals it
+    // after a pass), and a word on why.
+    click(c, "#start-quiz button").await;
+    text(c, "#quiz-form").await;
+    click(c, "#submit-quiz").await;
+    wait_text(c, "#quiz-score", "得分 0 · 未通过").await;
+    assert_eq!(
+        text(c, "#answers-hidden").await,
+        "为了公平，通过测验后才显示正确答案和解析。请回到课程复习后再试。"
+    );
+    assert!(!c.source().await.unwrap().contains("正确答案："));
+    std::fs::write(
+        screenshot_dir().join(format!("quiz-failed-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&app.url("/courses/smartphone-basics"))
+        .await
+        .unwrap();
+
     // The quiz: answered from the course's own answer key, matched by the texts shown.
     click(c, "#start-quiz button").await;
     text(c, "#quiz-form").await;
@@ -472,6 +492,13 @@ async fn whole_journey(javascript: bool) {
     assert_eq!(answers_on_page(c).await, before, "answers survive a reload");
     click(c, "#submit-quiz").await;
     wait_text(c, "#quiz-score", "得分 100 · 通过").await;
+    // Passed: now the right answers are shown.
+    assert!(c.source().await.unwrap().contains("正确答案："));
+    std::fs::write(
+        screenshot_dir().join(format!("quiz-passed-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // Completed: her learning page has the certificate and her place in the drive.
     c.goto(&app.url("/learning")).await.unwrap();

@@ -463,6 +463,21 @@ fn bucket_view(bucket: String, d: &Delta) -> StatsBucketView {
 }
 
 /// Months (30.44 days) from `today` to `deadline`, at least one.
+/// When the recent pace reaches the target, if it ever does within ten thousand years (a
+/// trickle against a large target would otherwise overflow the calendar).
+fn reach_date(today: NaiveDate, still_to_train: i64, pace_per_month: f64) -> Option<String> {
+    if pace_per_month <= 0.0 {
+        return None;
+    }
+    let days = (still_to_train.max(0) as f64 / pace_per_month * 30.44).ceil();
+    if !(0.0..3_652_500.0).contains(&days) {
+        return None;
+    }
+    today
+        .checked_add_signed(chrono::Duration::days(days as i64))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+}
+
 fn months_between(today: NaiveDate, deadline: NaiveDate) -> f64 {
     ((deadline - today).num_days() as f64 / 30.44).max(1.0)
 }
@@ -505,13 +520,7 @@ pub async fn org_stats(
                 let months = months_between(today, deadline);
                 let needed = ((target - total.women_trained).max(0) as f64) / months;
                 let projected = total.women_trained as f64 + pace_last_90_days * months;
-                let reach = (pace_last_90_days > 0.0).then(|| {
-                    let months_to_go =
-                        (target - total.women_trained).max(0) as f64 / pace_last_90_days;
-                    (today + chrono::Duration::days((months_to_go * 30.44).ceil() as i64))
-                        .format("%Y-%m-%d")
-                        .to_string()
-                });
+                let reach = reach_date(today, target - total.women_trained, pace_last_90_days);
                 (Some(needed), Some(projected.round() as i64), reach)
             }
             None => (None, None, None),
@@ -689,4 +698,18 @@ pub async fn set_target(
     })
     .await?;
     org_stats(core, actor, code_for_view).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trickle_against_a_large_target_has_no_reach_date() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(reach_date(today, 100_000_000, 0.33), None);
+        assert_eq!(reach_date(today, 10, 0.0), None);
+        assert_eq!(reach_date(today, 0, 5.0).as_deref(), Some("2026-11-27"));
+        assert_eq!(reach_date(today, 30, 30.0).as_deref(), Some("2026-12-28"));
+    }
 }
