@@ -4,12 +4,13 @@
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use qihang_core::dto::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
 }
@@ -23,15 +24,15 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
             | ServerFnErrorErr::Deserialization(_)
-            | ServerFnErrorErr::UnsupportedRequestMethod(_) => ("bad_request", 400),
-            _ => ("request", 500),
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => (ErrorCode::BadRequest, 400),
+            _ => (ErrorCode::Request, 500),
         };
         #[cfg(feature = "ssr")]
         set_call_status(status);
         #[cfg(not(feature = "ssr"))]
         let _ = status;
         AppError {
-            code: code.into(),
+            code,
             message: value.to_string(),
             field: None,
         }
@@ -70,7 +71,7 @@ impl From<qihang_core::ServiceError> for AppError {
         }
         set_call_status(e.http_status());
         AppError {
-            code: e.code().into(),
+            code: e.code(),
             message: e.public_message(),
             field: e.field().map(Into::into),
         }

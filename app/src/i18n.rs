@@ -1,6 +1,7 @@
 //! User-facing text in Simplified Chinese (the default) and English. Every text is a field of
 //! [`Texts`], so a missing translation is a compile error.
 
+use qihang_core::dto::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -637,248 +638,194 @@ pub static EN: Texts = Texts {
     export_xlsx: "Export XLSX",
 };
 
-/// The message shown for an error code from the service layer, in the page's language.
-pub fn error_message(lang: Lang, code: &str, field: Option<&str>) -> &'static str {
-    let zh = lang == Lang::Zh;
-    match (code, field) {
-        ("invalid", Some("phone")) => {
-            if zh {
-                "请输入以 1 开头的 11 位中国大陆手机号码。"
-            } else {
-                "Enter an 11-digit mainland China mobile number starting with 1."
-            }
-        }
-        ("invalid", Some("name")) => {
-            if zh {
-                "请输入 1 至 50 个字的姓名，不要包含不可见字符。"
-            } else {
-                "Enter a name of 1 to 50 characters without invisible characters."
-            }
-        }
-        ("invalid", Some("email")) => {
-            if zh {
-                "电子邮箱格式不正确。"
-            } else {
-                "That email address is not valid."
-            }
-        }
-        ("invalid", Some("password")) => {
-            if zh {
-                "密码至少需要 8 个字符（最多 128 个）。"
-            } else {
-                "The password needs 8 to 128 characters."
-            }
-        }
-        ("invalid", Some("gender")) => {
-            if zh {
-                "请选择性别。"
-            } else {
-                "Choose a gender."
-            }
-        }
-        ("invalid", Some("page")) => {
-            if zh {
-                "页码应为 1 至 100000 之间的整数。"
-            } else {
-                "A page number is a whole number from 1 to 100000."
-            }
-        }
-        ("invalid", Some("code")) => {
-            if zh {
-                "工会代码应以上级工会代码加“-”开头，只用小写字母、数字和“-”。"
-            } else {
-                "A union code starts with its parent's code and a hyphen, using a-z, 0-9 and '-'."
-            }
-        }
-        ("invalid", Some("consent")) => {
-            if zh {
-                "注册前请阅读并同意个人信息保护告知书。"
-            } else {
-                "Please read and accept the privacy notice to register."
-            }
-        }
-        ("invalid", Some(_)) | ("unknown_org", _) => {
-            if zh {
-                "找不到这个工会，请检查所属工会或工会代码。"
-            } else {
-                "No union has that code; check your union or the code."
-            }
-        }
-        ("conflict", Some("phone")) => {
-            if zh {
-                "这个手机号码已经注册，请直接登录。"
-            } else {
-                "This mobile number is already registered; log in instead."
-            }
-        }
-        ("conflict", Some("email")) => {
-            if zh {
-                "这个电子邮箱已经被使用。"
-            } else {
-                "This email address is already in use."
-            }
-        }
-        ("bad_credentials", _) => {
-            if zh {
-                "手机号码/邮箱或密码不正确。"
-            } else {
-                "Wrong mobile number/email or password."
-            }
-        }
-        ("too_many_attempts", _) => {
-            if zh {
-                "登录失败次数过多，请 15 分钟后再试。"
-            } else {
-                "Too many failed attempts; try again in 15 minutes."
-            }
-        }
-        ("token_invalid", _) => {
-            if zh {
-                "这个链接无效或已经用过，请重新申请。"
-            } else {
-                "This link is not valid or was already used; ask for a new one."
-            }
-        }
-        ("token_expired", _) => {
-            if zh {
-                "这个链接已经过期，请重新申请。"
-            } else {
-                "This link has expired; ask for a new one."
-            }
-        }
-        ("unauthenticated", _) => {
-            if zh {
-                "请先登录。"
-            } else {
-                "Please log in first."
-            }
-        }
-        ("bad_upload", _) => {
-            if zh {
-                "这个文件不能作为课程包接收："
-            } else {
-                "This file cannot be accepted as a course pack:"
-            }
-        }
-        ("payload_too_large", _) => {
-            if zh {
-                "文件太大：zip 最大 50 MB，解压后最大 200 MB。"
-            } else {
-                "Too large: at most 50 MB zipped and 200 MB unpacked."
-            }
-        }
-        ("invalid_pack", _) => {
-            if zh {
-                "课程包还有问题，修改后重新上传。"
-            } else {
-                "The pack still has problems; fix them and upload again."
-            }
-        }
-        ("needs_new_version", _) => {
-            if zh {
-                "这个版本号已经发布过不同的内容，请在 course.toml 里提高 version。"
-            } else {
-                "This version was already published with other content; raise version in course.toml."
-            }
-        }
-        ("prerequisites_missing", _) => {
-            if zh {
-                "请先完成先修课程："
-            } else {
-                "Complete the prerequisites first:"
-            }
-        }
-        ("not_enrolled", _) => {
-            if zh {
-                "请先报名这门课程。"
-            } else {
-                "Enrol in the course first."
-            }
-        }
-        ("no_attempts_left", _) => {
-            if zh {
-                "测验次数已经用完。"
-            } else {
-                "No attempts left."
-            }
-        }
-        ("deadline_passed", _) => {
-            if zh {
-                "时间到了，按时间内保存的答案评分。"
-            } else {
-                "Time is up: graded on the answers saved in time."
-            }
-        }
-        ("rate_limited", _) => {
-            if zh {
-                "尝试次数过多，请 15 分钟后再试。"
-            } else {
-                "Too many tries; try again in 15 minutes."
-            }
-        }
-        ("check_in_code", _) => {
-            if zh {
-                "签到码不正确，或这门课现在没有正在进行的线下课。"
-            } else {
-                "That check-in code is wrong, or no class of this course is open now."
-            }
-        }
-        ("cannot_print", _) => {
-            if zh {
-                "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。"
-            } else {
-                "The PDF font cannot show a rare character of the name; print the certificate page instead, or ask an administrator."
-            }
-        }
-        ("course_owned", _) => {
-            if zh {
-                "这个课程编号已属于别的工会或内置课程，只有它的培训师和管理员能发布新版本。请在 course.toml 里换一个课程编号（id）。"
-            } else {
-                "This course id belongs to another union or to a bundled course; only its own trainers and administrators can publish new versions. Give the pack another id in course.toml."
-            }
-        }
-        ("weak_password", _) => {
-            if zh {
-                "这个密码太容易被猜到（常见密码、同一个字重复，或包含手机号、姓名），请换一个。"
-            } else {
-                "That password is too easy to guess (a common password, one character repeated, or it contains your phone number or name). Choose another."
-            }
-        }
-        ("bad_request", _) => {
-            if zh {
-                "提交的内容不完整或格式不对，请返回重新填写。"
-            } else {
-                "What was sent is incomplete or malformed; go back and fill in the form again."
-            }
-        }
-        ("already_revoked", _) => {
-            if zh {
-                "这张证书已经撤销。"
-            } else {
-                "This certificate is already revoked."
-            }
-        }
-        ("not_found", _) => {
-            if zh {
-                "找不到这个内容。"
-            } else {
-                "Not found."
-            }
-        }
-        ("forbidden", _) => {
-            if zh {
-                "您没有权限进行此操作。"
-            } else {
-                "You are not allowed to do this."
-            }
-        }
-        _ => {
-            if zh {
-                "出了点问题，请稍后再试。"
-            } else {
-                "Something went wrong; please try again."
-            }
-        }
+/// The message shown for an error, in the page's language: for an invalid value the field's
+/// own message, else the code's. Every [`ErrorCode`] has one (the match is exhaustive, and a
+/// test checks both languages).
+pub fn error_message(lang: Lang, code: ErrorCode, field: Option<&str>) -> &'static str {
+    let (zh, en) = match (code, field) {
+        (ErrorCode::Invalid, Some(field)) => invalid_field_message(field),
+        (ErrorCode::Conflict, Some("phone")) => (
+            "这个手机号码已经注册，请直接登录。",
+            "This mobile number is already registered; log in instead.",
+        ),
+        (ErrorCode::Conflict, Some("email")) => (
+            "这个电子邮箱已经被使用。",
+            "This email address is already in use.",
+        ),
+        (code, _) => code_message(code),
+    };
+    if lang == Lang::Zh {
+        zh
+    } else {
+        en
+    }
+}
+
+/// (Chinese, English) for an invalid value of `field`.
+fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "phone" => (
+            "请输入以 1 开头的 11 位中国大陆手机号码。",
+            "Enter an 11-digit mainland China mobile number starting with 1.",
+        ),
+        "name" => (
+            "请输入 1 至 50 个字的姓名，不要包含不可见字符。",
+            "Enter a name of 1 to 50 characters without invisible characters.",
+        ),
+        "email" => ("电子邮箱格式不正确。", "That email address is not valid."),
+        "password" => (
+            "密码至少需要 8 个字符（最多 128 个）。",
+            "The password needs 8 to 128 characters.",
+        ),
+        "gender" => ("请选择性别。", "Choose a gender."),
+        "consent" => (
+            "注册前请阅读并同意个人信息保护告知书。",
+            "Please read and accept the privacy notice to register.",
+        ),
+        "page" => (
+            "页码应为 1 至 100000 之间的整数。",
+            "A page number is a whole number from 1 to 100000.",
+        ),
+        "code" => (
+            "工会代码应以上级工会代码加“-”开头，只用小写字母、数字和“-”。",
+            "A union code starts with its parent's code and a hyphen, using a-z, 0-9 and '-'.",
+        ),
+        "org" | "parent" => code_message(ErrorCode::UnknownOrg),
+        _ => code_message(ErrorCode::Invalid),
+    }
+}
+
+/// (Chinese, English) for each error code.
+pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
+    match code {
+        ErrorCode::Invalid => (
+            "这一项填写得不对，请检查后重新提交。",
+            "One of the values is not valid; check it and submit again.",
+        ),
+        ErrorCode::WeakPassword => (
+            "这个密码太容易被猜到（常见密码、同一个字重复，或包含手机号、姓名），请换一个。",
+            "That password is too easy to guess (a common password, one character repeated, or it contains your phone number or name). Choose another.",
+        ),
+        ErrorCode::UnknownOrg => (
+            "找不到这个工会，请检查所属工会或工会代码。",
+            "No union has that code; check your union or the code.",
+        ),
+        ErrorCode::Conflict => (
+            "这个信息已经被使用。",
+            "This is already in use.",
+        ),
+        ErrorCode::BadCredentials => (
+            "手机号码/邮箱或密码不正确。",
+            "Wrong mobile number/email or password.",
+        ),
+        ErrorCode::Unauthenticated => (
+            "请先登录。",
+            "Please log in first.",
+        ),
+        ErrorCode::Forbidden => (
+            "您没有权限进行此操作。",
+            "You are not allowed to do this.",
+        ),
+        ErrorCode::NotFound => (
+            "找不到这个内容。",
+            "Not found.",
+        ),
+        ErrorCode::TooManyAttempts => (
+            "登录失败次数过多，请 15 分钟后再试。",
+            "Too many failed attempts; try again in 15 minutes.",
+        ),
+        ErrorCode::TokenInvalid => (
+            "这个链接无效或已经用过，请重新申请。",
+            "This link is not valid or was already used; ask for a new one.",
+        ),
+        ErrorCode::TokenExpired => (
+            "这个链接已经过期，请重新申请。",
+            "This link has expired; ask for a new one.",
+        ),
+        ErrorCode::InvalidPack => (
+            "课程包还有问题，修改后重新上传。",
+            "The pack still has problems; fix them and upload again.",
+        ),
+        ErrorCode::NeedsNewVersion => (
+            "这个版本号已经发布过不同的内容，请在 course.toml 里提高 version。",
+            "This version was already published with other content; raise version in course.toml.",
+        ),
+        ErrorCode::BadUpload => (
+            "这个文件不能作为课程包接收：",
+            "This file cannot be accepted as a course pack:",
+        ),
+        ErrorCode::PayloadTooLarge => (
+            "文件太大：zip 最大 50 MB，解压后最大 200 MB。",
+            "Too large: at most 50 MB zipped and 200 MB unpacked.",
+        ),
+        ErrorCode::PrerequisitesMissing => (
+            "请先完成先修课程：",
+            "Complete the prerequisites first:",
+        ),
+        ErrorCode::NotEnrolled => (
+            "请先报名这门课程。",
+            "Enrol in the course first.",
+        ),
+        ErrorCode::NoAttemptsLeft => (
+            "测验次数已经用完。",
+            "No attempts left.",
+        ),
+        ErrorCode::AttemptClosed => (
+            "这次测验已经交卷，可以查看结果或重新开始一次。",
+            "This attempt is already submitted; see its result or start a new attempt.",
+        ),
+        ErrorCode::DeadlinePassed => (
+            "时间到了，按时间内保存的答案评分。",
+            "Time is up: graded on the answers saved in time.",
+        ),
+        ErrorCode::ForeignQuestion => (
+            "答案中有不属于这次测验的题目，请刷新页面后再答。",
+            "An answer is for a question that is not part of this attempt; reload the page and answer again.",
+        ),
+        ErrorCode::RateLimited => (
+            "尝试次数过多，请 15 分钟后再试。",
+            "Too many tries; try again in 15 minutes.",
+        ),
+        ErrorCode::CheckInCode => (
+            "签到码不正确，或这门课现在没有正在进行的线下课。",
+            "That check-in code is wrong, or no class of this course is open now.",
+        ),
+        ErrorCode::CannotPrint => (
+            "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。",
+            "The PDF font cannot show a rare character of the name; print the certificate page instead, or ask an administrator.",
+        ),
+        ErrorCode::AlreadyRevoked => (
+            "这张证书已经撤销。",
+            "This certificate is already revoked.",
+        ),
+        ErrorCode::CourseOwned => (
+            "这个课程编号已属于别的工会或内置课程，只有它的培训师和管理员能发布新版本。请在 course.toml 里换一个课程编号（id）。",
+            "This course id belongs to another union or to a bundled course; only its own trainers and administrators can publish new versions. Give the pack another id in course.toml.",
+        ),
+        ErrorCode::Internal => (
+            "出了点问题，请稍后再试。",
+            "Something went wrong; please try again.",
+        ),
+        ErrorCode::BadRequest => (
+            "提交的内容不完整或格式不对，请返回重新填写。",
+            "What was sent is incomplete or malformed; go back and fill in the form again.",
+        ),
+        ErrorCode::Request => (
+            "网络或服务器出了点问题，请稍后再试。",
+            "The request could not be completed; please try again.",
+        ),
+        ErrorCode::MalformedJson => (
+            "提交的数据格式不对。",
+            "The data sent is not valid JSON.",
+        ),
+        ErrorCode::UnsupportedMediaType => (
+            "提交的数据类型不对，请以 JSON 发送。",
+            "Send the data as JSON.",
+        ),
+        ErrorCode::Csrf => (
+            "为了安全，这个请求被拒绝了。请回到起航页面重新操作。",
+            "For your safety this request was refused. Go back to the Qihang page and try again.",
+        ),
     }
 }
 
@@ -898,6 +845,54 @@ impl Texts {
             1 => self.tier_basic,
             2 => self.tier_advanced,
             _ => self.tier_expert,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_han(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Every error code has a Chinese and an English message of its own (the match is
+    /// exhaustive; this checks the texts are real and in the right language).
+    #[test]
+    fn every_error_code_has_a_chinese_and_an_english_message() {
+        for code in ErrorCode::ALL {
+            let zh = error_message(Lang::Zh, code, None);
+            let en = error_message(Lang::En, code, None);
+            assert!(has_han(zh), "{code}: Chinese message {zh:?}");
+            assert!(
+                !en.is_empty() && !has_han(en),
+                "{code}: English message {en:?}"
+            );
+            assert_ne!(zh, en, "{code}");
+        }
+        for field in [
+            "phone", "name", "email", "password", "gender", "consent", "page", "code", "org",
+            "reason",
+        ] {
+            assert!(
+                has_han(error_message(Lang::Zh, ErrorCode::Invalid, Some(field))),
+                "{field}"
+            );
+            assert!(
+                !has_han(error_message(Lang::En, ErrorCode::Invalid, Some(field))),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_codes_serialise_as_their_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
         }
     }
 }

@@ -5,6 +5,7 @@
 //! cookie and redirects back, so the form re-renders with the message and loses nothing —
 //! with or without JavaScript.
 
+use qihang_core::dto::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[cfg(not(feature = "ssr"))]
@@ -18,7 +19,8 @@ pub const FLASH_COOKIE: &str = "qihang_flash";
 pub struct Flash {
     pub form: String,
     pub ok: bool,
-    pub code: String,
+    /// The error's code (none when `ok`).
+    pub code: Option<ErrorCode>,
     pub field: Option<String>,
     pub values: Vec<(String, String)>,
     /// The service's own message, shown under the localised one when it adds detail.
@@ -67,7 +69,7 @@ mod server {
 
     pub fn core() -> Result<Core, AppError> {
         use_context::<Core>().ok_or_else(|| AppError {
-            code: "internal".into(),
+            code: qihang_core::dto::ErrorCode::Internal,
             message: "service state missing".into(),
             field: None,
         })
@@ -236,7 +238,7 @@ mod server {
         set_flash(&Flash {
             form: form.into(),
             ok: false,
-            code: error.code().into(),
+            code: Some(error.code()),
             field: error.field().map(Into::into),
             values: values
                 .into_iter()

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use qihang_core::dto::ErrorCode;
 
 use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Texts};
@@ -60,11 +61,11 @@ pub fn VerifyPage() -> impl IntoView {
                             {validity(t, &status)}
                             {facts(t, &status, status.holder.clone())}
                         }.into_any(),
-                        Err(e) if e.code == "not_found" => view! {
+                        Err(e) if e.code == ErrorCode::NotFound => view! {
                             <p class="notice error" id="verdict" data-valid="none">{t.verify_not_found}</p>
                         }.into_any(),
                         Err(e) => view! {
-                            <p class="notice error" id="verdict" data-code=e.code.clone()>{error_message(lang, &e.code, None)}</p>
+                            <p class="notice error" id="verdict" data-code=e.code.as_str()>{error_message(lang, e.code, None)}</p>
                         }.into_any(),
                     }
                 })}
@@ -93,11 +94,11 @@ pub fn CertificatePage() -> impl IntoView {
                 {Suspend::new(async move {
                     let cert = match certificate_view(serial).await {
                         Ok(cert) => cert,
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let s = cert.status.clone();
                     let api = format!("/api/v1/certificates/{}", s.serial);
@@ -135,11 +136,11 @@ pub fn MyLearningPage() -> impl IntoView {
                 {Suspend::new(async move {
                     let me = match my_learning().await {
                         Ok(me) => me,
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let place = me.place_in_drive.map(|n| view! {
                         <p class="notice ok place" id="place">{t.place_prefix}<strong>{n}</strong>{t.place_suffix}</p>

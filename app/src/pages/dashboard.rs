@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use qihang_core::dto::ErrorCode;
 
 use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Texts};
@@ -169,22 +170,22 @@ pub fn DashboardPage() -> impl IntoView {
                         Some(code) => code,
                         None => match admin_home().await {
                             Ok(Some(code)) => code,
-                            Ok(None) => return view! { <p class="notice error">{error_message(lang, "forbidden", None)}</p> }.into_any(),
+                            Ok(None) => return view! { <p class="notice error">{error_message(lang, ErrorCode::Forbidden, None)}</p> }.into_any(),
                             Err(e) => {
-                                if e.code == "unauthenticated" {
+                                if e.code == ErrorCode::Unauthenticated {
                                     crate::request::redirect("/login");
                                 }
-                                return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any();
+                                return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any();
                             }
                         },
                     };
                     let s = match org_dashboard(code.clone()).await {
                         Ok(s) => s,
                         Err(e) => {
-                            if e.code == "unauthenticated" {
+                            if e.code == ErrorCode::Unauthenticated {
                                 crate::request::redirect("/login");
                             }
-                            return view! { <p class="notice error" id="dashboard-error">{error_message(lang, &e.code, None)}</p> }.into_any();
+                            return view! { <p class="notice error" id="dashboard-error">{error_message(lang, e.code, None)}</p> }.into_any();
                         }
                     };
                     let evidence = format!("/dashboard/{}/trained", s.org.code);
@@ -277,7 +278,7 @@ pub fn EvidencePage() -> impl IntoView {
                 {Suspend::new(async move {
                     let p = match evidence_page(code.clone(), page, filter).await {
                         Ok(p) => p,
-                        Err(e) => return view! { <p class="notice error" id="evidence-error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error" id="evidence-error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let rows = p.rows.iter().map(|r| view! {
                         <tr>

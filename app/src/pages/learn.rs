@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use qihang_core::dto::ErrorCode;
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
@@ -106,7 +107,7 @@ pub fn CoursePage() -> impl IntoView {
                     let signed_in = crate::server_fns::current_account().await.ok().flatten().is_some();
                     let detail = match course_detail(id).await {
                         Ok(detail) => detail,
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let c = detail.course.clone();
                     let first_unread = detail.lessons.iter().find(|l| !l.read).or(detail.lessons.first()).map(|l| l.id.clone());
@@ -212,15 +213,15 @@ pub fn LessonPage() -> impl IntoView {
                 {Suspend::new(async move {
                     let view = match lesson_view(course.clone(), lesson).await {
                         Ok(view) => view,
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) if e.code == "not_enrolled" => {
+                        Err(e) if e.code == ErrorCode::NotEnrolled => {
                             crate::request::redirect(&format!("/courses/{}", crate::request::slug(&course)));
-                            return view! { <p>{error_message(lang, &e.code, None)}</p> }.into_any();
+                            return view! { <p>{error_message(lang, e.code, None)}</p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let here = format!("/courses/{}/lessons/{}", view.course, view.id);
                     let size_link = if large {

@@ -11,6 +11,7 @@ pub mod privacy;
 pub mod quiz;
 
 use leptos::prelude::*;
+use qihang_core::dto::ErrorCode;
 
 use crate::i18n::{error_message, Lang};
 use crate::request::Flash;
@@ -26,10 +27,11 @@ pub fn FlashMessage(
         if f.ok {
             view! { <p class="notice ok" role="status">{ok_text}</p> }.into_any()
         } else {
-            let text = error_message(lang, &f.code, f.field.as_deref());
+            let code = f.code.unwrap_or(ErrorCode::Internal);
+            let text = error_message(lang, code, f.field.as_deref());
             let detail = f.detail.clone().map(|d| view! { <br/><code class="detail">{d}</code> });
             view! {
-                <p class="notice error" role="alert" data-code=f.code.clone() data-field=f.field.clone()>
+                <p class="notice error" role="alert" data-code=code.as_str() data-field=f.field.clone()>
                     {text}
                     {detail}
                 </p>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
+use qihang_core::dto::ErrorCode;
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
@@ -38,11 +39,11 @@ pub fn PacksPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     match my_uploads().await {
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any()
                         }
-                        Err(e) => view! { <p class="notice error">{crate::i18n::error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="muted">{t.no_uploads}</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="uploads">
@@ -80,11 +81,11 @@ pub fn PackPage() -> impl IntoView {
                 {Suspend::new(async move {
                     let upload = match get_upload(id).await {
                         Ok(upload) => upload,
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{crate::i18n::error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     let heading = upload.title.clone().unwrap_or_else(|| upload.file_name.clone());
                     let problems = (!upload.problems.is_empty()).then(|| view! {

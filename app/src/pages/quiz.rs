@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use qihang_core::dto::ErrorCode;
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
@@ -29,11 +30,11 @@ pub fn QuizPage() -> impl IntoView {
                 {Suspend::new(async move {
                     let (attempt, result) = match quiz_attempt(id).await {
                         Ok(found) => found,
-                        Err(e) if e.code == "unauthenticated" => {
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, &e.code, None)}</p> }.into_any(),
+                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
                     };
                     if let Some(result) = result {
                         let verdict = if result.passed { t.quiz_passed } else { t.quiz_failed };

@@ -56,9 +56,129 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// Every machine-readable error code, shared by the REST API (`{"error":{"code"}}`), server
+/// functions and pages, so a page matches on a variant, never on a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Invalid,
+    WeakPassword,
+    UnknownOrg,
+    Conflict,
+    BadCredentials,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    TokenInvalid,
+    TokenExpired,
+    InvalidPack,
+    NeedsNewVersion,
+    BadUpload,
+    PayloadTooLarge,
+    PrerequisitesMissing,
+    NotEnrolled,
+    NoAttemptsLeft,
+    AttemptClosed,
+    DeadlinePassed,
+    ForeignQuestion,
+    RateLimited,
+    CheckInCode,
+    CannotPrint,
+    AlreadyRevoked,
+    CourseOwned,
+    Internal,
+    BadRequest,
+    Request,
+    MalformedJson,
+    UnsupportedMediaType,
+    Csrf,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 32] = [
+        ErrorCode::Invalid,
+        ErrorCode::WeakPassword,
+        ErrorCode::UnknownOrg,
+        ErrorCode::Conflict,
+        ErrorCode::BadCredentials,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::TokenInvalid,
+        ErrorCode::TokenExpired,
+        ErrorCode::InvalidPack,
+        ErrorCode::NeedsNewVersion,
+        ErrorCode::BadUpload,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::PrerequisitesMissing,
+        ErrorCode::NotEnrolled,
+        ErrorCode::NoAttemptsLeft,
+        ErrorCode::AttemptClosed,
+        ErrorCode::DeadlinePassed,
+        ErrorCode::ForeignQuestion,
+        ErrorCode::RateLimited,
+        ErrorCode::CheckInCode,
+        ErrorCode::CannotPrint,
+        ErrorCode::AlreadyRevoked,
+        ErrorCode::CourseOwned,
+        ErrorCode::Internal,
+        ErrorCode::BadRequest,
+        ErrorCode::Request,
+        ErrorCode::MalformedJson,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Csrf,
+    ];
+
+    /// The code as sent in JSON (`"not_found"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::UnknownOrg => "unknown_org",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::TokenInvalid => "token_invalid",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::InvalidPack => "invalid_pack",
+            ErrorCode::NeedsNewVersion => "needs_new_version",
+            ErrorCode::BadUpload => "bad_upload",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::PrerequisitesMissing => "prerequisites_missing",
+            ErrorCode::NotEnrolled => "not_enrolled",
+            ErrorCode::NoAttemptsLeft => "no_attempts_left",
+            ErrorCode::AttemptClosed => "attempt_closed",
+            ErrorCode::DeadlinePassed => "deadline_passed",
+            ErrorCode::ForeignQuestion => "foreign_question",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::CheckInCode => "check_in_code",
+            ErrorCode::CannotPrint => "cannot_print",
+            ErrorCode::AlreadyRevoked => "already_revoked",
+            ErrorCode::CourseOwned => "course_owned",
+            ErrorCode::Internal => "internal",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Request => "request",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Csrf => "csrf",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub field: Option<String>,

@@ -5,6 +5,7 @@
 
 use crate::db::DbError;
 use crate::domain::DomainError;
+use crate::dto::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -86,42 +87,67 @@ pub enum ServiceError {
         owner: String,
         bundled: bool,
     },
-    /// A fault: database down, bug. Logged, never detailed to clients (500).
+    /// A fault: database down, bug. Logged with its cause, never detailed to clients (500).
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Fault),
+}
+
+/// The cause of an internal error, kept whole for the log (and for code that must tell a
+/// unique-key race from other database errors); never shown to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum Fault {
+    #[error("database: {0}")]
+    Db(#[source] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[source] r2d2::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Fault {
+    /// Whether this is a unique-constraint violation (recognised by kind, not by text).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Fault::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
 }
 
 impl ServiceError {
     /// The stable machine-readable code used in REST errors and page messages.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ServiceError::Invalid(DomainError::WeakPassword) => "weak_password",
-            ServiceError::Invalid(_) => "invalid",
-            ServiceError::UnknownOrg { .. } => "unknown_org",
-            ServiceError::Conflict { .. } => "conflict",
-            ServiceError::BadCredentials => "bad_credentials",
-            ServiceError::Unauthenticated => "unauthenticated",
-            ServiceError::Forbidden => "forbidden",
-            ServiceError::NotFound(_) => "not_found",
-            ServiceError::TooManyAttempts => "too_many_attempts",
-            ServiceError::TokenInvalid => "token_invalid",
-            ServiceError::TokenExpired => "token_expired",
-            ServiceError::InvalidPack { .. } => "invalid_pack",
-            ServiceError::NeedsNewVersion { .. } => "needs_new_version",
-            ServiceError::BadUpload(_) => "bad_upload",
-            ServiceError::PrerequisitesMissing { .. } => "prerequisites_missing",
-            ServiceError::NotEnrolled => "not_enrolled",
-            ServiceError::NoAttemptsLeft { .. } => "no_attempts_left",
-            ServiceError::AttemptClosed => "attempt_closed",
-            ServiceError::DeadlinePassed => "deadline_passed",
-            ServiceError::ForeignQuestion { .. } => "foreign_question",
-            ServiceError::UploadTooLarge(_) => "payload_too_large",
-            ServiceError::RateLimited { .. } => "rate_limited",
-            ServiceError::CheckInCode => "check_in_code",
-            ServiceError::CannotPrint { .. } => "cannot_print",
-            ServiceError::AlreadyRevoked => "already_revoked",
-            ServiceError::CourseOwned { .. } => "course_owned",
-            ServiceError::Internal(_) => "internal",
+            ServiceError::Invalid(DomainError::WeakPassword) => ErrorCode::WeakPassword,
+            ServiceError::Invalid(_) => ErrorCode::Invalid,
+            ServiceError::UnknownOrg { .. } => ErrorCode::UnknownOrg,
+            ServiceError::Conflict { .. } => ErrorCode::Conflict,
+            ServiceError::BadCredentials => ErrorCode::BadCredentials,
+            ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
+            ServiceError::Forbidden => ErrorCode::Forbidden,
+            ServiceError::NotFound(_) => ErrorCode::NotFound,
+            ServiceError::TooManyAttempts => ErrorCode::TooManyAttempts,
+            ServiceError::TokenInvalid => ErrorCode::TokenInvalid,
+            ServiceError::TokenExpired => ErrorCode::TokenExpired,
+            ServiceError::InvalidPack { .. } => ErrorCode::InvalidPack,
+            ServiceError::NeedsNewVersion { .. } => ErrorCode::NeedsNewVersion,
+            ServiceError::BadUpload(_) => ErrorCode::BadUpload,
+            ServiceError::PrerequisitesMissing { .. } => ErrorCode::PrerequisitesMissing,
+            ServiceError::NotEnrolled => ErrorCode::NotEnrolled,
+            ServiceError::NoAttemptsLeft { .. } => ErrorCode::NoAttemptsLeft,
+            ServiceError::AttemptClosed => ErrorCode::AttemptClosed,
+            ServiceError::DeadlinePassed => ErrorCode::DeadlinePassed,
+            ServiceError::ForeignQuestion { .. } => ErrorCode::ForeignQuestion,
+            ServiceError::UploadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
+            ServiceError::CheckInCode => ErrorCode::CheckInCode,
+            ServiceError::CannotPrint { .. } => ErrorCode::CannotPrint,
+            ServiceError::AlreadyRevoked => ErrorCode::AlreadyRevoked,
+            ServiceError::CourseOwned { .. } => ErrorCode::CourseOwned,
+            ServiceError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -178,20 +204,31 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// An internal fault described in words (no error value to keep).
+    pub fn internal(cause: impl Into<String>) -> Self {
+        ServiceError::Internal(Fault::Other(cause.into()))
+    }
+}
+
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> Self {
-        ServiceError::Internal(format!("database: {e}"))
+        ServiceError::Internal(Fault::Db(e))
     }
 }
 
 impl From<DbError> for ServiceError {
     fn from(e: DbError) -> Self {
-        ServiceError::Internal(e.to_string())
+        match e {
+            DbError::Query(e) => ServiceError::Internal(Fault::Db(e)),
+            DbError::Pool(e) => ServiceError::Internal(Fault::Pool(e)),
+            other => ServiceError::internal(other.to_string()),
+        }
     }
 }
 
 impl From<r2d2::Error> for ServiceError {
     fn from(e: r2d2::Error) -> Self {
-        ServiceError::Internal(format!("database pool: {e}"))
+        ServiceError::Internal(Fault::Pool(e))
     }
 }

@@ -21,6 +21,6 @@ pub mod packs;
 pub mod services;
 
 #[cfg(feature = "ssr")]
-pub use error::ServiceError;
+pub use error::{Fault, ServiceError};
 #[cfg(feature = "ssr")]
 pub use services::Core;

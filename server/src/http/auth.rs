@@ -34,7 +34,7 @@ impl FromRequest for Authenticated {
         let token = session_token(req);
         let core = req.app_data::<web::Data<Core>>().cloned();
         Box::pin(async move {
-            let core = core.ok_or_else(|| ServiceError::Internal("core missing".into()))?;
+            let core = core.ok_or_else(|| ServiceError::internal("core missing"))?;
             let token = token.ok_or(ServiceError::Unauthenticated)?;
             Ok(Authenticated(accounts::authenticate(&core, token).await?))
         })

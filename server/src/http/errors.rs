@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use qihang_core::dto::{ErrorBody, ErrorDetail};
+use qihang_core::dto::{ErrorBody, ErrorCode, ErrorDetail};
 use qihang_core::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,15 +27,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn code(&self) -> &str {
+    fn code(&self) -> ErrorCode {
         match self {
             ApiError::Service(e) => e.code(),
-            ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::BadField { .. } => "invalid",
-            ApiError::NotJson => "unsupported_media_type",
-            ApiError::TooLarge => "payload_too_large",
-            ApiError::CrossSite => "csrf",
-            ApiError::NotFound => "not_found",
+            ApiError::MalformedJson(_) => ErrorCode::MalformedJson,
+            ApiError::BadField { .. } => ErrorCode::Invalid,
+            ApiError::NotJson => ErrorCode::UnsupportedMediaType,
+            ApiError::TooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::CrossSite => ErrorCode::Csrf,
+            ApiError::NotFound => ErrorCode::NotFound,
         }
     }
 
@@ -79,7 +79,7 @@ impl ResponseError for ApiError {
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().into(),
+                code: self.code(),
                 message,
                 field: self.field(),
             },

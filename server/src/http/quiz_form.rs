@@ -70,7 +70,7 @@ pub async fn submit_from_page(
             }
             let flash = Flash {
                 form: "quiz".into(),
-                code: error.code().into(),
+                code: Some(error.code()),
                 ..Flash::default()
             };
             super::see_other_with_flash(&page, &flash)

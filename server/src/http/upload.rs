@@ -89,7 +89,7 @@ pub async fn upload_from_page(
             let flash = Flash {
                 form: "upload".into(),
                 ok: false,
-                code: error.code().into(),
+                code: Some(error.code()),
                 field: None,
                 values: Vec::new(),
                 detail: matches!(

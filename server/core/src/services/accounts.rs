@@ -118,7 +118,7 @@ fn hash_password(password: &Password) -> Result<String, ServiceError> {
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(format!("argon2: {e}")))
+        .map_err(|e| ServiceError::internal(format!("argon2: {e}")))
 }
 
 fn verify_password(password: &str, stored: &str) -> bool {

@@ -106,9 +106,7 @@ fn import_with_retry(
     source: &str,
 ) -> Result<ImportOutcome, ServiceError> {
     match write_tx(conn, |conn| import_pack(conn, pack, org_id, source)) {
-        Err(ServiceError::Internal(e))
-            if e.contains("UNIQUE") || e.contains("unique") || e.contains("duplicate key") =>
-        {
+        Err(ServiceError::Internal(fault)) if fault.is_unique_violation() => {
             write_tx(conn, |conn| import_pack(conn, pack, org_id, source))
         }
         other => other,
@@ -424,7 +422,7 @@ fn sync_media(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), Serv
         .execute(conn)?;
     for media in &pack.media {
         let bytes = std::fs::read(pack.dir.join(&media.path))
-            .map_err(|e| ServiceError::Internal(format!("reading {}: {e}", media.path)))?;
+            .map_err(|e| ServiceError::internal(format!("reading {}: {e}", media.path)))?;
         diesel::insert_into(course_media::table)
             .values((
                 course_media::course_id.eq(course_id),

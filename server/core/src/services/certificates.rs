@@ -268,7 +268,7 @@ fn active_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
         Some((key_id, secret, ..)) => {
             let seed: [u8; 32] = secret
                 .try_into()
-                .map_err(|_| ServiceError::Internal(format!("signing key {key_id} is corrupt")))?;
+                .map_err(|_| ServiceError::internal(format!("signing key {key_id} is corrupt")))?;
             Ok((key_id, SigningKey::from_bytes(&seed)))
         }
         None => create_key(conn),
@@ -614,7 +614,7 @@ pub async fn credential(core: &Core, actor: &Actor, serial: String) -> Result<Va
     core.run(move |conn, _| {
         let row = owned(conn, &actor, &serial)?;
         serde_json::from_str(&row.13)
-            .map_err(|e| ServiceError::Internal(format!("stored credential: {e}")))
+            .map_err(|e| ServiceError::internal(format!("stored credential: {e}")))
     })
     .await
 }
@@ -641,7 +641,7 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
             PrintError::MissingGlyphs { chars } => ServiceError::CannotPrint {
                 chars: chars.into_iter().collect(),
             },
-            PrintError::BadFont(why) => ServiceError::Internal(why),
+            PrintError::BadFont(why) => ServiceError::internal(why),
         })
     })
     .await
@@ -789,7 +789,7 @@ fn against_record(
         // Issued before digests were kept: digest the stored credential.
         None => content_digest(
             &serde_json::from_str(&stored)
-                .map_err(|e| ServiceError::Internal(format!("stored credential: {e}")))?,
+                .map_err(|e| ServiceError::internal(format!("stored credential: {e}")))?,
         ),
     };
     Ok((

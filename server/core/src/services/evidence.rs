@@ -253,7 +253,7 @@ fn encode(
 /// are written as strings or numbers, never as formulas.
 fn xlsx_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
     use rust_xlsxwriter::Workbook;
-    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::Internal(format!("xlsx: {e}"));
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::internal(format!("xlsx: {e}"));
     let by_table = header.first() == Some(&"table");
     let mut sheets: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for row in rows {
@@ -298,7 +298,7 @@ fn xlsx_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Servic
 /// UTF-8 with a byte-order mark (so spreadsheet programs on Windows read Chinese).
 fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let fail = |e: csv::Error| ServiceError::Internal(format!("csv: {e}"));
+    let fail = |e: csv::Error| ServiceError::internal(format!("csv: {e}"));
     writer.write_record(header).map_err(fail)?;
     for row in rows {
         writer
@@ -307,7 +307,7 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Service
     }
     writer
         .into_inner()
-        .map_err(|e| ServiceError::Internal(format!("csv: {e}")))
+        .map_err(|e| ServiceError::internal(format!("csv: {e}")))
 }
 
 /// The evidence list as CSV or XLSX (every row, not paged); audited.

@@ -61,7 +61,7 @@ impl Core {
             work(&mut conn, &config)
         })
         .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))?
     }
 
     /// The bytes of the configured certificate font (read once per process).
@@ -74,7 +74,7 @@ impl Core {
                     .map_err(|e| format!("certificate font {}: {e}", path.display()))
             })
             .clone()
-            .map_err(ServiceError::Internal)
+            .map_err(ServiceError::internal)
     }
 
     /// Whether the database answers (for `/healthz`).

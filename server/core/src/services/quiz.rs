@@ -369,12 +369,12 @@ fn own_attempt(
 /// An attempt's served questions; a corrupt snapshot is a fault, never an empty quiz.
 fn decode_served(text: &str) -> Result<Vec<ServedQuestion>, ServiceError> {
     serde_json::from_str(text)
-        .map_err(|e| ServiceError::Internal(format!("served questions of an attempt: {e}")))
+        .map_err(|e| ServiceError::internal(format!("served questions of an attempt: {e}")))
 }
 
 fn decode_answers(text: &str) -> Result<BTreeMap<String, AnswerInput>, ServiceError> {
     serde_json::from_str(text)
-        .map_err(|e| ServiceError::Internal(format!("saved answers of an attempt: {e}")))
+        .map_err(|e| ServiceError::internal(format!("saved answers of an attempt: {e}")))
 }
 
 /// Whether her graded attempts of this course may show the right answers now, by the
@@ -389,7 +389,7 @@ fn answers_revealed(
         .select((courses::quiz_reveal, courses::quiz_max_attempts))
         .first(conn)?;
     let reveal = Reveal::parse(&text).ok_or_else(|| {
-        ServiceError::Internal(format!(
+        ServiceError::internal(format!(
             "course {course_id} has an unknown quiz_reveal {text:?}"
         ))
     })?;
@@ -482,7 +482,7 @@ pub async fn submit(
                 if submitted.is_some() {
                     let stored: SubmitResult =
                         serde_json::from_str(result.as_deref().unwrap_or(""))
-                            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                            .map_err(|e| ServiceError::internal(e.to_string()))?;
                     let (revealed, reveal) = answers_revealed(conn, user_id, course_id)?;
                     return Ok((present(stored, revealed, reveal), false));
                 }
@@ -542,7 +542,7 @@ pub async fn get(
         let result = match result {
             Some(text) => {
                 let stored: SubmitResult = serde_json::from_str(&text)
-                    .map_err(|e| ServiceError::Internal(format!("stored quiz result: {e}")))?;
+                    .map_err(|e| ServiceError::internal(format!("stored quiz result: {e}")))?;
                 let (revealed, reveal) = answers_revealed(conn, user_id, course_id)?;
                 Some(present(stored, revealed, reveal))
             }

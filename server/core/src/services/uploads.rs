@@ -60,8 +60,8 @@ fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
             })
             .collect(),
     };
-    let text = toml::to_string(&framework).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    std::fs::write(dir.join("skills.toml"), text).map_err(|e| ServiceError::Internal(e.to_string()))
+    let text = toml::to_string(&framework).map_err(|e| ServiceError::internal(e.to_string()))?;
+    std::fs::write(dir.join("skills.toml"), text).map_err(|e| ServiceError::internal(e.to_string()))
 }
 
 /// Unpacks and checks an archive: the pack (when clean) and the problems.
@@ -121,7 +121,7 @@ pub async fn upload(
     }
     let user_id = actor.user_id;
     core.run(move |conn, _| {
-        let work = tempfile::tempdir().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
         let org =
             orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
         let (pack, mut problems, _) = unpack_and_check(conn, &bytes, work.path())?;
@@ -299,7 +299,7 @@ pub async fn publish(
             .filter(pack_uploads::public_id.eq(&public_id))
             .select((pack_uploads::org_id, pack_uploads::archive))
             .first(conn)?;
-        let work = tempfile::tempdir().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
         let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
         let Some(pack) = pack else {
             return Err(ServiceError::InvalidPack { problems });
