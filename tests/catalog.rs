@@ -1417,6 +1417,54 @@ answer = true
         assert!(evidence.unwrap().contains(&id));
     }
 
+    /// Reading an attempt (the quiz page) takes no row lock: it does not wait behind a submit
+    /// in progress (it used to run `SELECT … FOR UPDATE` outside any transaction).
+    #[tokio::test]
+    async fn the_quiz_page_does_not_wait_for_a_submit_in_progress() {
+        use diesel::connection::SimpleConnection;
+        let (app, token, _folder) = quiz_app().await;
+        let attempt: Value = app
+            .post_as(
+                &token,
+                "/api/v1/courses/quiz-course/quiz/attempts",
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = attempt["id"].as_str().unwrap().to_string();
+        let browser = cookie_client();
+        browser
+            .post(app.url("/_fn/login"))
+            .header("Origin", app.server.base.clone())
+            .form(&[("login", "13812341234"), ("password", "password-123")])
+            .send()
+            .await
+            .unwrap();
+        // Another transaction holds the attempt's row, as a submit does while grading.
+        let mut holder = app.db.connect();
+        if backend() == "postgres" {
+            holder
+                .batch_execute(&format!(
+                    "BEGIN; SELECT id FROM quiz_attempts WHERE public_id = '{id}' FOR UPDATE"
+                ))
+                .unwrap();
+        }
+        let page = browser
+            .post(app.url("/_fn/quiz_attempt"))
+            .header("Origin", app.server.base.clone())
+            .timeout(std::time::Duration::from_secs(5))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .expect("the page answers while the row is locked");
+        assert_eq!(page.status(), 200);
+        if backend() == "postgres" {
+            holder.batch_execute("ROLLBACK").unwrap();
+        }
+    }
+
     #[tokio::test]
     async fn the_attempt_limit_holds_when_attempts_start_at_once() {
         let (app, token, _folder) = quiz_app().await;

@@ -674,3 +674,43 @@ async fn rare_names_print_in_the_pdf_or_are_refused_by_name() {
         .unwrap();
     assert!(page.contains("张\u{31350}红"));
 }
+
+/// Two (here eight) check-ins of one learner at once — a double tap on a weak network — all
+/// succeed and record one attendance (they used to race between a count and an insert, and
+/// one got a 500).
+#[tokio::test]
+async fn simultaneous_check_ins_of_one_learner_record_one_attendance() {
+    let folder = catalogue();
+    let app = app_with(folder.path(), ServerOptions::default()).await;
+    let trainer = app.admin("13700000001", "js-wx").await;
+    let learner = app
+        .enrolled_learner("13812341234", "js-wx", &["workshop"])
+        .await;
+    let at = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let session = json_of(
+        app.post_as(
+            &trainer,
+            "/api/v1/courses/workshop/sessions",
+            &json!({"location": "无锡市总工会 3 楼培训室", "starts_at": at(-10), "ends_at": at(60)}),
+        )
+        .await,
+    )
+    .await;
+    let code = session["code"].as_str().unwrap().to_string();
+    let taps = (0..8).map(|_| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/courses/workshop/check-in"))
+            .bearer_auth(&learner)
+            .json(&json!({ "code": code }));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(taps).await;
+    assert_eq!(statuses, [200; 8]);
+    use diesel::prelude::*;
+    use qihang_core::db::schema::{attendances, certificates};
+    let mut conn = app.db.connect();
+    let rows: i64 = attendances::table.count().get_result(&mut conn).unwrap();
+    let issued: i64 = certificates::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((rows, issued), (1, 1));
+}

@@ -206,6 +206,39 @@ where
     }
 }
 
+/// A row to lock until the end of the current write transaction.
+#[derive(Debug, Clone, Copy)]
+pub enum RowLock<'a> {
+    /// An enrolment: serialises quiz starts and check-ins of one learner in one course.
+    Enrollment(i64),
+    /// A quiz attempt by its public id: serialises saving and submitting it.
+    QuizAttempt(&'a str),
+}
+
+/// Locks `row` for the rest of the write transaction: `SELECT … FOR UPDATE` on PostgreSQL;
+/// nothing on SQLite, whose write transactions (`BEGIN IMMEDIATE`, see [`write_tx`]) already
+/// hold the database's one write lock. Call it only inside [`write_tx`].
+pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
+    use schema::{enrollments, quiz_attempts};
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    match row {
+        RowLock::Enrollment(id) => enrollments::table
+            .find(id)
+            .select(enrollments::id)
+            .for_update()
+            .load::<i64>(pg)
+            .map(drop),
+        RowLock::QuizAttempt(public_id) => quiz_attempts::table
+            .filter(quiz_attempts::public_id.eq(public_id))
+            .select(quiz_attempts::id)
+            .for_update()
+            .load::<i64>(pg)
+            .map(drop),
+    }
+}
+
 /// Whether a diesel error is a unique-constraint violation, and on which constraint text.
 pub fn unique_violation(error: &diesel::result::Error) -> Option<String> {
     match error {

@@ -13,7 +13,7 @@ use super::learning::{complete_if_due, enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, orgs, throttle, Core};
 use crate::db::schema::{attendances, class_sessions, courses, orgs as orgs_t, users};
-use crate::db::{write_tx, DbConn};
+use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::domain::{mask_name, mask_phone, DomainError, OrgCode, Phone, Role};
 use crate::dto::{AttendeeView, ClassSessionView, EnrollmentView};
 use crate::ServiceError;
@@ -252,6 +252,9 @@ pub async fn check_in(
         let outcome: Result<i64, ServiceError> = write_tx(conn, |conn| {
             let enrollment =
                 enrollment_of(conn, actor.user_id, course_id)?.ok_or(ServiceError::NotEnrolled)?;
+            // Two check-ins of hers at once (a double tap) take turns: the second finds the
+            // first one's attendance instead of racing it to the unique key.
+            lock_for_update(conn, RowLock::Enrollment(enrollment))?;
             let at = now();
             let open: Option<i64> = class_sessions::table
                 .filter(class_sessions::course_id.eq(course_id))
@@ -300,6 +303,7 @@ pub async fn mark_present(
             .ok_or(NOT_ENROLLED)?;
         write_tx(conn, |conn| {
             let enrollment = enrollment_of(conn, learner, row.2)?.ok_or(NOT_ENROLLED)?;
+            lock_for_update(conn, RowLock::Enrollment(enrollment))?;
             record_attendance(conn, row.0, learner, "trainer", Some(actor.user_id))?;
             complete_if_due(conn, config, learner, row.2, enrollment)?;
             session_view(conn, &row)

@@ -26,7 +26,7 @@ use super::learning::{complete_if_due, enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, Core};
 use crate::db::schema::{courses, questions, quiz_attempts};
-use crate::db::{write_tx, DbConn};
+use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::dto::{
     AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionResult, SubmitResult,
 };
@@ -267,7 +267,7 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
         write_tx(conn, |conn| {
             let enrollment =
                 enrollment_of(conn, actor.user_id, course_id)?.ok_or(ServiceError::NotEnrolled)?;
-            lock_enrollment(conn, enrollment)?;
+            lock_for_update(conn, RowLock::Enrollment(enrollment))?;
             let earlier: Vec<String> = quiz_attempts::table
                 .filter(quiz_attempts::enrollment_id.eq(enrollment))
                 .select(quiz_attempts::served)
@@ -318,17 +318,6 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
     .await
 }
 
-fn lock_enrollment(conn: &mut DbConn, enrollment: i64) -> QueryResult<()> {
-    if let DbConn::Pg(pg) = conn {
-        crate::db::schema::enrollments::table
-            .find(enrollment)
-            .select(crate::db::schema::enrollments::id)
-            .for_update()
-            .first::<i64>(pg)?;
-    }
-    Ok(())
-}
-
 type AttemptRow = (
     i64,
     i64,
@@ -340,13 +329,14 @@ type AttemptRow = (
     Option<String>,
 );
 
-/// Her attempt, locked for the rest of the transaction on PostgreSQL.
+/// Her attempt. Inside a write transaction, lock it first ([`lock_attempt`]) when it will be
+/// changed; reading it (the quiz page) takes no lock.
 fn own_attempt(
     conn: &mut DbConn,
     actor: &Actor,
     public_id: &str,
 ) -> Result<AttemptRow, ServiceError> {
-    let query = quiz_attempts::table
+    let row: Option<AttemptRow> = quiz_attempts::table
         .filter(quiz_attempts::public_id.eq(public_id))
         .select((
             quiz_attempts::id,
@@ -357,13 +347,22 @@ fn own_attempt(
             quiz_attempts::deadline,
             quiz_attempts::submitted_at,
             quiz_attempts::result,
-        ));
-    let row: Option<AttemptRow> = match conn {
-        DbConn::Pg(pg) => query.for_update().first(pg).optional()?,
-        DbConn::Sqlite(sqlite) => query.first(sqlite).optional()?,
-    };
+        ))
+        .first(conn)
+        .optional()?;
     row.filter(|r| r.1 == actor.user_id)
         .ok_or(ServiceError::NotFound("attempt"))
+}
+
+/// Her attempt, locked for the rest of the write transaction (ten simultaneous submits grade
+/// once).
+fn lock_attempt(
+    conn: &mut DbConn,
+    actor: &Actor,
+    public_id: &str,
+) -> Result<AttemptRow, ServiceError> {
+    lock_for_update(conn, RowLock::QuizAttempt(public_id))?;
+    own_attempt(conn, actor, public_id)
 }
 
 /// An attempt's served questions; a corrupt snapshot is a fault, never an empty quiz.
@@ -446,7 +445,7 @@ pub async fn save_answers(
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
             let (id, _, _, served, answers, deadline, submitted, _) =
-                own_attempt(conn, &actor, &public_id)?;
+                lock_attempt(conn, &actor, &public_id)?;
             if submitted.is_some() {
                 return Err(ServiceError::AttemptClosed);
             }
@@ -478,7 +477,7 @@ pub async fn submit(
         .run(move |conn, config| {
             write_tx(conn, |conn| {
                 let (id, user_id, course_id, served, answers, deadline, submitted, result) =
-                    own_attempt(conn, &actor, &public_id)?;
+                    lock_attempt(conn, &actor, &public_id)?;
                 if submitted.is_some() {
                     let stored: SubmitResult =
                         serde_json::from_str(result.as_deref().unwrap_or(""))
