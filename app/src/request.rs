@@ -60,7 +60,8 @@ mod server {
     use actix_web::http::header::{HeaderValue, SET_COOKIE};
     use leptos::prelude::*;
     use leptos_actix::{Request, ResponseOptions};
-    use qihang_core::services::accounts::{self, Actor};
+    use qihang_core::services::accounts;
+    use qihang_core::services::actor::Actor;
     use qihang_core::{Core, ServiceError};
 
     use super::{Flash, FLASH_COOKIE, SESSION_COOKIE};

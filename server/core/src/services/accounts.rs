@@ -8,6 +8,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::actor::{Actor, Grant};
 use super::tokens::{hash_secret, new_public_id, new_secret};
 use super::{now, orgs, outbox, throttle, Core};
 use crate::config::Config;
@@ -42,32 +43,6 @@ pub const DUPLICATE_REGISTRATIONS_PER_ADDRESS: i64 = 10;
 
 const PURPOSE_RESET: &str = "reset";
 const PURPOSE_SETUP: &str = "setup";
-
-/// Who is making a request: a signed-in user and the roles she holds.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: i64,
-    pub public_id: String,
-    pub session_id: i64,
-    pub grants: Vec<Grant>,
-}
-
-/// A role held on one organisation node, valid for its whole subtree.
-#[derive(Debug, Clone)]
-pub struct Grant {
-    pub role: Role,
-    pub org_code: String,
-    pub org_path: String,
-}
-
-impl Actor {
-    /// Whether she holds `role` on the node at `org_path` or on one of its ancestors.
-    pub fn holds(&self, role: Role, org_path: &str) -> bool {
-        self.grants
-            .iter()
-            .any(|g| g.role == role && org_path.starts_with(&g.org_path))
-    }
-}
 
 /// A registration form, as sent to `POST /api/v1/auth/register`.
 #[derive(Debug, Clone, Deserialize)]

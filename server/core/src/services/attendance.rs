@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde::Deserialize;
 
-use super::accounts::Actor;
-use super::learning::{complete_if_due, enrollment_of, visible_to};
+use super::actor::Actor;
+use super::completion::complete_if_due;
+use super::learning::{enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, orgs, throttle, Core};
 use crate::db::schema::{attendances, class_sessions, courses, orgs as orgs_t, users};

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::learning::drive_start;
+use super::drive::drive_start;
 use super::{now, stats, Core};
 use crate::db::schema::{courses, enrollments, orgs, users};
 use crate::db::{write_tx, DbConn};

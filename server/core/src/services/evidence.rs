@@ -5,8 +5,8 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::accounts::Actor;
-use super::learning::drive_start;
+use super::actor::Actor;
+use super::drive::drive_start;
 use super::{now, orgs, Core};
 use crate::db::schema::{
     courses, enrollments, export_audit, first_completions, orgs as orgs_t, users,

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{self, Actor};
+use super::accounts;
+use super::actor::Actor;
 use super::{orgs, Core};
 use crate::db::models::OrgRow;
 use crate::db::write_tx;

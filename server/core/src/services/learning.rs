@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use super::accounts::Actor;
+use super::actor::Actor;
+use super::completion::{complete_if_due, place_in_drive};
 use super::{now, Core};
-use crate::config::Config;
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::{write_tx, DbConn};
 use crate::dto::{
@@ -511,121 +511,6 @@ pub async fn complete_lesson(
     .await
 }
 
-/// Records completion once, when every rule the course sets is met: all lessons read, a
-/// passed quiz attempt, attendance at a class session (the attempt and the session are the
-/// evidence). The first completion also records her place in the drive and her union at
-/// that moment, and the certificate is issued in the same transaction.
-pub(crate) fn complete_if_due(
-    conn: &mut DbConn,
-    config: &Config,
-    user_id: i64,
-    course_id: i64,
-    enrollment: i64,
-) -> Result<(), ServiceError> {
-    use crate::db::schema::{attendances, class_sessions, first_completions, quiz_attempts};
-    let (needs_lessons, needs_quiz, needs_attendance): (bool, bool, bool) = courses::table
-        .find(course_id)
-        .select((
-            courses::complete_lessons,
-            courses::complete_quiz,
-            courses::complete_attendance,
-        ))
-        .first(conn)?;
-    let total: i64 = lessons::table
-        .filter(lessons::course_id.eq(course_id))
-        .filter(lessons::active.eq(true))
-        .count()
-        .get_result(conn)?;
-    let read: i64 = lesson_progress::table
-        .inner_join(lessons::table)
-        .filter(lesson_progress::user_id.eq(user_id))
-        .filter(lessons::course_id.eq(course_id))
-        .filter(lessons::active.eq(true))
-        .count()
-        .get_result(conn)?;
-    let passed: Option<(String, i32)> = quiz_attempts::table
-        .filter(quiz_attempts::enrollment_id.eq(enrollment))
-        .filter(quiz_attempts::passed.eq(true))
-        .order(quiz_attempts::score.desc())
-        .select((
-            quiz_attempts::public_id,
-            quiz_attempts::score.assume_not_null(),
-        ))
-        .first(conn)
-        .optional()?;
-    let attended: Option<String> = if needs_attendance {
-        attendances::table
-            .inner_join(class_sessions::table)
-            .filter(attendances::user_id.eq(user_id))
-            .filter(class_sessions::course_id.eq(course_id))
-            .order(attendances::checked_in_at.asc())
-            .select(class_sessions::public_id)
-            .first(conn)
-            .optional()?
-    } else {
-        None
-    };
-    let lessons_ok = !needs_lessons || read >= total;
-    let quiz_ok = !needs_quiz || passed.is_some();
-    let attendance_ok = !needs_attendance || attended.is_some();
-    if !(lessons_ok
-        && quiz_ok
-        && attendance_ok
-        && (needs_lessons || needs_quiz || needs_attendance))
-    {
-        return Ok(());
-    }
-    let mut evidence = serde_json::json!({ "lessons_read": read });
-    if let (true, Some((attempt, score))) = (needs_quiz, &passed) {
-        evidence["attempt"] = serde_json::json!(attempt);
-        evidence["score"] = serde_json::json!(score);
-    }
-    if let Some(session) = &attended {
-        evidence["session"] = serde_json::json!(session);
-    }
-    let at = now();
-    let completed_now = diesel::update(
-        enrollments::table
-            .find(enrollment)
-            .filter(enrollments::completed_at.is_null()),
-    )
-    .set((
-        enrollments::completed_at.eq(at),
-        enrollments::evidence.eq(evidence.to_string()),
-    ))
-    .execute(conn)?
-        == 1;
-    if !completed_now {
-        return Ok(());
-    }
-    let first = at >= drive_start()
-        && first_completions::table
-            .find(user_id)
-            .count()
-            .get_result::<i64>(conn)?
-            == 0;
-    if first {
-        let (org_id, org_path, gender): (i64, String, String) = users::table
-            .inner_join(orgs::table)
-            .filter(users::id.eq(user_id))
-            .select((users::org_id, orgs::path, users::gender))
-            .first(conn)?;
-        diesel::insert_into(first_completions::table)
-            .values((
-                first_completions::user_id.eq(user_id),
-                first_completions::enrollment_id.eq(enrollment),
-                first_completions::org_id.eq(org_id),
-                first_completions::org_path.eq(org_path),
-                first_completions::gender.eq(gender),
-                first_completions::completed_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    super::stats::record_completion(conn, enrollment, first)?;
-    super::certificates::issue(conn, config, enrollment)?;
-    Ok(())
-}
-
 /// One enrolment with her progress (`progress` is hers, loaded once by the caller).
 fn enrollment_view(
     conn: &mut DbConn,
@@ -693,43 +578,6 @@ pub async fn my_enrollments(
             .collect()
     })
     .await
-}
-
-/// The day the drive began: completions before it do not count towards the target.
-pub const DRIVE_START: (i32, u32, u32) = (2024, 8, 5);
-
-pub(crate) fn drive_start() -> chrono::NaiveDateTime {
-    let (y, m, d) = DRIVE_START;
-    chrono::NaiveDate::from_ymd_opt(y, m, d)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default()
-}
-
-/// Her place among the women trained in the drive, by first completion (ties by account).
-fn place_in_drive(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
-    use crate::db::schema::first_completions as fc;
-    let mine: Option<(String, chrono::NaiveDateTime)> = fc::table
-        .find(user_id)
-        .select((fc::gender, fc::completed_at))
-        .first(conn)
-        .optional()?;
-    let Some((gender, at)) = mine else {
-        return Ok(None);
-    };
-    if gender != "female" || at < drive_start() {
-        return Ok(None);
-    }
-    let before: i64 = fc::table
-        .filter(fc::gender.eq("female"))
-        .filter(fc::completed_at.ge(drive_start()))
-        .filter(
-            fc::completed_at
-                .lt(at)
-                .or(fc::completed_at.eq(at).and(fc::user_id.le(user_id))),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(Some(before))
 }
 
 /// The next course to suggest: one she can see and enrol in now (prerequisites done), at the

@@ -2,10 +2,13 @@
 //! functions. Services run their database work on the blocking pool through [`Core::run`].
 
 pub mod accounts;
+pub mod actor;
 pub mod attendance;
 pub mod catalog;
 pub mod certificates;
+pub mod completion;
 pub mod demo;
+pub mod drive;
 pub mod evidence;
 pub mod learner_import;
 pub mod learning;

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::accounts::Actor;
+use super::actor::Actor;
 use super::{now, Core};
 use crate::db::models::OrgRow;
 use crate::db::schema::orgs;

@@ -21,8 +21,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::Actor;
-use super::learning::{complete_if_due, enrollment_of, visible_to};
+use super::actor::Actor;
+use super::completion::complete_if_due;
+use super::learning::{enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, Core};
 use crate::db::schema::{courses, questions, quiz_attempts};

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 use serde::Deserialize;
 
-use super::accounts::Actor;
-use super::learning::drive_start;
+use super::actor::Actor;
+use super::drive::{default_deadline, drive_start, DEFAULT_TARGET};
 use super::{now, orgs, Core};
 use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
 use crate::db::{write_tx, DbConn};
@@ -23,10 +23,6 @@ use crate::dto::{
     TargetCheckView,
 };
 use crate::ServiceError;
-
-/// The province's target and deadline until an administrator sets them.
-pub const DEFAULT_TARGET: i64 = 500_000;
-pub const DEFAULT_DEADLINE: (i32, u32, u32) = (2029, 8, 5);
 
 /// What one completion adds to one counter row.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -433,11 +429,6 @@ fn administered(
         return Err(ServiceError::Forbidden);
     }
     Ok(org)
-}
-
-fn default_deadline() -> NaiveDate {
-    let (y, m, d) = DEFAULT_DEADLINE;
-    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
 /// The node's target: set, or the province default for the root.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 
-use super::accounts::Actor;
+use super::actor::Actor;
 use super::catalog::{check_owner, import_pack, ImportOutcome};
 use super::tokens::new_public_id;
 use super::{now, orgs, Core};

@@ -1,0 +1,31 @@
+//! Who is making a request: a signed-in user and the roles she holds, each valid for an
+//! organisation node's whole subtree. Every service that authorises takes an [`Actor`]; this
+//! module depends on nothing else in the service layer, so all of them can.
+
+use crate::domain::Role;
+
+/// Who is making a request: a signed-in user and the roles she holds.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub public_id: String,
+    pub session_id: i64,
+    pub grants: Vec<Grant>,
+}
+
+/// A role held on one organisation node, valid for its whole subtree.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub role: Role,
+    pub org_code: String,
+    pub org_path: String,
+}
+
+impl Actor {
+    /// Whether she holds `role` on the node at `org_path` or on one of its ancestors.
+    pub fn holds(&self, role: Role, org_path: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && org_path.starts_with(&g.org_path))
+    }
+}
