@@ -3,6 +3,8 @@
 use super::DomainError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Role {
     Learner,
     Trainer,
@@ -29,6 +31,8 @@ impl Role {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Gender {
     Female,
     Male,

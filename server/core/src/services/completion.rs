@@ -18,6 +18,7 @@ use crate::db::schema::{
     orgs, quiz_attempts, users,
 };
 use crate::db::DbConn;
+use crate::domain::Gender;
 use crate::ServiceError;
 
 /// What a course requires for completion.
@@ -175,7 +176,7 @@ fn record_if_first(
     if !first {
         return Ok(false);
     }
-    let (org_id, org_path, gender): (i64, String, String) = users::table
+    let (org_id, org_path, gender): (i64, String, Gender) = users::table
         .inner_join(orgs::table)
         .filter(users::id.eq(user_id))
         .select((users::org_id, orgs::path, users::gender))
@@ -196,7 +197,7 @@ fn record_if_first(
 /// Her place among the women trained in the drive, by first completion (ties by account).
 pub(crate) fn place_in_drive(conn: &mut DbConn, user_id: i64) -> QueryResult<Option<i64>> {
     use crate::db::schema::first_completions as fc;
-    let mine: Option<(String, chrono::NaiveDateTime)> = fc::table
+    let mine: Option<(Gender, chrono::NaiveDateTime)> = fc::table
         .find(user_id)
         .select((fc::gender, fc::completed_at))
         .first(conn)
@@ -204,11 +205,11 @@ pub(crate) fn place_in_drive(conn: &mut DbConn, user_id: i64) -> QueryResult<Opt
     let Some((gender, at)) = mine else {
         return Ok(None);
     };
-    if gender != "female" || at < drive_start() {
+    if gender != Gender::Female || at < drive_start() {
         return Ok(None);
     }
     let before: i64 = fc::table
-        .filter(fc::gender.eq("female"))
+        .filter(fc::gender.eq(Gender::Female))
         .filter(fc::completed_at.ge(drive_start()))
         .filter(
             fc::completed_at

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 
 use super::actor::Actor;
 use super::completion::{complete_if_due, place_in_drive};
-use super::{now, Core};
+use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
+use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
@@ -53,32 +54,42 @@ impl Viewer {
     }
 }
 
-/// Quiz settings (draw, pass mark, attempts, time limit), completion rules, prerequisites.
-type RulesRow = (
-    Option<i32>,
-    Option<i32>,
-    Option<i32>,
-    Option<i32>,
-    bool,
-    bool,
-    bool,
-    String,
-);
+/// A course's quiz settings, completion rules and prerequisites, for its page.
+#[derive(Debug, Queryable)]
+struct RulesRow {
+    quiz_draw: Option<i32>,
+    quiz_pass_mark: Option<i32>,
+    quiz_max_attempts: Option<i32>,
+    quiz_time_limit_minutes: Option<i32>,
+    complete_lessons: bool,
+    complete_quiz: bool,
+    complete_attendance: bool,
+    prerequisites: Json<Vec<String>>,
+}
 
-type CourseRow = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    i32,
-    String,
-    f64,
-    String,
-    String,
-    String,
-    i32,
-);
+/// One skill level a course teaches, as stored in `courses.skills`.
+#[derive(Debug, serde::Deserialize)]
+struct StoredSkillLevel {
+    skill: String,
+    level: u8,
+}
+
+/// A published course with the path and depth of the union that publishes it.
+#[derive(Debug, Queryable)]
+struct CourseRow {
+    id: i64,
+    code: String,
+    version: String,
+    title: String,
+    title_en: Option<String>,
+    tier: i32,
+    mode: String,
+    hours: f64,
+    summary: String,
+    skills: Json<Vec<StoredSkillLevel>>,
+    org_path: String,
+    org_depth: i32,
+}
 
 /// Published courses (or the one with `code`) with their union's path and depth, in
 /// catalogue order.
@@ -172,32 +183,30 @@ fn summary(
     progress: &Progress,
     skill_names: &HashMap<String, String>,
 ) -> CourseSummary {
-    let skills: Vec<SkillLevelView> = serde_json::from_str::<Vec<serde_json::Value>>(&row.9)
-        .unwrap_or_default()
+    let skills: Vec<SkillLevelView> = row
+        .skills
+        .0
         .iter()
-        .filter_map(|v| {
-            let skill = v["skill"].as_str()?.to_string();
-            Some(SkillLevelView {
-                name: skill_names.get(&skill).cloned().unwrap_or_default(),
-                skill,
-                level: v["level"].as_u64()? as u8,
-            })
+        .map(|s| SkillLevelView {
+            name: skill_names.get(&s.skill).cloned().unwrap_or_default(),
+            skill: s.skill.clone(),
+            level: s.level,
         })
         .collect();
     CourseSummary {
-        id: row.1.clone(),
-        version: row.2.clone(),
-        title: row.3.clone(),
-        title_en: row.4.clone(),
-        tier: row.5,
-        mode: row.6.clone(),
-        hours: row.7,
-        summary: row.8.clone(),
+        id: row.code.clone(),
+        version: row.version.clone(),
+        title: row.title.clone(),
+        title_en: row.title_en.clone(),
+        tier: row.tier,
+        mode: row.mode.clone(),
+        hours: row.hours,
+        summary: row.summary.clone(),
         skills,
-        lesson_count: progress.lesson_counts.get(&row.0).copied().unwrap_or(0),
-        enrolled: progress.enrolled.contains_key(&row.0),
-        lessons_read: progress.read.get(&row.0).copied().unwrap_or(0),
-        completed: progress.enrolled.get(&row.0).copied().unwrap_or(false),
+        lesson_count: progress.lesson_counts.get(&row.id).copied().unwrap_or(0),
+        enrolled: progress.enrolled.contains_key(&row.id),
+        lessons_read: progress.read.get(&row.id).copied().unwrap_or(0),
+        completed: progress.enrolled.get(&row.id).copied().unwrap_or(false),
     }
 }
 
@@ -218,13 +227,18 @@ pub async fn catalogue(
             .filter(|q| !q.is_empty());
         Ok(published(conn)?
             .iter()
-            .filter(|row| viewer.sees(&row.10, row.11))
-            .filter(|row| tier.is_none_or(|t| row.5 == t))
+            .filter(|row| viewer.sees(&row.org_path, row.org_depth))
+            .filter(|row| tier.is_none_or(|t| row.tier == t))
             .filter(|row| {
                 needle.as_ref().is_none_or(|n| {
-                    row.3.to_lowercase().contains(n)
-                        || row.4.as_deref().unwrap_or("").to_lowercase().contains(n)
-                        || row.1.contains(n)
+                    row.title.to_lowercase().contains(n)
+                        || row
+                            .title_en
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(n)
+                        || row.code.contains(n)
                 })
             })
             .map(|row| summary(row, &progress, &names))
@@ -240,7 +254,7 @@ fn visible_course(
 ) -> Result<CourseRow, ServiceError> {
     published_rows(conn, Some(code))?
         .into_iter()
-        .find(|row| viewer.sees(&row.10, row.11))
+        .find(|row| viewer.sees(&row.org_path, row.org_depth))
         .ok_or(ServiceError::NotFound("course"))
 }
 
@@ -251,7 +265,7 @@ pub(crate) fn visible_to(
     code: &str,
 ) -> Result<i64, ServiceError> {
     let viewer = viewer(conn, Some(actor))?;
-    Ok(visible_course(conn, &viewer, code)?.0)
+    Ok(visible_course(conn, &viewer, code)?.id)
 }
 
 fn completed_codes(conn: &mut DbConn, user_id: i64) -> QueryResult<HashSet<String>> {
@@ -287,7 +301,7 @@ pub async fn course(
             None => HashSet::new(),
         };
         let outline: Vec<(i64, String, String, i32)> = lessons::table
-            .filter(lessons::course_id.eq(row.0))
+            .filter(lessons::course_id.eq(row.id))
             .filter(lessons::active.eq(true))
             .order(lessons::position.asc())
             .select((
@@ -298,7 +312,7 @@ pub async fn course(
             ))
             .load(conn)?;
         let rules: RulesRow = courses::table
-            .find(row.0)
+            .find(row.id)
             .select((
                 courses::quiz_draw,
                 courses::quiz_pass_mark,
@@ -314,7 +328,7 @@ pub async fn course(
             Some(user_id) => completed_codes(conn, user_id)?,
             None => HashSet::new(),
         };
-        let prerequisite_codes: Vec<String> = serde_json::from_str(&rules.7).unwrap_or_default();
+        let prerequisite_codes: Vec<String> = rules.prerequisites.0.clone();
         let titles: HashMap<String, String> = courses::table
             .filter(courses::code.eq_any(&prerequisite_codes))
             .select((courses::code, courses::title))
@@ -333,20 +347,24 @@ pub async fn course(
                 })
                 .collect(),
             quiz: match rules {
-                (Some(draw), Some(pass_mark), Some(max_attempts), Some(time_limit_minutes), ..) => {
-                    Some(QuizRulesView {
-                        draw,
-                        pass_mark,
-                        max_attempts,
-                        time_limit_minutes,
-                    })
-                }
+                RulesRow {
+                    quiz_draw: Some(draw),
+                    quiz_pass_mark: Some(pass_mark),
+                    quiz_max_attempts: Some(max_attempts),
+                    quiz_time_limit_minutes: Some(time_limit_minutes),
+                    ..
+                } => Some(QuizRulesView {
+                    draw,
+                    pass_mark,
+                    max_attempts,
+                    time_limit_minutes,
+                }),
                 _ => None,
             },
             completion: CompletionRulesView {
-                lessons: rules.4,
-                quiz: rules.5,
-                attendance: rules.6,
+                lessons: rules.complete_lessons,
+                quiz: rules.complete_quiz,
+                attendance: rules.complete_attendance,
             },
             prerequisites: prerequisite_codes
                 .into_iter()
@@ -383,14 +401,14 @@ pub async fn enroll(core: &Core, actor: &Actor, code: String) -> Result<bool, Se
         let viewer = viewer(conn, Some(&actor))?;
         let row = visible_course(conn, &viewer, &code)?;
         write_tx(conn, |conn| {
-            if enrollment_of(conn, actor.user_id, row.0)?.is_some() {
+            if enrollment_of(conn, actor.user_id, row.id)?.is_some() {
                 return Ok(false);
             }
             let prerequisites: String = courses::table
-                .find(row.0)
+                .find(row.id)
                 .select(courses::prerequisites)
                 .first(conn)?;
-            let needed: Vec<String> = serde_json::from_str(&prerequisites).unwrap_or_default();
+            let needed: Vec<String> = stored_json(&prerequisites)?;
             let done = completed_codes(conn, actor.user_id)?;
             let missing: Vec<String> = needed.into_iter().filter(|c| !done.contains(c)).collect();
             if !missing.is_empty() {
@@ -405,7 +423,7 @@ pub async fn enroll(core: &Core, actor: &Actor, code: String) -> Result<bool, Se
             diesel::insert_into(enrollments::table)
                 .values((
                     enrollments::user_id.eq(actor.user_id),
-                    enrollments::course_id.eq(row.0),
+                    enrollments::course_id.eq(row.id),
                     enrollments::enrolled_at.eq(now()),
                 ))
                 .execute(conn)?;
@@ -426,12 +444,12 @@ pub async fn lesson(
     core.run(move |conn, _| {
         let viewer = viewer(conn, Some(&actor))?;
         let row = visible_course(conn, &viewer, &code)?;
-        if enrollment_of(conn, actor.user_id, row.0)?.is_none() {
+        if enrollment_of(conn, actor.user_id, row.id)?.is_none() {
             return Err(ServiceError::NotEnrolled);
         }
         // The outline (for next/previous) without the texts; then this lesson's text.
         let all: Vec<(i64, String, String, i32)> = lessons::table
-            .filter(lessons::course_id.eq(row.0))
+            .filter(lessons::course_id.eq(row.id))
             .filter(lessons::active.eq(true))
             .order(lessons::position.asc())
             .select((
@@ -460,8 +478,8 @@ pub async fn lesson(
             read: read > 0,
             previous: index.checked_sub(1).map(|i| all[i].1.clone()),
             next: all.get(index + 1).map(|l| l.1.clone()),
-            course: row.1.clone(),
-            course_title: row.3.clone(),
+            course: row.code.clone(),
+            course_title: row.title.clone(),
         })
     })
     .await
@@ -480,9 +498,9 @@ pub async fn complete_lesson(
         let row = visible_course(conn, &viewer, &code)?;
         write_tx(conn, |conn| {
             let enrollment =
-                enrollment_of(conn, actor.user_id, row.0)?.ok_or(ServiceError::NotEnrolled)?;
+                enrollment_of(conn, actor.user_id, row.id)?.ok_or(ServiceError::NotEnrolled)?;
             let lesson_id: i64 = lessons::table
-                .filter(lessons::course_id.eq(row.0))
+                .filter(lessons::course_id.eq(row.id))
                 .filter(lessons::lesson_key.eq(&key))
                 .filter(lessons::active.eq(true))
                 .select(lessons::id)
@@ -503,7 +521,7 @@ pub async fn complete_lesson(
                     ))
                     .execute(conn)?;
             }
-            complete_if_due(conn, config, actor.user_id, row.0, enrollment)?;
+            complete_if_due(conn, config, actor.user_id, row.id, enrollment)?;
             let progress = progress(conn, Some(actor.user_id))?;
             enrollment_view(conn, enrollment, &progress)
         })
@@ -593,24 +611,23 @@ fn recommended(
     let rows = published(conn)?;
     let top_tier = rows
         .iter()
-        .filter(|r| done.contains(&r.1))
-        .map(|r| r.5)
+        .filter(|r| done.contains(&r.code))
+        .map(|r| r.tier)
         .max()
         .unwrap_or(1);
-    let prerequisites: HashMap<i64, String> = courses::table
+    let prerequisites: HashMap<i64, Json<Vec<String>>> = courses::table
         .select((courses::id, courses::prerequisites))
-        .load::<(i64, String)>(conn)?
+        .load::<(i64, Json<Vec<String>>)>(conn)?
         .into_iter()
         .collect();
     let open = rows.iter().filter(|r| {
-        viewer.sees(&r.10, r.11)
-            && !progress.enrolled.contains_key(&r.0)
-            && serde_json::from_str::<Vec<String>>(
-                prerequisites.get(&r.0).map(String::as_str).unwrap_or("[]"),
-            )
-            .unwrap_or_default()
-            .iter()
-            .all(|p| done.contains(p))
+        viewer.sees(&r.org_path, r.org_depth)
+            && !progress.enrolled.contains_key(&r.id)
+            && prerequisites
+                .get(&r.id)
+                .map_or(&[][..], |p| p.0.as_slice())
+                .iter()
+                .all(|p| done.contains(p))
     });
     let rank = |tier: i32| match tier - top_tier {
         0 => 0,
@@ -619,7 +636,7 @@ fn recommended(
         d => 10 - d,
     };
     Ok(open
-        .min_by_key(|r| (rank(r.5), r.0))
+        .min_by_key(|r| (rank(r.tier), r.id))
         .map(|r| summary(r, &progress, &names)))
 }
 

@@ -88,6 +88,12 @@ impl Core {
     }
 }
 
+/// Decodes JSON read from a TEXT column: a value that does not decode is a fault, never an
+/// empty default (a corrupt prerequisites column must not drop the prerequisites).
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ServiceError> {
+    crate::db::types::decode_json(text).map_err(ServiceError::internal)
+}
+
 /// The current time in UTC, as stored.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

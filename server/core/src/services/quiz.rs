@@ -27,6 +27,7 @@ use super::learning::{enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, Core};
 use crate::db::schema::{courses, questions, quiz_attempts};
+use crate::db::types::Json;
 use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::dto::{
     AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionResult, SubmitResult,
@@ -150,69 +151,88 @@ fn attempt_local_id(rng: &mut StdRng) -> String {
         .collect()
 }
 
-/// Builds what an attempt serves from the bank rows (key, kind, text, options JSON, answer
-/// JSON, explanation), drawing `draw` with `seed`, unseen questions first.
+/// A bank question as stored: its stable key, kind, text, option texts and answer key.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = questions)]
+pub struct BankQuestion {
+    #[diesel(column_name = question_key)]
+    pub key: String,
+    pub kind: String,
+    pub text: String,
+    pub options: Json<Vec<String>>,
+    pub answer: Json<StoredAnswer>,
+    pub explanation: String,
+}
+
+/// A bank question's answer key as stored: option indexes, a truth value, or accepted texts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoredAnswer {
+    Choices(Vec<usize>),
+    Truth(bool),
+    Texts(Vec<String>),
+}
+
+/// Builds what an attempt serves from the bank, drawing `draw` with `seed`, unseen questions
+/// first; option and question ids are drawn for this attempt.
 pub fn draw_questions(
-    bank: &[(String, String, String, String, String, String)],
+    bank: &[BankQuestion],
     draw: usize,
     seed: u64,
     seen: &HashSet<String>,
 ) -> Vec<ServedQuestion> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut fresh: Vec<&(String, String, String, String, String, String)> =
-        bank.iter().filter(|q| !seen.contains(&q.0)).collect();
-    let mut old: Vec<&(String, String, String, String, String, String)> =
-        bank.iter().filter(|q| seen.contains(&q.0)).collect();
+    let mut fresh: Vec<&BankQuestion> = bank.iter().filter(|q| !seen.contains(&q.key)).collect();
+    let mut old: Vec<&BankQuestion> = bank.iter().filter(|q| seen.contains(&q.key)).collect();
     fresh.shuffle(&mut rng);
     old.shuffle(&mut rng);
     fresh
         .into_iter()
         .chain(old)
         .take(draw)
-        .map(|(key, kind, text, options, answer, explanation)| {
-            let texts: Vec<String> = serde_json::from_str(options).unwrap_or_default();
-            let ids: Vec<String> = texts.iter().map(|_| attempt_local_id(&mut rng)).collect();
-            let mut shown: Vec<OptionView> = texts
-                .into_iter()
-                .zip(&ids)
-                .map(|(text, id)| OptionView {
-                    id: id.clone(),
-                    text,
-                })
-                .collect();
-            shown.shuffle(&mut rng);
-            let stored: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
-            let answer = if let Some(indexes) = stored["choices"].as_array() {
-                AnswerInput::Choices(
-                    indexes
-                        .iter()
-                        .filter_map(|i| i.as_u64())
-                        .filter_map(|i| ids.get(i as usize).cloned())
-                        .collect(),
-                )
-            } else if let Some(truth) = stored["truth"].as_bool() {
-                AnswerInput::Truth(truth)
-            } else {
-                AnswerInput::Choices(
-                    stored["texts"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t.as_str().map(str::to_string))
-                        .collect(),
-                )
-            };
-            ServedQuestion {
-                key: key.clone(),
-                id: format!("q{}", attempt_local_id(&mut rng)),
-                kind: kind.clone(),
-                text: text.clone(),
-                options: shown,
-                answer,
-                explanation: explanation.clone(),
-            }
-        })
+        .map(|q| serve(q, &mut rng))
         .collect()
+}
+
+/// One bank question as this attempt shows it: options shuffled under fresh ids, the key in
+/// those ids.
+fn serve(question: &BankQuestion, rng: &mut StdRng) -> ServedQuestion {
+    let ids: Vec<String> = question
+        .options
+        .0
+        .iter()
+        .map(|_| attempt_local_id(rng))
+        .collect();
+    let mut shown: Vec<OptionView> = question
+        .options
+        .0
+        .iter()
+        .zip(&ids)
+        .map(|(text, id)| OptionView {
+            id: id.clone(),
+            text: text.clone(),
+        })
+        .collect();
+    shown.shuffle(rng);
+    let answer = match &question.answer.0 {
+        StoredAnswer::Choices(indexes) => AnswerInput::Choices(
+            indexes
+                .iter()
+                .filter_map(|i| ids.get(*i).cloned())
+                .collect(),
+        ),
+        StoredAnswer::Truth(truth) => AnswerInput::Truth(*truth),
+        StoredAnswer::Texts(texts) => AnswerInput::Choices(texts.clone()),
+    };
+    ServedQuestion {
+        key: question.key.clone(),
+        id: format!("q{}", attempt_local_id(rng)),
+        kind: question.kind.clone(),
+        text: question.text.clone(),
+        options: shown,
+        answer,
+        explanation: question.explanation.clone(),
+    }
 }
 
 fn iso(t: chrono::NaiveDateTime) -> String {
@@ -269,7 +289,7 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
             let enrollment =
                 enrollment_of(conn, actor.user_id, course_id)?.ok_or(ServiceError::NotEnrolled)?;
             lock_for_update(conn, RowLock::Enrollment(enrollment))?;
-            let earlier: Vec<String> = quiz_attempts::table
+            let earlier: Vec<Json<Vec<ServedQuestion>>> = quiz_attempts::table
                 .filter(quiz_attempts::enrollment_id.eq(enrollment))
                 .select(quiz_attempts::served)
                 .load(conn)?;
@@ -278,22 +298,16 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
                     max: max_attempts as u32,
                 });
             }
-            let mut seen: HashSet<String> = HashSet::new();
-            for snapshot in &earlier {
-                seen.extend(decode_served(snapshot)?.into_iter().map(|q| q.key));
-            }
-            let bank: Vec<(String, String, String, String, String, String)> = questions::table
+            let seen: HashSet<String> = earlier
+                .into_iter()
+                .flat_map(|snapshot| snapshot.0)
+                .map(|q| q.key)
+                .collect();
+            let bank: Vec<BankQuestion> = questions::table
                 .filter(questions::course_id.eq(course_id))
                 .filter(questions::active.eq(true))
                 .order(questions::position.asc())
-                .select((
-                    questions::question_key,
-                    questions::kind,
-                    questions::text,
-                    questions::options,
-                    questions::answer,
-                    questions::explanation,
-                ))
+                .select(BankQuestion::as_select())
                 .load(conn)?;
             let seed: u64 = rand::rng().random::<u64>() >> 1;
             let served = draw_questions(&bank, draw.max(0) as usize, seed, &seen);
@@ -319,16 +333,20 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
     .await
 }
 
-type AttemptRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    Option<chrono::NaiveDateTime>,
-    Option<chrono::NaiveDateTime>,
-    Option<String>,
-);
+/// An attempt as stored, its JSON columns decoded (a corrupt one is an error, never an empty
+/// quiz graded against nothing).
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = quiz_attempts)]
+struct AttemptRow {
+    id: i64,
+    user_id: i64,
+    course_id: i64,
+    served: Json<Vec<ServedQuestion>>,
+    answers: Json<BTreeMap<String, AnswerInput>>,
+    deadline: Option<chrono::NaiveDateTime>,
+    submitted_at: Option<chrono::NaiveDateTime>,
+    result: Option<Json<SubmitResult>>,
+}
 
 /// Her attempt. Inside a write transaction, lock it first ([`lock_attempt`]) when it will be
 /// changed; reading it (the quiz page) takes no lock.
@@ -339,19 +357,10 @@ fn own_attempt(
 ) -> Result<AttemptRow, ServiceError> {
     let row: Option<AttemptRow> = quiz_attempts::table
         .filter(quiz_attempts::public_id.eq(public_id))
-        .select((
-            quiz_attempts::id,
-            quiz_attempts::user_id,
-            quiz_attempts::course_id,
-            quiz_attempts::served,
-            quiz_attempts::answers,
-            quiz_attempts::deadline,
-            quiz_attempts::submitted_at,
-            quiz_attempts::result,
-        ))
+        .select(AttemptRow::as_select())
         .first(conn)
         .optional()?;
-    row.filter(|r| r.1 == actor.user_id)
+    row.filter(|r| r.user_id == actor.user_id)
         .ok_or(ServiceError::NotFound("attempt"))
 }
 
@@ -364,17 +373,6 @@ fn lock_attempt(
 ) -> Result<AttemptRow, ServiceError> {
     lock_for_update(conn, RowLock::QuizAttempt(public_id))?;
     own_attempt(conn, actor, public_id)
-}
-
-/// An attempt's served questions; a corrupt snapshot is a fault, never an empty quiz.
-fn decode_served(text: &str) -> Result<Vec<ServedQuestion>, ServiceError> {
-    serde_json::from_str(text)
-        .map_err(|e| ServiceError::internal(format!("served questions of an attempt: {e}")))
-}
-
-fn decode_answers(text: &str) -> Result<BTreeMap<String, AnswerInput>, ServiceError> {
-    serde_json::from_str(text)
-        .map_err(|e| ServiceError::internal(format!("saved answers of an attempt: {e}")))
 }
 
 /// Whether her graded attempts of this course may show the right answers now, by the
@@ -445,18 +443,18 @@ pub async fn save_answers(
     let actor = actor.clone();
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
-            let (id, _, _, served, answers, deadline, submitted, _) =
-                lock_attempt(conn, &actor, &public_id)?;
-            if submitted.is_some() {
+            let row = lock_attempt(conn, &actor, &public_id)?;
+            if row.submitted_at.is_some() {
                 return Err(ServiceError::AttemptClosed);
             }
+            let deadline = row.deadline;
             if deadline.is_some_and(|d| now() > d) {
                 return Err(ServiceError::DeadlinePassed);
             }
-            let served = decode_served(&served)?;
-            let mut saved = decode_answers(&answers)?;
+            let served = row.served.0;
+            let mut saved = row.answers.0;
             merge(&served, &mut saved, given)?;
-            diesel::update(quiz_attempts::table.find(id))
+            diesel::update(quiz_attempts::table.find(row.id))
                 .set(quiz_attempts::answers.eq(serde_json::to_string(&saved).expect("json")))
                 .execute(conn)?;
             Ok(attempt_view(public_id.clone(), deadline, &served, saved))
@@ -477,18 +475,20 @@ pub async fn submit(
     let outcome = core
         .run(move |conn, config| {
             write_tx(conn, |conn| {
-                let (id, user_id, course_id, served, answers, deadline, submitted, result) =
-                    lock_attempt(conn, &actor, &public_id)?;
-                if submitted.is_some() {
-                    let stored: SubmitResult =
-                        serde_json::from_str(result.as_deref().unwrap_or(""))
-                            .map_err(|e| ServiceError::internal(e.to_string()))?;
+                let row = lock_attempt(conn, &actor, &public_id)?;
+                let (id, user_id, course_id) = (row.id, row.user_id, row.course_id);
+                if row.submitted_at.is_some() {
+                    let stored = row.result.ok_or_else(|| {
+                        ServiceError::internal(format!(
+                            "attempt {id} is submitted without a result"
+                        ))
+                    })?;
                     let (revealed, reveal) = answers_revealed(conn, user_id, course_id)?;
-                    return Ok((present(stored, revealed, reveal), false));
+                    return Ok((present(stored.0, revealed, reveal), false));
                 }
-                let served = decode_served(&served)?;
-                let mut saved = decode_answers(&answers)?;
-                let late = deadline.is_some_and(|d| now() > d);
+                let served = row.served.0;
+                let mut saved = row.answers.0;
+                let late = row.deadline.is_some_and(|d| now() > d);
                 if !late {
                     merge(&served, &mut saved, given)?;
                 }
@@ -535,21 +535,21 @@ pub async fn get(
 ) -> Result<(AttemptView, Option<SubmitResult>), ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let (_, user_id, course_id, served, answers, deadline, _, result) =
-            own_attempt(conn, &actor, &public_id)?;
-        let served = decode_served(&served)?;
-        let saved = decode_answers(&answers)?;
-        let result = match result {
-            Some(text) => {
-                let stored: SubmitResult = serde_json::from_str(&text)
-                    .map_err(|e| ServiceError::internal(format!("stored quiz result: {e}")))?;
-                let (revealed, reveal) = answers_revealed(conn, user_id, course_id)?;
-                Some(present(stored, revealed, reveal))
+        let row = own_attempt(conn, &actor, &public_id)?;
+        let result = match row.result {
+            Some(stored) => {
+                let (revealed, reveal) = answers_revealed(conn, row.user_id, row.course_id)?;
+                Some(present(stored.0, revealed, reveal))
             }
             None => None,
         };
         Ok((
-            attempt_view(public_id.clone(), deadline, &served, saved),
+            attempt_view(
+                public_id.clone(),
+                row.deadline,
+                &row.served.0,
+                row.answers.0,
+            ),
             result,
         ))
     })
@@ -588,16 +588,14 @@ mod tests {
 
     use super::*;
 
-    fn bank() -> Vec<(String, String, String, String, String, String)> {
-        let row = |key: &str, kind: &str, options: &str, answer: &str| {
-            (
-                key.to_string(),
-                kind.to_string(),
-                format!("题目 {key}"),
-                options.to_string(),
-                answer.to_string(),
-                String::new(),
-            )
+    fn bank() -> Vec<BankQuestion> {
+        let row = |key: &str, kind: &str, options: &str, answer: &str| BankQuestion {
+            key: key.to_string(),
+            kind: kind.to_string(),
+            text: format!("题目 {key}"),
+            options: Json(serde_json::from_str(options).unwrap()),
+            answer: Json(serde_json::from_str(answer).unwrap()),
+            explanation: String::new(),
         };
         vec![
             row(
@@ -759,7 +757,7 @@ mod tests {
                     let q = served.iter().find(|q| q.key == *k)?;
                     let a = match a? {
                         AnswerInput::Choices(picked) => {
-                            let texts: Vec<String> = serde_json::from_str(&bank.iter().find(|b| b.0 == *k).unwrap().3).unwrap();
+                            let texts: Vec<String> = bank.iter().find(|b| b.key == *k).unwrap().options.0.clone();
                             AnswerInput::Choices(picked.iter().map(|p| {
                                 let i: usize = p[1..].parse().unwrap();
                                 texts.get(i).and_then(|t| q.options.iter().find(|o| &o.text == t)).map(|o| o.id.clone()).unwrap_or_else(|| p.clone())

@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use super::actor::Actor;
 use super::catalog::{check_owner, import_pack, ImportOutcome};
 use super::tokens::new_public_id;
-use super::{now, orgs, Core};
+use super::{now, orgs, stored_json, Core};
 use crate::db::schema::{courses, pack_uploads, skills};
+use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
 use crate::domain::Role;
 use crate::dto::{LessonPreview, PublishView, UploadView};
@@ -42,7 +43,7 @@ fn archive_error(error: ArchiveError) -> ServiceError {
 
 /// Writes the platform's skill framework next to the unpacked pack, for the checker.
 fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
-    let rows: Vec<(String, String, String, String)> = skills::table
+    let rows: Vec<(String, String, String, Json<Vec<String>>)> = skills::table
         .select((skills::code, skills::name, skills::name_en, skills::levels))
         .load(conn)?;
     #[derive(serde::Serialize)]
@@ -56,7 +57,7 @@ fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
                 id,
                 name,
                 name_en,
-                levels: serde_json::from_str(&levels).unwrap_or_default(),
+                levels: levels.0,
             })
             .collect(),
     };
@@ -213,26 +214,26 @@ fn load_row(conn: &mut DbConn, public_id: &str) -> Result<(UploadRow, String), S
         .ok_or(ServiceError::NotFound("upload"))
 }
 
-fn to_view(row: UploadRow) -> UploadView {
+fn to_view(row: UploadRow) -> Result<UploadView, ServiceError> {
     let (id, file_name, course, version, status, problems, preview, org, created_at, _) = row;
-    let stored: StoredPreview = serde_json::from_str(&preview).unwrap_or_default();
-    UploadView {
+    let stored: StoredPreview = stored_json(&preview)?;
+    Ok(UploadView {
         id,
         file_name,
         course,
         version,
         title: stored.title,
         status,
-        problems: serde_json::from_str(&problems).unwrap_or_default(),
+        problems: stored_json(&problems)?,
         org,
         lessons: stored.lessons,
         questions: stored.questions,
         created_at: created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
+    })
 }
 
 fn load_view(conn: &mut DbConn, public_id: &str) -> Result<UploadView, ServiceError> {
-    Ok(to_view(load_row(conn, public_id)?.0))
+    to_view(load_row(conn, public_id)?.0)
 }
 
 /// The uploader, or an administrator over the upload's organisation, may see and publish it.
@@ -253,7 +254,7 @@ pub async fn get(
     core.run(move |conn, _| {
         let (row, path) = load_row(conn, &public_id)?;
         authorise(&actor, &row, &path)?;
-        Ok(to_view(row))
+        to_view(row)
     })
     .await
 }
@@ -292,7 +293,7 @@ pub async fn publish(
         authorise(&actor, &row, &path)?;
         if row.4 == "rejected" {
             return Err(ServiceError::InvalidPack {
-                problems: serde_json::from_str(&row.5).unwrap_or_default(),
+                problems: stored_json(&row.5)?,
             });
         }
         let (org_id, bytes): (i64, Vec<u8>) = pack_uploads::table
