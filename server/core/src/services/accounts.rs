@@ -432,7 +432,15 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
         return Err(ServiceError::Unauthenticated);
     }
     core.run(move |conn, _| {
-        let found: Option<(i64, i64, String, bool)> = sessions::table
+        /// A live session and its user.
+        #[derive(Queryable)]
+        struct Found {
+            session_id: i64,
+            user_id: i64,
+            public_id: String,
+            disabled: bool,
+        }
+        let found: Option<Found> = sessions::table
             .inner_join(users::table)
             .filter(sessions::token_hash.eq(hash_secret(&token)))
             .filter(sessions::revoked_at.is_null())
@@ -441,7 +449,12 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
             .first(conn)
             .optional()?;
         match found {
-            Some((session_id, user_id, public_id, false)) => Ok(Actor {
+            Some(Found {
+                session_id,
+                user_id,
+                public_id,
+                disabled: false,
+            }) => Ok(Actor {
                 user_id,
                 public_id,
                 session_id,

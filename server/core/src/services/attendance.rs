@@ -69,44 +69,50 @@ fn class_org(
     Ok((org.id, org.path))
 }
 
-type SessionRow = (
-    i64,
-    String,
-    i64,
-    i64,
-    String,
-    NaiveDateTime,
-    NaiveDateTime,
-    String,
-);
+/// A class session as stored.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = class_sessions)]
+struct SessionRow {
+    id: i64,
+    public_id: String,
+    course_id: i64,
+    org_id: i64,
+    location: String,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    code: String,
+}
 
 fn session_by_public_id(conn: &mut DbConn, id: &str) -> Result<SessionRow, ServiceError> {
     class_sessions::table
         .filter(class_sessions::public_id.eq(id))
-        .select((
-            class_sessions::id,
-            class_sessions::public_id,
-            class_sessions::course_id,
-            class_sessions::org_id,
-            class_sessions::location,
-            class_sessions::starts_at,
-            class_sessions::ends_at,
-            class_sessions::code,
-        ))
+        .select(SessionRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(ServiceError::NotFound("class session"))
 }
 
+/// One attendee of a session, as the trainer's list shows her.
+#[derive(Debug, Queryable)]
+struct AttendeeRow {
+    name: String,
+    phone: String,
+    method: String,
+    checked_in_at: NaiveDateTime,
+}
+
 fn session_view(conn: &mut DbConn, row: &SessionRow) -> Result<ClassSessionView, ServiceError> {
     let course: String = courses::table
-        .find(row.2)
+        .find(row.course_id)
         .select(courses::code)
         .first(conn)?;
-    let org: String = orgs_t::table.find(row.3).select(orgs_t::code).first(conn)?;
-    let attendees: Vec<(String, String, String, NaiveDateTime)> = attendances::table
+    let org: String = orgs_t::table
+        .find(row.org_id)
+        .select(orgs_t::code)
+        .first(conn)?;
+    let attendees: Vec<AttendeeRow> = attendances::table
         .inner_join(users::table.on(users::id.eq(attendances::user_id)))
-        .filter(attendances::session_id.eq(row.0))
+        .filter(attendances::session_id.eq(row.id))
         .order(attendances::checked_in_at.asc())
         .select((
             users::name,
@@ -116,20 +122,20 @@ fn session_view(conn: &mut DbConn, row: &SessionRow) -> Result<ClassSessionView,
         ))
         .load(conn)?;
     Ok(ClassSessionView {
-        id: row.1.clone(),
+        id: row.public_id.clone(),
         course,
         org,
-        location: row.4.clone(),
-        starts_at: timestamp(row.5),
-        ends_at: timestamp(row.6),
-        code: Some(row.7.clone()),
+        location: row.location.clone(),
+        starts_at: timestamp(row.starts_at),
+        ends_at: timestamp(row.ends_at),
+        code: Some(row.code.clone()),
         attendees: attendees
             .into_iter()
-            .map(|(name, phone, method, at)| AttendeeView {
-                name: mask_name(&name),
-                phone: mask_phone(&phone),
-                method,
-                checked_in_at: timestamp(at),
+            .map(|a| AttendeeView {
+                name: mask_name(&a.name),
+                phone: mask_phone(&a.phone),
+                method: a.method,
+                checked_in_at: timestamp(a.checked_in_at),
             })
             .collect(),
     })
@@ -187,7 +193,7 @@ pub async fn session(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let row = session_by_public_id(conn, &id)?;
-        require_teacher(conn, &actor, row.3)?;
+        require_teacher(conn, &actor, row.org_id)?;
         session_view(conn, &row)
     })
     .await
@@ -292,7 +298,7 @@ pub async fn mark_present(
     let actor = actor.clone();
     core.run(move |conn, config| {
         let row = session_by_public_id(conn, &session)?;
-        require_teacher(conn, &actor, row.3)?;
+        require_teacher(conn, &actor, row.org_id)?;
         let phone = Phone::parse(&phone)?;
         const NOT_ENROLLED: ServiceError =
             ServiceError::NotFound("learner enrolled in this course with that phone");
@@ -303,10 +309,10 @@ pub async fn mark_present(
             .optional()?
             .ok_or(NOT_ENROLLED)?;
         write_tx(conn, |conn| {
-            let enrollment = enrollment_of(conn, learner, row.2)?.ok_or(NOT_ENROLLED)?;
+            let enrollment = enrollment_of(conn, learner, row.course_id)?.ok_or(NOT_ENROLLED)?;
             lock_for_update(conn, RowLock::Enrollment(enrollment))?;
-            record_attendance(conn, row.0, learner, "trainer", Some(actor.user_id))?;
-            complete_if_due(conn, config, learner, row.2, enrollment)?;
+            record_attendance(conn, row.id, learner, "trainer", Some(actor.user_id))?;
+            complete_if_due(conn, config, learner, row.course_id, enrollment)?;
             session_view(conn, &row)
         })
     })

@@ -239,6 +239,79 @@ pub(crate) fn check_owner(
     })
 }
 
+/// A course's row as a pack writes it (on import and on every new version).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = courses, treat_none_as_null = true)]
+struct CourseValues<'a> {
+    version: &'a str,
+    content_hash: &'a str,
+    title: &'a str,
+    title_en: Option<&'a str>,
+    tier: i32,
+    mode: &'a str,
+    hours: f64,
+    summary: &'a str,
+    prerequisites: String,
+    skills: String,
+    quiz_draw: Option<i32>,
+    quiz_pass_mark: Option<i32>,
+    quiz_max_attempts: Option<i32>,
+    quiz_time_limit_minutes: Option<i32>,
+    quiz_reveal: &'static str,
+    complete_lessons: bool,
+    complete_quiz: bool,
+    complete_attendance: bool,
+    org_id: i64,
+    source: &'a str,
+    status: &'static str,
+    updated_at: chrono::NaiveDateTime,
+}
+
+impl<'a> CourseValues<'a> {
+    fn of(pack: &'a Pack, hash: &'a str, org_id: i64, source: &'a str) -> Self {
+        let quiz = pack.quiz;
+        let skills: Vec<serde_json::Value> = pack
+            .skills
+            .iter()
+            .map(|s| serde_json::json!({"skill": s.skill, "level": s.level}))
+            .collect();
+        CourseValues {
+            version: &pack.version,
+            content_hash: hash,
+            title: &pack.title,
+            title_en: pack.title_en.as_deref(),
+            tier: pack.tier.number(),
+            mode: pack.mode.as_str(),
+            hours: pack.hours,
+            summary: &pack.summary,
+            prerequisites: serde_json::to_string(&pack.prerequisites).expect("strings serialise"),
+            skills: serde_json::to_string(&skills).expect("values serialise"),
+            quiz_draw: quiz.map(|q| q.draw as i32),
+            quiz_pass_mark: quiz.map(|q| q.pass_mark as i32),
+            quiz_max_attempts: quiz.map(|q| q.max_attempts as i32),
+            quiz_time_limit_minutes: quiz.map(|q| q.time_limit_minutes as i32),
+            quiz_reveal: quiz.map(|q| q.reveal).unwrap_or_default().as_str(),
+            complete_lessons: pack.completion.lessons,
+            complete_quiz: pack.completion.quiz,
+            complete_attendance: pack.completion.attendance,
+            org_id,
+            source,
+            status: "published",
+            updated_at: now(),
+        }
+    }
+}
+
+/// The imported course with a pack's id, if any.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = courses)]
+struct ExistingCourse {
+    id: i64,
+    version: String,
+    content_hash: String,
+    status: String,
+}
+
 pub(crate) fn import_pack(
     conn: &mut DbConn,
     pack: &Pack,
@@ -250,102 +323,82 @@ pub(crate) fn import_pack(
     // A new version keeps the union that owns the course: publishing from a branch below it
     // never moves the course out of the rest of the owner's subtree.
     let org_id = owner.map_or(org_id, |o| o.org_id);
-    let existing: Option<(i64, String, String, String)> = courses::table
+    let existing: Option<ExistingCourse> = courses::table
         .filter(courses::code.eq(&pack.id))
-        .select((
-            courses::id,
-            courses::version,
-            courses::content_hash,
-            courses::status,
-        ))
+        .select(ExistingCourse::as_select())
         .first(conn)
         .optional()?;
-    let quiz = pack.quiz;
-    let skills_json = serde_json::to_string(
-        &pack
-            .skills
-            .iter()
-            .map(|s| serde_json::json!({"skill": s.skill, "level": s.level}))
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
-    let fields = (
-        courses::version.eq(&pack.version),
-        courses::content_hash.eq(&hash),
-        courses::title.eq(&pack.title),
-        courses::title_en.eq(&pack.title_en),
-        courses::tier.eq(pack.tier.number()),
-        courses::mode.eq(pack.mode.as_str()),
-        courses::hours.eq(pack.hours),
-        courses::summary.eq(&pack.summary),
-        courses::prerequisites.eq(serde_json::to_string(&pack.prerequisites).expect("json")),
-        courses::skills.eq(&skills_json),
-        courses::quiz_draw.eq(quiz.map(|q| q.draw as i32)),
-        courses::quiz_pass_mark.eq(quiz.map(|q| q.pass_mark as i32)),
-        courses::quiz_max_attempts.eq(quiz.map(|q| q.max_attempts as i32)),
-        courses::quiz_time_limit_minutes.eq(quiz.map(|q| q.time_limit_minutes as i32)),
-        courses::quiz_reveal.eq(quiz.map(|q| q.reveal).unwrap_or_default().as_str()),
-        courses::complete_lessons.eq(pack.completion.lessons),
-        courses::complete_quiz.eq(pack.completion.quiz),
-        courses::complete_attendance.eq(pack.completion.attendance),
-        courses::org_id.eq(org_id),
-        courses::source.eq(source),
-        courses::status.eq("published"),
-        courses::updated_at.eq(now()),
-    );
+    let values = CourseValues::of(pack, &hash, org_id, source);
     let (course_id, outcome) = match existing {
-        Some((id, version, old_hash, status)) if version == pack.version => {
-            if old_hash != hash {
-                return Err(ServiceError::NeedsNewVersion {
-                    course: pack.id.clone(),
-                    version: pack.version.clone(),
-                });
-            }
-            if status == "archived" {
-                diesel::update(courses::table.find(id))
-                    .set((
-                        courses::status.eq("published"),
-                        courses::source.eq(source),
-                        courses::updated_at.eq(now()),
-                    ))
-                    .execute(conn)?;
-                return Ok(ImportOutcome::Restored);
-            }
-            return Ok(ImportOutcome::Unchanged);
+        Some(course) if course.version == pack.version => {
+            return same_version(conn, &course, pack, &hash, source);
         }
-        Some((id, version, _, _)) => {
-            if version_key(&pack.version) < version_key(&version) {
+        Some(course) => {
+            if version_key(&pack.version) < version_key(&course.version) {
                 return Err(ServiceError::InvalidPack {
                     problems: vec![format!(
-                        "{}/course.toml:2: version {} is older than the imported {version}; use a higher version",
-                        pack.id, pack.version
+                        "{}/course.toml:2: version {} is older than the imported {}; use a higher version",
+                        pack.id, pack.version, course.version
                     )],
                 });
             }
-            diesel::update(courses::table.find(id))
-                .set(fields)
+            diesel::update(courses::table.find(course.id))
+                .set(&values)
                 .execute(conn)?;
-            (id, ImportOutcome::Updated)
+            (course.id, ImportOutcome::Updated)
         }
-        None => {
-            diesel::insert_into(courses::table)
-                .values((
-                    courses::code.eq(&pack.id),
-                    courses::created_at.eq(now()),
-                    fields,
-                ))
-                .execute(conn)?;
-            let id = courses::table
-                .filter(courses::code.eq(&pack.id))
-                .select(courses::id)
-                .first(conn)?;
-            (id, ImportOutcome::Created)
-        }
+        None => (insert_course(conn, pack, &values)?, ImportOutcome::Created),
     };
     sync_lessons(conn, course_id, pack)?;
     sync_questions(conn, course_id, pack)?;
     sync_media(conn, course_id, pack)?;
     Ok(outcome)
+}
+
+/// The same version again: unchanged (or restored from the archive) when the files are the
+/// same, refused when they differ.
+fn same_version(
+    conn: &mut DbConn,
+    course: &ExistingCourse,
+    pack: &Pack,
+    hash: &str,
+    source: &str,
+) -> Result<ImportOutcome, ServiceError> {
+    if course.content_hash != hash {
+        return Err(ServiceError::NeedsNewVersion {
+            course: pack.id.clone(),
+            version: pack.version.clone(),
+        });
+    }
+    if course.status != "archived" {
+        return Ok(ImportOutcome::Unchanged);
+    }
+    diesel::update(courses::table.find(course.id))
+        .set((
+            courses::status.eq("published"),
+            courses::source.eq(source),
+            courses::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(ImportOutcome::Restored)
+}
+
+fn insert_course(
+    conn: &mut DbConn,
+    pack: &Pack,
+    values: &CourseValues<'_>,
+) -> Result<i64, ServiceError> {
+    diesel::insert_into(courses::table)
+        .values((
+            courses::code.eq(&pack.id),
+            courses::created_at.eq(now()),
+            values,
+        ))
+        .execute(conn)?;
+    Ok(courses::table
+        .filter(courses::code.eq(&pack.id))
+        .select(courses::id)
+        .first(conn)?)
 }
 
 fn sync_lessons(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), ServiceError> {

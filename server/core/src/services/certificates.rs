@@ -20,6 +20,7 @@ use crate::credential::{
     credential_document, hours_value, timestamp, verification_method, CredentialFacts,
 };
 use crate::db::schema::{certificates, courses, enrollments, orgs, signing_keys, users};
+use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
 use crate::domain::{mask_name, Role};
 use crate::dto::{
@@ -30,24 +31,21 @@ use crate::ServiceError;
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-type KeyRow = (
-    String,
-    Vec<u8>,
-    Vec<u8>,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-);
+/// A signing key as stored (the public half published, the secret half never shown).
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = signing_keys)]
+struct KeyRow {
+    key_id: String,
+    secret_key: Vec<u8>,
+    public_key: Vec<u8>,
+    created_at: chrono::NaiveDateTime,
+    retired_at: Option<chrono::NaiveDateTime>,
+}
 
 fn all_keys(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
     signing_keys::table
         .order(signing_keys::id.asc())
-        .select((
-            signing_keys::key_id,
-            signing_keys::secret_key,
-            signing_keys::public_key,
-            signing_keys::created_at,
-            signing_keys::retired_at,
-        ))
+        .select(KeyRow::as_select())
         .load(conn)
 }
 
@@ -74,10 +72,15 @@ fn create_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
 
 /// The newest key not retired; the first one is made on first use.
 fn active_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
-    let newest = all_keys(conn)?.into_iter().rev().find(|k| k.4.is_none());
+    let newest = all_keys(conn)?
+        .into_iter()
+        .rev()
+        .find(|k| k.retired_at.is_none());
     match newest {
-        Some((key_id, secret, ..)) => {
-            let seed: [u8; 32] = secret
+        Some(KeyRow {
+            key_id, secret_key, ..
+        }) => {
+            let seed: [u8; 32] = secret_key
                 .try_into()
                 .map_err(|_| ServiceError::internal(format!("signing key {key_id} is corrupt")))?;
             Ok((key_id, SigningKey::from_bytes(&seed)))
@@ -89,9 +92,9 @@ fn active_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
 fn verifying_keys(conn: &mut DbConn) -> QueryResult<Vec<(String, VerifyingKey)>> {
     Ok(all_keys(conn)?
         .into_iter()
-        .filter_map(|(id, _, public, ..)| {
-            let bytes: [u8; 32] = public.try_into().ok()?;
-            Some((id, VerifyingKey::from_bytes(&bytes).ok()?))
+        .filter_map(|k| {
+            let bytes: [u8; 32] = k.public_key.try_into().ok()?;
+            Some((k.key_id, VerifyingKey::from_bytes(&bytes).ok()?))
         })
         .collect())
 }
@@ -114,16 +117,16 @@ pub async fn published_keys(core: &Core) -> Result<Vec<SigningKeyView>, ServiceE
     core.run(|conn, config| {
         Ok(all_keys(conn)?
             .into_iter()
-            .filter_map(|(key_id, _, public, created, retired)| {
-                let bytes: [u8; 32] = public.try_into().ok()?;
+            .filter_map(|k| {
+                let bytes: [u8; 32] = k.public_key.try_into().ok()?;
                 let key = VerifyingKey::from_bytes(&bytes).ok()?;
                 Some(SigningKeyView {
-                    id: verification_method(&config.public_url, &key_id),
+                    id: verification_method(&config.public_url, &k.key_id),
                     kind: "Multikey".into(),
-                    key_id,
+                    key_id: k.key_id,
                     public_key_multibase: public_key_multibase(&key),
-                    created_at: timestamp(created),
-                    retired_at: retired.map(timestamp),
+                    created_at: timestamp(k.created_at),
+                    retired_at: k.retired_at.map(timestamp),
                 })
             })
             .collect())
@@ -134,6 +137,47 @@ pub async fn published_keys(core: &Core) -> Result<Vec<SigningKeyView>, ServiceE
 // ---------------------------------------------------------------------------------------------
 // Issuing
 
+/// What a certificate records of the completion it is issued for.
+#[derive(Debug, Queryable)]
+struct IssueFacts {
+    user_id: i64,
+    course_id: i64,
+    holder: String,
+    email: Option<String>,
+    course_code: String,
+    course_title: String,
+    course_summary: String,
+    course_version: String,
+    tier: i32,
+    hours: f64,
+    issuer_org_id: i64,
+    issuer_code: String,
+    issuer_name: String,
+}
+
+fn issue_facts(conn: &mut DbConn, enrollment: i64) -> QueryResult<IssueFacts> {
+    enrollments::table
+        .inner_join(users::table)
+        .inner_join(courses::table.inner_join(orgs::table))
+        .filter(enrollments::id.eq(enrollment))
+        .select((
+            users::id,
+            courses::id,
+            users::name,
+            users::email,
+            courses::code,
+            courses::title,
+            courses::summary,
+            courses::version,
+            courses::tier,
+            courses::hours,
+            orgs::id,
+            orgs::code,
+            orgs::name,
+        ))
+        .first(conn)
+}
+
 /// Issues the certificate of a just-completed enrolment (inside its transaction) and queues
 /// the mail that announces it. Returns the serial.
 pub(crate) fn issue(
@@ -141,57 +185,16 @@ pub(crate) fn issue(
     config: &Config,
     enrollment: i64,
 ) -> Result<String, ServiceError> {
-    let (user_id, course_id): (i64, i64) = enrollments::table
-        .find(enrollment)
-        .select((enrollments::user_id, enrollments::course_id))
-        .first(conn)?;
-    let (holder, email): (String, Option<String>) = users::table
-        .find(user_id)
-        .select((users::name, users::email))
-        .first(conn)?;
-    let (code, title, summary, version, tier, hours, issuer_org): (
-        String,
-        String,
-        String,
-        String,
-        i32,
-        f64,
-        i64,
-    ) = courses::table
-        .find(course_id)
-        .select((
-            courses::code,
-            courses::title,
-            courses::summary,
-            courses::version,
-            courses::tier,
-            courses::hours,
-            courses::org_id,
-        ))
-        .first(conn)?;
-    let (issuer_code, issuer_name): (String, String) = orgs::table
-        .find(issuer_org)
-        .select((orgs::code, orgs::name))
-        .first(conn)?;
+    let facts = issue_facts(conn, enrollment)?;
     let issued_at = now();
     let serial = new_serial(chrono::Datelike::year(&issued_at));
     let issued = timestamp(issued_at);
-    let facts = CredentialFacts {
-        serial: &serial,
-        holder: &holder,
-        course_code: &code,
-        course_title: &title,
-        course_summary: &summary,
-        course_version: &version,
-        tier,
-        hours,
-        issuer_code: &issuer_code,
-        issuer_name: &issuer_name,
-        issued_at: &issued,
-    };
     let (key_id, key) = active_key(conn)?;
     let credential = sign_document(
-        credential_document(&config.public_url, &facts),
+        credential_document(
+            &config.public_url,
+            &credential_facts(&facts, &serial, &issued),
+        ),
         &key,
         &verification_method(&config.public_url, &key_id),
         &issued,
@@ -200,37 +203,70 @@ pub(crate) fn issue(
         .values((
             certificates::serial.eq(&serial),
             certificates::enrollment_id.eq(enrollment),
-            certificates::user_id.eq(user_id),
-            certificates::course_id.eq(course_id),
-            certificates::holder_name.eq(&holder),
-            certificates::course_title.eq(&title),
-            certificates::course_version.eq(&version),
-            certificates::tier.eq(tier),
-            certificates::hours.eq(hours),
-            certificates::issuer_org_id.eq(issuer_org),
+            certificates::user_id.eq(facts.user_id),
+            certificates::course_id.eq(facts.course_id),
+            certificates::holder_name.eq(&facts.holder),
+            certificates::course_title.eq(&facts.course_title),
+            certificates::course_version.eq(&facts.course_version),
+            certificates::tier.eq(facts.tier),
+            certificates::hours.eq(facts.hours),
+            certificates::issuer_org_id.eq(facts.issuer_org_id),
             certificates::issued_at.eq(issued_at),
             certificates::credential.eq(credential.to_string()),
             certificates::credential_digest.eq(content_digest(&credential)),
         ))
         .execute(conn)?;
-    if let Some(email) = email {
-        let link = verify_url(config, &serial);
-        let body = format!(
-            "{holder}，您好：\n\n祝贺您完成「{title}」（{tier}，{hours} 学时），结业证书已颁发。\n\n\
-             证书编号：{serial}\n验证链接：{link}\n\n\
-             任何人都可以打开验证链接核验这张证书。登录起航后，可在「我的学习」中查看、打印和下载证书。\n\n\
-             Congratulations on completing \"{title}\". Certificate {serial}: {link}\n\n起航 Qihang",
-            tier = tier_label(tier),
-            hours = hours_value(hours),
-        );
-        outbox::enqueue(
-            conn,
-            &email,
-            &format!("结业证书：{title} / Certificate issued"),
-            &body,
-        )?;
-    }
+    announce(conn, config, &facts, &serial)?;
     Ok(serial)
+}
+
+fn credential_facts<'a>(
+    facts: &'a IssueFacts,
+    serial: &'a str,
+    issued_at: &'a str,
+) -> CredentialFacts<'a> {
+    CredentialFacts {
+        serial,
+        holder: &facts.holder,
+        course_code: &facts.course_code,
+        course_title: &facts.course_title,
+        course_summary: &facts.course_summary,
+        course_version: &facts.course_version,
+        tier: facts.tier,
+        hours: facts.hours,
+        issuer_code: &facts.issuer_code,
+        issuer_name: &facts.issuer_name,
+        issued_at,
+    }
+}
+
+/// Queues the mail announcing a certificate, when she has an email address.
+fn announce(
+    conn: &mut DbConn,
+    config: &Config,
+    facts: &IssueFacts,
+    serial: &str,
+) -> Result<(), ServiceError> {
+    let Some(email) = &facts.email else {
+        return Ok(());
+    };
+    let link = verify_url(config, serial);
+    let (holder, title) = (&facts.holder, &facts.course_title);
+    let body = format!(
+        "{holder}，您好：\n\n祝贺您完成「{title}」（{tier}，{hours} 学时），结业证书已颁发。\n\n\
+         证书编号：{serial}\n验证链接：{link}\n\n\
+         任何人都可以打开验证链接核验这张证书。登录起航后，可在「我的学习」中查看、打印和下载证书。\n\n\
+         Congratulations on completing \"{title}\". Certificate {serial}: {link}\n\n起航 Qihang",
+        tier = tier_label(facts.tier),
+        hours = hours_value(facts.hours),
+    );
+    outbox::enqueue(
+        conn,
+        email,
+        &format!("结业证书：{title} / Certificate issued"),
+        &body,
+    )?;
+    Ok(())
 }
 
 pub fn verify_url(config: &Config, serial: &str) -> String {
@@ -243,22 +279,24 @@ pub fn verify_url(config: &Config, serial: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-type CertificateRow = (
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i32,
-    f64,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-);
+/// A certificate with its course code and issuing union, as read for every view of it.
+#[derive(Debug, Queryable)]
+struct CertificateRow {
+    serial: String,
+    user_id: i64,
+    holder_name: String,
+    course_title: String,
+    course_code: String,
+    tier: i32,
+    hours: f64,
+    issued_at: chrono::NaiveDateTime,
+    revoked_at: Option<chrono::NaiveDateTime>,
+    revoked_reason: Option<String>,
+    issuer_name: String,
+    issuer_code: String,
+    issuer_path: String,
+    credential: Json<Value>,
+}
 
 fn find(conn: &mut DbConn, serial: &str) -> QueryResult<Option<CertificateRow>> {
     certificates::table
@@ -287,21 +325,21 @@ fn find(conn: &mut DbConn, serial: &str) -> QueryResult<Option<CertificateRow>> 
 
 fn status_view(config: &Config, row: &CertificateRow) -> CertificateStatusView {
     CertificateStatusView {
-        serial: row.0.clone(),
-        valid: row.8.is_none(),
-        revoked: row.8.is_some(),
-        revoked_at: row.8.map(timestamp),
-        revoked_reason: row.9.clone(),
-        holder: mask_name(&row.2),
-        course: row.3.clone(),
-        course_id: row.4.clone(),
-        hours: row.6,
-        tier: row.5,
-        issued_at: timestamp(row.7),
-        issued_on: super::china_date(row.7),
-        issuer: row.10.clone(),
-        issuer_code: row.11.clone(),
-        verify_url: verify_url(config, &row.0),
+        serial: row.serial.clone(),
+        valid: row.revoked_at.is_none(),
+        revoked: row.revoked_at.is_some(),
+        revoked_at: row.revoked_at.map(timestamp),
+        revoked_reason: row.revoked_reason.clone(),
+        holder: mask_name(&row.holder_name),
+        course: row.course_title.clone(),
+        course_id: row.course_code.clone(),
+        hours: row.hours,
+        tier: row.tier,
+        issued_at: timestamp(row.issued_at),
+        issued_on: super::china_date(row.issued_at),
+        issuer: row.issuer_name.clone(),
+        issuer_code: row.issuer_code.clone(),
+        verify_url: verify_url(config, &row.serial),
     }
 }
 
@@ -342,7 +380,7 @@ pub async fn status(
 fn owned(conn: &mut DbConn, actor: &Actor, serial: &str) -> Result<CertificateRow, ServiceError> {
     let serial = parse_serial(serial).ok_or(ServiceError::NotFound("certificate"))?;
     let row = find(conn, &serial)?.ok_or(ServiceError::NotFound("certificate"))?;
-    if row.1 != actor.user_id && !actor.holds(Role::Admin, &row.12) {
+    if row.user_id != actor.user_id && !actor.holds(Role::Admin, &row.issuer_path) {
         return Err(ServiceError::NotFound("certificate"));
     }
     Ok(row)
@@ -360,7 +398,7 @@ pub async fn view(
         let status = status_view(config, &row);
         Ok(CertificateView {
             qr_svg: certificate_print::qr_svg(&status.verify_url),
-            holder_name: row.2.clone(),
+            holder_name: row.holder_name.clone(),
             status,
         })
     })
@@ -372,8 +410,7 @@ pub async fn credential(core: &Core, actor: &Actor, serial: String) -> Result<Va
     let actor = actor.clone();
     core.run(move |conn, _| {
         let row = owned(conn, &actor, &serial)?;
-        serde_json::from_str(&row.13)
-            .map_err(|e| ServiceError::internal(format!("stored credential: {e}")))
+        Ok(row.credential.0)
     })
     .await
 }
@@ -385,16 +422,16 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
     core.run(move |conn, config| {
         let row = owned(conn, &actor, &serial)?;
         let text = CertificateText {
-            serial: row.0.clone(),
-            holder: row.2.clone(),
-            course_title: row.3.clone(),
-            tier_label: tier_label(row.5).into(),
-            hours: hours_value(row.6).to_string(),
-            issuer: row.10.clone(),
-            issued_on: (row.7 + chrono::Duration::hours(8))
+            serial: row.serial.clone(),
+            holder: row.holder_name.clone(),
+            course_title: row.course_title.clone(),
+            tier_label: tier_label(row.tier).into(),
+            hours: hours_value(row.hours).to_string(),
+            issuer: row.issuer_name.clone(),
+            issued_on: (row.issued_at + chrono::Duration::hours(8))
                 .format("%Y年%m月%d日")
                 .to_string(),
-            verify_url: verify_url(config, &row.0),
+            verify_url: verify_url(config, &row.serial),
         };
         certificate_print::render_pdf(&font, &text).map_err(|e| match e {
             PrintError::MissingGlyphs { chars } => ServiceError::CannotPrint {
@@ -408,15 +445,18 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
 
 /// Her certificates, newest first.
 pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, ServiceError> {
+    /// One of her certificates, for her list.
+    #[derive(Queryable)]
+    struct Mine {
+        serial: String,
+        course_title: String,
+        course_code: String,
+        issued_at: chrono::NaiveDateTime,
+        revoked_at: Option<chrono::NaiveDateTime>,
+    }
     let user_id = actor.user_id;
     core.run(move |conn, _| {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            chrono::NaiveDateTime,
-            Option<chrono::NaiveDateTime>,
-        )> = certificates::table
+        let rows: Vec<Mine> = certificates::table
             .inner_join(courses::table)
             .filter(certificates::user_id.eq(user_id))
             .order(certificates::id.desc())
@@ -430,16 +470,14 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(
-                |(serial, course, course_id, issued, revoked)| MyCertificateView {
-                    serial,
-                    course,
-                    course_id,
-                    issued_at: timestamp(issued),
-                    issued_on: super::china_date(issued),
-                    revoked: revoked.is_some(),
-                },
-            )
+            .map(|m| MyCertificateView {
+                serial: m.serial,
+                course: m.course_title,
+                course_id: m.course_code,
+                issued_at: timestamp(m.issued_at),
+                issued_on: super::china_date(m.issued_at),
+                revoked: m.revoked_at.is_some(),
+            })
             .collect())
     })
     .await
@@ -449,11 +487,11 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
 /// administrators over the union the completion was attributed to (her union when she
 /// completed), so a city union can revoke its own learners' certificates of province courses.
 fn may_revoke(conn: &mut DbConn, actor: &Actor, row: &CertificateRow) -> QueryResult<bool> {
-    if actor.holds(Role::Admin, &row.12) {
+    if actor.holds(Role::Admin, &row.issuer_path) {
         return Ok(true);
     }
     let enrollment: i64 = certificates::table
-        .filter(certificates::serial.eq(&row.0))
+        .filter(certificates::serial.eq(&row.serial))
         .select(certificates::enrollment_id)
         .first(conn)?;
     let completed_in: Option<String> = enrollments::table
@@ -494,17 +532,17 @@ pub async fn revoke(
             if !may_revoke(conn, &actor, &row)? {
                 return Ok(None);
             }
-            if row.8.is_some() {
+            if row.revoked_at.is_some() {
                 return Err(ServiceError::AlreadyRevoked);
             }
-            diesel::update(certificates::table.filter(certificates::serial.eq(&row.0)))
+            diesel::update(certificates::table.filter(certificates::serial.eq(&row.serial)))
                 .set((
                     certificates::revoked_at.eq(now()),
                     certificates::revoked_reason.eq(&reason),
                     certificates::revoked_by.eq(actor.user_id),
                 ))
                 .execute(conn)?;
-            let row = find(conn, &row.0)?.ok_or(ServiceError::NotFound("certificate"))?;
+            let row = find(conn, &row.serial)?.ok_or(ServiceError::NotFound("certificate"))?;
             Ok(Some(status_view(config, &row)))
         })?;
         match outcome {

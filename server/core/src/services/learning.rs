@@ -74,6 +74,27 @@ struct StoredSkillLevel {
     level: u8,
 }
 
+/// A lesson in a course's outline (without its text).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lessons)]
+struct LessonLine {
+    id: i64,
+    #[diesel(column_name = lesson_key)]
+    key: String,
+    title: String,
+    minutes: i32,
+}
+
+/// The active lessons of a course, in order, without their texts.
+fn outline_of(conn: &mut DbConn, course_id: i64) -> QueryResult<Vec<LessonLine>> {
+    lessons::table
+        .filter(lessons::course_id.eq(course_id))
+        .filter(lessons::active.eq(true))
+        .order(lessons::position.asc())
+        .select(LessonLine::as_select())
+        .load(conn)
+}
+
 /// A published course with the path and depth of the union that publishes it.
 #[derive(Debug, Queryable)]
 struct CourseRow {
@@ -300,17 +321,7 @@ pub async fn course(
                 .collect(),
             None => HashSet::new(),
         };
-        let outline: Vec<(i64, String, String, i32)> = lessons::table
-            .filter(lessons::course_id.eq(row.id))
-            .filter(lessons::active.eq(true))
-            .order(lessons::position.asc())
-            .select((
-                lessons::id,
-                lessons::lesson_key,
-                lessons::title,
-                lessons::minutes,
-            ))
-            .load(conn)?;
+        let outline = outline_of(conn, row.id)?;
         let rules: RulesRow = courses::table
             .find(row.id)
             .select((
@@ -339,11 +350,11 @@ pub async fn course(
             course: summary(&row, &progress, &names),
             lessons: outline
                 .into_iter()
-                .map(|(id, key, title, minutes)| LessonOutline {
-                    id: key,
-                    title,
-                    minutes,
-                    read: read.contains(&id),
+                .map(|l| LessonOutline {
+                    read: read.contains(&l.id),
+                    id: l.key,
+                    title: l.title,
+                    minutes: l.minutes,
                 })
                 .collect(),
             quiz: match rules {
@@ -448,22 +459,17 @@ pub async fn lesson(
             return Err(ServiceError::NotEnrolled);
         }
         // The outline (for next/previous) without the texts; then this lesson's text.
-        let all: Vec<(i64, String, String, i32)> = lessons::table
-            .filter(lessons::course_id.eq(row.id))
-            .filter(lessons::active.eq(true))
-            .order(lessons::position.asc())
-            .select((
-                lessons::id,
-                lessons::lesson_key,
-                lessons::title,
-                lessons::minutes,
-            ))
-            .load(conn)?;
+        let all = outline_of(conn, row.id)?;
         let index = all
             .iter()
-            .position(|l| l.1 == key)
+            .position(|l| l.key == key)
             .ok_or(ServiceError::NotFound("lesson"))?;
-        let (id, key, title, minutes) = all[index].clone();
+        let LessonLine {
+            id,
+            key,
+            title,
+            minutes,
+        } = all[index].clone();
         let html: String = lessons::table.find(id).select(lessons::html).first(conn)?;
         let read: i64 = lesson_progress::table
             .filter(lesson_progress::user_id.eq(actor.user_id))
@@ -476,8 +482,8 @@ pub async fn lesson(
             html,
             minutes,
             read: read > 0,
-            previous: index.checked_sub(1).map(|i| all[i].1.clone()),
-            next: all.get(index + 1).map(|l| l.1.clone()),
+            previous: index.checked_sub(1).map(|i| all[i].key.clone()),
+            next: all.get(index + 1).map(|l| l.key.clone()),
             course: row.code.clone(),
             course_title: row.title.clone(),
         })
@@ -535,14 +541,24 @@ fn enrollment_view(
     enrollment: i64,
     progress: &Progress,
 ) -> Result<EnrollmentView, ServiceError> {
-    let (course_id, code, title, tier, enrolled_at, completed_at): (
-        i64,
-        String,
-        String,
-        i32,
-        chrono::NaiveDateTime,
-        Option<chrono::NaiveDateTime>,
-    ) = enrollments::table
+    /// An enrolment with its course.
+    #[derive(Queryable)]
+    struct Row {
+        course_id: i64,
+        code: String,
+        title: String,
+        tier: i32,
+        enrolled_at: chrono::NaiveDateTime,
+        completed_at: Option<chrono::NaiveDateTime>,
+    }
+    let Row {
+        course_id,
+        code,
+        title,
+        tier,
+        enrolled_at,
+        completed_at,
+    } = enrollments::table
         .inner_join(courses::table)
         .filter(enrollments::id.eq(enrollment))
         .select((
@@ -653,16 +669,17 @@ pub async fn recommended_next(
     .await
 }
 
-/// Attempt id, course code and title, start, submission, score, passed.
-type AttemptRow = (
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-    Option<i32>,
-    Option<bool>,
-);
+/// One of her quiz attempts with its course, for her learning page.
+#[derive(Debug, Queryable)]
+struct AttemptRow {
+    public_id: String,
+    course_code: String,
+    course_title: String,
+    started_at: chrono::NaiveDateTime,
+    submitted_at: Option<chrono::NaiveDateTime>,
+    score: Option<i32>,
+    passed: Option<bool>,
+}
 
 /// Her learning page: enrolments with progress, certificates, quiz attempts, her place in the
 /// drive and a suggested next course.
@@ -695,14 +712,14 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
             attempts: attempts
                 .into_iter()
                 .map(|a| AttemptSummary {
-                    id: a.0,
-                    course: a.1,
-                    course_title: a.2,
-                    started_at: stamp(a.3),
-                    started_on: super::china_date(a.3),
-                    submitted_at: a.4.map(stamp),
-                    score: a.5,
-                    passed: a.6,
+                    id: a.public_id,
+                    course: a.course_code,
+                    course_title: a.course_title,
+                    started_at: stamp(a.started_at),
+                    started_on: super::china_date(a.started_at),
+                    submitted_at: a.submitted_at.map(stamp),
+                    score: a.score,
+                    passed: a.passed,
                 })
                 .collect(),
             place_in_drive: place_in_drive(conn, actor.user_id)?,

@@ -266,12 +266,20 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
     let actor = actor.clone();
     core.run(move |conn, _| {
         let course_id = visible_to(conn, &actor, &code)?;
-        let (draw, pass_mark, max_attempts, minutes): (
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-            Option<i32>,
-        ) = courses::table
+        /// The course's quiz settings (all set, or no quiz).
+        #[derive(Queryable)]
+        struct Settings {
+            draw: Option<i32>,
+            pass_mark: Option<i32>,
+            max_attempts: Option<i32>,
+            minutes: Option<i32>,
+        }
+        let Settings {
+            draw,
+            pass_mark,
+            max_attempts,
+            minutes,
+        } = courses::table
             .find(course_id)
             .select((
                 courses::quiz_draw,

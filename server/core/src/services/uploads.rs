@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::actor::Actor;
 use super::catalog::{check_owner, import_pack, ImportOutcome};
 use super::tokens::new_public_id;
-use super::{now, orgs, stored_json, Core};
+use super::{now, orgs, Core};
 use crate::db::schema::{courses, pack_uploads, skills};
 use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
@@ -43,7 +43,15 @@ fn archive_error(error: ArchiveError) -> ServiceError {
 
 /// Writes the platform's skill framework next to the unpacked pack, for the checker.
 fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
-    let rows: Vec<(String, String, String, Json<Vec<String>>)> = skills::table
+    /// A skill of the framework as stored.
+    #[derive(Queryable)]
+    struct SkillRow {
+        code: String,
+        name: String,
+        name_en: String,
+        levels: Json<Vec<String>>,
+    }
+    let rows: Vec<SkillRow> = skills::table
         .select((skills::code, skills::name, skills::name_en, skills::levels))
         .load(conn)?;
     #[derive(serde::Serialize)]
@@ -53,11 +61,11 @@ fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
     let framework = Framework {
         skill: rows
             .into_iter()
-            .map(|(id, name, name_en, levels)| Skill {
-                id,
-                name,
-                name_en,
-                levels: levels.0,
+            .map(|row| Skill {
+                id: row.code,
+                name: row.name,
+                name_en: row.name_en,
+                levels: row.levels.0,
             })
             .collect(),
     };
@@ -101,7 +109,7 @@ fn preview(pack: &Pack) -> Vec<LessonPreview> {
         .collect()
 }
 
-#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, Default)]
 struct StoredPreview {
     title: Option<String>,
     lessons: Vec<LessonPreview>,
@@ -176,37 +184,38 @@ pub async fn upload(
     .await
 }
 
-type UploadRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    i64,
-);
+/// An upload with its report, preview and the code and path of its union.
+#[derive(Debug, Queryable)]
+struct UploadRow {
+    public_id: String,
+    file_name: String,
+    course_code: Option<String>,
+    version: Option<String>,
+    status: String,
+    problems: Json<Vec<String>>,
+    preview: Json<StoredPreview>,
+    org_code: String,
+    created_at: chrono::NaiveDateTime,
+    user_id: i64,
+    org_path: String,
+}
 
-fn load_row(conn: &mut DbConn, public_id: &str) -> Result<(UploadRow, String), ServiceError> {
+fn load_row(conn: &mut DbConn, public_id: &str) -> Result<UploadRow, ServiceError> {
     use crate::db::schema::orgs as o;
     pack_uploads::table
         .inner_join(o::table)
         .filter(pack_uploads::public_id.eq(public_id))
         .select((
-            (
-                pack_uploads::public_id,
-                pack_uploads::file_name,
-                pack_uploads::course_code,
-                pack_uploads::version,
-                pack_uploads::status,
-                pack_uploads::problems,
-                pack_uploads::preview,
-                o::code,
-                pack_uploads::created_at,
-                pack_uploads::user_id,
-            ),
+            pack_uploads::public_id,
+            pack_uploads::file_name,
+            pack_uploads::course_code,
+            pack_uploads::version,
+            pack_uploads::status,
+            pack_uploads::problems,
+            pack_uploads::preview,
+            o::code,
+            pack_uploads::created_at,
+            pack_uploads::user_id,
             o::path,
         ))
         .first(conn)
@@ -214,31 +223,30 @@ fn load_row(conn: &mut DbConn, public_id: &str) -> Result<(UploadRow, String), S
         .ok_or(ServiceError::NotFound("upload"))
 }
 
-fn to_view(row: UploadRow) -> Result<UploadView, ServiceError> {
-    let (id, file_name, course, version, status, problems, preview, org, created_at, _) = row;
-    let stored: StoredPreview = stored_json(&preview)?;
-    Ok(UploadView {
-        id,
-        file_name,
-        course,
-        version,
+fn to_view(row: UploadRow) -> UploadView {
+    let stored = row.preview.0;
+    UploadView {
+        id: row.public_id,
+        file_name: row.file_name,
+        course: row.course_code,
+        version: row.version,
         title: stored.title,
-        status,
-        problems: stored_json(&problems)?,
-        org,
+        status: row.status,
+        problems: row.problems.0,
+        org: row.org_code,
         lessons: stored.lessons,
         questions: stored.questions,
-        created_at: created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-    })
+        created_at: row.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
 }
 
 fn load_view(conn: &mut DbConn, public_id: &str) -> Result<UploadView, ServiceError> {
-    to_view(load_row(conn, public_id)?.0)
+    Ok(to_view(load_row(conn, public_id)?))
 }
 
 /// The uploader, or an administrator over the upload's organisation, may see and publish it.
-fn authorise(actor: &Actor, row: &UploadRow, org_path: &str) -> Result<(), ServiceError> {
-    if row.9 == actor.user_id || actor.holds(Role::Admin, org_path) {
+fn authorise(actor: &Actor, row: &UploadRow) -> Result<(), ServiceError> {
+    if row.user_id == actor.user_id || actor.holds(Role::Admin, &row.org_path) {
         Ok(())
     } else {
         Err(ServiceError::NotFound("upload"))
@@ -252,9 +260,9 @@ pub async fn get(
 ) -> Result<UploadView, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let (row, path) = load_row(conn, &public_id)?;
-        authorise(&actor, &row, &path)?;
-        to_view(row)
+        let row = load_row(conn, &public_id)?;
+        authorise(&actor, &row)?;
+        Ok(to_view(row))
     })
     .await
 }
@@ -289,11 +297,11 @@ pub async fn publish(
 ) -> Result<PublishView, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let (row, path) = load_row(conn, &public_id)?;
-        authorise(&actor, &row, &path)?;
-        if row.4 == "rejected" {
+        let row = load_row(conn, &public_id)?;
+        authorise(&actor, &row)?;
+        if row.status == "rejected" {
             return Err(ServiceError::InvalidPack {
-                problems: stored_json(&row.5)?,
+                problems: row.problems.0,
             });
         }
         let (org_id, bytes): (i64, Vec<u8>) = pack_uploads::table
@@ -319,7 +327,7 @@ pub async fn publish(
             course: pack.id,
             version: pack.version,
             outcome: outcome.as_str().into(),
-            org: row.7,
+            org: row.org_code,
         })
     })
     .await
