@@ -1,6 +1,10 @@
 //! Qihang's web front end: Leptos pages rendered on the server, with islands hydrated only
-//! where a page needs interaction. Forms are plain HTML posts to server functions, so every
-//! page works with JavaScript off.
+//! where a page needs interaction. Forms are plain HTML posts, so every page works with
+//! JavaScript off. Most post to server functions under `/_fn` ([`server_fns`]). Two post to
+//! plain handlers of the server crate instead, as their bodies are not a fixed set of fields:
+//! the quiz page to `/quiz/{id}` (one `q.<question id>` field per answer) and the pack upload
+//! page to `/trainer/packs` (a multipart file). Either way a refused post comes back to its
+//! page with a one-shot message ([`request::Flash`]).
 
 pub mod app;
 pub mod errors;

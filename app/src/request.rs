@@ -41,6 +41,15 @@ pub fn encode_flash(flash: &Flash) -> String {
 }
 
 impl Flash {
+    /// The success message of `form` (the page supplies the text).
+    pub fn succeeded(form: &str) -> Flash {
+        Flash {
+            form: form.into(),
+            ok: true,
+            ..Flash::default()
+        }
+    }
+
     /// The value typed into `name`, or empty.
     pub fn value(&self, name: &str) -> String {
         self.values
@@ -209,10 +218,17 @@ mod server {
             .filter(|f| f.form == form)
     }
 
-    pub fn set_flash(flash: &Flash) {
+    /// The cookie carrying `flash` to the next page. Only the server reads it (so `HttpOnly`),
+    /// and only once (so it lives five minutes). Server functions and the server crate's plain
+    /// form handlers (quiz, pack upload) both send it, so it is built in this one place.
+    pub fn flash_cookie(flash: &Flash) -> Cookie<'static> {
         let mut cookie = base_cookie(FLASH_COOKIE, super::encode_flash(flash), false);
         cookie.set_max_age(Duration::minutes(5));
-        set_cookie(cookie);
+        cookie
+    }
+
+    pub fn set_flash(flash: &Flash) {
+        set_cookie(flash_cookie(flash));
     }
 
     /// Errors whose own text tells the user more than the localised summary does.
@@ -231,12 +247,13 @@ mod server {
         })
     }
 
-    /// Sends the browser back to the form with the error and what was typed.
-    pub fn fail_form(form: &str, back_to: &str, error: &ServiceError, values: Vec<(&str, String)>) {
+    /// The failure message of `form`: the error's code, field and detail, and what was typed
+    /// (never passwords). Internal faults are logged here, as the user sees only a summary.
+    pub fn flash_for_error(form: &str, error: &ServiceError, values: Vec<(&str, String)>) -> Flash {
         if let ServiceError::Internal(cause) = error {
             tracing::error!(%cause, form, "form submission failed");
         }
-        set_flash(&Flash {
+        Flash {
             form: form.into(),
             ok: false,
             code: Some(error.code()),
@@ -246,17 +263,18 @@ mod server {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             detail: flash_detail(error),
-        });
+        }
+    }
+
+    /// Sends the browser back to the form with the error and what was typed.
+    pub fn fail_form(form: &str, back_to: &str, error: &ServiceError, values: Vec<(&str, String)>) {
+        set_flash(&flash_for_error(form, error, values));
         redirect(back_to);
     }
 
     /// Sends the browser on with a success message for the page it lands on.
     pub fn succeed_form(form: &str, go_to: &str) {
-        set_flash(&Flash {
-            form: form.into(),
-            ok: true,
-            ..Flash::default()
-        });
+        set_flash(&Flash::succeeded(form));
         redirect(go_to);
     }
 }

@@ -5,14 +5,16 @@ mod http;
 mod jobs;
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use qihang_core::config::Config;
+use qihang_core::config::{Config, ConfigError};
+use qihang_core::db::DbError;
 use qihang_core::services::accounts::{self, NewAdmin};
+use qihang_core::services::outbox::MailError;
 use qihang_core::services::{catalog, certificates, demo, stats};
-use qihang_core::Core;
+use qihang_core::{Core, ServiceError};
 
 use cli::{
     AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, DemoCommand, StatsCommand,
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
     init_tracing();
     let mut config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&CliError::from(e)),
     };
     if let Some(url) = &cli.database_url {
         config.database_url = url.clone();
@@ -35,13 +37,62 @@ fn main() -> ExitCode {
     let result = runtime.block_on(run(cli.command.unwrap_or_default(), config));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => fail(&message),
+        Err(error) => fail(&error),
     }
 }
 
-fn fail(message: &str) -> ExitCode {
-    eprintln!("qihang: error: {message}");
+/// Every failure, including "differences found" and "problems found", exits with status 1.
+fn fail(error: &CliError) -> ExitCode {
+    eprintln!("qihang: error: {error}");
     ExitCode::from(1)
+}
+
+/// Why a command failed. The text is what `main` prints after `qihang: error: `; scripts and
+/// operators read it, so each variant keeps the wording the command has always used.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The blocking start-up task panicked or was cancelled.
+    #[error(transparent)]
+    Startup(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// A refusal about one command-line flag (`--phone`, `--org`, …).
+    #[error("--{flag}: {source}")]
+    Flag {
+        flag: &'static str,
+        source: ServiceError,
+    },
+    #[error("HTTP server: {0}")]
+    Http(std::io::Error),
+    #[error("reading the password: {0}")]
+    Password(std::io::Error),
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not JSON: {source}", .path.display())]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: no \"keys\" array", .0.display())]
+    NoKeys(PathBuf),
+    #[error("{}: does not verify: {problem}", .path.display())]
+    DoesNotVerify {
+        path: PathBuf,
+        problem: &'static str,
+    },
+    #[error("{count} problem(s) in {}", .dir.display())]
+    CoursePackProblems { count: usize, dir: PathBuf },
+    #[error("{0} counters differ from the records")]
+    CountersDiffer(usize),
 }
 
 fn init_tracing() {
@@ -53,33 +104,16 @@ fn init_tracing() {
         .init();
 }
 
-async fn start_core(config: Config) -> Result<Core, String> {
-    tokio::task::spawn_blocking(move || Core::start(config))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+async fn start_core(config: Config) -> Result<Core, CliError> {
+    let started = tokio::task::spawn_blocking(move || Core::start(config)).await?;
+    started.map_err(CliError::Database)
 }
 
-async fn run(command: Command, mut config: Config) -> Result<(), String> {
+/// Runs one subcommand; each has its own function below.
+async fn run(command: Command, config: Config) -> Result<(), CliError> {
     match command {
-        Command::Serve { bind } => {
-            if let Some(bind) = bind {
-                config.bind = bind;
-            }
-            let core = start_core(config).await?;
-            import_bundled_courses(&core).await;
-            if core.config.jobs_enabled {
-                jobs::start(&core).map_err(|e| e.to_string())?;
-            }
-            http::serve(core)
-                .await
-                .map_err(|e| format!("HTTP server: {e}"))
-        }
-        Command::Migrate => {
-            let core = start_core(config).await?;
-            println!("database is migrated ({:?})", core.backend);
-            Ok(())
-        }
+        Command::Serve { bind } => serve_command(config, bind).await,
+        Command::Migrate => migrate(config).await,
         Command::Admin {
             command:
                 AdminCommand::Create {
@@ -91,156 +125,192 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                     password_stdin,
                 },
         } => {
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut line)
-                    .map_err(|e| format!("reading the password: {e}"))?;
-                Some(line.trim_end_matches(['\r', '\n']).to_string())
-            } else {
-                None
-            };
-            let core = start_core(config).await?;
             let input = NewAdmin {
                 phone,
                 name,
                 org,
                 email,
                 gender,
-                password,
+                password: None,
             };
-            let created =
-                accounts::create_admin(&core, input)
-                    .await
-                    .map_err(|e| match e.field() {
-                        Some(field) => format!("--{field}: {e}"),
-                        None => e.to_string(),
-                    })?;
-            let verb = if created.created {
-                "created"
-            } else {
-                "granted admin to existing account"
-            };
-            println!(
-                "{verb}: {} ({}), administrator of {}",
-                created.user.name, created.user.phone, created.user.org.code
-            );
-            if let Some(link) = created.setup_link {
-                println!(
-                    "one-time link to set the password (valid {} hours):",
-                    core.config.setup_token_hours
-                );
-                println!("{link}");
-            }
-            Ok(())
+            admin_create(config, input, password_stdin).await
         }
-        Command::Courses {
-            command: CoursesCommand::Check { dir },
-        } => check_courses(&dir),
+        Command::Courses { command } => match command {
+            CoursesCommand::Check { dir } => courses_check(&dir),
+            CoursesCommand::Import { dir, org } => courses_import(config, &dir, org).await,
+        },
         Command::Demo {
             command: DemoCommand::Generate { learners, seed },
-        } => {
-            let core = start_core(config).await?;
-            import_bundled_courses(&core).await;
-            let started = std::time::Instant::now();
-            let bar = indicatif::ProgressBar::new(learners as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} learners {elapsed_precise} (eta {eta})",
-                )
-                .expect("template"),
-            );
-            let shown = bar.clone();
-            let report = demo::generate_async(&core, learners, seed, move |done, _| {
-                shown.set_position(done as u64)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-            bar.finish();
-            println!(
-                "generated {} enterprise unions, {} learners, {} enrolments ({} completed) and {} counters in {:.1} s",
-                report.enterprises,
-                report.learners,
-                report.enrollments,
-                report.completions,
-                report.counters,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Command::Stats {
-            command: StatsCommand::Verify,
-        } => {
-            let core = start_core(config).await?;
-            let started = std::time::Instant::now();
-            let (checked, differences) = stats::verify(&core).await.map_err(|e| e.to_string())?;
-            for d in &differences {
-                println!(
-                    "{} {}={:?}: stored women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}; \
-                     recomputed women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}",
-                    d.org_code, d.dimension, d.bucket,
-                    d.stored.women_trained, d.stored.learners_trained, d.stored.women_completions, d.stored.completions, d.stored.hours,
-                    d.recomputed.women_trained, d.recomputed.learners_trained, d.recomputed.women_completions, d.recomputed.completions, d.recomputed.hours,
-                );
+        } => demo_generate(config, learners, seed).await,
+        Command::Stats { command } => match command {
+            StatsCommand::Verify => stats_verify(config).await,
+            StatsCommand::Rebuild => stats_rebuild(config).await,
+        },
+        Command::Certificates { command } => match command {
+            CertificatesCommand::RotateKey => certificates_rotate_key(config).await,
+            CertificatesCommand::Verify { credential, keys } => {
+                certificates_verify(&credential, &keys)
             }
-            println!(
-                "checked {checked} counters against the completion records in {:.2} s: {} differ",
-                started.elapsed().as_secs_f64(),
-                differences.len()
-            );
-            if differences.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} counters differ from the records",
-                    differences.len()
-                ))
-            }
-        }
-        Command::Stats {
-            command: StatsCommand::Rebuild,
-        } => {
-            let core = start_core(config).await?;
-            let written = core
-                .run(|conn, _| stats::rebuild(conn))
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("rebuilt {written} counters from the completion records");
-            Ok(())
-        }
-        Command::Certificates {
-            command: CertificatesCommand::RotateKey,
-        } => {
-            let core = start_core(config).await?;
-            let key_id = certificates::rotate_key(&core)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("new signing key {key_id}; earlier keys stay published as retired");
-            Ok(())
-        }
-        Command::Certificates {
-            command: CertificatesCommand::Verify { credential, keys },
-        } => verify_credential_offline(&credential, &keys),
-        Command::Courses {
-            command: CoursesCommand::Import { dir, org },
-        } => {
-            let core = start_core(config).await?;
-            import_courses(&core, &dir, org.as_deref().unwrap_or("js")).await
-        }
+        },
     }
 }
 
-/// `qihang certificates verify FILE --keys KEYS`: the signature check anyone can run offline.
-fn verify_credential_offline(credential: &Path, keys: &Path) -> Result<(), String> {
-    let read = |path: &Path| -> Result<serde_json::Value, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+/// `qihang serve`: loads the bundled courses, starts the background jobs, serves until stopped.
+async fn serve_command(mut config: Config, bind: Option<String>) -> Result<(), CliError> {
+    if let Some(bind) = bind {
+        config.bind = bind;
+    }
+    let core = start_core(config).await?;
+    import_bundled_courses(&core).await;
+    if core.config.jobs_enabled {
+        jobs::start(&core)?;
+    }
+    http::serve(core).await.map_err(CliError::Http)
+}
+
+/// `qihang migrate`: starting the core migrates and seeds the database.
+async fn migrate(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    println!("database is migrated ({:?})", core.backend);
+    Ok(())
+}
+
+/// `qihang admin create`: the password from standard input, or a one-time set-up link.
+async fn admin_create(
+    config: Config,
+    mut input: NewAdmin,
+    password_stdin: bool,
+) -> Result<(), CliError> {
+    if password_stdin {
+        input.password = Some(read_password()?);
+    }
+    let core = start_core(config).await?;
+    let created = accounts::create_admin(&core, input)
+        .await
+        .map_err(flag_error)?;
+    let verb = if created.created {
+        "created"
+    } else {
+        "granted admin to existing account"
     };
-    let document = read(credential)?;
-    let published = read(keys)?;
+    println!(
+        "{verb}: {} ({}), administrator of {}",
+        created.user.name, created.user.phone, created.user.org.code
+    );
+    if let Some(link) = created.setup_link {
+        println!(
+            "one-time link to set the password (valid {} hours):",
+            core.config.setup_token_hours
+        );
+        println!("{link}");
+    }
+    Ok(())
+}
+
+/// All of standard input, without the line break a shell pipe adds.
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_to_string(&mut line)
+        .map_err(CliError::Password)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A refused value names the flag it came from, when the service says which field it was.
+fn flag_error(error: ServiceError) -> CliError {
+    match error.field() {
+        Some(flag) => CliError::Flag {
+            flag,
+            source: error,
+        },
+        None => CliError::Service(error),
+    }
+}
+
+/// `qihang demo generate`: a synthetic drive, with a progress bar.
+async fn demo_generate(config: Config, learners: usize, seed: u64) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    import_bundled_courses(&core).await;
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(learners as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} learners {elapsed_precise} (eta {eta})",
+        )
+        .expect("template"),
+    );
+    let shown = bar.clone();
+    let report = demo::generate_async(&core, learners, seed, move |done, _| {
+        shown.set_position(done as u64)
+    })
+    .await?;
+    bar.finish();
+    println!(
+        "generated {} enterprise unions, {} learners, {} enrolments ({} completed) and {} counters in {:.1} s",
+        report.enterprises,
+        report.learners,
+        report.enrollments,
+        report.completions,
+        report.counters,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `qihang stats verify`: every counter that differs from its recomputation; fails if any.
+async fn stats_verify(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    let started = std::time::Instant::now();
+    let (checked, differences) = stats::verify(&core).await?;
+    for d in &differences {
+        print_discrepancy(d);
+    }
+    println!(
+        "checked {checked} counters against the completion records in {:.2} s: {} differ",
+        started.elapsed().as_secs_f64(),
+        differences.len()
+    );
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::CountersDiffer(differences.len()))
+    }
+}
+
+/// One differing counter: its key, then the stored and the recomputed figures.
+fn print_discrepancy(d: &stats::Discrepancy) {
+    println!(
+        "{} {}={:?}: stored women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}; \
+         recomputed women_trained={} learners_trained={} women_completions={} completions={} hours={:.1}",
+        d.org_code, d.dimension, d.bucket,
+        d.stored.women_trained, d.stored.learners_trained, d.stored.women_completions, d.stored.completions, d.stored.hours,
+        d.recomputed.women_trained, d.recomputed.learners_trained, d.recomputed.women_completions, d.recomputed.completions, d.recomputed.hours,
+    );
+}
+
+/// `qihang stats rebuild`: every counter replaced by its recomputation.
+async fn stats_rebuild(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    let written = core.run(|conn, _| stats::rebuild(conn)).await?;
+    println!("rebuilt {written} counters from the completion records");
+    Ok(())
+}
+
+/// `qihang certificates rotate-key`: a new signing key; the old one stays published, retired.
+async fn certificates_rotate_key(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    let key_id = certificates::rotate_key(&core).await?;
+    println!("new signing key {key_id}; earlier keys stay published as retired");
+    Ok(())
+}
+
+/// `qihang certificates verify FILE --keys KEYS`: the signature check anyone can run offline.
+fn certificates_verify(credential: &Path, keys: &Path) -> Result<(), CliError> {
+    let document = read_json(credential)?;
+    let published = read_json(keys)?;
     let keys: Vec<_> = published["keys"]
         .as_array()
-        .ok_or_else(|| format!("{}: no \"keys\" array", keys.display()))?
+        .ok_or_else(|| CliError::NoKeys(keys.to_path_buf()))?
         .iter()
         .filter_map(|k| {
             let id = k["key_id"].as_str()?.to_string();
@@ -259,15 +329,27 @@ fn verify_credential_offline(credential: &Path, keys: &Path) -> Result<(), Strin
             );
             Ok(())
         }
-        Err(problem) => Err(format!(
-            "{}: does not verify: {problem}",
-            credential.display()
-        )),
+        Err(problem) => Err(CliError::DoesNotVerify {
+            path: credential.to_path_buf(),
+            problem,
+        }),
     }
 }
 
+/// A JSON file given on the command line.
+fn read_json(path: &Path) -> Result<serde_json::Value, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| CliError::NotJson {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// `qihang courses check DIR`: every problem as `path:line: message`; fails unless clean.
-fn check_courses(dir: &std::path::Path) -> Result<(), String> {
+fn courses_check(dir: &Path) -> Result<(), CliError> {
     let checked = qihang_core::packs::check_folder(dir);
     for problem in &checked.problems {
         println!("{problem}");
@@ -280,16 +362,21 @@ fn check_courses(dir: &std::path::Path) -> Result<(), String> {
         );
         Ok(())
     } else {
-        Err(format!(
-            "{} problem(s) in {}",
-            checked.problems.len(),
-            dir.display()
-        ))
+        Err(CliError::CoursePackProblems {
+            count: checked.problems.len(),
+            dir: dir.to_path_buf(),
+        })
     }
 }
 
+/// `qihang courses import DIR [--org CODE]`: publishes to the whole province unless told.
+async fn courses_import(config: Config, dir: &Path, org: Option<String>) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    import_courses(&core, dir, org.as_deref().unwrap_or("js")).await
+}
+
 /// `qihang courses import DIR`: one transaction per pack, a progress bar on a terminal.
-async fn import_courses(core: &Core, dir: &std::path::Path, org: &str) -> Result<(), String> {
+async fn import_courses(core: &Core, dir: &Path, org: &str) -> Result<(), CliError> {
     use std::io::IsTerminal;
     let bar = std::io::stdout().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -318,7 +405,7 @@ async fn import_courses(core: &Core, dir: &std::path::Path, org: &str) -> Result
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = report.map_err(|e| e.to_string())?;
+    let report = report?;
     for (course, version, outcome) in &report.imported {
         println!("{course} {version}: {}", outcome.as_str());
     }

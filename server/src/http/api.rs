@@ -1,9 +1,8 @@
 //! REST API v1: thin adapters from JSON to the service layer. Paths, fields and status codes
 //! are public contracts: extend, never rename.
 
-use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
-use qihang_app::request::SESSION_COOKIE;
+use qihang_app::request::{clear_cookie, session_cookie, SESSION_COOKIE};
 use qihang_core::dto::AnswerInput;
 use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
@@ -103,13 +102,11 @@ struct LoginBody {
 async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody>) -> ApiResult {
     let LoginBody { login, password } = body.0;
     let outcome = accounts::login(&core, login, password, client_ip(&req)).await?;
-    let cookie = Cookie::build(SESSION_COOKIE, outcome.token.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(core.config.secure_cookies)
-        .max_age(Duration::days(core.config.session_days))
-        .finish();
+    let cookie = session_cookie(
+        &outcome.token,
+        core.config.secure_cookies,
+        core.config.session_days,
+    );
     Ok(HttpResponse::Ok()
         .cookie(cookie)
         .json(serde_json::json!({ "token": outcome.token, "user": outcome.user })))
@@ -117,8 +114,7 @@ async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody
 
 async fn logout(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
     accounts::logout(&core, &actor.0).await?;
-    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    removal.make_removal();
+    let removal = clear_cookie(SESSION_COOKIE, core.config.secure_cookies);
     Ok(HttpResponse::NoContent().cookie(removal).finish())
 }
 

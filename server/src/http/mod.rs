@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos_actix::{generate_route_list, LeptosRoutes};
 use qihang_app::app::{shell, App as WebApp};
 use qihang_app::i18n::{Lang, LANG_COOKIE};
+use qihang_app::request::{flash_cookie, Flash};
 use qihang_core::Core;
 
 /// Binds, prints `listening on http://ADDR` (the harness reads it), and serves until stopped.
@@ -96,19 +97,10 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
 }
 
 /// A 303 to `to` carrying a one-shot form message (what the Leptos pages read as flash).
-fn see_other_with_flash(to: &str, flash: &qihang_app::request::Flash) -> HttpResponse {
-    let cookie = actix_web::cookie::Cookie::build(
-        qihang_app::request::FLASH_COOKIE,
-        qihang_app::request::encode_flash(flash),
-    )
-    .path("/")
-    .http_only(true)
-    .same_site(actix_web::cookie::SameSite::Lax)
-    .max_age(actix_web::cookie::time::Duration::minutes(5))
-    .finish();
+fn see_other_with_flash(to: &str, flash: &Flash) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
-        .cookie(cookie)
+        .cookie(flash_cookie(flash))
         .finish()
 }
 

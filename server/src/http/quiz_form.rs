@@ -5,9 +5,9 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use qihang_app::request::Flash;
+use qihang_app::request::{flash_for_error, Flash};
 use qihang_core::services::quiz;
-use qihang_core::{Core, ServiceError};
+use qihang_core::Core;
 
 use super::auth::MaybeAuthenticated;
 use super::errors::ApiError;
@@ -53,27 +53,12 @@ pub async fn submit_from_page(
         };
     }
     match outcome {
-        Ok(()) if save.is_some() => {
-            let flash = Flash {
-                form: "quiz".into(),
-                ok: true,
-                ..Flash::default()
-            };
-            super::see_other_with_flash(&page, &flash)
-        }
+        Ok(()) if save.is_some() => super::see_other_with_flash(&page, &Flash::succeeded("quiz")),
         Ok(()) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, page))
             .finish(),
         Err(error) => {
-            if let ServiceError::Internal(cause) = &error {
-                tracing::error!(%cause, "quiz form failed");
-            }
-            let flash = Flash {
-                form: "quiz".into(),
-                code: Some(error.code()),
-                ..Flash::default()
-            };
-            super::see_other_with_flash(&page, &flash)
+            super::see_other_with_flash(&page, &flash_for_error("quiz", &error, Vec::new()))
         }
     }
 }

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
-use qihang_app::request::Flash;
+use qihang_app::request::flash_for_error;
 use qihang_core::packs::archive::MAX_ZIP_BYTES;
 use qihang_core::services::uploads;
 use qihang_core::{Core, ServiceError};
@@ -82,23 +82,9 @@ pub async fn upload_from_page(
     };
     match outcome {
         Ok(view) => see_other(&format!("/trainer/packs/{}", view.id)),
-        Err(error) => {
-            if let ServiceError::Internal(cause) = &error {
-                tracing::error!(%cause, "upload from the page failed");
-            }
-            let flash = Flash {
-                form: "upload".into(),
-                ok: false,
-                code: Some(error.code()),
-                field: None,
-                values: Vec::new(),
-                detail: matches!(
-                    error,
-                    ServiceError::BadUpload(_) | ServiceError::UploadTooLarge(_)
-                )
-                .then(|| error.public_message()),
-            };
-            super::see_other_with_flash("/trainer/packs", &flash)
-        }
+        Err(error) => super::see_other_with_flash(
+            "/trainer/packs",
+            &flash_for_error("upload", &error, Vec::new()),
+        ),
     }
 }
