@@ -2,8 +2,9 @@
 //! began (masked names and phones, paged, filterable like the dashboard's breakdowns), with
 //! their evidence; and CSV exports of dashboards and evidence, each written to the audit log.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::drive::drive_start;
@@ -11,9 +12,12 @@ use super::{now, orgs, Core};
 use crate::db::schema::{
     courses, enrollments, export_audit, first_completions, orgs as orgs_t, users,
 };
+use crate::db::types::Json;
 use crate::db::DbConn;
-use crate::domain::{mask_name, mask_phone, OrgCode, Role};
-use crate::dto::{EvidenceFilter, EvidencePage, EvidenceRow, OrgStatsView};
+use crate::domain::{mask_name, mask_phone, Gender, OrgCode, Role};
+use crate::dto::{
+    ChildStatsView, EvidenceFilter, EvidencePage, EvidenceRow, OrgStatsView, StatsBucketView,
+};
 use crate::ServiceError;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -45,25 +49,69 @@ fn scope(
     }
 }
 
-/// One key of an enrolment's stored evidence (`{"attempt":…,"score":…,"session":…}`).
-fn evidence_field(evidence: &Option<String>, key: &str) -> Option<serde_json::Value> {
-    let value: serde_json::Value = serde_json::from_str(evidence.as_deref()?).ok()?;
-    value.get(key).cloned()
+/// An enrolment's stored evidence (`{"lessons_read":…,"attempt":…,"score":…,"session":…}`):
+/// the keys the evidence list shows, each absent when the course's rules did not ask for it.
+#[derive(Debug, Default, Deserialize)]
+struct StoredEvidence {
+    attempt: Option<String>,
+    score: Option<i64>,
+    session: Option<String>,
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    Option<String>,
-    Option<i64>,
-);
+/// One completion behind the figures, before masking.
+#[derive(Queryable)]
+struct CompletionRow {
+    name: String,
+    phone: String,
+    org: String,
+    org_name: String,
+    course: String,
+    course_title: String,
+    completed_at: NaiveDateTime,
+    evidence: Option<Json<StoredEvidence>>,
+    /// Set when this is her first completion in the drive.
+    first_of: Option<i64>,
+}
 
+impl CompletionRow {
+    fn into_view(self) -> EvidenceRow {
+        let evidence = self.evidence.map(|e| e.0).unwrap_or_default();
+        EvidenceRow {
+            name: mask_name(&self.name),
+            phone: mask_phone(&self.phone),
+            org: self.org,
+            org_name: self.org_name,
+            course: self.course,
+            course_title: self.course_title,
+            completed_at: self.completed_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            attempt: evidence.attempt,
+            score: evidence.score,
+            session: evidence.session,
+            first: self.first_of.is_some(),
+        }
+    }
+}
+
+/// The stored (UTC) times of the month `filter.month` (`YYYY-MM`, China time), when given.
+fn utc_month(
+    filter: &EvidenceFilter,
+) -> Result<Option<(NaiveDateTime, NaiveDateTime)>, ServiceError> {
+    let Some(month) = &filter.month else {
+        return Ok(None);
+    };
+    let start = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_err(|_| crate::domain::DomainError::Month)?;
+    let end = start
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(start);
+    // Months are China time (UTC+8).
+    let utc =
+        |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
+    Ok(Some((utc(start), utc(end))))
+}
+
+/// The completions by women attributed inside `path` since the drive began that match
+/// `filter`, newest first: their number, and one page of them (all when `page` is `None`).
 fn query(
     conn: &mut DbConn,
     path: &str,
@@ -71,21 +119,7 @@ fn query(
     page: Option<i64>,
 ) -> Result<(i64, Vec<EvidenceRow>), ServiceError> {
     let upper = orgs::subtree_upper_bound(path);
-    let month_range = match &filter.month {
-        Some(month) => {
-            let start = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-                .map_err(|_| crate::domain::DomainError::Month)?;
-            let end = start
-                .checked_add_months(chrono::Months::new(1))
-                .unwrap_or(start);
-            // Months are China time (UTC+8).
-            let utc = |d: chrono::NaiveDate| {
-                d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8)
-            };
-            Some((utc(start), utc(end)))
-        }
-        None => None,
-    };
+    let month_range = utc_month(filter)?;
     let build = || {
         let mut q = enrollments::table
             .inner_join(users::table)
@@ -99,7 +133,7 @@ fn query(
             .filter(enrollments::completed_org_path.ge(path.to_string()))
             .filter(enrollments::completed_org_path.lt(upper.clone()))
             .filter(enrollments::completed_at.ge(drive_start()))
-            .filter(users::gender.eq("female"))
+            .filter(users::gender.eq(Gender::Female))
             .into_boxed();
         if let Some(tier) = filter.tier {
             q = q.filter(courses::tier.eq(tier));
@@ -124,7 +158,6 @@ fn query(
     let mut rows = build()
         .order((enrollments::completed_at.desc(), enrollments::id.desc()))
         .select((
-            enrollments::id,
             users::name,
             users::phone,
             orgs_t::code,
@@ -139,24 +172,10 @@ fn query(
         let offset = page_offset(page)?;
         rows = rows.offset(offset).limit(PAGE_SIZE);
     }
-    let rows: Vec<Row> = rows.load(conn)?;
+    let rows: Vec<CompletionRow> = rows.load(conn)?;
     Ok((
         total,
-        rows.into_iter()
-            .map(|r| EvidenceRow {
-                name: mask_name(&r.1),
-                phone: mask_phone(&r.2),
-                org: r.3,
-                org_name: r.4,
-                course: r.5,
-                course_title: r.6,
-                completed_at: r.7.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                attempt: evidence_field(&r.8, "attempt").and_then(|v| v.as_str().map(String::from)),
-                score: evidence_field(&r.8, "score").and_then(|v| v.as_i64()),
-                session: evidence_field(&r.8, "session").and_then(|v| v.as_str().map(String::from)),
-                first: r.9.is_some(),
-            })
-            .collect(),
+        rows.into_iter().map(CompletionRow::into_view).collect(),
     ))
 }
 
@@ -310,6 +329,36 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Service
         .map_err(|e| ServiceError::internal(format!("csv: {e}")))
 }
 
+/// The columns of the evidence export.
+const TRAINED_HEADER: [&str; 10] = [
+    "姓名 name",
+    "手机 phone",
+    "工会代码 org",
+    "工会 union",
+    "课程代码 course",
+    "课程 title",
+    "完成时间 completed_at (UTC)",
+    "测验 attempt",
+    "线下课 session",
+    "首次完成 first",
+];
+
+/// One learner of the evidence list as a row of the export.
+fn trained_cells(row: EvidenceRow) -> Vec<String> {
+    vec![
+        row.name,
+        row.phone,
+        row.org,
+        row.org_name,
+        row.course,
+        row.course_title,
+        row.completed_at,
+        row.attempt.unwrap_or_default(),
+        row.session.unwrap_or_default(),
+        if row.first { "1" } else { "0" }.to_string(),
+    ]
+}
+
 /// The evidence list as CSV or XLSX (every row, not paged); audited.
 pub async fn trained_export(
     core: &Core,
@@ -331,37 +380,109 @@ pub async fn trained_export(
         )?;
         encode(
             format,
-            &[
-                "姓名 name",
-                "手机 phone",
-                "工会代码 org",
-                "工会 union",
-                "课程代码 course",
-                "课程 title",
-                "完成时间 completed_at (UTC)",
-                "测验 attempt",
-                "线下课 session",
-                "首次完成 first",
-            ],
-            rows.into_iter()
-                .map(|r| {
-                    vec![
-                        r.name,
-                        r.phone,
-                        r.org,
-                        r.org_name,
-                        r.course,
-                        r.course_title,
-                        r.completed_at,
-                        r.attempt.unwrap_or_default(),
-                        r.session.unwrap_or_default(),
-                        if r.first { "1" } else { "0" }.to_string(),
-                    ]
-                })
-                .collect(),
+            &TRAINED_HEADER,
+            rows.into_iter().map(trained_cells).collect(),
         )
     })
     .await
+}
+
+/// The columns of the dashboard export: the first says which table a row belongs to.
+const STATS_HEADER: [&str; 10] = [
+    "table",
+    "key",
+    "name",
+    "women_trained",
+    "target",
+    "women_completions",
+    "women_hours",
+    "learners_trained",
+    "completions",
+    "hours",
+];
+
+fn count_cell(n: i64) -> String {
+    n.to_string()
+}
+
+fn hours_cell(h: f64) -> String {
+    format!("{h:.1}")
+}
+
+/// The node's own figures.
+fn summary_row(view: &OrgStatsView) -> Vec<String> {
+    vec![
+        "summary".into(),
+        view.org.code.clone(),
+        view.org.name.clone(),
+        count_cell(view.trained),
+        view.target.map(count_cell).unwrap_or_default(),
+        count_cell(view.completions),
+        hours_cell(view.hours),
+        count_cell(view.all_learners.learners_trained),
+        count_cell(view.all_learners.all_completions),
+        hours_cell(view.all_learners.all_hours),
+    ]
+}
+
+/// A child node's totals and target.
+fn child_row(child: &ChildStatsView) -> Vec<String> {
+    vec![
+        "by_child".into(),
+        child.org.clone(),
+        child.name.clone(),
+        count_cell(child.trained),
+        child.target.map(count_cell).unwrap_or_default(),
+        count_cell(child.completions),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]
+}
+
+/// One bucket of a breakdown (`table`), under its key and name.
+fn bucket_row(table: &str, key: &str, name: &str, b: &StatsBucketView) -> Vec<String> {
+    vec![
+        table.into(),
+        key.into(),
+        name.into(),
+        count_cell(b.trained),
+        String::new(),
+        count_cell(b.completions),
+        hours_cell(b.hours),
+        count_cell(b.learners_trained),
+        count_cell(b.all_completions),
+        hours_cell(b.all_hours),
+    ]
+}
+
+/// Every table of a dashboard, in order: the summary, the children, then the breakdowns by
+/// tier, mode, month and course.
+fn stats_rows(view: &OrgStatsView) -> Vec<Vec<String>> {
+    let mut rows = vec![summary_row(view)];
+    rows.extend(view.by_child.iter().map(child_row));
+    rows.extend(
+        view.by_tier
+            .iter()
+            .map(|b| bucket_row("by_tier", &b.bucket, "", b)),
+    );
+    rows.extend(
+        view.by_mode
+            .iter()
+            .map(|b| bucket_row("by_mode", &b.bucket, "", b)),
+    );
+    rows.extend(
+        view.by_month
+            .iter()
+            .map(|m| bucket_row("by_month", &m.stats.bucket, "", &m.stats)),
+    );
+    rows.extend(
+        view.by_course
+            .iter()
+            .map(|c| bucket_row("by_course", &c.stats.bucket, &c.title, &c.stats)),
+    );
+    rows
 }
 
 /// Every table of a dashboard as one CSV (a `table` column says which) or one workbook (a
@@ -372,61 +493,7 @@ pub async fn stats_export(
     view: &OrgStatsView,
     format: ExportFormat,
 ) -> Result<Vec<u8>, ServiceError> {
-    let mut rows = Vec::new();
-    let number = |n: i64| n.to_string();
-    let hours = |h: f64| format!("{h:.1}");
-    rows.push(vec![
-        "summary".into(),
-        view.org.code.clone(),
-        view.org.name.clone(),
-        number(view.trained),
-        view.target.map(number).unwrap_or_default(),
-        number(view.completions),
-        hours(view.hours),
-        number(view.all_learners.learners_trained),
-        number(view.all_learners.all_completions),
-        hours(view.all_learners.all_hours),
-    ]);
-    for c in &view.by_child {
-        rows.push(vec![
-            "by_child".into(),
-            c.org.clone(),
-            c.name.clone(),
-            number(c.trained),
-            c.target.map(number).unwrap_or_default(),
-            number(c.completions),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ]);
-    }
-    let mut bucket_rows = |table: &str, key: &str, name: &str, b: &crate::dto::StatsBucketView| {
-        rows.push(vec![
-            table.into(),
-            key.into(),
-            name.into(),
-            number(b.trained),
-            String::new(),
-            number(b.completions),
-            hours(b.hours),
-            number(b.learners_trained),
-            number(b.all_completions),
-            hours(b.all_hours),
-        ]);
-    };
-    for b in &view.by_tier {
-        bucket_rows("by_tier", &b.bucket, "", b);
-    }
-    for b in &view.by_mode {
-        bucket_rows("by_mode", &b.bucket, "", b);
-    }
-    for m in &view.by_month {
-        bucket_rows("by_month", &m.stats.bucket, "", &m.stats);
-    }
-    for c in &view.by_course {
-        bucket_rows("by_course", &c.stats.bucket, &c.title, &c.stats);
-    }
+    let rows = stats_rows(view);
     let actor = actor.clone();
     let code = view.org.code.clone();
     core.run(move |conn, _| {
@@ -438,22 +505,7 @@ pub async fn stats_export(
             &format!("stats.{}", format.extension()),
             &serde_json::json!({}),
         )?;
-        encode(
-            format,
-            &[
-                "table",
-                "key",
-                "name",
-                "women_trained",
-                "target",
-                "women_completions",
-                "women_hours",
-                "learners_trained",
-                "completions",
-                "hours",
-            ],
-            rows,
-        )
+        encode(format, &STATS_HEADER, rows)
     })
     .await
 }

@@ -5,9 +5,12 @@
 //! ancestor, so any node's dashboard reads a handful of rows. `recompute` derives the same
 //! counters from the raw records, for `qihang stats verify` and `stats rebuild`.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text};
 use serde::Deserialize;
@@ -15,9 +18,10 @@ use serde::Deserialize;
 use super::actor::Actor;
 use super::drive::{default_deadline, drive_start, DEFAULT_TARGET};
 use super::{now, orgs, Core};
+use crate::db::models::OrgRow;
 use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{OrgCode, Role};
+use crate::domain::{Gender, OrgCode, Role};
 use crate::dto::{
     ChildStatsView, CourseStatsView, MonthStatsView, OrgRef, OrgStatsView, StatsBucketView,
     TargetCheckView,
@@ -46,8 +50,70 @@ impl Delta {
     }
 }
 
+/// What a counter row breaks its node's figures down by (`org_stats.dimension`, kept as
+/// text): the node as a whole, or one tier, mode, course, month or day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::FromSqlRow)]
+pub enum Dimension {
+    Total,
+    Tier,
+    Mode,
+    Course,
+    Month,
+    Day,
+}
+
+impl Dimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Total => "total",
+            Dimension::Tier => "tier",
+            Dimension::Mode => "mode",
+            Dimension::Course => "course",
+            Dimension::Month => "month",
+            Dimension::Day => "day",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "total" => Some(Dimension::Total),
+            "tier" => Some(Dimension::Tier),
+            "mode" => Some(Dimension::Mode),
+            "course" => Some(Dimension::Course),
+            "month" => Some(Dimension::Month),
+            "day" => Some(Dimension::Day),
+            _ => None,
+        }
+    }
+}
+
+/// Ordered as their stored text, so counters sort as the table's rows do.
+impl Ord for Dimension {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Dimension {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Read from `org_stats.dimension`: any other text is an error, never a default.
+impl<DB: Backend> FromSql<Text, DB> for Dimension
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        Dimension::parse(&text)
+            .ok_or_else(|| format!("unknown org_stats dimension {text:?} in the database").into())
+    }
+}
+
 /// Counter key: (org id, dimension, bucket).
-pub type StatKey = (i64, String, String);
+pub type StatKey = (i64, Dimension, String);
 
 /// One completion as the counters see it.
 pub struct CompletionFacts {
@@ -86,17 +152,25 @@ pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
         hours: facts.hours,
     };
     let buckets = [
-        ("total", String::new(), facts.first),
-        ("tier", facts.tier.to_string(), facts.first_in_tier),
-        ("mode", facts.mode.clone(), facts.first_in_mode),
-        ("course", facts.course.clone(), true),
-        ("month", local.format("%Y-%m").to_string(), facts.first),
-        ("day", local.format("%Y-%m-%d").to_string(), facts.first),
+        (Dimension::Total, String::new(), facts.first),
+        (Dimension::Tier, facts.tier.to_string(), facts.first_in_tier),
+        (Dimension::Mode, facts.mode.clone(), facts.first_in_mode),
+        (Dimension::Course, facts.course.clone(), true),
+        (
+            Dimension::Month,
+            local.format("%Y-%m").to_string(),
+            facts.first,
+        ),
+        (
+            Dimension::Day,
+            local.format("%Y-%m-%d").to_string(),
+            facts.first,
+        ),
     ];
     let mut out = Vec::new();
     for &org in &facts.orgs {
         for (dimension, bucket, trained) in &buckets {
-            out.push(((org, dimension.to_string(), bucket.clone()), base(*trained)));
+            out.push(((org, *dimension, bucket.clone()), base(*trained)));
         }
     }
     out
@@ -123,7 +197,7 @@ fn upsert(conn: &mut DbConn, key: &StatKey, d: &Delta) -> QueryResult<()> {
     };
     diesel::sql_query(text)
         .bind::<BigInt, _>(key.0)
-        .bind::<Text, _>(&key.1)
+        .bind::<Text, _>(key.1.as_str())
         .bind::<Text, _>(&key.2)
         .bind::<BigInt, _>(d.women_trained)
         .bind::<BigInt, _>(d.learners_trained)
@@ -135,6 +209,34 @@ fn upsert(conn: &mut DbConn, key: &StatKey, d: &Delta) -> QueryResult<()> {
     Ok(())
 }
 
+/// An enrolment with the facts of its course that the counters break down by.
+#[derive(Queryable)]
+struct EnrolledCourse {
+    user_id: i64,
+    completed_at: Option<NaiveDateTime>,
+    tier: i32,
+    mode: String,
+    code: String,
+    hours: f64,
+}
+
+/// Attributes a completion to the union she belongs to now: that union's path, and her
+/// gender.
+fn attribute(conn: &mut DbConn, enrollment: i64, user_id: i64) -> QueryResult<(String, Gender)> {
+    let (org_id, org_path, gender): (i64, String, Gender) = users::table
+        .inner_join(orgs_t::table)
+        .filter(users::id.eq(user_id))
+        .select((users::org_id, orgs_t::path, users::gender))
+        .first(conn)?;
+    diesel::update(enrollments::table.find(enrollment))
+        .set((
+            enrollments::completed_org_id.eq(org_id),
+            enrollments::completed_org_path.eq(&org_path),
+        ))
+        .execute(conn)?;
+    Ok((org_path, gender))
+}
+
 /// Counts a just-recorded completion (inside its transaction): attributes it to her union
 /// now and adds its deltas to that union and every ancestor.
 pub(crate) fn record_completion(
@@ -142,14 +244,7 @@ pub(crate) fn record_completion(
     enrollment: i64,
     first: bool,
 ) -> Result<(), ServiceError> {
-    let (user_id, completed_at, tier, mode, code, hours): (
-        i64,
-        Option<NaiveDateTime>,
-        i32,
-        String,
-        String,
-        f64,
-    ) = enrollments::table
+    let course: EnrolledCourse = enrollments::table
         .inner_join(courses::table)
         .filter(enrollments::id.eq(enrollment))
         .select((
@@ -161,20 +256,11 @@ pub(crate) fn record_completion(
             courses::hours,
         ))
         .first(conn)?;
-    let Some(completed_at) = completed_at else {
+    let Some(completed_at) = course.completed_at else {
         return Ok(());
     };
-    let (org_id, org_path, gender): (i64, String, String) = users::table
-        .inner_join(orgs_t::table)
-        .filter(users::id.eq(user_id))
-        .select((users::org_id, orgs_t::path, users::gender))
-        .first(conn)?;
-    diesel::update(enrollments::table.find(enrollment))
-        .set((
-            enrollments::completed_org_id.eq(org_id),
-            enrollments::completed_org_path.eq(&org_path),
-        ))
-        .execute(conn)?;
+    let user_id = course.user_id;
+    let (org_path, gender) = attribute(conn, enrollment, user_id)?;
     if completed_at < drive_start() {
         return Ok(());
     }
@@ -193,13 +279,13 @@ pub(crate) fn record_completion(
         .load(conn)?;
     let facts = CompletionFacts {
         orgs: ancestors,
-        female: gender == "female",
-        tier,
-        first_in_tier: !earlier.iter().any(|(t, _)| *t == tier),
-        first_in_mode: !earlier.iter().any(|(_, m)| *m == mode),
-        mode,
-        course: code,
-        hours,
+        female: gender == Gender::Female,
+        tier: course.tier,
+        first_in_tier: !earlier.iter().any(|(t, _)| *t == course.tier),
+        first_in_mode: !earlier.iter().any(|(_, m)| *m == course.mode),
+        mode: course.mode,
+        course: course.code,
+        hours: course.hours,
         completed_at,
         first,
     };
@@ -212,17 +298,20 @@ pub(crate) fn record_completion(
 // ---------------------------------------------------------------------------------------------
 // Recomputing from the raw records
 
-type RawCompletion = (
-    i64,
-    i64,
-    NaiveDateTime,
-    String,
-    String,
-    i32,
-    String,
-    String,
-    f64,
-);
+/// A completion in the drive, with the union it was attributed to, her gender and its
+/// course.
+#[derive(Queryable)]
+struct RawCompletion {
+    enrollment_id: i64,
+    user_id: i64,
+    completed_at: NaiveDateTime,
+    org_path: String,
+    gender: Gender,
+    tier: i32,
+    mode: String,
+    course: String,
+    hours: f64,
+}
 
 /// Every counter, derived from the completed enrolments alone (what the stored counters
 /// must equal). Loads all completions in the drive: for checks, not for requests.
@@ -244,7 +333,7 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
             courses::hours,
         ))
         .load(conn)?;
-    rows.sort_by_key(|r| (r.2, r.0));
+    rows.sort_by_key(|r| (r.completed_at, r.enrollment_id));
     let ids: HashMap<String, i64> = orgs_t::table
         .select((orgs_t::code, orgs_t::id))
         .load::<(String, i64)>(conn)?
@@ -255,26 +344,27 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
     let mut seen_tier = HashSet::new();
     let mut seen_mode = HashSet::new();
     let mut totals: BTreeMap<StatKey, Delta> = BTreeMap::new();
-    for (_, user, at, path, gender, tier, mode, code, hours) in rows {
+    for row in rows {
+        let user = row.user_id;
         let orgs = ancestors
-            .entry(path.clone())
+            .entry(row.org_path.clone())
             .or_insert_with(|| {
-                path_codes(&path)
+                path_codes(&row.org_path)
                     .filter_map(|c| ids.get(c).copied())
                     .collect()
             })
             .clone();
         let facts = CompletionFacts {
             orgs,
-            female: gender == "female",
+            female: row.gender == Gender::Female,
             first: seen_user.insert(user),
-            first_in_tier: seen_tier.insert((user, tier)),
-            first_in_mode: seen_mode.insert((user, mode.clone())),
-            tier,
-            mode,
-            course: code,
-            hours,
-            completed_at: at,
+            first_in_tier: seen_tier.insert((user, row.tier)),
+            first_in_mode: seen_mode.insert((user, row.mode.clone())),
+            tier: row.tier,
+            mode: row.mode,
+            course: row.course,
+            hours: row.hours,
+            completed_at: row.completed_at,
         };
         for (key, delta) in deltas(&facts) {
             totals.entry(key).or_default().add(&delta);
@@ -283,41 +373,45 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
     Ok(totals)
 }
 
+/// One stored counter row.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = org_stats)]
+struct CounterRow {
+    org_id: i64,
+    dimension: Dimension,
+    bucket: String,
+    women_trained: i64,
+    learners_trained: i64,
+    women_completions: i64,
+    completions: i64,
+    women_hours: f64,
+    hours: f64,
+}
+
+impl CounterRow {
+    fn into_entry(self) -> (StatKey, Delta) {
+        (
+            (self.org_id, self.dimension, self.bucket),
+            Delta {
+                women_trained: self.women_trained,
+                learners_trained: self.learners_trained,
+                women_completions: self.women_completions,
+                completions: self.completions,
+                women_hours: self.women_hours,
+                hours: self.hours,
+            },
+        )
+    }
+}
+
 /// Stored counter rows, of one node or of all.
 fn counter_rows(conn: &mut DbConn, org: Option<i64>) -> QueryResult<Vec<(StatKey, Delta)>> {
-    type Row = (i64, String, String, i64, i64, i64, i64, f64, f64);
-    let mut query = org_stats::table.into_boxed();
-    if let Some(org) = org {
-        query = query.filter(org_stats::org_id.eq(org));
-    }
-    Ok(query
-        .select((
-            org_stats::org_id,
-            org_stats::dimension,
-            org_stats::bucket,
-            org_stats::women_trained,
-            org_stats::learners_trained,
-            org_stats::women_completions,
-            org_stats::completions,
-            org_stats::women_hours,
-            org_stats::hours,
-        ))
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(|r| {
-            (
-                (r.0, r.1, r.2),
-                Delta {
-                    women_trained: r.3,
-                    learners_trained: r.4,
-                    women_completions: r.5,
-                    completions: r.6,
-                    women_hours: r.7,
-                    hours: r.8,
-                },
-            )
-        })
-        .collect())
+    let query = org_stats::table.select(CounterRow::as_select());
+    let rows: Vec<CounterRow> = match org {
+        Some(org) => query.filter(org_stats::org_id.eq(org)).load(conn)?,
+        None => query.load(conn)?,
+    };
+    Ok(rows.into_iter().map(CounterRow::into_entry).collect())
 }
 
 fn stored(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
@@ -367,7 +461,7 @@ pub async fn verify(core: &Core) -> Result<(usize, Vec<Discrepancy>), ServiceErr
                         .get(&key.0)
                         .cloned()
                         .unwrap_or_else(|| key.0.to_string()),
-                    dimension: key.1.clone(),
+                    dimension: key.1.as_str().to_string(),
                     bucket: key.2.clone(),
                     stored: *have,
                     recomputed: *want,
@@ -392,7 +486,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
             .map(|((org, dimension, bucket), d)| {
                 format!(
                     "({org}, {}, {}, {}, {}, {}, {}, {:?}, {:?})",
-                    quote(dimension),
+                    quote(dimension.as_str()),
                     quote(bucket),
                     d.women_trained,
                     d.learners_trained,
@@ -419,11 +513,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
 // Reading
 
 /// The node she may see: it must lie in a subtree she administers.
-fn administered(
-    conn: &mut DbConn,
-    actor: &Actor,
-    code: &str,
-) -> Result<crate::db::models::OrgRow, ServiceError> {
+fn administered(conn: &mut DbConn, actor: &Actor, code: &str) -> Result<OrgRow, ServiceError> {
     let org = orgs::require(conn, &OrgCode::parse(code, "org")?, "org")?;
     if !actor.holds(Role::Admin, &org.path) {
         return Err(ServiceError::Forbidden);
@@ -473,6 +563,227 @@ fn months_between(today: NaiveDate, deadline: NaiveDate) -> f64 {
     ((deadline - today).num_days() as f64 / 30.44).max(1.0)
 }
 
+/// A node's counters by dimension, each bucket with its counts.
+struct Breakdowns(HashMap<Dimension, Vec<(String, Delta)>>);
+
+impl Breakdowns {
+    fn load(conn: &mut DbConn, org_id: i64) -> QueryResult<Self> {
+        let mut by: HashMap<Dimension, Vec<(String, Delta)>> = HashMap::new();
+        for ((_, dimension, bucket), delta) in counter_rows(conn, Some(org_id))? {
+            by.entry(dimension).or_default().push((bucket, delta));
+        }
+        Ok(Breakdowns(by))
+    }
+
+    /// One dimension's buckets in bucket order (none before the node's first completion).
+    fn take(&mut self, dimension: Dimension) -> Vec<(String, Delta)> {
+        let mut buckets = self.0.remove(&dimension).unwrap_or_default();
+        buckets.sort_by(|a, b| a.0.cmp(&b.0));
+        buckets
+    }
+}
+
+/// Women trained per month (30.44 days) over the 90 days before `today`, from the daily
+/// buckets.
+fn recent_pace(days: &[(String, Delta)], today: NaiveDate) -> f64 {
+    let since = (today - chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    let last_90: i64 = days
+        .iter()
+        .filter(|(day, _)| *day > since)
+        .map(|(_, d)| d.women_trained)
+        .sum();
+    last_90 as f64 / (90.0 / 30.44)
+}
+
+/// Where a node is heading against its target (nothing without a target).
+struct Outlook {
+    /// Women to train per month to meet the target by the deadline.
+    pace_needed: Option<f64>,
+    /// Women trained by the deadline at the recent pace.
+    projected: Option<i64>,
+    /// When the recent pace reaches the target.
+    reach: Option<String>,
+}
+
+impl Outlook {
+    fn new(today: NaiveDate, trained: i64, pace: f64, target: Option<(i64, NaiveDate)>) -> Self {
+        match target {
+            Some((target, deadline)) => {
+                let months = months_between(today, deadline);
+                let needed = ((target - trained).max(0) as f64) / months;
+                let projected = trained as f64 + pace * months;
+                Outlook {
+                    pace_needed: Some(needed),
+                    projected: Some(projected.round() as i64),
+                    reach: reach_date(today, target - trained, pace),
+                }
+            }
+            None => Outlook {
+                pace_needed: None,
+                projected: None,
+                reach: None,
+            },
+        }
+    }
+}
+
+/// A child node as its parent's dashboard lists it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = orgs_t)]
+struct ChildOrg {
+    id: i64,
+    code: String,
+    name: String,
+}
+
+/// The node's children in code order, with their totals and targets.
+fn child_stats(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<ChildStatsView>> {
+    let children: Vec<ChildOrg> = orgs_t::table
+        .filter(orgs_t::parent_id.eq(org_id))
+        .order(orgs_t::code.asc())
+        .select(ChildOrg::as_select())
+        .load(conn)?;
+    let child_ids: Vec<i64> = children.iter().map(|c| c.id).collect();
+    let child_totals: HashMap<i64, (i64, i64)> = org_stats::table
+        .filter(org_stats::org_id.eq_any(&child_ids))
+        .filter(org_stats::dimension.eq(Dimension::Total.as_str()))
+        .select((
+            org_stats::org_id,
+            org_stats::women_trained,
+            org_stats::women_completions,
+        ))
+        .load::<(i64, i64, i64)>(conn)?
+        .into_iter()
+        .map(|(id, t, c)| (id, (t, c)))
+        .collect();
+    let child_targets: HashMap<i64, i64> = org_targets::table
+        .filter(org_targets::org_id.eq_any(&child_ids))
+        .select((org_targets::org_id, org_targets::target))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(children
+        .into_iter()
+        .map(|child| {
+            let (trained, completions) = child_totals.get(&child.id).copied().unwrap_or((0, 0));
+            ChildStatsView {
+                target: child_targets.get(&child.id).copied(),
+                org: child.code,
+                name: child.name,
+                trained,
+                completions,
+            }
+        })
+        .collect())
+}
+
+/// Whether the children's targets add up to the node's: only when the node has a target
+/// and at least one child has one.
+fn check_targets(
+    target: Option<(i64, NaiveDate)>,
+    by_child: &[ChildStatsView],
+) -> Option<TargetCheckView> {
+    let (target, _) = target?;
+    let set: Vec<i64> = by_child.iter().filter_map(|c| c.target).collect();
+    if set.is_empty() {
+        return None;
+    }
+    let sum: i64 = set.iter().sum();
+    let unset = by_child.len() - set.len();
+    Some(TargetCheckView {
+        children_sum: sum,
+        target,
+        children_without_target: unset,
+        adds_up: sum == target && unset == 0,
+    })
+}
+
+fn bucket_views(buckets: Vec<(String, Delta)>) -> Vec<StatsBucketView> {
+    buckets
+        .into_iter()
+        .map(|(bucket, d)| bucket_view(bucket, &d))
+        .collect()
+}
+
+/// The course buckets with the courses' titles (a code no course has is its own title).
+fn by_course(
+    conn: &mut DbConn,
+    buckets: Vec<(String, Delta)>,
+) -> QueryResult<Vec<CourseStatsView>> {
+    let titles: HashMap<String, String> = courses::table
+        .select((courses::code, courses::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(buckets
+        .into_iter()
+        .map(|(code, d)| CourseStatsView {
+            title: titles.get(&code).cloned().unwrap_or_else(|| code.clone()),
+            stats: bucket_view(code, &d),
+        })
+        .collect())
+}
+
+/// The month buckets, each with the women trained up to and including it.
+fn by_month(buckets: Vec<(String, Delta)>) -> Vec<MonthStatsView> {
+    let mut cumulative = 0;
+    buckets
+        .into_iter()
+        .map(|(month, d)| {
+            cumulative += d.women_trained;
+            MonthStatsView {
+                cumulative,
+                stats: bucket_view(month, &d),
+            }
+        })
+        .collect()
+}
+
+/// The dashboard of a node (her right to see it already checked).
+fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceError> {
+    let mut counters = Breakdowns::load(conn, org.id)?;
+    let total = counters
+        .take(Dimension::Total)
+        .first()
+        .map(|(_, d)| *d)
+        .unwrap_or_default();
+    let today = china(now()).date();
+    let pace_last_90_days = recent_pace(&counters.take(Dimension::Day), today);
+    let target = target_of(conn, org.id, org.depth)?;
+    let outlook = Outlook::new(today, total.women_trained, pace_last_90_days, target);
+    let by_child = child_stats(conn, org.id)?;
+    let targets_check = check_targets(target, &by_child);
+    Ok(OrgStatsView {
+        org: OrgRef {
+            code: org.code.clone(),
+            name: org.name.clone(),
+        },
+        trained: total.women_trained,
+        target: target.map(|t| t.0),
+        deadline: target.map(|t| t.1.format("%Y-%m-%d").to_string()),
+        percent: target
+            .filter(|t| t.0 > 0)
+            .map(|t| (total.women_trained as f64 * 1000.0 / t.0 as f64).round() / 10.0),
+        completions: total.women_completions,
+        hours: total.women_hours,
+        all_learners: bucket_view(String::new(), &total),
+        pace_needed_per_month: outlook.pace_needed.map(|p| p.ceil() as i64),
+        pace_last_90_days: pace_last_90_days.round() as i64,
+        projected_at_deadline: outlook.projected,
+        projected_reach_date: outlook.reach,
+        by_child,
+        targets_check,
+        by_tier: bucket_views(counters.take(Dimension::Tier)),
+        by_mode: bucket_views(counters.take(Dimension::Mode)),
+        by_month: by_month(counters.take(Dimension::Month)),
+        by_course: by_course(conn, counters.take(Dimension::Course))?,
+        drive_start: drive_start().format("%Y-%m-%d").to_string(),
+        as_of: today.format("%Y-%m-%d").to_string(),
+    })
+}
+
 /// The dashboard of one node she administers.
 pub async fn org_stats(
     core: &Core,
@@ -482,149 +793,7 @@ pub async fn org_stats(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let org = administered(conn, &actor, &code)?;
-        let mut by: HashMap<String, Vec<(String, Delta)>> = HashMap::new();
-        for ((_, dimension, bucket), delta) in counter_rows(conn, Some(org.id))? {
-            by.entry(dimension).or_default().push((bucket, delta));
-        }
-        let take = |by: &mut HashMap<String, Vec<(String, Delta)>>, d: &str| {
-            let mut v = by.remove(d).unwrap_or_default();
-            v.sort_by(|a, b| a.0.cmp(&b.0));
-            v
-        };
-        let total = take(&mut by, "total")
-            .first()
-            .map(|(_, d)| *d)
-            .unwrap_or_default();
-        let today = china(now()).date();
-        let since = (today - chrono::Duration::days(90))
-            .format("%Y-%m-%d")
-            .to_string();
-        let last_90: i64 = take(&mut by, "day")
-            .iter()
-            .filter(|(day, _)| *day > since)
-            .map(|(_, d)| d.women_trained)
-            .sum();
-        let pace_last_90_days = last_90 as f64 / (90.0 / 30.44);
-        let target = target_of(conn, org.id, org.depth)?;
-        let (pace_needed, projected, reach) = match target {
-            Some((target, deadline)) => {
-                let months = months_between(today, deadline);
-                let needed = ((target - total.women_trained).max(0) as f64) / months;
-                let projected = total.women_trained as f64 + pace_last_90_days * months;
-                let reach = reach_date(today, target - total.women_trained, pace_last_90_days);
-                (Some(needed), Some(projected.round() as i64), reach)
-            }
-            None => (None, None, None),
-        };
-
-        // Children: their totals and targets.
-        let children: Vec<(i64, String, String, i32)> = orgs_t::table
-            .filter(orgs_t::parent_id.eq(org.id))
-            .order(orgs_t::code.asc())
-            .select((orgs_t::id, orgs_t::code, orgs_t::name, orgs_t::depth))
-            .load(conn)?;
-        let child_ids: Vec<i64> = children.iter().map(|c| c.0).collect();
-        let child_totals: HashMap<i64, (i64, i64)> = org_stats::table
-            .filter(org_stats::org_id.eq_any(&child_ids))
-            .filter(org_stats::dimension.eq("total"))
-            .select((
-                org_stats::org_id,
-                org_stats::women_trained,
-                org_stats::women_completions,
-            ))
-            .load::<(i64, i64, i64)>(conn)?
-            .into_iter()
-            .map(|(id, t, c)| (id, (t, c)))
-            .collect();
-        let child_targets: HashMap<i64, i64> = org_targets::table
-            .filter(org_targets::org_id.eq_any(&child_ids))
-            .select((org_targets::org_id, org_targets::target))
-            .load::<(i64, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let by_child: Vec<ChildStatsView> = children
-            .iter()
-            .map(|(id, code, name, _)| {
-                let (trained, completions) = child_totals.get(id).copied().unwrap_or((0, 0));
-                ChildStatsView {
-                    org: code.clone(),
-                    name: name.clone(),
-                    trained,
-                    completions,
-                    target: child_targets.get(id).copied(),
-                }
-            })
-            .collect();
-        let targets_check = match (target, child_targets.is_empty()) {
-            (Some((target, _)), false) => {
-                let sum: i64 = child_targets.values().sum();
-                let unset = by_child.iter().filter(|c| c.target.is_none()).count();
-                Some(TargetCheckView {
-                    children_sum: sum,
-                    target,
-                    children_without_target: unset,
-                    adds_up: sum == target && unset == 0,
-                })
-            }
-            _ => None,
-        };
-
-        let titles: HashMap<String, String> = courses::table
-            .select((courses::code, courses::title))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect();
-        let by_course = take(&mut by, "course")
-            .into_iter()
-            .map(|(code, d)| CourseStatsView {
-                title: titles.get(&code).cloned().unwrap_or_else(|| code.clone()),
-                stats: bucket_view(code, &d),
-            })
-            .collect();
-        let mut cumulative = 0;
-        let by_month = take(&mut by, "month")
-            .into_iter()
-            .map(|(month, d)| {
-                cumulative += d.women_trained;
-                MonthStatsView {
-                    cumulative,
-                    stats: bucket_view(month, &d),
-                }
-            })
-            .collect();
-        Ok(OrgStatsView {
-            org: OrgRef {
-                code: org.code.clone(),
-                name: org.name.clone(),
-            },
-            trained: total.women_trained,
-            target: target.map(|t| t.0),
-            deadline: target.map(|t| t.1.format("%Y-%m-%d").to_string()),
-            percent: target
-                .filter(|t| t.0 > 0)
-                .map(|t| (total.women_trained as f64 * 1000.0 / t.0 as f64).round() / 10.0),
-            completions: total.women_completions,
-            hours: total.women_hours,
-            all_learners: bucket_view(String::new(), &total),
-            pace_needed_per_month: pace_needed.map(|p| p.ceil() as i64),
-            pace_last_90_days: pace_last_90_days.round() as i64,
-            projected_at_deadline: projected,
-            projected_reach_date: reach,
-            by_child,
-            targets_check,
-            by_tier: take(&mut by, "tier")
-                .into_iter()
-                .map(|(b, d)| bucket_view(b, &d))
-                .collect(),
-            by_mode: take(&mut by, "mode")
-                .into_iter()
-                .map(|(b, d)| bucket_view(b, &d))
-                .collect(),
-            by_month,
-            by_course,
-            drive_start: drive_start().format("%Y-%m-%d").to_string(),
-            as_of: today.format("%Y-%m-%d").to_string(),
-        })
+        dashboard(conn, &org)
     })
     .await
 }
