@@ -240,6 +240,69 @@ pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
     }
 }
 
+/// Ids of up to `limit` outbox messages due at `at` and not leased, oldest first, for the
+/// caller to lease inside its write transaction. PostgreSQL locks them and skips rows another
+/// server has locked (`FOR UPDATE SKIP LOCKED`), so two servers never claim one message;
+/// SQLite's write transaction already excludes every other writer.
+pub fn claim_due_ids(
+    conn: &mut DbConn,
+    at: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    use schema::outbox;
+    let due = || {
+        outbox::table
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::next_attempt_at.le(at))
+            .filter(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.lt(at)),
+            )
+            .order(outbox::id.asc())
+            .limit(limit)
+            .select(outbox::id)
+    };
+    match conn {
+        DbConn::Pg(c) => due().for_update().skip_locked().load(c),
+        DbConn::Sqlite(c) => due().load(c),
+    }
+}
+
+/// After rows were written with explicit ids (the demo generator), moves PostgreSQL's id
+/// sequences past them; SQLite needs nothing.
+pub fn reset_id_sequences(conn: &mut DbConn, tables: &[IdTable]) -> QueryResult<()> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    for table in tables {
+        let name = table.name();
+        diesel::sql_query(format!(
+            "SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))"
+        ))
+        .execute(pg)?;
+    }
+    diesel::sql_query("ANALYZE").execute(pg)?;
+    Ok(())
+}
+
+/// Tables whose id sequence [`reset_id_sequences`] may move (names fixed in code, never
+/// taken from input).
+#[derive(Debug, Clone, Copy)]
+pub enum IdTable {
+    Users,
+    Enrollments,
+}
+
+impl IdTable {
+    fn name(self) -> &'static str {
+        match self {
+            IdTable::Users => "users",
+            IdTable::Enrollments => "enrollments",
+        }
+    }
+}
+
 /// Whether a diesel error is a unique-constraint violation, and on which constraint text.
 pub fn unique_violation(error: &diesel::result::Error) -> Option<String> {
     match error {

@@ -151,6 +151,27 @@ pub fn load_pack(dir: &Path, base: &Path) -> Result<Pack, Vec<Problem>> {
     }
 }
 
+/// `course.toml` as read: its path and text, for problems with line numbers.
+struct CourseToml<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl CourseToml<'_> {
+    fn at(&self, report: &mut Report<'_>, span: std::ops::Range<usize>, message: String) {
+        report.at_span(self.file, self.text, span, message)
+    }
+}
+
+/// The course header's checked values.
+struct Header {
+    id: String,
+    tier: Option<Tier>,
+    mode: Option<Mode>,
+    hours: f64,
+    skills: Vec<super::SkillLevel>,
+}
+
 fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     let course_file = dir.join("course.toml");
     if !course_file.exists() {
@@ -169,34 +190,61 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             return None;
         }
     };
-    let f = course_file.as_path();
-    let at = |report: &mut Report<'_>, span: std::ops::Range<usize>, message: String| {
-        report.at_span(f, &text, span, message)
+    let toml = CourseToml {
+        file: &course_file,
+        text: &text,
     };
+    let header = check_header(report, &toml, &course, dir);
+    let lessons = read_listed_lessons(report, &toml, &course, dir);
+    let questions = read_questions(report, dir);
+    let quiz = course
+        .quiz
+        .as_ref()
+        .map(|quiz| quiz_rules(report, &toml, quiz.get_ref(), questions.as_deref()));
+    let completion = completion_rules(report, &toml, &course, header.mode, quiz, &questions);
+    let media = read_media(report, dir);
+    for lesson in &lessons {
+        check_lesson_links(report, dir, lesson, &media);
+        check_raw_html(report, dir, lesson);
+    }
+    if !report.problems.is_empty() {
+        return None;
+    }
+    Some(Pack {
+        dir: dir.to_path_buf(),
+        id: header.id,
+        version: course.version.into_inner(),
+        title: course.title.into_inner().trim().to_string(),
+        title_en: course.title_en.map(|t| t.into_inner().trim().to_string()),
+        tier: header.tier?,
+        mode: header.mode?,
+        hours: header.hours,
+        summary: course.summary.into_inner().trim().to_string(),
+        prerequisites: course
+            .prerequisites
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+        skills: header.skills,
+        lessons,
+        quiz,
+        completion,
+        questions: questions.unwrap_or_default(),
+        media,
+    })
+}
 
+/// The id (matching the folder), version, texts, tier, mode, hours, skills and prerequisites.
+fn check_header(
+    report: &mut Report<'_>,
+    toml: &CourseToml<'_>,
+    course: &CourseFile,
+    dir: &Path,
+) -> Header {
     let id = course.id.get_ref().clone();
-    if !valid_id(&id) {
-        at(
-            report,
-            course.id.span(),
-            format!("id {id:?} must be 3 to 64 characters of a-z, 0-9 and '-'"),
-        );
-    }
-    let folder_name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    if valid_id(&id) && folder_name != id && folder_name != "." && !folder_name.is_empty() {
-        at(
-            report,
-            course.id.span(),
-            format!(
-                "id {id:?} differs from the folder name {folder_name:?}; rename one so they match"
-            ),
-        );
-    }
+    check_id(report, toml, course, dir);
     if !valid_semver(course.version.get_ref()) {
-        at(
+        toml.at(
             report,
             course.version.span(),
             format!(
@@ -212,13 +260,13 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     ] {
         if let Some(value) = value {
             if value.get_ref().trim().is_empty() {
-                at(report, value.span(), format!("{field} is empty; write one"));
+                toml.at(report, value.span(), format!("{field} is empty; write one"));
             }
         }
     }
     let tier = Tier::from_number(*course.tier.get_ref());
     if tier.is_none() {
-        at(
+        toml.at(
             report,
             course.tier.span(),
             format!(
@@ -229,7 +277,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     }
     let mode = Mode::parse(course.mode.get_ref());
     if mode.is_none() {
-        at(
+        toml.at(
             report,
             course.mode.span(),
             format!(
@@ -240,17 +288,66 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     }
     let hours = course.hours.get_ref().value();
     if !(hours > 0.0 && hours <= 200.0) {
-        at(
+        toml.at(
             report,
             course.hours.span(),
             format!("hours = {hours} must be more than 0 and at most 200"),
         );
     }
+    let skills = check_skills(report, toml, course);
+    for prerequisite in &course.prerequisites {
+        if prerequisite.get_ref() == &id {
+            toml.at(
+                report,
+                prerequisite.span(),
+                "a course cannot be its own prerequisite".into(),
+            );
+        }
+    }
+    Header {
+        id,
+        tier,
+        mode,
+        hours,
+        skills,
+    }
+}
+
+/// The id is well formed and names the pack's folder.
+fn check_id(report: &mut Report<'_>, toml: &CourseToml<'_>, course: &CourseFile, dir: &Path) {
+    let id = course.id.get_ref();
+    if !valid_id(id) {
+        toml.at(
+            report,
+            course.id.span(),
+            format!("id {id:?} must be 3 to 64 characters of a-z, 0-9 and '-'"),
+        );
+    }
+    let folder_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if valid_id(id) && folder_name != *id && folder_name != "." && !folder_name.is_empty() {
+        toml.at(
+            report,
+            course.id.span(),
+            format!(
+                "id {id:?} differs from the folder name {folder_name:?}; rename one so they match"
+            ),
+        );
+    }
+}
+
+fn check_skills(
+    report: &mut Report<'_>,
+    toml: &CourseToml<'_>,
+    course: &CourseFile,
+) -> Vec<super::SkillLevel> {
     let mut skills = Vec::new();
     for skill in &course.skills {
         let level = *skill.get_ref().level.get_ref();
         if !(1..=3).contains(&level) {
-            at(
+            toml.at(
                 report,
                 skill.get_ref().level.span(),
                 format!("skill level {level} must be 1, 2 or 3"),
@@ -261,22 +358,21 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             level: level.clamp(1, 3) as u8,
         });
     }
-    for prerequisite in &course.prerequisites {
-        if prerequisite.get_ref() == &id {
-            at(
-                report,
-                prerequisite.span(),
-                "a course cannot be its own prerequisite".into(),
-            );
-        }
-    }
+    skills
+}
 
-    // Lessons: listed files must exist, files present must be listed, ids unique.
+/// Lessons: listed files must exist, files present must be listed, ids unique.
+fn read_listed_lessons(
+    report: &mut Report<'_>,
+    toml: &CourseToml<'_>,
+    course: &CourseFile,
+    dir: &Path,
+) -> Vec<Lesson> {
     let mut lessons = Vec::new();
     let mut listed = BTreeSet::new();
     let mut lesson_ids: HashMap<String, PathBuf> = HashMap::new();
     if course.lessons.get_ref().is_empty() {
-        at(
+        toml.at(
             report,
             course.lessons.span(),
             "lessons is empty; list at least one lesson file".into(),
@@ -285,7 +381,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     for entry in course.lessons.get_ref() {
         let rel = entry.get_ref();
         let Some(path) = inside(dir, rel) else {
-            at(
+            toml.at(
                 report,
                 entry.span(),
                 format!("lesson {rel:?} points outside the pack; keep lessons under lessons/"),
@@ -293,7 +389,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             continue;
         };
         if !listed.insert(rel.clone()) {
-            at(
+            toml.at(
                 report,
                 entry.span(),
                 format!("lesson {rel:?} is listed twice"),
@@ -301,7 +397,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             continue;
         }
         if !path.is_file() {
-            at(report, entry.span(), format!("lesson {rel:?} is listed but the file does not exist; create it or remove it from the list"));
+            toml.at(report, entry.span(), format!("lesson {rel:?} is listed but the file does not exist; create it or remove it from the list"));
             continue;
         }
         if let Some(lesson) = read_lesson(report, dir, &path, rel) {
@@ -321,121 +417,108 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
             lessons.push(lesson);
         }
     }
-    if let Ok(entries) = std::fs::read_dir(dir.join("lessons")) {
-        let mut present: Vec<String> = entries
-            .filter_map(Result::ok)
-            .map(|e| format!("lessons/{}", e.file_name().to_string_lossy()))
-            .filter(|name| name.ends_with(".md"))
-            .collect();
-        present.sort();
-        for name in present {
-            if !listed.contains(&name) {
-                report.at(&dir.join(&name), 0, format!("{name} is not listed in course.toml's lessons; add it to the list or delete the file"));
-            }
+    report_unlisted_lessons(report, dir, &listed);
+    lessons
+}
+
+fn report_unlisted_lessons(report: &mut Report<'_>, dir: &Path, listed: &BTreeSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir.join("lessons")) else {
+        return;
+    };
+    let mut present: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| format!("lessons/{}", e.file_name().to_string_lossy()))
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    present.sort();
+    for name in present {
+        if !listed.contains(&name) {
+            report.at(&dir.join(&name), 0, format!("{name} is not listed in course.toml's lessons; add it to the list or delete the file"));
         }
     }
+}
 
-    // Quiz, completion rules and the question bank.
-    let questions = read_questions(report, dir);
-    let quiz = course.quiz.as_ref().map(|quiz| {
-        let q = quiz.get_ref();
-        let number = |report: &mut Report<'_>, value: &Spanned<i64>, name: &str, range: std::ops::RangeInclusive<i64>| {
-            if !range.contains(value.get_ref()) {
-                report.at_span(f, &text, value.span(), format!("{name} = {} must be from {} to {}", value.get_ref(), range.start(), range.end()));
-            }
-            (*value.get_ref()).clamp(*range.start(), *range.end()) as u32
-        };
-        let rules = QuizRules {
-            draw: number(report, &q.draw, "draw", 1..=200),
-            pass_mark: number(report, &q.pass_mark, "pass_mark", 1..=100),
-            max_attempts: number(report, &q.max_attempts, "max_attempts", 0..=100),
-            time_limit_minutes: number(report, &q.time_limit_minutes, "time_limit_minutes", 0..=600),
-            reveal: match &q.reveal {
-                None => Reveal::default(),
-                Some(value) => Reveal::parse(value.get_ref()).unwrap_or_else(|| {
-                    report.at_span(f, &text, value.span(), format!("reveal = {:?} is not one of \"never\", \"after_pass\", \"after_last_attempt\"", value.get_ref()));
-                    Reveal::default()
-                }),
-            },
-        };
-        if let Some(bank) = &questions {
-            if rules.draw as usize > bank.len() {
-                report.at_span(f, &text, q.draw.span(), format!("draw = {} but the question bank has only {} questions; lower draw or add questions", rules.draw, bank.len()));
-            }
+/// The `[quiz]` section's numbers within their ranges, and its reveal rule.
+fn quiz_rules(
+    report: &mut Report<'_>,
+    toml: &CourseToml<'_>,
+    q: &QuizFile,
+    bank: Option<&[Question]>,
+) -> QuizRules {
+    let number = |report: &mut Report<'_>,
+                  value: &Spanned<i64>,
+                  name: &str,
+                  range: std::ops::RangeInclusive<i64>| {
+        if !range.contains(value.get_ref()) {
+            toml.at(
+                report,
+                value.span(),
+                format!(
+                    "{name} = {} must be from {} to {}",
+                    value.get_ref(),
+                    range.start(),
+                    range.end()
+                ),
+            );
         }
-        rules
-    });
-    let completion_file = course.completion.get_ref();
-    let completion = Completion {
-        lessons: completion_file.lessons,
-        quiz: completion_file.quiz,
-        attendance: completion_file.attendance,
+        (*value.get_ref()).clamp(*range.start(), *range.end()) as u32
     };
+    let rules = QuizRules {
+        draw: number(report, &q.draw, "draw", 1..=200),
+        pass_mark: number(report, &q.pass_mark, "pass_mark", 1..=100),
+        max_attempts: number(report, &q.max_attempts, "max_attempts", 0..=100),
+        time_limit_minutes: number(report, &q.time_limit_minutes, "time_limit_minutes", 0..=600),
+        reveal: match &q.reveal {
+            None => Reveal::default(),
+            Some(value) => Reveal::parse(value.get_ref()).unwrap_or_else(|| {
+                toml.at(report, value.span(), format!("reveal = {:?} is not one of \"never\", \"after_pass\", \"after_last_attempt\"", value.get_ref()));
+                Reveal::default()
+            }),
+        },
+    };
+    if let Some(bank) = bank {
+        if rules.draw as usize > bank.len() {
+            toml.at(report, q.draw.span(), format!("draw = {} but the question bank has only {} questions; lower draw or add questions", rules.draw, bank.len()));
+        }
+    }
+    rules
+}
+
+/// The completion rules, consistent with the mode, the quiz and the bank.
+fn completion_rules(
+    report: &mut Report<'_>,
+    toml: &CourseToml<'_>,
+    course: &CourseFile,
+    mode: Option<Mode>,
+    quiz: Option<QuizRules>,
+    questions: &Option<Vec<Question>>,
+) -> Completion {
+    let file = course.completion.get_ref();
+    let completion = Completion {
+        lessons: file.lessons,
+        quiz: file.quiz,
+        attendance: file.attendance,
+    };
+    let span = course.completion.span();
+    let mut problem = |message: &str| toml.at(report, span.clone(), message.into());
     if completion.quiz && quiz.is_none() {
-        at(report, course.completion.span(), "completion requires the quiz but there is no [quiz] section; add one or set quiz = false".into());
+        problem("completion requires the quiz but there is no [quiz] section; add one or set quiz = false");
     }
     if completion.quiz && questions.as_ref().is_some_and(Vec::is_empty) {
-        at(
-            report,
-            course.completion.span(),
-            "completion requires the quiz but there is no questions.toml or questions.csv".into(),
-        );
+        problem("completion requires the quiz but there is no questions.toml or questions.csv");
     }
     if completion.attendance && mode == Some(Mode::Online) {
-        at(
-            report,
-            course.completion.span(),
-            "an online course cannot require attendance; use mode = \"blended\" or \"offline\""
-                .into(),
+        problem(
+            "an online course cannot require attendance; use mode = \"blended\" or \"offline\"",
         );
     }
     if mode == Some(Mode::Offline) && !completion.attendance {
-        at(
-            report,
-            course.completion.span(),
-            "an offline course is completed by attendance; set attendance = true".into(),
-        );
+        problem("an offline course is completed by attendance; set attendance = true");
     }
     if !(completion.lessons || completion.quiz || completion.attendance) {
-        at(
-            report,
-            course.completion.span(),
-            "no completion rule is set; set at least one of lessons, quiz, attendance to true"
-                .into(),
-        );
+        problem("no completion rule is set; set at least one of lessons, quiz, attendance to true");
     }
-
-    let media = read_media(report, dir);
-    for lesson in &lessons {
-        check_lesson_links(report, dir, lesson, &media);
-        check_raw_html(report, dir, lesson);
-    }
-
-    if !report.problems.is_empty() {
-        return None;
-    }
-    Some(Pack {
-        dir: dir.to_path_buf(),
-        id,
-        version: course.version.into_inner(),
-        title: course.title.into_inner().trim().to_string(),
-        title_en: course.title_en.map(|t| t.into_inner().trim().to_string()),
-        tier: tier?,
-        mode: mode?,
-        hours,
-        summary: course.summary.into_inner().trim().to_string(),
-        prerequisites: course
-            .prerequisites
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect(),
-        skills,
-        lessons,
-        quiz,
-        completion,
-        questions: questions.unwrap_or_default(),
-        media,
-    })
+    completion
 }
 
 /// Resolves a relative path inside `dir`, refusing absolute paths and `..`.

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use super::drive::drive_start;
 use super::{now, stats, Core};
 use crate::db::schema::{courses, enrollments, orgs, users};
-use crate::db::{write_tx, DbConn};
+use crate::db::{reset_id_sequences, write_tx, DbConn, IdTable};
 use crate::ServiceError;
 
 const SURNAMES: &[&str] = &[
@@ -238,15 +238,7 @@ pub fn generate(
         progress(report.learners, learners);
     }
     // PostgreSQL's sequences do not see explicit ids: move them past what was written.
-    if let DbConn::Pg(_) = conn {
-        for table in ["users", "enrollments"] {
-            diesel::sql_query(format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            ))
-            .execute(conn)?;
-        }
-        diesel::sql_query("ANALYZE").execute(conn)?;
-    }
+    reset_id_sequences(conn, &[IdTable::Users, IdTable::Enrollments])?;
     report.counters = stats::rebuild(conn)?;
     Ok(report)
 }

@@ -13,7 +13,7 @@ use super::accounts;
 use super::actor::Actor;
 use super::{orgs, Core};
 use crate::db::models::OrgRow;
-use crate::db::write_tx;
+use crate::db::{write_tx, DbConn};
 use crate::domain::{Email, Gender, OrgCode, PersonName, Phone, Role};
 use crate::ServiceError;
 
@@ -217,99 +217,9 @@ pub async fn import(
             read_csv(&bytes)?
         };
         let encoding = table.encoding;
-        let at = columns(&table.header)?;
-        let mut problems = table.unreadable;
-        let mut good = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut org_cache: HashMap<String, Option<OrgRow>> = HashMap::new();
-        let rows = table.rows.len() + problems.len();
-        for (line, record) in table.rows {
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            let cell = |key: &str| {
-                at.get(key)
-                    .and_then(|&i| record.get(i))
-                    .map_or("", |c| c.trim())
-            };
-            let mut fail = |field: &str, reason: String| {
-                problems.push(RowProblem {
-                    line,
-                    field: field.into(),
-                    reason,
-                })
-            };
-            let name = PersonName::parse(cell("name"));
-            let phone = Phone::parse(cell("phone"));
-            let gender = gender_of(cell("gender"));
-            let email = match cell("email") {
-                "" => Ok(None),
-                e => Email::parse(e).map(Some),
-            };
-            let org_code = cell("org").to_string();
-            let org = org_cache
-                .entry(org_code.clone())
-                .or_insert_with(|| {
-                    OrgCode::parse(&org_code, "org")
-                        .ok()
-                        .and_then(|c| orgs::find_by_code(conn, c.as_str()).ok().flatten())
-                })
-                .clone();
-            if let Err(e) = &name {
-                fail("name", e.to_string());
-            }
-            if let Err(e) = &phone {
-                fail("phone", e.to_string());
-            }
-            if gender.is_none() {
-                fail("gender", "gender must be 女/男 (female/male)".into());
-            }
-            if let Err(e) = &email {
-                fail("email", e.to_string());
-            }
-            match &org {
-                None => fail("org", format!("no union has the code {org_code:?}")),
-                Some(o) if !o.path.starts_with(&root.path) => fail(
-                    "org",
-                    format!("{org_code} is not part of {} ({})", root.name, root.code),
-                ),
-                Some(_) => {}
-            }
-            if let Ok(p) = &phone {
-                if let Some(first) = seen.insert(p.as_str().to_string(), line) {
-                    fail(
-                        "phone",
-                        format!("the same phone is already on line {first}"),
-                    );
-                }
-            }
-            if let (Ok(name), Ok(phone), Some(gender), Ok(email), Some(org)) =
-                (name, phone, gender, email, org)
-            {
-                if org.path.starts_with(&root.path) {
-                    good.push(GoodRow {
-                        line,
-                        name,
-                        phone,
-                        gender,
-                        email,
-                        org,
-                    });
-                }
-            }
-        }
-        let registered = |conn: &mut crate::db::DbConn, phone: &Phone| {
-            accounts::phone_registered(conn, phone.as_str())
-        };
-        let mut matched = 0;
-        let mut fresh = Vec::new();
-        for row in good {
-            if registered(conn, &row.phone)? {
-                matched += 1;
-            } else {
-                fresh.push(row);
-            }
-        }
+        let rows = table.rows.len() + table.unreadable.len();
+        let (good, problems) = check_rows(conn, &root, table)?;
+        let (matched, fresh) = split_registered(conn, good)?;
         let mut report = ImportReport {
             dry_run,
             encoding: encoding.into(),
@@ -323,29 +233,159 @@ pub async fn import(
         if dry_run || !report.problems.is_empty() {
             return Ok(report);
         }
-        report.learners = write_tx(conn, |conn| {
-            fresh
-                .iter()
-                .map(|row| {
-                    let link = accounts::create_imported_learner(
-                        conn,
-                        config,
-                        &row.name,
-                        &row.phone,
-                        row.gender,
-                        row.email.as_ref(),
-                        &row.org,
-                    )?;
-                    Ok(ImportedLearner {
-                        line: row.line,
-                        phone: row.phone.masked(),
-                        activation_link: link,
-                    })
-                })
-                .collect::<Result<Vec<_>, ServiceError>>()
-        })?;
+        report.learners = write_tx(conn, |conn| create_learners(conn, config, &fresh))?;
         report.written = true;
         Ok(report)
     })
     .await
+}
+
+/// Every row checked: the good ones, and each problem by line and field.
+fn check_rows(
+    conn: &mut DbConn,
+    root: &OrgRow,
+    table: Table,
+) -> Result<(Vec<GoodRow>, Vec<RowProblem>), ServiceError> {
+    let at = columns(&table.header)?;
+    let mut problems = table.unreadable;
+    let mut good = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut org_cache: HashMap<String, Option<OrgRow>> = HashMap::new();
+    for (line, record) in table.rows {
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let org_code = cell(&at, &record, "org").to_string();
+        let org = org_cache
+            .entry(org_code.clone())
+            .or_insert_with(|| {
+                OrgCode::parse(&org_code, "org")
+                    .ok()
+                    .and_then(|c| orgs::find_by_code(conn, c.as_str()).ok().flatten())
+            })
+            .clone();
+        let checked = check_row(line, &at, &record, org, root, &mut seen, &mut problems);
+        good.extend(checked);
+    }
+    Ok((good, problems))
+}
+
+/// One row's values, each problem recorded with its field; the row when all are good.
+/// The trimmed cell of `record` in the column named `key` (empty when absent).
+fn cell<'a>(at: &HashMap<&'static str, usize>, record: &'a [String], key: &str) -> &'a str {
+    at.get(key)
+        .and_then(|&i| record.get(i))
+        .map_or("", |c| c.trim())
+}
+
+fn check_row(
+    line: usize,
+    at: &HashMap<&'static str, usize>,
+    record: &[String],
+    org: Option<OrgRow>,
+    root: &OrgRow,
+    seen: &mut HashMap<String, usize>,
+    problems: &mut Vec<RowProblem>,
+) -> Option<GoodRow> {
+    let cell = |key: &str| cell(at, record, key);
+    let mut fail = |field: &str, reason: String| {
+        problems.push(RowProblem {
+            line,
+            field: field.into(),
+            reason,
+        })
+    };
+    let name = PersonName::parse(cell("name"));
+    let phone = Phone::parse(cell("phone"));
+    let gender = gender_of(cell("gender"));
+    let email = match cell("email") {
+        "" => Ok(None),
+        e => Email::parse(e).map(Some),
+    };
+    if let Err(e) = &name {
+        fail("name", e.to_string());
+    }
+    if let Err(e) = &phone {
+        fail("phone", e.to_string());
+    }
+    if gender.is_none() {
+        fail("gender", "gender must be 女/男 (female/male)".into());
+    }
+    if let Err(e) = &email {
+        fail("email", e.to_string());
+    }
+    let org_code = cell("org");
+    match &org {
+        None => fail("org", format!("no union has the code {org_code:?}")),
+        Some(o) if !o.path.starts_with(&root.path) => fail(
+            "org",
+            format!("{org_code} is not part of {} ({})", root.name, root.code),
+        ),
+        Some(_) => {}
+    }
+    if let Ok(p) = &phone {
+        if let Some(first) = seen.insert(p.as_str().to_string(), line) {
+            fail(
+                "phone",
+                format!("the same phone is already on line {first}"),
+            );
+        }
+    }
+    let (Ok(name), Ok(phone), Some(gender), Ok(email), Some(org)) =
+        (name, phone, gender, email, org)
+    else {
+        return None;
+    };
+    org.path.starts_with(&root.path).then_some(GoodRow {
+        line,
+        name,
+        phone,
+        gender,
+        email,
+        org,
+    })
+}
+
+/// (how many are already registered, the rows to create).
+fn split_registered(
+    conn: &mut DbConn,
+    good: Vec<GoodRow>,
+) -> Result<(usize, Vec<GoodRow>), ServiceError> {
+    let mut matched = 0;
+    let mut fresh = Vec::new();
+    for row in good {
+        if accounts::phone_registered(conn, row.phone.as_str())? {
+            matched += 1;
+        } else {
+            fresh.push(row);
+        }
+    }
+    Ok((matched, fresh))
+}
+
+/// Creates the new learners (inside the import's transaction) with their activation links.
+fn create_learners(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    fresh: &[GoodRow],
+) -> Result<Vec<ImportedLearner>, ServiceError> {
+    fresh
+        .iter()
+        .map(|row| {
+            let link = accounts::create_imported_learner(
+                conn,
+                config,
+                &row.name,
+                &row.phone,
+                row.gender,
+                row.email.as_ref(),
+                &row.org,
+            )?;
+            Ok(ImportedLearner {
+                line: row.line,
+                phone: row.phone.masked(),
+                activation_link: link,
+            })
+        })
+        .collect()
 }

@@ -312,16 +312,7 @@ pub async fn course(
         let row = visible_course(conn, &viewer, &code)?;
         let progress = progress(conn, viewer.user_id)?;
         let names = skill_names(conn)?;
-        let read: HashSet<i64> = match viewer.user_id {
-            Some(user_id) => lesson_progress::table
-                .filter(lesson_progress::user_id.eq(user_id))
-                .select(lesson_progress::lesson_id)
-                .load::<i64>(conn)?
-                .into_iter()
-                .collect(),
-            None => HashSet::new(),
-        };
-        let outline = outline_of(conn, row.id)?;
+        let lessons = lesson_outline(conn, row.id, viewer.user_id)?;
         let rules: RulesRow = courses::table
             .find(row.id)
             .select((
@@ -335,59 +326,81 @@ pub async fn course(
                 courses::prerequisites,
             ))
             .first(conn)?;
-        let done = match viewer.user_id {
-            Some(user_id) => completed_codes(conn, user_id)?,
-            None => HashSet::new(),
-        };
-        let prerequisite_codes: Vec<String> = rules.prerequisites.0.clone();
-        let titles: HashMap<String, String> = courses::table
-            .filter(courses::code.eq_any(&prerequisite_codes))
-            .select((courses::code, courses::title))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect();
+        let prerequisites = prerequisite_views(conn, &rules.prerequisites.0, viewer.user_id)?;
         Ok(CourseDetail {
             course: summary(&row, &progress, &names),
-            lessons: outline
-                .into_iter()
-                .map(|l| LessonOutline {
-                    read: read.contains(&l.id),
-                    id: l.key,
-                    title: l.title,
-                    minutes: l.minutes,
-                })
-                .collect(),
-            quiz: match rules {
-                RulesRow {
-                    quiz_draw: Some(draw),
-                    quiz_pass_mark: Some(pass_mark),
-                    quiz_max_attempts: Some(max_attempts),
-                    quiz_time_limit_minutes: Some(time_limit_minutes),
-                    ..
-                } => Some(QuizRulesView {
-                    draw,
-                    pass_mark,
-                    max_attempts,
-                    time_limit_minutes,
-                }),
-                _ => None,
-            },
+            lessons,
+            quiz: quiz_rules_view(&rules),
             completion: CompletionRulesView {
                 lessons: rules.complete_lessons,
                 quiz: rules.complete_quiz,
                 attendance: rules.complete_attendance,
             },
-            prerequisites: prerequisite_codes
-                .into_iter()
-                .map(|code| PrerequisiteView {
-                    title: titles.get(&code).cloned().unwrap_or_else(|| code.clone()),
-                    completed: done.contains(&code),
-                    id: code,
-                })
-                .collect(),
+            prerequisites,
         })
     })
     .await
+}
+
+/// The course's lessons, each marked read or not for her.
+fn lesson_outline(
+    conn: &mut DbConn,
+    course_id: i64,
+    user_id: Option<i64>,
+) -> QueryResult<Vec<LessonOutline>> {
+    let read: HashSet<i64> = match user_id {
+        Some(user_id) => lesson_progress::table
+            .filter(lesson_progress::user_id.eq(user_id))
+            .select(lesson_progress::lesson_id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    Ok(outline_of(conn, course_id)?
+        .into_iter()
+        .map(|l| LessonOutline {
+            read: read.contains(&l.id),
+            id: l.key,
+            title: l.title,
+            minutes: l.minutes,
+        })
+        .collect())
+}
+
+fn quiz_rules_view(rules: &RulesRow) -> Option<QuizRulesView> {
+    Some(QuizRulesView {
+        draw: rules.quiz_draw?,
+        pass_mark: rules.quiz_pass_mark?,
+        max_attempts: rules.quiz_max_attempts?,
+        time_limit_minutes: rules.quiz_time_limit_minutes?,
+    })
+}
+
+/// The prerequisites by title, each marked completed or not by her.
+fn prerequisite_views(
+    conn: &mut DbConn,
+    codes: &[String],
+    user_id: Option<i64>,
+) -> QueryResult<Vec<PrerequisiteView>> {
+    let done = match user_id {
+        Some(user_id) => completed_codes(conn, user_id)?,
+        None => HashSet::new(),
+    };
+    let titles: HashMap<String, String> = courses::table
+        .filter(courses::code.eq_any(codes))
+        .select((courses::code, courses::title))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(codes
+        .iter()
+        .map(|code| PrerequisiteView {
+            title: titles.get(code).cloned().unwrap_or_else(|| code.clone()),
+            completed: done.contains(code),
+            id: code.clone(),
+        })
+        .collect())
 }
 
 /// Her enrolment in the course, if any.

@@ -19,7 +19,7 @@ use super::{now, Core};
 use crate::config::Config;
 use crate::db::models::OutboxRow;
 use crate::db::schema::outbox;
-use crate::db::{write_tx, DbConn};
+use crate::db::{claim_due_ids, write_tx, DbConn};
 use crate::ServiceError;
 
 /// How long a claimed batch stays leased to one worker before others may retry it.
@@ -47,23 +47,7 @@ pub fn enqueue(conn: &mut DbConn, recipient: &str, subject: &str, body: &str) ->
 fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Vec<OutboxRow>> {
     write_tx(conn, |conn| {
         let at = now();
-        let due = || {
-            outbox::table
-                .filter(outbox::sent_at.is_null())
-                .filter(outbox::next_attempt_at.le(at))
-                .filter(
-                    outbox::locked_until
-                        .is_null()
-                        .or(outbox::locked_until.lt(at)),
-                )
-                .order(outbox::id.asc())
-                .limit(BATCH)
-                .select(outbox::id)
-        };
-        let ids: Vec<i64> = match conn {
-            DbConn::Pg(c) => due().for_update().skip_locked().load(c)?,
-            DbConn::Sqlite(c) => due().load(c)?,
-        };
+        let ids = claim_due_ids(conn, at, BATCH)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
