@@ -11,7 +11,7 @@ use crate::i18n::error_message;
 use crate::islands::QuizAutosave;
 use crate::request::take_flash;
 use crate::server_fns::quiz_attempt;
-use qihang_core::dto::AnswerInput;
+use qihang_core::dto::{AnswerInput, QuestionKind};
 
 #[component]
 pub fn QuizPage() -> impl IntoView {
@@ -68,20 +68,20 @@ pub fn QuizPage() -> impl IntoView {
                     let questions = attempt.questions.iter().map(|q| {
                         let name = format!("q.{}", q.id);
                         let given = saved.get(&q.id).cloned();
-                        let inputs = match q.kind.as_str() {
-                            "fill" => {
+                        let inputs = match q.kind {
+                            QuestionKind::Fill => {
                                 let value = match &given { Some(AnswerInput::Text(v)) => v.clone(), _ => String::new() };
                                 view! { <input name=name.clone() value=value autocomplete="off"/> }.into_any()
                             }
-                            "true_false" => {
+                            QuestionKind::TrueFalse => {
                                 let is = |b: bool| matches!(given, Some(AnswerInput::Truth(v)) if v == b);
                                 view! {
                                     <label><input type="radio" name=name.clone() value="true" checked=is(true)/>{t.true_label}</label>
                                     <label><input type="radio" name=name.clone() value="false" checked=is(false)/>{t.false_label}</label>
                                 }.into_any()
                             }
-                            kind => {
-                                let input_type = if kind == "multiple" { "checkbox" } else { "radio" };
+                            kind @ (QuestionKind::Single | QuestionKind::Multiple) => {
+                                let input_type = if kind == QuestionKind::Multiple { "checkbox" } else { "radio" };
                                 q.options.iter().map(|o| {
                                     let checked = matches!(&given, Some(AnswerInput::Choices(c)) if c.contains(&o.id));
                                     view! { <label><input type=input_type name=name.clone() value=o.id.clone() checked=checked/>{o.text.clone()}</label> }
@@ -123,7 +123,7 @@ fn answer_text(
         AnswerInput::Truth(true) => t.true_label.into(),
         AnswerInput::Truth(false) => t.false_label.into(),
         AnswerInput::Text(text) => text.clone(),
-        AnswerInput::Choices(ids) if question.kind == "fill" => ids.join(" / "),
+        AnswerInput::Choices(ids) if question.kind == QuestionKind::Fill => ids.join(" / "),
         AnswerInput::Choices(ids) => ids
             .iter()
             .filter_map(|id| question.options.iter().find(|o| &o.id == id))

@@ -325,11 +325,44 @@ pub struct OptionView {
     pub text: String,
 }
 
+/// The kind of a quiz question: one right option, several, true or false, or a text to fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    TrueFalse,
+    Fill,
+}
+
+impl QuestionKind {
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        match s {
+            "single" => Some(QuestionKind::Single),
+            "multiple" => Some(QuestionKind::Multiple),
+            "true_false" => Some(QuestionKind::TrueFalse),
+            "fill" => Some(QuestionKind::Fill),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "single",
+            QuestionKind::Multiple => "multiple",
+            QuestionKind::TrueFalse => "true_false",
+            QuestionKind::Fill => "fill",
+        }
+    }
+}
+
 /// A question as served in an attempt, without its answer or explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptQuestion {
     pub id: String,
-    pub kind: String,
+    pub kind: QuestionKind,
     pub text: String,
     pub options: Vec<OptionView>,
 }

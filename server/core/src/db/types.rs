@@ -9,6 +9,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{Gender, Role};
+use crate::dto::QuestionKind;
 
 /// Text enumerations: written as their `as_str()`, read back through `parse`, any other text
 /// an error naming the type and the value.
@@ -40,6 +41,7 @@ macro_rules! text_enum {
 
 text_enum!(Gender, |s| Gender::parse(s).ok());
 text_enum!(Role, |s| Role::parse(s).ok());
+text_enum!(QuestionKind, QuestionKind::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.

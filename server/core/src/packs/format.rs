@@ -56,34 +56,7 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuestionKind {
-    Single,
-    Multiple,
-    TrueFalse,
-    Fill,
-}
-
-impl QuestionKind {
-    pub fn parse(s: &str) -> Option<QuestionKind> {
-        match s {
-            "single" => Some(QuestionKind::Single),
-            "multiple" => Some(QuestionKind::Multiple),
-            "true_false" => Some(QuestionKind::TrueFalse),
-            "fill" => Some(QuestionKind::Fill),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuestionKind::Single => "single",
-            QuestionKind::Multiple => "multiple",
-            QuestionKind::TrueFalse => "true_false",
-            QuestionKind::Fill => "fill",
-        }
-    }
-}
+pub use crate::dto::QuestionKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkillLevel {

@@ -14,6 +14,7 @@ use super::learning::{enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, orgs, throttle, Core};
 use crate::db::schema::{attendances, class_sessions, courses, orgs as orgs_t, users};
+use crate::db::types::{CourseId, EnrollmentId, UserId};
 use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::domain::{mask_name, mask_phone, DomainError, OrgCode, Phone, Role};
 use crate::dto::{AttendeeView, ClassSessionView, EnrollmentView};
@@ -276,7 +277,13 @@ pub async fn check_in(
                 return Ok(Err(ServiceError::CheckInCode));
             };
             record_attendance(conn, session_id, actor.user_id, "code", None)?;
-            complete_if_due(conn, config, actor.user_id, course_id, enrollment)?;
+            complete_if_due(
+                conn,
+                config,
+                UserId(actor.user_id),
+                CourseId(course_id),
+                EnrollmentId(enrollment),
+            )?;
             Ok::<_, ServiceError>(Ok(enrollment))
         })?;
         super::learning::enrollment_by_id(conn, outcome?)
@@ -312,7 +319,13 @@ pub async fn mark_present(
             let enrollment = enrollment_of(conn, learner, row.course_id)?.ok_or(NOT_ENROLLED)?;
             lock_for_update(conn, RowLock::Enrollment(enrollment))?;
             record_attendance(conn, row.id, learner, "trainer", Some(actor.user_id))?;
-            complete_if_due(conn, config, learner, row.course_id, enrollment)?;
+            complete_if_due(
+                conn,
+                config,
+                UserId(learner),
+                CourseId(row.course_id),
+                EnrollmentId(enrollment),
+            )?;
             session_view(conn, &row)
         })
     })

@@ -443,7 +443,7 @@ fn sync_questions(conn: &mut DbConn, course_id: i64, pack: &Pack) -> Result<(), 
     for (position, question) in pack.questions.iter().enumerate() {
         let values = (
             questions::position.eq(position as i32),
-            questions::kind.eq(question.kind.as_str()),
+            questions::kind.eq(question.kind),
             questions::text.eq(&question.text),
             questions::options.eq(serde_json::to_string(&question.options).expect("json")),
             questions::answer.eq(answer_json(&question.answer)),

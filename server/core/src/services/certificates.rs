@@ -20,7 +20,7 @@ use crate::credential::{
     credential_document, hours_value, timestamp, verification_method, CredentialFacts,
 };
 use crate::db::schema::{certificates, courses, enrollments, orgs, signing_keys, users};
-use crate::db::types::Json;
+use crate::db::types::{EnrollmentId, Json};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{mask_name, Role};
 use crate::dto::{
@@ -155,7 +155,7 @@ struct IssueFacts {
     issuer_name: String,
 }
 
-fn issue_facts(conn: &mut DbConn, enrollment: i64) -> QueryResult<IssueFacts> {
+fn issue_facts(conn: &mut DbConn, enrollment: EnrollmentId) -> QueryResult<IssueFacts> {
     enrollments::table
         .inner_join(users::table)
         .inner_join(courses::table.inner_join(orgs::table))
@@ -183,7 +183,7 @@ fn issue_facts(conn: &mut DbConn, enrollment: i64) -> QueryResult<IssueFacts> {
 pub(crate) fn issue(
     conn: &mut DbConn,
     config: &Config,
-    enrollment: i64,
+    enrollment: EnrollmentId,
 ) -> Result<String, ServiceError> {
     let facts = issue_facts(conn, enrollment)?;
     let issued_at = now();

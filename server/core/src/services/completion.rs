@@ -17,6 +17,7 @@ use crate::db::schema::{
     attendances, class_sessions, courses, enrollments, first_completions, lesson_progress, lessons,
     orgs, quiz_attempts, users,
 };
+use crate::db::types::{CourseId, EnrollmentId, UserId};
 use crate::db::DbConn;
 use crate::domain::Gender;
 use crate::ServiceError;
@@ -63,7 +64,7 @@ impl Done {
     }
 }
 
-fn rules_of(conn: &mut DbConn, course_id: i64) -> QueryResult<Rules> {
+fn rules_of(conn: &mut DbConn, course_id: CourseId) -> QueryResult<Rules> {
     courses::table
         .find(course_id)
         .select((
@@ -76,9 +77,9 @@ fn rules_of(conn: &mut DbConn, course_id: i64) -> QueryResult<Rules> {
 
 fn done_so_far(
     conn: &mut DbConn,
-    user_id: i64,
-    course_id: i64,
-    enrollment: i64,
+    user_id: UserId,
+    course_id: CourseId,
+    enrollment: EnrollmentId,
     rules: Rules,
 ) -> QueryResult<Done> {
     let lessons_total: i64 = lessons::table
@@ -124,14 +125,15 @@ fn done_so_far(
 }
 
 /// Records completion once, when every rule the course sets is met (the attempt and the
-/// session are the evidence). The first completion also records her place in the drive and
+/// session are the evidence). The ids are typed, so the learner, the course and the enrolment
+/// cannot be passed in the wrong order. The first completion also records her place in the drive and
 /// her union at that moment, and the certificate is issued in the same transaction.
 pub(crate) fn complete_if_due(
     conn: &mut DbConn,
     config: &Config,
-    user_id: i64,
-    course_id: i64,
-    enrollment: i64,
+    user_id: UserId,
+    course_id: CourseId,
+    enrollment: EnrollmentId,
 ) -> Result<(), ServiceError> {
     let rules = rules_of(conn, course_id)?;
     let done = done_so_far(conn, user_id, course_id, enrollment, rules)?;
@@ -154,7 +156,7 @@ pub(crate) fn complete_if_due(
         return Ok(());
     }
     let first = record_if_first(conn, user_id, enrollment, at)?;
-    super::stats::record_completion(conn, enrollment, first)?;
+    super::stats::record_completion(conn, enrollment.0, first)?;
     super::certificates::issue(conn, config, enrollment)?;
     Ok(())
 }
@@ -163,8 +165,8 @@ pub(crate) fn complete_if_due(
 /// moment (a later move does not rewrite history). Returns whether this one was it.
 fn record_if_first(
     conn: &mut DbConn,
-    user_id: i64,
-    enrollment: i64,
+    user_id: UserId,
+    enrollment: EnrollmentId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let first = at >= drive_start()

@@ -10,7 +10,7 @@ use super::actor::Actor;
 use super::completion::{complete_if_due, place_in_drive};
 use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
-use crate::db::types::Json;
+use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
 use crate::db::{write_tx, DbConn};
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
@@ -540,7 +540,13 @@ pub async fn complete_lesson(
                     ))
                     .execute(conn)?;
             }
-            complete_if_due(conn, config, actor.user_id, row.id, enrollment)?;
+            complete_if_due(
+                conn,
+                config,
+                UserId(actor.user_id),
+                CourseId(row.id),
+                EnrollmentId(enrollment),
+            )?;
             let progress = progress(conn, Some(actor.user_id))?;
             enrollment_view(conn, enrollment, &progress)
         })

@@ -27,10 +27,11 @@ use super::learning::{enrollment_of, visible_to};
 use super::tokens::new_public_id;
 use super::{now, Core};
 use crate::db::schema::{courses, questions, quiz_attempts};
-use crate::db::types::Json;
+use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
 use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::dto::{
-    AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionResult, SubmitResult,
+    AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionKind, QuestionResult,
+    SubmitResult,
 };
 use crate::packs::Reveal;
 use crate::ServiceError;
@@ -45,7 +46,7 @@ pub struct ServedQuestion {
     /// attempt have none and use `key`.
     #[serde(default)]
     pub id: String,
-    pub kind: String,
+    pub kind: QuestionKind,
     pub text: String,
     pub options: Vec<OptionView>,
     pub answer: AnswerInput,
@@ -87,7 +88,7 @@ pub fn is_correct(question: &ServedQuestion, given: Option<&AnswerInput>) -> boo
         }
         (AnswerInput::Truth(key), Some(AnswerInput::Truth(given))) => key == given,
         (AnswerInput::Choices(accepted), Some(AnswerInput::Text(text)))
-            if question.kind == "fill" =>
+            if question.kind == QuestionKind::Fill =>
         {
             let text = normalise(text);
             !text.is_empty() && accepted.iter().any(|a| normalise(a) == text)
@@ -157,7 +158,7 @@ fn attempt_local_id(rng: &mut StdRng) -> String {
 pub struct BankQuestion {
     #[diesel(column_name = question_key)]
     pub key: String,
-    pub kind: String,
+    pub kind: QuestionKind,
     pub text: String,
     pub options: Json<Vec<String>>,
     pub answer: Json<StoredAnswer>,
@@ -227,7 +228,7 @@ fn serve(question: &BankQuestion, rng: &mut StdRng) -> ServedQuestion {
     ServedQuestion {
         key: question.key.clone(),
         id: format!("q{}", attempt_local_id(rng)),
-        kind: question.kind.clone(),
+        kind: question.kind,
         text: question.text.clone(),
         options: shown,
         answer,
@@ -252,7 +253,7 @@ fn attempt_view(
             .iter()
             .map(|q| AttemptQuestion {
                 id: q.public_id().to_string(),
-                kind: q.kind.clone(),
+                kind: q.kind,
                 text: q.text.clone(),
                 options: q.options.clone(),
             })
@@ -520,7 +521,13 @@ pub async fn submit(
                 .execute(conn)?;
                 if result.passed {
                     if let Some(enrollment) = enrollment_of(conn, user_id, course_id)? {
-                        complete_if_due(conn, config, user_id, course_id, enrollment)?;
+                        complete_if_due(
+                            conn,
+                            config,
+                            UserId(user_id),
+                            CourseId(course_id),
+                            EnrollmentId(enrollment),
+                        )?;
                     }
                 }
                 let (revealed, reveal) = answers_revealed(conn, user_id, course_id)?;
@@ -580,10 +587,10 @@ pub fn answers_from_form(
         if values.is_empty() {
             continue;
         }
-        let answer = match question.kind.as_str() {
-            "true_false" => AnswerInput::Truth(values[0] == "true"),
-            "fill" => AnswerInput::Text(values[0].clone()),
-            _ => AnswerInput::Choices(values),
+        let answer = match question.kind {
+            QuestionKind::TrueFalse => AnswerInput::Truth(values[0] == "true"),
+            QuestionKind::Fill => AnswerInput::Text(values[0].clone()),
+            QuestionKind::Single | QuestionKind::Multiple => AnswerInput::Choices(values),
         };
         answers.insert(question.id.clone(), answer);
     }
@@ -599,7 +606,7 @@ mod tests {
     fn bank() -> Vec<BankQuestion> {
         let row = |key: &str, kind: &str, options: &str, answer: &str| BankQuestion {
             key: key.to_string(),
-            kind: kind.to_string(),
+            kind: QuestionKind::parse(kind).unwrap(),
             text: format!("题目 {key}"),
             options: Json(serde_json::from_str(options).unwrap()),
             answer: Json(serde_json::from_str(answer).unwrap()),
@@ -712,7 +719,7 @@ mod tests {
         let result = grade(&second, &replayed, 60);
         let choice_questions = second
             .iter()
-            .filter(|q| matches!(q.kind.as_str(), "single" | "multiple"))
+            .filter(|q| matches!(q.kind, QuestionKind::Single | QuestionKind::Multiple))
             .count() as u32;
         assert!(
             result.score <= 100 - choice_questions * 20,
