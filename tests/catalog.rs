@@ -1506,70 +1506,6 @@ answer = true
     }
 
     #[tokio::test]
-    async fn a_late_submit_is_refused_and_graded_on_what_was_saved() {
-        let (app, token, _folder) = quiz_app().await;
-        let attempt: Value = app
-            .post_as(
-                &token,
-                "/api/v1/courses/quiz-course/quiz/attempts",
-                &json!({}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        let id = attempt["id"].as_str().unwrap().to_string();
-        let answers = right_answers(&attempt);
-        let (key, value) = answers.iter().next().unwrap();
-        app.client
-            .put(app.url(&format!("/api/v1/quiz-attempts/{id}/answers")))
-            .bearer_auth(&token)
-            .json(&json!({"answers": {key.clone(): value.clone()}}))
-            .send()
-            .await
-            .unwrap();
-        // The clock runs out (moved in the database; the client's clock never matters).
-        let mut conn = app.db.connect();
-        use qihang_core::db::schema::quiz_attempts;
-        diesel::update(quiz_attempts::table.filter(quiz_attempts::public_id.eq(&id)))
-            .set(quiz_attempts::deadline.eq(Some(
-                chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1),
-            )))
-            .execute(&mut conn)
-            .unwrap();
-        let late = app
-            .post_as(
-                &token,
-                &format!("/api/v1/quiz-attempts/{id}/submit"),
-                &json!({"answers": answers}),
-            )
-            .await;
-        assert_eq!(late.status(), 409);
-        assert_eq!(error_of(late).await.0, "deadline_passed");
-        let (score, passed): (Option<i32>, Option<bool>) = quiz_attempts::table
-            .filter(quiz_attempts::public_id.eq(&id))
-            .select((quiz_attempts::score, quiz_attempts::passed))
-            .first(&mut conn)
-            .unwrap();
-        assert_eq!(
-            (score, passed),
-            (Some(25), Some(false)),
-            "only the one answer saved in time counts"
-        );
-        let again: Value = app
-            .post_as(
-                &token,
-                &format!("/api/v1/quiz-attempts/{id}/submit"),
-                &json!({}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(again["score"], 25);
-    }
-
-    #[tokio::test]
     async fn the_quiz_page_works_as_a_plain_form_and_keeps_answers_out_of_the_page() {
         let (app, _token, _folder) = quiz_app().await;
         let browser = cookie_client();
@@ -1672,4 +1608,110 @@ answer = true
             .replace("<!>", "");
         assert_eq!(score, "得分 100 · 通过", "{page}");
     }
+}
+
+/// Deadlines and expiries follow the core's clock: the test moves the clock instead of
+/// editing stored times. A late submit is refused and graded on what was saved in time; a
+/// set-up link expires after its hours.
+#[tokio::test]
+async fn deadlines_and_expiries_follow_the_cores_clock() {
+    use qihang_core::dto::AnswerInput;
+    use qihang_core::services::clock::Clock;
+    use qihang_core::services::{learning, quiz};
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let mut core = core_for(&db, data.path()).await;
+    core.clock = Clock::fixed(chrono::Utc::now().naive_utc());
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    write_course(folder.path(), "timed", "1.0.0", &[], &[("one", "第一课")]);
+    support::packs::edit_course(
+        folder.path(),
+        "timed",
+        &[("time_limit_minutes = 0", "time_limit_minutes = 20")],
+    );
+    catalog::import_folder(&core, folder.path(), "js", |_, _, _, _| {})
+        .await
+        .unwrap();
+    let input = RegisterInput {
+        name: "王秀红".into(),
+        phone: "13812341234".into(),
+        email: None,
+        password: "password-123".into(),
+        gender: "female".into(),
+        org: "js-nj".into(),
+        consent: true,
+    };
+    let ip = || "127.0.0.1".to_string();
+    accounts::register(&core, input, ip()).await.unwrap();
+    let login = accounts::login(&core, "13812341234".into(), "password-123".into(), ip())
+        .await
+        .unwrap();
+    let actor = accounts::authenticate(&core, login.token).await.unwrap();
+    learning::enroll(&core, &actor, "timed".into())
+        .await
+        .unwrap();
+
+    // One right answer saved, then the 20 minutes run out.
+    let attempt = quiz::start(&core, &actor, "timed".into()).await.unwrap();
+    let first = &attempt.questions[0];
+    let right = first.options.iter().find(|o| o.text == "甲").unwrap();
+    let saved = [(
+        first.id.clone(),
+        AnswerInput::Choices(vec![right.id.clone()]),
+    )]
+    .into();
+    quiz::save_answers(&core, &actor, attempt.id.clone(), saved)
+        .await
+        .unwrap();
+    core.clock.advance(chrono::Duration::minutes(21));
+    let all_right = attempt
+        .questions
+        .iter()
+        .map(|q| {
+            let id = q
+                .options
+                .iter()
+                .find(|o| o.text == "甲")
+                .unwrap()
+                .id
+                .clone();
+            (q.id.clone(), AnswerInput::Choices(vec![id]))
+        })
+        .collect();
+    let late = quiz::submit(&core, &actor, attempt.id.clone(), all_right).await;
+    assert!(
+        matches!(late, Err(ServiceError::DeadlinePassed)),
+        "{late:?}"
+    );
+    let (_, result) = quiz::get(&core, &actor, attempt.id.clone()).await.unwrap();
+    let result = result.expect("graded");
+    assert_eq!(
+        (result.score, result.passed),
+        (50, false),
+        "only the answer saved in time counts"
+    );
+
+    // A set-up link is good for 72 hours, not 73.
+    let admin = accounts::create_admin(
+        &core,
+        accounts::NewAdmin {
+            phone: "13700000001".into(),
+            name: "张三".into(),
+            org: "js".into(),
+            email: None,
+            gender: "female".into(),
+            password: None,
+        },
+    )
+    .await
+    .unwrap();
+    let link = admin.setup_link.unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    core.clock.advance(chrono::Duration::hours(73));
+    let expired = accounts::set_password_with_token(&core, token, "brand-new-pass".into()).await;
+    assert!(
+        matches!(expired, Err(ServiceError::TokenExpired)),
+        "{expired:?}"
+    );
 }

@@ -46,9 +46,7 @@ pub fn tier_label(tier: i32) -> &'static str {
     }
 }
 
-pub fn timestamp(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+pub use crate::time::iso_utc as timestamp;
 
 /// Hours without a needless ".0" (JCS writes 6.0 as 6).
 pub fn hours_value(hours: f64) -> Value {

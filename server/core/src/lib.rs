@@ -21,6 +21,8 @@ pub mod error;
 pub mod packs;
 #[cfg(feature = "ssr")]
 pub mod services;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 #[cfg(feature = "ssr")]
 pub use error::{Fault, ServiceError};

@@ -2,6 +2,7 @@
 //! a small r2d2 manager that reports real connection errors, embedded migrations per backend,
 //! and write transactions that begin IMMEDIATE on SQLite.
 
+pub mod counters;
 pub mod models;
 pub mod schema;
 pub mod types;

@@ -8,7 +8,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{Gender, Role};
+use crate::domain::{AttendanceMethod, CourseStatus, Gender, Role, UploadStatus};
 use crate::dto::QuestionKind;
 
 /// Text enumerations: written as their `as_str()`, read back through `parse`, any other text
@@ -42,6 +42,9 @@ macro_rules! text_enum {
 text_enum!(Gender, |s| Gender::parse(s).ok());
 text_enum!(Role, |s| Role::parse(s).ok());
 text_enum!(QuestionKind, QuestionKind::parse);
+text_enum!(CourseStatus, CourseStatus::parse);
+text_enum!(UploadStatus, UploadStatus::parse);
+text_enum!(AttendanceMethod, AttendanceMethod::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.

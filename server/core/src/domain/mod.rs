@@ -8,6 +8,7 @@ mod org;
 mod password;
 mod phone;
 mod roles;
+mod status;
 
 pub use email::Email;
 pub use names::{mask_name, PersonName};
@@ -15,6 +16,7 @@ pub use org::{OrgCode, OrgKind, OrgName};
 pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
+pub use status::{AttendanceMethod, CourseStatus, UploadStatus};
 
 /// Why a value was refused, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,7 +16,7 @@ use super::{now, orgs, throttle, Core};
 use crate::db::schema::{attendances, class_sessions, courses, orgs as orgs_t, users};
 use crate::db::types::{CourseId, EnrollmentId, UserId};
 use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
-use crate::domain::{mask_name, mask_phone, DomainError, OrgCode, Phone, Role};
+use crate::domain::{mask_name, mask_phone, AttendanceMethod, DomainError, OrgCode, Phone, Role};
 use crate::dto::{AttendeeView, ClassSessionView, EnrollmentView};
 use crate::ServiceError;
 
@@ -43,9 +43,7 @@ fn parse_time(text: &str, field: &'static str) -> Result<NaiveDateTime, DomainEr
         .map_err(|_| DomainError::ClassTimes { field })
 }
 
-fn timestamp(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use crate::time::iso_utc as timestamp;
 
 /// The path of the union the trainer runs the class for.
 fn class_org(
@@ -98,7 +96,7 @@ fn session_by_public_id(conn: &mut DbConn, id: &str) -> Result<SessionRow, Servi
 struct AttendeeRow {
     name: String,
     phone: String,
-    method: String,
+    method: AttendanceMethod,
     checked_in_at: NaiveDateTime,
 }
 
@@ -135,7 +133,7 @@ fn session_view(conn: &mut DbConn, row: &SessionRow) -> Result<ClassSessionView,
             .map(|a| AttendeeView {
                 name: mask_name(&a.name),
                 phone: mask_phone(&a.phone),
-                method: a.method,
+                method: a.method.as_str().into(),
                 checked_in_at: timestamp(a.checked_in_at),
             })
             .collect(),
@@ -214,7 +212,7 @@ fn record_attendance(
     conn: &mut DbConn,
     session_id: i64,
     user_id: i64,
-    method: &str,
+    method: AttendanceMethod,
     recorded_by: Option<i64>,
 ) -> QueryResult<()> {
     let already: i64 = attendances::table
@@ -276,7 +274,13 @@ pub async fn check_in(
                 throttle::record(conn, throttle::CHECK_IN_FAILURE, &subject)?;
                 return Ok(Err(ServiceError::CheckInCode));
             };
-            record_attendance(conn, session_id, actor.user_id, "code", None)?;
+            record_attendance(
+                conn,
+                session_id,
+                actor.user_id,
+                AttendanceMethod::Code,
+                None,
+            )?;
             complete_if_due(
                 conn,
                 config,
@@ -318,7 +322,13 @@ pub async fn mark_present(
         write_tx(conn, |conn| {
             let enrollment = enrollment_of(conn, learner, row.course_id)?.ok_or(NOT_ENROLLED)?;
             lock_for_update(conn, RowLock::Enrollment(enrollment))?;
-            record_attendance(conn, row.id, learner, "trainer", Some(actor.user_id))?;
+            record_attendance(
+                conn,
+                row.id,
+                learner,
+                AttendanceMethod::Trainer,
+                Some(actor.user_id),
+            )?;
             complete_if_due(
                 conn,
                 config,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{now, orgs, Core};
 use crate::db::schema::{course_media, courses, lessons, questions, skills};
 use crate::db::{write_tx, DbConn};
-use crate::domain::OrgCode;
+use crate::domain::{CourseStatus, OrgCode};
 use crate::packs::{self, markdown, Answer, Pack, Skill};
 use crate::ServiceError;
 
@@ -263,7 +263,7 @@ struct CourseValues<'a> {
     complete_attendance: bool,
     org_id: i64,
     source: &'a str,
-    status: &'static str,
+    status: CourseStatus,
     updated_at: chrono::NaiveDateTime,
 }
 
@@ -296,7 +296,7 @@ impl<'a> CourseValues<'a> {
             complete_attendance: pack.completion.attendance,
             org_id,
             source,
-            status: "published",
+            status: CourseStatus::Published,
             updated_at: now(),
         }
     }
@@ -309,7 +309,7 @@ struct ExistingCourse {
     id: i64,
     version: String,
     content_hash: String,
-    status: String,
+    status: CourseStatus,
 }
 
 pub(crate) fn import_pack(
@@ -370,12 +370,12 @@ fn same_version(
             version: pack.version.clone(),
         });
     }
-    if course.status != "archived" {
+    if course.status != CourseStatus::Archived {
         return Ok(ImportOutcome::Unchanged);
     }
     diesel::update(courses::table.find(course.id))
         .set((
-            courses::status.eq("published"),
+            courses::status.eq(CourseStatus::Published),
             courses::source.eq(source),
             courses::updated_at.eq(now()),
         ))
@@ -496,7 +496,7 @@ fn archive_missing(
     let keep: BTreeSet<&str> = present.iter().map(String::as_str).collect();
     let from_folder: Vec<String> = courses::table
         .filter(courses::source.eq(source))
-        .filter(courses::status.ne("archived"))
+        .filter(courses::status.ne(CourseStatus::Archived))
         .select(courses::code)
         .load(conn)?;
     let gone: Vec<String> = from_folder
@@ -506,7 +506,7 @@ fn archive_missing(
     if !gone.is_empty() {
         diesel::update(courses::table.filter(courses::code.eq_any(&gone)))
             .set((
-                courses::status.eq("archived"),
+                courses::status.eq(CourseStatus::Archived),
                 courses::updated_at.eq(now()),
             ))
             .execute(conn)?;
@@ -524,7 +524,7 @@ pub async fn media(
         course_media::table
             .inner_join(courses::table)
             .filter(courses::code.eq(&course))
-            .filter(courses::status.eq("published"))
+            .filter(courses::status.eq(CourseStatus::Published))
             .filter(course_media::path.eq(format!("media/{file}")))
             .select((course_media::content_type, course_media::bytes))
             .first(conn)

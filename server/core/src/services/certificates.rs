@@ -428,7 +428,7 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
             tier_label: tier_label(row.tier).into(),
             hours: hours_value(row.hours).to_string(),
             issuer: row.issuer_name.clone(),
-            issued_on: (row.issued_at + chrono::Duration::hours(8))
+            issued_on: crate::time::to_china(row.issued_at)
                 .format("%Y年%m月%d日")
                 .to_string(),
             verify_url: verify_url(config, &row.serial),

@@ -1,18 +1,27 @@
 //! A synthetic drive for demonstrations and benchmarks: a few thousand enterprise unions under
 //! the 13 cities, learners (90% women) with enrolments in the bundled courses, completions
 //! spread from the drive's start to today (online and in person, with their evidence), then
-//! the dashboard counters rebuilt from those records. Rows are written in multi-row
-//! statements of generated values only (numbers, codes, dates, names from fixed lists).
+//! the dashboard counters rebuilt from those records. Rows are drawn in a fixed order from
+//! one seeded generator (a seed always gives the same drive) and written as typed rows in
+//! multi-row statements ([`crate::db::counters`]), one transaction per block of learners.
 
-use chrono::{NaiveDateTime, Utc};
+use std::collections::HashSet;
+use std::ops::Range;
+
+use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::drive::drive_start;
 use super::{now, stats, Core};
+use crate::db::counters::{
+    insert_enrollments, insert_first_completions, insert_orgs, insert_users, NewEnrollment,
+    NewFirstCompletion, NewOrg, NewUser,
+};
 use crate::db::schema::{courses, enrollments, orgs, users};
 use crate::db::{reset_id_sequences, write_tx, DbConn, IdTable};
+use crate::domain::Gender;
 use crate::ServiceError;
 
 const SURNAMES: &[&str] = &[
@@ -23,7 +32,9 @@ const GIVEN: &[&str] = &[
     "秀英", "桂英", "秀兰", "玉兰", "丽", "敏", "静", "燕", "艳", "娟", "霞", "芳", "婷", "雪",
     "红梅", "晓燕", "春花", "海燕", "文静", "佳怡", "欣怡", "建国", "志强", "伟", "磊", "军",
 ];
-const BATCH: usize = 1_000;
+
+/// Learners written per transaction (and between progress reports).
+const LEARNERS_PER_BLOCK: usize = 10_000;
 
 /// What was generated.
 #[derive(Debug, Clone, Default)]
@@ -35,24 +46,9 @@ pub struct DemoReport {
     pub counters: usize,
 }
 
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-fn stamp(t: NaiveDateTime) -> String {
-    quote(&t.format("%Y-%m-%d %H:%M:%S").to_string())
-}
-
-/// Runs `INSERT INTO {table} ({columns}) VALUES …` for `rows`, `BATCH` rows a statement.
-fn insert_rows(conn: &mut DbConn, table: &str, columns: &str, rows: &[String]) -> QueryResult<()> {
-    for chunk in rows.chunks(BATCH) {
-        diesel::sql_query(format!(
-            "INSERT INTO {table} ({columns}) VALUES {}",
-            chunk.join(", ")
-        ))
-        .execute(conn)?;
-    }
-    Ok(())
+/// A time as the database keeps generated times: whole seconds.
+fn whole_seconds(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(0).unwrap_or(t)
 }
 
 /// A completion time between the drive's start and now, denser towards today (the drive
@@ -63,24 +59,22 @@ fn completion_time(rng: &mut StdRng, start: NaiveDateTime, end: NaiveDateTime) -
     start + chrono::Duration::seconds((x * span) as i64)
 }
 
-/// Fills the database with a synthetic drive of `learners` learners (after the bundled
-/// courses are imported). `progress(done, total)` is called as learners are written.
-pub fn generate(
-    conn: &mut DbConn,
-    learners: usize,
-    seed: u64,
-    progress: &dyn Fn(usize, usize),
-) -> Result<DemoReport, ServiceError> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let courses: Vec<(i64, String, i32)> = courses::table
+/// The published courses, as (id, mode): learners enrol in these.
+fn published_courses(conn: &mut DbConn) -> Result<Vec<(i64, String)>, ServiceError> {
+    let courses: Vec<(i64, String)> = courses::table
         .filter(courses::status.eq("published"))
-        .select((courses::id, courses::mode, courses::tier))
+        .select((courses::id, courses::mode))
         .load(conn)?;
     if courses.is_empty() {
         return Err(ServiceError::BadUpload(
             "no published courses: import the course packs first".into(),
         ));
     }
+    Ok(courses)
+}
+
+/// Refuses a database that already holds a generated drive.
+fn ensure_fresh(conn: &mut DbConn) -> Result<(), ServiceError> {
     let existing: i64 = orgs::table
         .filter(orgs::code.like("%-demo%"))
         .count()
@@ -90,157 +84,277 @@ pub fn generate(
             "this database already holds a generated drive: use a fresh database".into(),
         ));
     }
-    // Enterprise unions: about one per 170 learners, under the 13 cities.
+    Ok(())
+}
+
+/// Enterprise union number `i` under `city` (id, code, path).
+fn union_row(city: &(i64, String, String), i: usize, created: NaiveDateTime) -> NewOrg {
+    let (city_id, city_code, city_path) = city;
+    let code = format!("{city_code}-demo{i:05}");
+    NewOrg {
+        name: format!("示例企业工会 {i:05}"),
+        name_en: None,
+        kind: "enterprise".to_string(),
+        parent_id: Some(*city_id),
+        path: format!("{city_path}{code}/"),
+        depth: 2,
+        created_at: created,
+        code,
+    }
+}
+
+/// Creates the enterprise unions, about one per 170 learners (13 to 5,000), in turn under
+/// the 13 cities; returns how many, and every union as (id, path).
+fn create_unions(
+    conn: &mut DbConn,
+    learners: usize,
+) -> Result<(usize, Vec<(i64, String)>), ServiceError> {
     let cities: Vec<(i64, String, String)> = orgs::table
         .filter(orgs::kind.eq("city"))
         .order(orgs::code.asc())
         .select((orgs::id, orgs::code, orgs::path))
         .load(conn)?;
-    let enterprises = (learners / 170).clamp(13, 5_000);
-    let created = now();
-    let mut org_rows = Vec::new();
-    for i in 0..enterprises {
-        let (city_id, city_code, city_path) = &cities[i % cities.len()];
-        let code = format!("{city_code}-demo{i:05}");
-        org_rows.push(format!(
-            "({}, {}, NULL, 'enterprise', {city_id}, {}, 2, {})",
-            quote(&code),
-            quote(&format!("示例企业工会 {i:05}")),
-            quote(&format!("{city_path}{code}/")),
-            stamp(created)
+    if cities.is_empty() {
+        return Err(ServiceError::BadUpload(
+            "no cities in the organisation tree: the database is not set up".into(),
         ));
     }
-    write_tx(conn, |conn| {
-        insert_rows(
-            conn,
-            "orgs",
-            "code, name, name_en, kind, parent_id, path, depth, created_at",
-            &org_rows,
-        )
-    })?;
+    let enterprises = (learners / 170).clamp(13, 5_000);
+    let created = whole_seconds(now());
+    let rows: Vec<NewOrg> = (0..enterprises)
+        .map(|i| union_row(&cities[i % cities.len()], i, created))
+        .collect();
+    write_tx(conn, |conn| insert_orgs(conn, &rows))?;
     let units: Vec<(i64, String)> = orgs::table
         .filter(orgs::code.like("%-demo%"))
         .select((orgs::id, orgs::path))
         .load(conn)?;
+    Ok((enterprises, units))
+}
 
-    let first_id: i64 = users::table
+/// The first free user id and enrolment id: generated rows carry their own ids, so
+/// enrolments can name their learner without reading ids back.
+fn first_free_ids(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let user: Option<i64> = users::table
         .select(diesel::dsl::max(users::id))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0)
-        + 1;
-    let first_enrollment: i64 = enrollments::table
+        .first(conn)?;
+    let enrollment: Option<i64> = enrollments::table
         .select(diesel::dsl::max(enrollments::id))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0)
-        + 1;
-    let start = drive_start();
-    let end = Utc::now().naive_utc();
-    let mut report = DemoReport {
-        enterprises,
-        ..DemoReport::default()
-    };
-    let mut next_enrollment = first_enrollment;
-    let chunk = 10_000;
-    for block in (0..learners).step_by(chunk) {
-        let mut user_rows = Vec::new();
-        let mut enrollment_rows = Vec::new();
-        let mut first_rows = Vec::new();
-        for i in block..(block + chunk).min(learners) {
-            let id = first_id + i as i64;
-            let (org_id, org_path) = &units[rng.random_range(0..units.len())];
-            let female = rng.random_bool(0.9);
-            let name = format!(
-                "{}{}",
-                SURNAMES[rng.random_range(0..SURNAMES.len())],
-                GIVEN[rng.random_range(0..GIVEN.len())]
-            );
-            let registered = completion_time(&mut rng, start, end);
-            user_rows.push(format!(
-                "({id}, {}, {}, {}, NULL, NULL, {}, {org_id}, 'demo', {}, FALSE, {})",
-                quote(&format!("demo{id:012}")),
-                quote(&name),
-                quote(&format!("19{:09}", id % 1_000_000_000)),
-                quote(if female { "female" } else { "male" }),
-                stamp(registered),
-                stamp(registered),
-            ));
-            // 1 to 4 courses; about 85% of enrolments completed.
-            let count = 1 + (rng.random::<f64>().powi(3) * 3.0) as usize;
-            let mut taken = std::collections::HashSet::new();
-            let mut first: Option<(i64, NaiveDateTime)> = None;
-            for _ in 0..count {
-                let (course_id, mode, _) = &courses[rng.random_range(0..courses.len())];
-                if !taken.insert(*course_id) {
-                    continue;
-                }
-                let enrolled = registered + chrono::Duration::minutes(rng.random_range(1..600));
-                let done = rng.random_bool(0.85);
-                let completed = done
-                    .then(|| (enrolled + chrono::Duration::days(rng.random_range(0..30))).min(end));
-                let evidence = match (completed, mode.as_str()) {
-                    (None, _) => "NULL".to_string(),
-                    (Some(_), "offline") => quote(&format!(
-                        "{{\"lessons_read\":0,\"session\":\"demo-session-{}\"}}",
-                        rng.random_range(0..50_000)
-                    )),
-                    (Some(_), _) => quote(&format!(
-                        "{{\"lessons_read\":4,\"attempt\":\"demo-attempt-{next_enrollment}\",\"score\":{}}}",
-                        rng.random_range(60..=100)
-                    )),
-                };
-                let (completed_sql, org_sql, path_sql) = match completed {
-                    Some(at) => (stamp(at), org_id.to_string(), quote(org_path)),
-                    None => ("NULL".into(), "NULL".into(), "NULL".into()),
-                };
-                enrollment_rows.push(format!(
-                    "({next_enrollment}, {id}, {course_id}, {}, {completed_sql}, {evidence}, {org_sql}, {path_sql})",
-                    stamp(enrolled)
-                ));
-                if let Some(at) = completed {
-                    report.completions += 1;
-                    if first.is_none_or(|(_, t)| at < t) {
-                        first = Some((next_enrollment, at));
-                    }
-                }
-                report.enrollments += 1;
-                next_enrollment += 1;
-            }
-            if let Some((enrollment, at)) = first {
-                first_rows.push(format!(
-                    "({id}, {enrollment}, {org_id}, {}, {}, {})",
-                    quote(org_path),
-                    quote(if female { "female" } else { "male" }),
-                    stamp(at)
-                ));
-            }
-            report.learners += 1;
-        }
-        write_tx(conn, |conn| {
-            insert_rows(
-                conn,
-                "users",
-                "id, public_id, name, phone, email, password_hash, gender, org_id, consent_version, consent_at, disabled, created_at",
-                &user_rows,
-            )?;
-            insert_rows(
-                conn,
-                "enrollments",
-                "id, user_id, course_id, enrolled_at, completed_at, evidence, completed_org_id, completed_org_path",
-                &enrollment_rows,
-            )?;
-            insert_rows(
-                conn,
-                "first_completions",
-                "user_id, enrollment_id, org_id, org_path, gender, completed_at",
-                &first_rows,
-            )
-        })?;
-        progress(report.learners, learners);
+        .first(conn)?;
+    Ok((user.unwrap_or(0) + 1, enrollment.unwrap_or(0) + 1))
+}
+
+/// The rows of one block of learners, written in one transaction.
+#[derive(Default)]
+struct Block {
+    users: Vec<NewUser>,
+    enrollments: Vec<NewEnrollment>,
+    firsts: Vec<NewFirstCompletion>,
+}
+
+impl Block {
+    fn write(&self, conn: &mut DbConn) -> QueryResult<()> {
+        insert_users(conn, &self.users)?;
+        insert_enrollments(conn, &self.enrollments)?;
+        insert_first_completions(conn, &self.firsts)
     }
-    // PostgreSQL's sequences do not see explicit ids: move them past what was written.
+}
+
+/// The union a learner belongs to.
+struct Union {
+    id: i64,
+    path: String,
+}
+
+/// Draws learners and their enrolments. The draws happen in a fixed order (per learner: union,
+/// gender, name, registration, course count, then per course: course, enrolment, completion,
+/// evidence), so the same seed gives the same drive.
+struct Generator {
+    rng: StdRng,
+    /// (id, mode) of the published courses.
+    courses: Vec<(i64, String)>,
+    /// (id, path) of the enterprise unions.
+    units: Vec<(i64, String)>,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    first_user: i64,
+    next_enrollment: i64,
+    report: DemoReport,
+}
+
+impl Generator {
+    /// The rows of learners `range` (numbered from 0; ids follow `first_user`).
+    fn block(&mut self, range: Range<usize>) -> Block {
+        let mut block = Block::default();
+        for i in range {
+            self.learner(self.first_user + i as i64, &mut block);
+        }
+        block
+    }
+
+    /// One learner: her user row, her enrolments and her first completion.
+    fn learner(&mut self, id: i64, block: &mut Block) {
+        let (org_id, org_path) = &self.units[self.rng.random_range(0..self.units.len())];
+        let union = Union {
+            id: *org_id,
+            path: org_path.clone(),
+        };
+        let gender = if self.rng.random_bool(0.9) {
+            Gender::Female
+        } else {
+            Gender::Male
+        };
+        let name = format!(
+            "{}{}",
+            SURNAMES[self.rng.random_range(0..SURNAMES.len())],
+            GIVEN[self.rng.random_range(0..GIVEN.len())]
+        );
+        let registered = completion_time(&mut self.rng, self.start, self.end);
+        block.users.push(NewUser {
+            id,
+            public_id: format!("demo{id:012}"),
+            name,
+            phone: format!("19{:09}", id % 1_000_000_000),
+            email: None,
+            password_hash: None,
+            gender,
+            org_id: union.id,
+            consent_version: Some("demo".to_string()),
+            consent_at: Some(registered),
+            disabled: false,
+            created_at: registered,
+        });
+        if let Some((enrollment_id, completed_at)) =
+            self.enrolments(id, &union, registered, &mut block.enrollments)
+        {
+            block.firsts.push(NewFirstCompletion {
+                user_id: id,
+                enrollment_id,
+                org_id: union.id,
+                org_path: union.path,
+                gender,
+                completed_at,
+            });
+        }
+        self.report.learners += 1;
+    }
+
+    /// Her 1 to 4 courses (a course drawn twice is taken once); returns her first
+    /// completion (enrolment id, time), if any.
+    fn enrolments(
+        &mut self,
+        user_id: i64,
+        union: &Union,
+        registered: NaiveDateTime,
+        rows: &mut Vec<NewEnrollment>,
+    ) -> Option<(i64, NaiveDateTime)> {
+        let count = 1 + (self.rng.random::<f64>().powi(3) * 3.0) as usize;
+        let mut taken = HashSet::new();
+        let mut first: Option<(i64, NaiveDateTime)> = None;
+        for _ in 0..count {
+            let (course_id, mode) = &self.courses[self.rng.random_range(0..self.courses.len())];
+            let (course_id, offline) = (*course_id, mode == "offline");
+            if !taken.insert(course_id) {
+                continue;
+            }
+            let row = self.enrolment(user_id, course_id, offline, union, registered);
+            if let Some(at) = row.completed_at {
+                self.report.completions += 1;
+                if first.is_none_or(|(_, t)| at < t) {
+                    first = Some((row.id, at));
+                }
+            }
+            self.report.enrollments += 1;
+            self.next_enrollment += 1;
+            rows.push(row);
+        }
+        first
+    }
+
+    /// One enrolment (id `next_enrollment`), completed in about 85% of cases within 30 days,
+    /// attributed to her union.
+    fn enrolment(
+        &mut self,
+        user_id: i64,
+        course_id: i64,
+        offline: bool,
+        union: &Union,
+        registered: NaiveDateTime,
+    ) -> NewEnrollment {
+        let id = self.next_enrollment;
+        let enrolled = registered + chrono::Duration::minutes(self.rng.random_range(1..600));
+        let completed = if self.rng.random_bool(0.85) {
+            let days = chrono::Duration::days(self.rng.random_range(0..30));
+            Some((enrolled + days).min(self.end))
+        } else {
+            None
+        };
+        let evidence = completed.map(|_| self.evidence(offline, id));
+        NewEnrollment {
+            id,
+            user_id,
+            course_id,
+            enrolled_at: enrolled,
+            completed_at: completed,
+            evidence,
+            completed_org_id: completed.map(|_| union.id),
+            completed_org_path: completed.map(|_| union.path.clone()),
+        }
+    }
+
+    /// What a completion recorded: a class session in person, a passed quiz online.
+    fn evidence(&mut self, offline: bool, enrollment: i64) -> String {
+        if offline {
+            let session = self.rng.random_range(0..50_000);
+            format!("{{\"lessons_read\":0,\"session\":\"demo-session-{session}\"}}")
+        } else {
+            let score = self.rng.random_range(60..=100);
+            format!(
+                "{{\"lessons_read\":4,\"attempt\":\"demo-attempt-{enrollment}\",\"score\":{score}}}"
+            )
+        }
+    }
+}
+
+/// Moves PostgreSQL's id sequences past the explicit ids written, then rebuilds the
+/// dashboard counters from the records.
+fn finish(conn: &mut DbConn, mut report: DemoReport) -> Result<DemoReport, ServiceError> {
     reset_id_sequences(conn, &[IdTable::Users, IdTable::Enrollments])?;
     report.counters = stats::rebuild(conn)?;
     Ok(report)
+}
+
+/// Fills the database with a synthetic drive of `learners` learners (after the bundled
+/// courses are imported). `progress(done, total)` is called as learners are written.
+pub fn generate(
+    conn: &mut DbConn,
+    learners: usize,
+    seed: u64,
+    progress: &dyn Fn(usize, usize),
+) -> Result<DemoReport, ServiceError> {
+    let courses = published_courses(conn)?;
+    ensure_fresh(conn)?;
+    let (enterprises, units) = create_unions(conn, learners)?;
+    let (first_user, next_enrollment) = first_free_ids(conn)?;
+    let mut generator = Generator {
+        rng: StdRng::seed_from_u64(seed),
+        courses,
+        units,
+        start: drive_start(),
+        end: whole_seconds(now()),
+        first_user,
+        next_enrollment,
+        report: DemoReport {
+            enterprises,
+            ..DemoReport::default()
+        },
+    };
+    for start in (0..learners).step_by(LEARNERS_PER_BLOCK) {
+        let block = generator.block(start..(start + LEARNERS_PER_BLOCK).min(learners));
+        write_tx(conn, |conn| block.write(conn))?;
+        progress(generator.report.learners, learners);
+    }
+    finish(conn, generator.report)
 }
 
 /// [`generate`] on the blocking pool.

@@ -83,7 +83,7 @@ impl CompletionRow {
             org_name: self.org_name,
             course: self.course,
             course_title: self.course_title,
-            completed_at: self.completed_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            completed_at: crate::time::iso_utc(self.completed_at),
             attempt: evidence.attempt,
             score: evidence.score,
             session: evidence.session,
@@ -105,9 +105,10 @@ fn utc_month(
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(start);
     // Months are China time (UTC+8).
-    let utc =
-        |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
-    Ok(Some((utc(start), utc(end))))
+    Ok(Some((
+        crate::time::china_midnight(start),
+        crate::time::china_midnight(end),
+    )))
 }
 
 /// The completions by women attributed inside `path` since the drive began that match
@@ -225,7 +226,7 @@ fn audit(
             export_audit::user_id.eq(actor.user_id),
             export_audit::org_id.eq(org_id),
             export_audit::what.eq(what),
-            export_audit::filters.eq(serde_json::to_string(filters).unwrap_or_default()),
+            export_audit::filters.eq(serde_json::to_string(filters).expect("filters serialise")),
             export_audit::exported_at.eq(now()),
         ))
         .execute(conn)?;

@@ -12,10 +12,12 @@ use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
 use crate::db::{write_tx, DbConn};
+use crate::domain::CourseStatus;
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
     LessonOutline, LessonView, MyLearningView, PrerequisiteView, QuizRulesView, SkillLevelView,
 };
+use crate::time::iso_utc;
 use crate::ServiceError;
 
 /// Who is looking: her id and her union's path (anonymous visitors see province-wide courses).
@@ -117,7 +119,7 @@ struct CourseRow {
 fn published_rows(conn: &mut DbConn, code: Option<&str>) -> QueryResult<Vec<CourseRow>> {
     let mut query = courses::table
         .inner_join(orgs::table)
-        .filter(courses::status.eq("published"))
+        .filter(courses::status.eq(CourseStatus::Published))
         .into_boxed();
     if let Some(code) = code {
         query = query.filter(courses::code.eq(code.to_string()));
@@ -593,10 +595,10 @@ fn enrollment_view(
         course: code,
         title,
         tier,
-        enrolled_at: enrolled_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        enrolled_at: iso_utc(enrolled_at),
         lessons_read: progress.read.get(&course_id).copied().unwrap_or(0),
         lesson_count: progress.lesson_counts.get(&course_id).copied().unwrap_or(0),
-        completed_at: completed_at.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        completed_at: completed_at.map(iso_utc),
     })
 }
 
@@ -724,7 +726,7 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
                 quiz_attempts::passed,
             ))
             .load(conn)?;
-        let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let stamp = iso_utc;
         Ok(MyLearningView {
             enrollments,
             certificates,

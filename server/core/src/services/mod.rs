@@ -6,6 +6,7 @@ pub mod actor;
 pub mod attendance;
 pub mod catalog;
 pub mod certificates;
+pub mod clock;
 pub mod completion;
 pub mod demo;
 pub mod drive;
@@ -34,6 +35,8 @@ pub struct Core {
     pub backend: Backend,
     /// The certificate font, read on first use.
     certificate_font: Arc<std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>>,
+    /// Where services read the time ([`now`]): the system clock, or one a test sets.
+    pub clock: clock::Clock,
 }
 
 impl Core {
@@ -45,6 +48,7 @@ impl Core {
             db: pool,
             backend,
             certificate_font: Arc::default(),
+            clock: clock::Clock::system(),
         };
         let mut conn = core.db.get()?;
         orgs::seed_bundled_tree(&mut conn)?;
@@ -59,9 +63,10 @@ impl Core {
     {
         let pool = self.db.clone();
         let config = self.config.clone();
+        let clock = self.clock.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            work(&mut conn, &config)
+            clock::with_clock(&clock, || work(&mut conn, &config))
         })
         .await
         .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))?
@@ -94,14 +99,10 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<
     crate::db::types::decode_json(text).map_err(ServiceError::internal)
 }
 
-/// The current time in UTC, as stored.
+/// The current time in UTC, as stored: from the [`Core`]'s clock while a service runs (see
+/// [`clock`]), else the system's.
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    clock::now()
 }
 
-/// A stored UTC time as a date in China (UTC+8 all year), `2026-11-25`.
-pub fn china_date(t: chrono::NaiveDateTime) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+pub use crate::time::china_date;

@@ -236,9 +236,7 @@ fn serve(question: &BankQuestion, rng: &mut StdRng) -> ServedQuestion {
     }
 }
 
-fn iso(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use crate::time::iso_utc as iso;
 
 fn attempt_view(
     public_id: String,

@@ -12,12 +12,13 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sql_types::Text;
 use serde::Deserialize;
 
 use super::actor::Actor;
 use super::drive::{default_deadline, drive_start, DEFAULT_TARGET};
 use super::{now, orgs, Core};
+use crate::db::counters::{add_to_counter, insert_counters, CounterDelta, NewCounter};
 use crate::db::models::OrgRow;
 use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
 use crate::db::{write_tx, DbConn};
@@ -47,6 +48,18 @@ impl Delta {
         self.completions += other.completions;
         self.women_hours += other.women_hours;
         self.hours += other.hours;
+    }
+
+    /// The same figures as a counter write.
+    fn as_counter(&self) -> CounterDelta {
+        CounterDelta {
+            women_trained: self.women_trained,
+            learners_trained: self.learners_trained,
+            women_completions: self.women_completions,
+            completions: self.completions,
+            women_hours: self.women_hours,
+            hours: self.hours,
+        }
     }
 }
 
@@ -176,37 +189,9 @@ pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
     out
 }
 
+/// Adds one completion's delta to one stored counter.
 fn upsert(conn: &mut DbConn, key: &StatKey, d: &Delta) -> QueryResult<()> {
-    let sql = |p: [&str; 9]| {
-        format!(
-            "INSERT INTO org_stats (org_id, dimension, bucket, women_trained, learners_trained, \
-             women_completions, completions, women_hours, hours) VALUES ({}) \
-             ON CONFLICT (org_id, dimension, bucket) DO UPDATE SET \
-             women_trained = org_stats.women_trained + excluded.women_trained, \
-             learners_trained = org_stats.learners_trained + excluded.learners_trained, \
-             women_completions = org_stats.women_completions + excluded.women_completions, \
-             completions = org_stats.completions + excluded.completions, \
-             women_hours = org_stats.women_hours + excluded.women_hours, \
-             hours = org_stats.hours + excluded.hours",
-            p.join(", ")
-        )
-    };
-    let text = match conn {
-        DbConn::Pg(_) => sql(["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9"]),
-        DbConn::Sqlite(_) => sql(["?"; 9]),
-    };
-    diesel::sql_query(text)
-        .bind::<BigInt, _>(key.0)
-        .bind::<Text, _>(key.1.as_str())
-        .bind::<Text, _>(&key.2)
-        .bind::<BigInt, _>(d.women_trained)
-        .bind::<BigInt, _>(d.learners_trained)
-        .bind::<BigInt, _>(d.women_completions)
-        .bind::<BigInt, _>(d.completions)
-        .bind::<Double, _>(d.women_hours)
-        .bind::<Double, _>(d.hours)
-        .execute(conn)?;
-    Ok(())
+    add_to_counter(conn, key.0, key.1.as_str(), &key.2, &d.as_counter())
 }
 
 /// An enrolment with the facts of its course that the counters break down by.
@@ -478,33 +463,13 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
     let expected = recompute(conn)?;
     write_tx(conn, |conn| {
         diesel::delete(org_stats::table).execute(conn)?;
-        // Many rows per statement (the multi-backend has no batch insert); every value is a
-        // number or a code/date written by Qihang, quoted as SQL text.
-        let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
-        let rows: Vec<String> = expected
+        let rows: Vec<NewCounter<'_>> = expected
             .iter()
             .map(|((org, dimension, bucket), d)| {
-                format!(
-                    "({org}, {}, {}, {}, {}, {}, {}, {:?}, {:?})",
-                    quote(dimension.as_str()),
-                    quote(bucket),
-                    d.women_trained,
-                    d.learners_trained,
-                    d.women_completions,
-                    d.completions,
-                    d.women_hours,
-                    d.hours
-                )
+                NewCounter::new(*org, dimension.as_str(), bucket, &d.as_counter())
             })
             .collect();
-        for chunk in rows.chunks(500) {
-            diesel::sql_query(format!(
-                "INSERT INTO org_stats (org_id, dimension, bucket, women_trained, learners_trained, \
-                 women_completions, completions, women_hours, hours) VALUES {}",
-                chunk.join(", ")
-            ))
-            .execute(conn)?;
-        }
+        insert_counters(conn, &rows)?;
         Ok::<_, ServiceError>(expected.len())
     })
 }

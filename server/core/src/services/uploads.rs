@@ -13,7 +13,7 @@ use super::{now, orgs, Core};
 use crate::db::schema::{courses, pack_uploads, skills};
 use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
-use crate::domain::Role;
+use crate::domain::{Role, UploadStatus};
 use crate::dto::{LessonPreview, PublishView, UploadView};
 use crate::packs::archive::{self, ArchiveError};
 use crate::packs::{self, markdown, Pack, Skill};
@@ -155,9 +155,9 @@ pub async fn upload(
             .unwrap_or_default();
         let public_id = new_public_id();
         let status = if problems.is_empty() {
-            "checked"
+            UploadStatus::Checked
         } else {
-            "rejected"
+            UploadStatus::Rejected
         };
         let file_name: String = file_name
             .chars()
@@ -191,7 +191,7 @@ struct UploadRow {
     file_name: String,
     course_code: Option<String>,
     version: Option<String>,
-    status: String,
+    status: UploadStatus,
     problems: Json<Vec<String>>,
     preview: Json<StoredPreview>,
     org_code: String,
@@ -231,7 +231,7 @@ fn to_view(row: UploadRow) -> UploadView {
         course: row.course_code,
         version: row.version,
         title: stored.title,
-        status: row.status,
+        status: row.status.as_str().into(),
         problems: row.problems.0,
         org: row.org_code,
         lessons: stored.lessons,
@@ -299,7 +299,7 @@ pub async fn publish(
     core.run(move |conn, _| {
         let row = load_row(conn, &public_id)?;
         authorise(&actor, &row)?;
-        if row.status == "rejected" {
+        if row.status == UploadStatus::Rejected {
             return Err(ServiceError::InvalidPack {
                 problems: row.problems.0,
             });
@@ -317,7 +317,7 @@ pub async fn publish(
             let outcome = import_pack(conn, &pack, org_id, UPLOAD_SOURCE)?;
             diesel::update(pack_uploads::table.filter(pack_uploads::public_id.eq(&public_id)))
                 .set((
-                    pack_uploads::status.eq("published"),
+                    pack_uploads::status.eq(UploadStatus::Published),
                     pack_uploads::published_at.eq(now()),
                 ))
                 .execute(conn)?;

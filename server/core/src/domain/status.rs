@@ -1,0 +1,59 @@
+//! States and methods stored as text: a course's publication state, an upload's, and how an
+//! attendance was recorded. Written with `as_str`, read back with `parse` (an unknown value in
+//! the database is an error, see `db::types`).
+
+/// Whether a course is in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum CourseStatus {
+    Published,
+    /// Gone from its folder: kept (learners' records stay), not listed.
+    Archived,
+}
+
+/// Where a web upload of a course pack stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum UploadStatus {
+    /// Clean: it may be published.
+    Checked,
+    /// The checker found problems.
+    Rejected,
+    Published,
+}
+
+/// How she was recorded present at a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum AttendanceMethod {
+    /// She entered the class's check-in code.
+    Code,
+    /// Her trainer marked her present.
+    Trainer,
+}
+
+macro_rules! text_values {
+    ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)*
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$ty> {
+                match text {
+                    $($text => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+text_values!(CourseStatus { Published => "published", Archived => "archived" });
+text_values!(UploadStatus { Checked => "checked", Rejected => "rejected", Published => "published" });
+text_values!(AttendanceMethod { Code => "code", Trainer => "trainer" });
