@@ -203,7 +203,7 @@ fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<UserRow, ServiceEr
             users::phone.eq(new.phone.as_str()),
             users::email.eq(new.email.map(Email::as_str)),
             users::password_hash.eq(new.password_hash),
-            users::gender.eq(new.gender.as_str()),
+            users::gender.eq(new.gender),
             users::org_id.eq(new.org.id),
             users::consent_version.eq(new.consent.then_some(PRIVACY_NOTICE_VERSION)),
             users::consent_at.eq(new.consent.then_some(at)),
@@ -230,7 +230,7 @@ fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<UserRow, ServiceEr
 fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(), ServiceError> {
     let exists: i64 = role_grants::table
         .filter(role_grants::user_id.eq(user_id))
-        .filter(role_grants::role.eq(role.as_str()))
+        .filter(role_grants::role.eq(role))
         .filter(role_grants::org_id.eq(org_id))
         .count()
         .get_result(conn)?;
@@ -238,7 +238,7 @@ fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(),
         diesel::insert_into(role_grants::table)
             .values((
                 role_grants::user_id.eq(user_id),
-                role_grants::role.eq(role.as_str()),
+                role_grants::role.eq(role),
                 role_grants::org_id.eq(org_id),
                 role_grants::created_at.eq(now()),
             ))
@@ -248,7 +248,8 @@ fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(),
 }
 
 fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError> {
-    let rows: Vec<(String, String, String)> = role_grants::table
+    // An unknown role in the database is a decode error, never a silently dropped grant.
+    let rows: Vec<(Role, String, String)> = role_grants::table
         .inner_join(orgs_t::table)
         .filter(role_grants::user_id.eq(user_id))
         .select((role_grants::role, orgs_t::code, orgs_t::path))
@@ -256,12 +257,10 @@ fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(role, org_code, org_path)| {
-            Role::parse(&role).ok().map(|role| Grant {
-                role,
-                org_code,
-                org_path,
-            })
+        .map(|(role, org_code, org_path)| Grant {
+            role,
+            org_code,
+            org_path,
         })
         .collect())
 }

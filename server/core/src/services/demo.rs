@@ -62,7 +62,7 @@ fn completion_time(rng: &mut StdRng, start: NaiveDateTime, end: NaiveDateTime) -
 /// The published courses, as (id, mode): learners enrol in these.
 fn published_courses(conn: &mut DbConn) -> Result<Vec<(i64, String)>, ServiceError> {
     let courses: Vec<(i64, String)> = courses::table
-        .filter(courses::status.eq("published"))
+        .filter(courses::status.eq(crate::domain::CourseStatus::Published))
         .select((courses::id, courses::mode))
         .load(conn)?;
     if courses.is_empty() {
