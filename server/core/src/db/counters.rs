@@ -31,6 +31,18 @@ pub struct CounterDelta {
     pub hours: f64,
 }
 
+impl CounterDelta {
+    /// Adds `other`'s figures to these.
+    pub fn add(&mut self, other: &CounterDelta) {
+        self.women_trained += other.women_trained;
+        self.learners_trained += other.learners_trained;
+        self.women_completions += other.women_completions;
+        self.completions += other.completions;
+        self.women_hours += other.women_hours;
+        self.hours += other.hours;
+    }
+}
+
 /// One `org_stats` row as written.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = org_stats)]

@@ -29,39 +29,8 @@ use crate::dto::{
 };
 use crate::ServiceError;
 
-/// What one completion adds to one counter row.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Delta {
-    pub women_trained: i64,
-    pub learners_trained: i64,
-    pub women_completions: i64,
-    pub completions: i64,
-    pub women_hours: f64,
-    pub hours: f64,
-}
-
-impl Delta {
-    fn add(&mut self, other: &Delta) {
-        self.women_trained += other.women_trained;
-        self.learners_trained += other.learners_trained;
-        self.women_completions += other.women_completions;
-        self.completions += other.completions;
-        self.women_hours += other.women_hours;
-        self.hours += other.hours;
-    }
-
-    /// The same figures as a counter write.
-    fn as_counter(&self) -> CounterDelta {
-        CounterDelta {
-            women_trained: self.women_trained,
-            learners_trained: self.learners_trained,
-            women_completions: self.women_completions,
-            completions: self.completions,
-            women_hours: self.women_hours,
-            hours: self.hours,
-        }
-    }
-}
+/// What one completion adds to one counter row (the figures of a counter).
+pub type Delta = CounterDelta;
 
 /// What a counter row breaks its node's figures down by (`org_stats.dimension`, kept as
 /// text): the node as a whole, or one tier, mode, course, month or day.
@@ -191,7 +160,7 @@ pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
 
 /// Adds one completion's delta to one stored counter.
 fn upsert(conn: &mut DbConn, key: &StatKey, d: &Delta) -> QueryResult<()> {
-    add_to_counter(conn, key.0, key.1.as_str(), &key.2, &d.as_counter())
+    add_to_counter(conn, key.0, key.1.as_str(), &key.2, d)
 }
 
 /// An enrolment with the facts of its course that the counters break down by.
@@ -466,7 +435,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
         let rows: Vec<NewCounter<'_>> = expected
             .iter()
             .map(|((org, dimension, bucket), d)| {
-                NewCounter::new(*org, dimension.as_str(), bucket, &d.as_counter())
+                NewCounter::new(*org, dimension.as_str(), bucket, d)
             })
             .collect();
         insert_counters(conn, &rows)?;
