@@ -27,6 +27,7 @@ use crate::dto::{
     ChildStatsView, CourseStatsView, MonthStatsView, OrgRef, OrgStatsView, StatsBucketView,
     TargetCheckView,
 };
+use crate::time::to_china;
 use crate::ServiceError;
 
 /// What one completion adds to one counter row (the figures of a counter).
@@ -118,13 +119,9 @@ fn path_codes(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|p| !p.is_empty())
 }
 
-fn china(t: NaiveDateTime) -> NaiveDateTime {
-    t + chrono::Duration::hours(8)
-}
-
 /// Every counter row one completion changes, with its delta.
 pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
-    let local = china(facts.completed_at);
+    let local = to_china(facts.completed_at);
     let base = |trained: bool| Delta {
         women_trained: i64::from(trained && facts.female),
         learners_trained: i64::from(trained),
@@ -683,7 +680,7 @@ fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceErr
         .first()
         .map(|(_, d)| *d)
         .unwrap_or_default();
-    let today = china(now()).date();
+    let today = to_china(now()).date();
     let pace_last_90_days = recent_pace(&counters.take(Dimension::Day), today);
     let target = target_of(conn, org.id, org.depth)?;
     let outlook = Outlook::new(today, total.women_trained, pace_last_90_days, target);
