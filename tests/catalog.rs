@@ -299,6 +299,54 @@ async fn a_broken_folder_imports_nothing() {
     assert_eq!(count, 0);
 }
 
+/// A folder import skips a pack whose id a web upload owns (naming the owner) and imports the
+/// rest; it used to stop at that pack and leave every later one unimported.
+#[tokio::test]
+async fn a_folder_import_skips_a_pack_whose_id_an_upload_owns() {
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let core = core_for(&db, data.path()).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
+    for id in ["course-a", "course-b"] {
+        write_course(folder.path(), id, "1.0.0", &[], &[("intro", "第一课")]);
+    }
+    // course-a was first published by Suzhou through a web upload.
+    let sz_folder = tempfile::tempdir().unwrap();
+    std::fs::write(sz_folder.path().join("skills.toml"), SKILLS).unwrap();
+    write_course(
+        sz_folder.path(),
+        "course-a",
+        "0.9.0",
+        &[],
+        &[("intro", "苏州版")],
+    );
+    catalog::import_folder(&core, sz_folder.path(), "js-sz", |_, _, _, _| {})
+        .await
+        .unwrap();
+    {
+        let mut conn = db.connect();
+        diesel::update(courses::table.filter(courses::code.eq("course-a")))
+            .set(courses::source.eq("upload"))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let report = catalog::import_folder(&core, folder.path(), "js", |_, _, _, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&report),
+        [("course-b".into(), ImportOutcome::Created)]
+    );
+    assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
+    assert_eq!(report.refused[0].0, "course-a");
+    assert!(
+        report.refused[0].1.contains("苏州市总工会（js-sz）"),
+        "{:?}",
+        report.refused
+    );
+}
+
 #[tokio::test]
 async fn the_command_line_imports_with_a_report() {
     let db = TestDb::create();

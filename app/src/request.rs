@@ -102,14 +102,16 @@ mod server {
         let Some(request) = use_context::<Request>() else {
             return "unknown".into();
         };
-        let forwarded = request
+        // Every X-Forwarded-For line, in order: a proxy may add its own line after the client's.
+        let forwarded: Vec<&str> = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = forwarded.join(",");
         let peer = request.peer_addr().map(|a| a.ip());
         match core() {
-            Ok(core) => core.config.client_address(peer, forwarded.as_deref()),
+            Ok(core) => core.config.client_address(peer, Some(&forwarded)),
             Err(_) => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
         }
     }

@@ -412,6 +412,9 @@ async fn import_courses(core: &Core, dir: &Path, org: &str) -> Result<(), CliErr
     for course in &report.archived {
         println!("{course}: archived (no longer in {})", dir.display());
     }
+    for (course, why) in &report.refused {
+        println!("{course}: refused: {why}");
+    }
     println!(
         "{} course pack(s) imported from {}",
         report.imported.len(),
@@ -436,13 +439,19 @@ async fn import_bundled_courses(core: &Core) {
     }
     let started = std::time::Instant::now();
     match catalog::import_folder(core, &dir, "js", |_, _, _, _| {}).await {
-        Ok(report) => tracing::info!(
-            packs = report.imported.len(),
-            archived = report.archived.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "bundled course packs loaded from {}",
-            dir.display()
-        ),
+        Ok(report) => {
+            for (course, why) in &report.refused {
+                tracing::error!(course = %course, "bundled course pack not loaded: {why}");
+            }
+            tracing::info!(
+                packs = report.imported.len(),
+                archived = report.archived.len(),
+                refused = report.refused.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "bundled course packs loaded from {}",
+                dir.display()
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "bundled course packs in {} were not loaded", dir.display())
         }

@@ -40,9 +40,15 @@ pub struct Config {
 }
 
 impl Config {
-    /// Whether a request from `peer` came through a configured reverse proxy.
+    /// Whether a request from `peer` came through a configured reverse proxy (an IPv4
+    /// address written as IPv6, `::ffff:127.0.0.1`, counts as the IPv4 one).
     pub fn is_trusted_proxy(&self, peer: Option<std::net::IpAddr>) -> bool {
-        peer.is_some_and(|ip| self.trusted_proxies.contains(&ip))
+        peer.is_some_and(|ip| self.is_proxy(ip))
+    }
+
+    fn is_proxy(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.trusted_proxies.iter().any(|p| p.to_canonical() == ip)
     }
 
     /// The client's address: the peer, or behind a trusted proxy the right-most address of
@@ -56,15 +62,27 @@ impl Config {
             return "unknown".into();
         };
         if !self.is_trusted_proxy(peer) {
-            return peer_ip.to_string();
+            return throttle_subject(peer_ip);
         }
-        forwarded_for
+        let client = forwarded_for
             .into_iter()
             .flat_map(|v| v.rsplit(','))
             .filter_map(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
-            .find(|ip| !self.trusted_proxies.contains(ip))
-            .unwrap_or(peer_ip)
-            .to_string()
+            .find(|ip| !self.is_proxy(*ip))
+            .unwrap_or(peer_ip);
+        throttle_subject(client)
+    }
+}
+
+/// How an address is counted by the per-address limits: IPv4 as itself (also when written as
+/// IPv6), IPv6 by its /64 network, which one host usually holds whole.
+fn throttle_subject(ip: std::net::IpAddr) -> String {
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -247,6 +265,13 @@ mod tests {
             behind.client_address(Some(proxy), Some("garbage")),
             "127.0.0.1"
         );
+        let mapped: std::net::IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            behind.client_address(Some(mapped), Some("10.1.1.1")),
+            "10.1.1.1"
+        );
+        let v6: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        assert_eq!(open.client_address(Some(v6), None), "2001:db8:1:2::/64");
     }
 
     #[test]

@@ -70,13 +70,16 @@ impl FromRequest for MaybeAuthenticated {
 /// The caller's address, for throttling: `X-Forwarded-For` is believed only from a
 /// configured trusted proxy.
 pub fn client_ip(req: &HttpRequest) -> String {
-    let forwarded = req
+    // Every X-Forwarded-For line, in order: a proxy may add its own line after the client's.
+    let forwarded: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = forwarded.join(",");
     let peer = req.peer_addr().map(|a| a.ip());
     match req.app_data::<actix_web::web::Data<qihang_core::Core>>() {
-        Some(core) => core.config.client_address(peer, forwarded),
+        Some(core) => core.config.client_address(peer, Some(&forwarded)),
         None => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
     }
 }

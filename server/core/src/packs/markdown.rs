@@ -113,9 +113,12 @@ fn attributes(html: &str) -> Vec<(String, String)> {
 }
 
 /// Whether a URL names this server (a path, not `//host`), so loading it leaks nothing.
+/// (The value as ammonia hands it over, entities decoded: `/&#9;/host` arrives as `/\t/host`,
+/// which browsers read as `//host`, so any space or control character is refused.)
 fn is_own_path(value: &str) -> bool {
-    let v = value.trim();
-    v.starts_with('/') && !v.starts_with("//") && !v.contains('\\')
+    value.starts_with('/')
+        && !value.starts_with("//")
+        && value.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 /// Renders lesson Markdown to safe HTML. `media_base` replaces `media/` in image and link
@@ -232,6 +235,7 @@ mod tests {
         let hostile = "<img src=\"https://evil.example/t.png\">\n\n<img src='//evil.example/a.png'>\n\n\
             <video poster=\"https://evil.example/p.png\" src=\"/media/c/v.mp4\" controls></video>\n\n\
             <audio controls><source src=\"https://evil.example/s.mp3\"></audio>\n\n\
+            <img src=\"/&#9;/evil.example/tab.png\"> <img src=\"/&#10;/evil.example/nl.png\">\n\n\
             [普通链接](http://evil.example/x) <a href=\"//evil.example\">双斜杠</a>\n\n\
             ![本地](media/ok.png) [安全](https://www.gov.cn)\n";
         let html = render(hostile, "/media/c/");
@@ -251,6 +255,8 @@ mod tests {
                 "https://evil.example/p.png",
                 "/media/c/v.mp4",
                 "https://evil.example/s.mp3",
+                "/&#9;/evil.example/tab.png",
+                "/&#10;/evil.example/nl.png",
                 "//evil.example"
             ]
         );

@@ -666,8 +666,12 @@ fn check_raw_html(report: &mut Report<'_>, dir: &Path, lesson: &Lesson) {
         let allowed_scheme = lower.starts_with("mailto:")
             || lower.starts_with("tel:")
             || (link.kind == LinkKind::Link && lower.starts_with("https://"));
-        let external =
-            target.starts_with("//") || target.starts_with('\\') || (has_scheme && !allowed_scheme);
+        // Entities and spaces can hide `//host` from a plain prefix check (`/&#9;/host`).
+        let disguised = target.contains("&#") || !target.bytes().all(|b| b.is_ascii_graphic());
+        let external = target.starts_with("//")
+            || target.starts_with('\\')
+            || disguised
+            || (has_scheme && !allowed_scheme);
         if external {
             let line = line_of(&lesson.markdown, link.offset) + header_lines;
             report.at(&file, line, format!("HTML in the lesson loads or links {target:?} from another site; lessons use only files in the pack's media/ folder and https:// links"));

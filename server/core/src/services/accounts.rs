@@ -40,6 +40,9 @@ pub const RESET_REQUESTS_PER_ADDRESS: i64 = 20;
 /// Registrations refused as duplicates from one address within 15 minutes (whole classes
 /// register from one address, so only the duplicates, the enumeration oracle, count).
 pub const DUPLICATE_REGISTRATIONS_PER_ADDRESS: i64 = 10;
+/// Registrations of any kind from one address within 15 minutes: room for a training room
+/// full of women on one Wi-Fi, not for registering other people's numbers in bulk.
+pub const REGISTRATIONS_PER_ADDRESS: i64 = 100;
 
 const PURPOSE_RESET: &str = "reset";
 const PURPOSE_SETUP: &str = "setup";
@@ -123,6 +126,11 @@ pub async fn register(
             throttle::DUPLICATE_REGISTRATION,
             &client_ip,
             DUPLICATE_REGISTRATIONS_PER_ADDRESS,
+        )? || throttle::exhausted(
+            conn,
+            throttle::REGISTRATION,
+            &client_ip,
+            REGISTRATIONS_PER_ADDRESS,
         )? {
             return Err(ServiceError::RateLimited {
                 what: "registrations of numbers or emails already registered",
@@ -152,6 +160,7 @@ pub async fn register(
                     consent: true,
                 },
             )?;
+            throttle::record(conn, throttle::REGISTRATION, &client_ip)?;
             grant(conn, user.id, Role::Learner, org.id)?;
             user_view(conn, &user)
         })
@@ -509,10 +518,12 @@ fn issue_password_token(
 ) -> Result<String, ServiceError> {
     let token = new_secret();
     let at = now();
-    // A new link voids every earlier one of the account: only the newest works.
+    // A new link voids the account's earlier ones of the same purpose: only the newest
+    // works. (A reset request never voids a set-up link her union gave her.)
     diesel::update(
         password_tokens::table
             .filter(password_tokens::user_id.eq(user_id))
+            .filter(password_tokens::purpose.eq(purpose))
             .filter(password_tokens::used_at.is_null()),
     )
     .set(password_tokens::used_at.eq(at))

@@ -46,6 +46,9 @@ pub struct ImportReport {
     pub imported: Vec<(String, String, ImportOutcome)>,
     /// Course ids archived because they left the folder.
     pub archived: Vec<String>,
+    /// Packs refused because their id belongs to an uploaded course: (id, why). The other
+    /// packs of the folder are imported all the same.
+    pub refused: Vec<(String, String)>,
 }
 
 /// Where a folder import's courses are recorded as coming from.
@@ -82,7 +85,13 @@ pub async fn import_folder(
         let total = checked.packs.len();
         let mut report = ImportReport::default();
         for (done, pack) in checked.packs.iter().enumerate() {
-            let outcome = import_with_retry(conn, pack, org_row.id, &source)?;
+            let outcome = match import_with_retry(conn, pack, org_row.id, &source) {
+                Err(owned @ ServiceError::CourseOwned { .. }) => {
+                    report.refused.push((pack.id.clone(), owned.to_string()));
+                    continue;
+                }
+                other => other?,
+            };
             progress(done + 1, total, &pack.id, outcome);
             report
                 .imported

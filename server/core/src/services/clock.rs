@@ -44,12 +44,17 @@ thread_local! {
     static CURRENT: RefCell<Option<Clock>> = const { RefCell::new(None) };
 }
 
-/// Runs `work` with `clock` as this thread's clock.
+/// Runs `work` with `clock` as this thread's clock (restored afterwards, even on a panic).
 pub(crate) fn with_clock<T>(clock: &Clock, work: impl FnOnce() -> T) -> T {
-    let previous = CURRENT.with(|c| c.replace(Some(clock.clone())));
-    let result = work();
-    CURRENT.with(|c| *c.borrow_mut() = previous);
-    result
+    struct Restore(Option<Clock>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CURRENT.with(|c| *c.borrow_mut() = previous);
+        }
+    }
+    let _restore = Restore(CURRENT.with(|c| c.replace(Some(clock.clone()))));
+    work()
 }
 
 /// This thread's clock's time (the system's outside a service).

@@ -17,6 +17,8 @@ pub const CHECK_IN_FAILURE: &str = "check_in_failure";
 pub const RESET_LOGIN: &str = "reset_login";
 /// Password reset requests, per client address.
 pub const RESET_ADDRESS: &str = "reset_address";
+/// Registrations, per client address.
+pub const REGISTRATION: &str = "registration";
 /// Registrations refused because the phone or email is taken, per client address.
 pub const DUPLICATE_REGISTRATION: &str = "duplicate_registration";
 /// Revocation attempts on serials the caller may not revoke (or that do not exist), per

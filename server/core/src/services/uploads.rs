@@ -129,13 +129,17 @@ pub async fn upload(
         return Err(archive_error(ArchiveError::TooLarge(bytes.len())));
     }
     let user_id = actor.user_id;
-    core.run(move |conn, _| {
+    core.run(move |conn, config| {
         let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
         let org =
             orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
         let (pack, mut problems, _) = unpack_and_check(conn, &bytes, work.path())?;
-        // A course id owned by another union (or bundled) is reported before publishing.
+        // A course id owned by another union (or bundled, or reserved by the bundled folder)
+        // is reported before publishing.
         if let Some(p) = &pack {
+            if let Some(reserved) = reserved_by_folder(config, &p.id) {
+                problems.push(format!("{}/course.toml: id: {reserved}", p.id));
+            }
             match check_owner(conn, &p.id, org.id, UPLOAD_SOURCE) {
                 Err(owned @ ServiceError::CourseOwned { .. }) => {
                     problems.push(format!("{}/course.toml: id: {owned}", p.id))
@@ -289,6 +293,16 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<UploadView>, Service
     .await
 }
 
+/// Why a course id is reserved for the bundled catalogue (a pack of that id is in the
+/// configured courses folder), if it is: an upload must not take an id a bundled course will
+/// be imported under.
+fn reserved_by_folder(config: &crate::config::Config, id: &str) -> Option<String> {
+    let bundled = config.courses_dir.join(id).join("course.toml");
+    bundled.is_file().then(|| {
+        format!("the course id {id:?} belongs to a bundled course (in the courses folder); give this pack another id")
+    })
+}
+
 /// Publishes a checked upload to its organisation's subtree (checked again first).
 pub async fn publish(
     core: &Core,
@@ -296,7 +310,7 @@ pub async fn publish(
     public_id: String,
 ) -> Result<PublishView, ServiceError> {
     let actor = actor.clone();
-    core.run(move |conn, _| {
+    core.run(move |conn, config| {
         let row = load_row(conn, &public_id)?;
         authorise(&actor, &row)?;
         if row.status == UploadStatus::Rejected {
@@ -313,6 +327,11 @@ pub async fn publish(
         let Some(pack) = pack else {
             return Err(ServiceError::InvalidPack { problems });
         };
+        if let Some(reserved) = reserved_by_folder(config, &pack.id) {
+            return Err(ServiceError::InvalidPack {
+                problems: vec![format!("{}/course.toml: id: {reserved}", pack.id)],
+            });
+        }
         let outcome = write_tx(conn, |conn| {
             let outcome = import_pack(conn, &pack, org_id, UPLOAD_SOURCE)?;
             diesel::update(pack_uploads::table.filter(pack_uploads::public_id.eq(&public_id)))
