@@ -57,9 +57,11 @@ pub fn QuizPage() -> impl IntoView {
                             "after_last_attempt" => t.answers_after_last_attempt,
                             _ => t.answers_after_pass,
                         });
+                        let course_page = format!("/courses/{}", crate::request::slug(&attempt.course));
                         return view! {
                             <p class="score" id="quiz-score">{t.your_score}" "{result.score}" · "{verdict}</p>
                             {hidden_note.map(|n| view! { <p class="notice" id="answers-hidden">{n}</p> })}
+                            <p><a class="button" id="back-to-course" href=course_page>{t.back_to_course}</a></p>
                             <ol class="quiz-results">{items}</ol>
                         }.into_any();
                     }

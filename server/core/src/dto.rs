@@ -380,6 +380,9 @@ pub enum AnswerInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttemptView {
     pub id: String,
+    /// The course's id (code), for the way back to it.
+    #[serde(default)]
+    pub course: String,
     /// RFC 3339 UTC, or null without a time limit.
     pub deadline: Option<String>,
     pub questions: Vec<AttemptQuestion>,

@@ -238,14 +238,24 @@ fn serve(question: &BankQuestion, rng: &mut StdRng) -> ServedQuestion {
 
 use crate::time::iso_utc as iso;
 
+/// The code of the course an attempt belongs to.
+fn course_code(conn: &mut DbConn, course_id: i64) -> QueryResult<String> {
+    courses::table
+        .find(course_id)
+        .select(courses::code)
+        .first(conn)
+}
+
 fn attempt_view(
     public_id: String,
+    course: String,
     deadline: Option<chrono::NaiveDateTime>,
     served: &[ServedQuestion],
     answers: BTreeMap<String, AnswerInput>,
 ) -> AttemptView {
     AttemptView {
         id: public_id,
+        course,
         deadline: deadline.map(iso),
         questions: served
             .iter()
@@ -334,7 +344,13 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
                     quiz_attempts::deadline.eq(deadline),
                 ))
                 .execute(conn)?;
-            Ok(attempt_view(public_id, deadline, &served, BTreeMap::new()))
+            Ok(attempt_view(
+                public_id,
+                code.clone(),
+                deadline,
+                &served,
+                BTreeMap::new(),
+            ))
         })
     })
     .await
@@ -464,7 +480,14 @@ pub async fn save_answers(
             diesel::update(quiz_attempts::table.find(row.id))
                 .set(quiz_attempts::answers.eq(serde_json::to_string(&saved).expect("json")))
                 .execute(conn)?;
-            Ok(attempt_view(public_id.clone(), deadline, &served, saved))
+            let course = course_code(conn, row.course_id)?;
+            Ok(attempt_view(
+                public_id.clone(),
+                course,
+                deadline,
+                &served,
+                saved,
+            ))
         })
     })
     .await
@@ -559,6 +582,7 @@ pub async fn get(
         Ok((
             attempt_view(
                 public_id.clone(),
+                course_code(conn, row.course_id)?,
                 row.deadline,
                 &row.served.0,
                 row.answers.0,
