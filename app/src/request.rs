@@ -102,16 +102,13 @@ mod server {
         let Some(request) = use_context::<Request>() else {
             return "unknown".into();
         };
-        // Every X-Forwarded-For line, in order: a proxy may add its own line after the client's.
-        let forwarded: Vec<&str> = request
+        let lines = request
             .headers()
             .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let forwarded = forwarded.join(",");
+            .filter_map(|v| v.to_str().ok());
         let peer = request.peer_addr().map(|a| a.ip());
         match core() {
-            Ok(core) => core.config.client_address(peer, Some(&forwarded)),
+            Ok(core) => core.config.client_address_of(peer, lines),
             Err(_) => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
         }
     }

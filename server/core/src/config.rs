@@ -51,6 +51,20 @@ impl Config {
         self.trusted_proxies.iter().any(|p| p.to_canonical() == ip)
     }
 
+    /// [`Config::client_address`] from every `X-Forwarded-For` line of a request, in order (a
+    /// proxy may add its own line after the one the client sent).
+    pub fn client_address_of<'a>(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        forwarded_for_lines: impl IntoIterator<Item = &'a str>,
+    ) -> String {
+        let joined = forwarded_for_lines
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(",");
+        self.client_address(peer, Some(&joined))
+    }
+
     /// The client's address: the peer, or behind a trusted proxy the right-most address of
     /// `X-Forwarded-For` that is not itself a trusted proxy.
     pub fn client_address(

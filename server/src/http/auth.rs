@@ -70,16 +70,13 @@ impl FromRequest for MaybeAuthenticated {
 /// The caller's address, for throttling: `X-Forwarded-For` is believed only from a
 /// configured trusted proxy.
 pub fn client_ip(req: &HttpRequest) -> String {
-    // Every X-Forwarded-For line, in order: a proxy may add its own line after the client's.
-    let forwarded: Vec<&str> = req
+    let lines = req
         .headers()
         .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let forwarded = forwarded.join(",");
+        .filter_map(|v| v.to_str().ok());
     let peer = req.peer_addr().map(|a| a.ip());
     match req.app_data::<actix_web::web::Data<qihang_core::Core>>() {
-        Some(core) => core.config.client_address(peer, Some(&forwarded)),
+        Some(core) => core.config.client_address_of(peer, lines),
         None => peer.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
     }
 }
