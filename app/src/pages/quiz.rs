@@ -66,7 +66,9 @@ pub fn QuizPage() -> impl IntoView {
                         }.into_any();
                     }
                     let saved = attempt.answers.clone();
-                    let deadline = attempt.deadline.clone().map(|d| view! { <p class="muted">{t.deadline_label}": "{d}</p> });
+                    let deadline = attempt.deadline_china.clone().map(|d| view! { <p class="muted" id="quiz-deadline">{t.deadline_label}": "{d}</p> });
+                    let answered = attempt.questions.iter().filter(|q| saved.contains_key(&q.id)).count();
+                    let progress = format!("{} {answered}/{}", t.answered_prefix, attempt.questions.len());
                     let questions = attempt.questions.iter().map(|q| {
                         let name = format!("q.{}", q.id);
                         let given = saved.get(&q.id).cloned();
@@ -90,10 +92,17 @@ pub fn QuizPage() -> impl IntoView {
                                 }).collect_view().into_any()
                             }
                         };
-                        view! { <fieldset class="question"><legend>{q.text.clone()}</legend>{inputs}</fieldset> }
+                        let kind = match q.kind {
+                            QuestionKind::Single => t.kind_single,
+                            QuestionKind::Multiple => t.kind_multiple,
+                            QuestionKind::TrueFalse => t.kind_true_false,
+                            QuestionKind::Fill => t.kind_fill,
+                        };
+                        view! { <fieldset class="question"><legend>{q.text.clone()}</legend><p class="kind">{kind}</p>{inputs}</fieldset> }
                     }).collect_view();
                     view! {
                         {deadline}
+                        <p class="muted" id="quiz-progress">{progress}</p>
                         <form method="post" action=format!("/quiz/{}", attempt.id) id="quiz-form" class="stack">
                             {questions}
                             <p>

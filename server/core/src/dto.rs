@@ -385,6 +385,9 @@ pub struct AttemptView {
     pub course: String,
     /// RFC 3339 UTC, or null without a time limit.
     pub deadline: Option<String>,
+    /// The same deadline in China time, `2026-11-27 19:26`, for people.
+    #[serde(default)]
+    pub deadline_china: Option<String>,
     pub questions: Vec<AttemptQuestion>,
     /// What she saved so far (answers survive a reload).
     pub answers: std::collections::BTreeMap<String, AnswerInput>,

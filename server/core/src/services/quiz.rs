@@ -257,6 +257,11 @@ fn attempt_view(
         id: public_id,
         course,
         deadline: deadline.map(iso),
+        deadline_china: deadline.map(|d| {
+            crate::time::to_china(d)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
         questions: served
             .iter()
             .map(|q| AttemptQuestion {
