@@ -15,12 +15,16 @@ use crate::dto::QuestionKind;
 /// an error naming the type and the value.
 macro_rules! text_enum {
     ($ty:ty, $parse:expr) => {
-        impl<DB: Backend> FromSql<Text, DB> for $ty
+        impl<DB: diesel::backend::Backend> diesel::deserialize::FromSql<diesel::sql_types::Text, DB>
+            for $ty
         where
-            String: FromSql<Text, DB>,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                                    diesel::sql_types::Text,
+                                    DB,
+                                >>::from_sql(bytes)?;
                 let parse: fn(&str) -> Option<$ty> = $parse;
                 parse(&text).ok_or_else(|| {
                     format!("unknown {} {text:?} in the database", stringify!($ty)).into()
@@ -28,16 +32,26 @@ macro_rules! text_enum {
             }
         }
 
-        impl<DB: Backend> ToSql<Text, DB> for $ty
+        impl<DB: diesel::backend::Backend> diesel::serialize::ToSql<diesel::sql_types::Text, DB>
+            for $ty
         where
-            str: ToSql<Text, DB>,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
         {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
             }
         }
     };
 }
+
+/// For text enumerations defined beside the service that owns them (stats' `Dimension`).
+pub(crate) use text_enum;
 
 text_enum!(Gender, |s| Gender::parse(s).ok());
 text_enum!(Role, |s| Role::parse(s).ok());

@@ -136,7 +136,8 @@ pub async fn register(
                 what: "registrations of numbers or emails already registered",
             });
         }
-        let password_hash = hash_password(&valid.password)?;
+        // A duplicate is refused (and counted) before any hashing; a registration racing
+        // this one is caught by the unique keys in `insert_user`.
         if let Err(conflict) = ensure_free(conn, &valid.phone, valid.email.as_ref()) {
             if matches!(conflict, ServiceError::Conflict { .. }) {
                 write_tx(conn, |conn| {
@@ -145,9 +146,9 @@ pub async fn register(
             }
             return Err(conflict);
         }
+        let password_hash = hash_password(&valid.password)?;
         write_tx(conn, |conn| {
             let org = orgs::require(conn, &valid.org, "org")?;
-            ensure_free(conn, &valid.phone, valid.email.as_ref())?;
             let user = insert_user(
                 conn,
                 NewUser {

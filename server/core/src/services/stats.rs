@@ -9,10 +9,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use serde::Deserialize;
 
 use super::actor::Actor;
@@ -83,17 +80,8 @@ impl PartialOrd for Dimension {
     }
 }
 
-/// Read from `org_stats.dimension`: any other text is an error, never a default.
-impl<DB: Backend> FromSql<Text, DB> for Dimension
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let text = String::from_sql(bytes)?;
-        Dimension::parse(&text)
-            .ok_or_else(|| format!("unknown org_stats dimension {text:?} in the database").into())
-    }
-}
+// Read from `org_stats.dimension`: any other text is an error, never a default.
+crate::db::types::text_enum!(Dimension, Dimension::parse);
 
 /// Counter key: (org id, dimension, bucket).
 pub type StatKey = (i64, Dimension, String);
