@@ -21,10 +21,8 @@ macro_rules! text_enum {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
+                use diesel::deserialize::FromSql;
+                let text = String::from_sql(bytes)?;
                 let parse: fn(&str) -> Option<$ty> = $parse;
                 parse(&text).ok_or_else(|| {
                     format!("unknown {} {text:?} in the database", stringify!($ty)).into()
@@ -41,10 +39,8 @@ macro_rules! text_enum {
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, DB>,
             ) -> diesel::serialize::Result {
-                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
-                    self.as_str(),
-                    out,
-                )
+                use diesel::serialize::ToSql;
+                self.as_str().to_sql(out)
             }
         }
     };
