@@ -21,8 +21,8 @@ macro_rules! text_enum {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                use diesel::deserialize::FromSql;
-                let text = String::from_sql(bytes)?;
+                type Text = diesel::sql_types::Text;
+                let text = <String as diesel::deserialize::FromSql<Text, DB>>::from_sql(bytes)?;
                 let parse: fn(&str) -> Option<$ty> = $parse;
                 parse(&text).ok_or_else(|| {
                     format!("unknown {} {text:?} in the database", stringify!($ty)).into()
@@ -39,8 +39,8 @@ macro_rules! text_enum {
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, DB>,
             ) -> diesel::serialize::Result {
-                use diesel::serialize::ToSql;
-                self.as_str().to_sql(out)
+                type Text = diesel::sql_types::Text;
+                <str as diesel::serialize::ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
     };
