@@ -231,7 +231,14 @@ async fn journey(javascript: bool) {
     step("click(c, 'button[type=submit]'");
     click(c, "button[type=submit]").await;
 
-    // Registered and signed in: her own page shows her full number.
+    // Registered and signed in: she lands on the catalogue, welcomed by name, with the
+    // recommended first course; her own page shows her full number.
+    wait_text(c, "#welcome", "王秀红").await;
+    assert!(c.current_url().await.unwrap().path().ends_with("/courses"));
+    c.find(Locator::Css("#recommended"))
+        .await
+        .expect("the recommended first course is shown");
+    c.goto(&app.url("/account")).await.unwrap();
     wait_text(c, "#account-phone", "13812341234").await;
     wait_text(c, "#account-name", "王秀红").await;
     assert!(c.current_url().await.unwrap().path().ends_with("/account"));

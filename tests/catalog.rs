@@ -823,7 +823,8 @@ mod web_upload {
             .send()
             .await
             .unwrap();
-        assert_eq!(login.headers().get("location").unwrap(), "/account");
+        // An administrator lands on her dashboard.
+        assert_eq!(login.headers().get("location").unwrap(), "/dashboard");
 
         let page = browser
             .get(app.url("/trainer/packs"))

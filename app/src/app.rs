@@ -13,7 +13,7 @@ use crate::pages::{
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
     certificates::VerifyPage, dashboard::DashboardPage, dashboard::EvidencePage, home::HomePage,
     learn::CataloguePage, learn::CoursePage, learn::LessonPage, packs::PackPage, packs::PacksPage,
-    privacy::PrivacyPage, quiz::QuizPage,
+    people::PeoplePage, people::PersonPage, privacy::PrivacyPage, quiz::QuizPage,
 };
 use crate::server_fns::current_account;
 
@@ -71,12 +71,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify/:serial") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/people/:id") view=PersonPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
 
-/// Header, navigation and main column shared by every page.
+/// Header, navigation and main column shared by every page. The header is one line on a
+/// phone: the links sit behind a menu button (a `<details>`, so it opens without
+/// JavaScript); from 760 px up they are shown inline instead.
 #[component]
 pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
     let lang = use_lang();
@@ -89,30 +93,18 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
                 <span class="mark" aria-hidden="true">"航"</span>
                 {t.app_name}
             </a>
-            <nav class="main-nav">
-                <a href="/courses">{t.nav_courses}</a>
-                <Suspense fallback=|| ()>
-                    {Suspend::new(async move {
-                        match current_account().await.ok().flatten() {
-                            Some(account) => {
-                                let trains = account.user.roles.iter().any(|r| r.role == "trainer" || r.role == "admin");
-                                let administers = account.user.roles.iter().any(|r| r.role == "admin");
-                                view! {
-                                    <a href="/learning">{t.nav_learning}</a>
-                                    <a href="/account">{t.nav_account}</a>
-                                    {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
-                                    {administers.then(|| view! { <a href="/dashboard">{t.nav_dashboard}</a> })}
-                                }
-                                .into_any()
-                            }
-                            None => view! {
-                                <a href="/login">{t.nav_login}</a>
-                                <a href="/register">{t.nav_register}</a>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </nav>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let account = current_account().await.ok().flatten();
+                    view! {
+                        <nav class="main-nav wide" aria-label=t.menu_label>{nav_links(t, account.as_ref())}</nav>
+                        <details class="menu" id="menu">
+                            <summary>{t.menu_label}</summary>
+                            <nav class="main-nav" aria-label=t.menu_label>{nav_links(t, account.as_ref())}</nav>
+                        </details>
+                    }
+                })}
+            </Suspense>
             <LangSwitch current=lang here=here/>
         </header>
         <main>{children()}</main>
@@ -120,4 +112,36 @@ pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
             <p>{t.tagline}" · "<a href="/privacy">{t.privacy_title}</a></p>
         </footer>
     }
+}
+
+/// The navigation links for who she is: a visitor, a learner, a trainer or an administrator.
+fn nav_links(
+    t: &'static crate::i18n::Texts,
+    account: Option<&qihang_core::dto::AccountView>,
+) -> AnyView {
+    let Some(account) = account else {
+        return view! {
+            <a href="/courses">{t.nav_courses}</a>
+            <a href="/login">{t.nav_login}</a>
+            <a href="/register">{t.nav_register}</a>
+        }
+        .into_any();
+    };
+    let trains = account
+        .user
+        .roles
+        .iter()
+        .any(|r| r.role == "trainer" || r.role == "admin");
+    let administers = account.user.roles.iter().any(|r| r.role == "admin");
+    view! {
+        <a href="/courses">{t.nav_courses}</a>
+        <a href="/learning">{t.nav_learning}</a>
+        <a href="/account">{t.nav_account}</a>
+        {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
+        {administers.then(|| view! {
+            <a href="/dashboard">{t.nav_dashboard}</a>
+            <a href="/admin/people">{t.nav_people}</a>
+        })}
+    }
+    .into_any()
 }

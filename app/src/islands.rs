@@ -222,3 +222,116 @@ mod autosave {
             .is_some_and(|r| r.status() == 204)
     }
 }
+
+/// Time left until the quiz deadline, counting down once hydrated ("还剩 12:34"). The page
+/// prints the deadline in China time beside it, so without JavaScript she still knows.
+#[island]
+pub fn QuizCountdown(deadline: String, left_label: String, over_label: String) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let urgent = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let end = js_sys::Date::parse(&deadline);
+            let (left_label, over_label) = (left_label.clone(), over_label.clone());
+            let tick = move || {
+                let left = ((end - js_sys::Date::now()) / 1000.0).floor();
+                if left.is_nan() {
+                    return;
+                }
+                urgent.set(left < 300.0);
+                text.set(if left <= 0.0 {
+                    over_label.clone()
+                } else {
+                    countdown_text(&left_label, left as i64)
+                });
+            };
+            tick();
+            leptos::prelude::set_interval(tick, std::time::Duration::from_secs(1));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&deadline, &left_label, &over_label);
+    });
+    view! {
+        <span class="countdown" class:urgent=move || urgent.get() id="quiz-countdown" role="timer" aria-live="off">
+            {move || text.get()}
+        </span>
+    }
+}
+
+/// "还剩 1:02:03" or "还剩 12:34".
+pub fn countdown_text(label: &str, seconds: i64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if h > 0 {
+        format!("{label} {h}:{m:02}:{s:02}")
+    } else {
+        format!("{label} {m}:{s:02}")
+    }
+}
+
+/// "已答 7/10", kept up to date as she answers once hydrated; the server renders the count
+/// of saved answers, so the line is right without JavaScript too.
+#[island]
+pub fn QuizProgress(
+    form_id: String,
+    prefix: String,
+    answered: usize,
+    total: usize,
+) -> impl IntoView {
+    let count = RwSignal::new(answered);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        progress::attach(&form_id, count);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &form_id;
+    });
+    view! {
+        <p class="muted" id="quiz-progress" role="status">
+            {move || format!("{prefix} {}/{total}", count.get())}
+        </p>
+    }
+}
+
+/// How many questions of a form-encoded quiz have an answer (`q.<id>=<non-empty>`).
+pub fn answered_count(encoded: &str) -> usize {
+    let mut ids: Vec<&str> = encoded
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, value)| key.starts_with("q.") && !value.trim().is_empty())
+        .map(|(key, _)| key)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+#[cfg(feature = "hydrate")]
+mod progress {
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    pub fn attach(form_id: &str, count: RwSignal<usize>) {
+        let Some(form) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(form_id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let counted = form.clone();
+        let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            let encoded = web_sys::FormData::new_with_form(&counted)
+                .ok()
+                .and_then(|d| web_sys::UrlSearchParams::new_with_str_sequence_sequence(&d).ok())
+                .map(|p| String::from(p.to_string()))
+                .unwrap_or_default();
+            count.set(super::answered_count(&encoded));
+        });
+        for event in ["change", "input"] {
+            let _ =
+                form.add_event_listener_with_callback(event, on_change.as_ref().unchecked_ref());
+        }
+        on_change.forget();
+    }
+}

@@ -13,6 +13,7 @@ pub mod islands;
 pub mod pages;
 pub mod request;
 pub mod server_fns;
+pub mod staff_fns;
 
 /// The stylesheet, served by the server at `/style.css`.
 pub const STYLE: &str = include_str!("../style.css");

@@ -26,6 +26,9 @@ pub struct Flash {
     /// The service's own message, shown under the localised one when it adds detail.
     #[serde(default)]
     pub detail: Option<String>,
+    /// Every invalid field when a form had several.
+    #[serde(default)]
+    pub fields: Vec<String>,
 }
 
 /// Keeps only the characters of an id or slug (a-z, 0-9, '-'), for building local URLs.
@@ -262,6 +265,7 @@ mod server {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             detail: flash_detail(error),
+            fields: error.fields().into_iter().map(Into::into).collect(),
         }
     }
 

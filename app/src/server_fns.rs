@@ -58,7 +58,7 @@ pub async fn register(
     match register_and_sign_in(&core, input, crate::request::client_ip()).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
-            crate::request::redirect("/account");
+            crate::request::redirect("/courses?welcome=1");
         }
         Err(error) => crate::request::fail_form(
             "register",
@@ -92,7 +92,14 @@ pub async fn login(login: String, password: String) -> Result<(), AppError> {
     match qihang_core::services::accounts::login(&core, login.clone(), password, ip).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
-            crate::request::redirect("/account");
+            // Each lands where her work is: an administrator on her dashboard, a learner on
+            // her learning.
+            let administers = outcome.user.roles.iter().any(|r| r.role == "admin");
+            crate::request::redirect(if administers {
+                "/dashboard"
+            } else {
+                "/learning"
+            });
         }
         Err(error) => crate::request::fail_form("login", "/login", &error, vec![("login", login)]),
     }
@@ -240,6 +247,7 @@ pub async fn mark_read(
     course: String,
     lesson: String,
     next: Option<String>,
+    size: Option<String>,
 ) -> Result<(), AppError> {
     let core = crate::request::core()?;
     let Some(actor) = crate::request::actor().await else {
@@ -247,12 +255,18 @@ pub async fn mark_read(
         return Ok(());
     };
     let course_page = format!("/courses/{}", crate::request::slug(&course));
+    // Large type stays on from one lesson to the next.
+    let keep_size = if size.as_deref() == Some("large") {
+        "?size=large"
+    } else {
+        ""
+    };
     let go_to = match next
         .as_deref()
         .map(crate::request::slug)
         .filter(|n| !n.is_empty())
     {
-        Some(next) => format!("{course_page}/lessons/{next}"),
+        Some(next) => format!("{course_page}/lessons/{next}{keep_size}"),
         None => course_page.clone(),
     };
     match qihang_core::services::learning::complete_lesson(&core, &actor, course, lesson).await {
@@ -290,15 +304,7 @@ pub async fn start_quiz(course: String) -> Result<(), AppError> {
 /// An attempt for its page: the questions (never the keys before submission) and the result
 /// once submitted.
 #[server(prefix = "/_fn", endpoint = "quiz_attempt")]
-pub async fn quiz_attempt(
-    id: String,
-) -> Result<
-    (
-        qihang_core::dto::AttemptView,
-        Option<qihang_core::dto::SubmitResult>,
-    ),
-    AppError,
-> {
+pub async fn quiz_attempt(id: String) -> Result<qihang_core::dto::AttemptPage, AppError> {
     let core = crate::request::core()?;
     let actor = crate::request::actor()
         .await

@@ -20,6 +20,16 @@ pub fn RegisterPage() -> impl IntoView {
     let gender = values.value("gender");
     view! {
         <Layout title=t.register_title>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    // Signed in already: nothing to register; on to the courses.
+                    let signed_in = crate::server_fns::current_account().await.ok().flatten().is_some();
+                    if signed_in {
+                        crate::request::redirect("/courses");
+                    }
+                    signed_in.then(|| view! { <p class="notice" id="already-signed-in">{t.already_signed_in}</p> })
+                })}
+            </Suspense>
             <h1>{t.register_title}</h1>
             <FlashMessage flash=flash lang=lang/>
             <form method="post" action=Register::url() class="stack" id="register-form">

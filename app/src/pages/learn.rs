@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use qihang_core::dto::ErrorCode;
 
@@ -33,6 +34,7 @@ pub fn CataloguePage() -> impl IntoView {
     let t = lang.t();
     let query = use_query_map().get_untracked();
     let q = query.get("q").filter(|q| !q.trim().is_empty());
+    let welcome = query.get("welcome").is_some();
     let shown_q = q.clone().unwrap_or_default();
     view! {
         <Layout title=t.catalogue_title>
@@ -48,6 +50,12 @@ pub fn CataloguePage() -> impl IntoView {
                     if courses.is_empty() {
                         return view! { <p class="muted">{t.no_courses}</p> }.into_any();
                     }
+                    let greeting = match welcome {
+                        true => crate::server_fns::current_account().await.ok().flatten().map(|a| view! {
+                            <p class="notice ok" id="welcome">{t.welcome_new.replace("{name}", &a.user.name)}</p>
+                        }),
+                        false => None,
+                    };
                     let next = recommended_next().await.ok().flatten().map(|c| view! {
                         <section class="recommended">
                             <h2>{t.recommended_title}</h2>
@@ -82,7 +90,7 @@ pub fn CataloguePage() -> impl IntoView {
                             })
                         })
                         .collect_view();
-                    view! { {next}{tiers} }.into_any()
+                    view! { {greeting}{next}{tiers} }.into_any()
                 })}
             </Suspense>
         </Layout>
@@ -104,7 +112,9 @@ pub fn CoursePage() -> impl IntoView {
             <FlashMessage flash=flash lang=lang ok_text=t.enrolled_ok/>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let signed_in = crate::server_fns::current_account().await.ok().flatten().is_some();
+                    let account = crate::server_fns::current_account().await.ok().flatten();
+                    let signed_in = account.is_some();
+                    let union = account.map(|a| a.user.org.name).unwrap_or_default();
                     let detail = match course_detail(id).await {
                         Ok(detail) => detail,
                         Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
@@ -112,8 +122,9 @@ pub fn CoursePage() -> impl IntoView {
                     let c = detail.course.clone();
                     let first_unread = detail.lessons.iter().find(|l| !l.read).or(detail.lessons.first()).map(|l| l.id.clone());
                     let action = if c.enrolled {
+                        let label = if c.completed { t.review_lessons } else { t.continue_learning };
                         first_unread.map(|lesson| view! {
-                            <a class="button primary" href=format!("/courses/{}/lessons/{lesson}", c.id)>{t.continue_learning}</a>
+                            <a class="button primary" id="continue-learning" href=format!("/courses/{}/lessons/{lesson}", c.id)>{label}</a>
                         }.into_any())
                     } else if signed_in {
                         Some(view! {
@@ -134,7 +145,11 @@ pub fn CoursePage() -> impl IntoView {
                     };
                     let quiz = detail.quiz.clone().map(|q| {
                         let attempts = if q.max_attempts == 0 { t.unlimited.to_string() } else { q.max_attempts.to_string() };
-                        view! { <p class="muted">{t.quiz_rules}" "{q.draw}" · "{t.pass_mark}" "{q.pass_mark}" · "{t.attempts}" "{attempts}</p> }
+                        let mine = detail.my_quiz.as_ref().map(|m| {
+                            let best = m.best_score.map(|b| format!(" · {}", t.best_score_line.replace("{n}", &b.to_string()))).unwrap_or_default();
+                            view! { <p id="quiz-standing">{super::quiz::standing_line(m, t)}{best}</p> }
+                        });
+                        view! { <p class="muted">{t.quiz_rules}" "{q.draw}" · "{t.pass_mark}" "{q.pass_mark}" · "{t.attempts}" "{attempts}</p>{mine} }
                     });
                     let prerequisites = (!detail.prerequisites.is_empty()).then(|| view! {
                         <h2>{t.prerequisites_title}</h2>
@@ -186,12 +201,7 @@ pub fn CoursePage() -> impl IntoView {
                         {c.completed.then(|| view! {
                             <p><a class="button primary" id="view-certificate" href="/learning">{t.view_certificate}</a></p>
                         })}
-                        {(c.enrolled && detail.quiz.is_some() && !c.completed).then(|| view! {
-                            <form method="post" action=StartQuiz::url() id="start-quiz">
-                                <input type="hidden" name="course" value=c.id.clone()/>
-                                <button type="submit">{t.start_quiz}</button>
-                            </form>
-                        })}
+                        {(!c.completed).then(|| quiz_entry(&detail, t, &union))}
                     }.into_any()
                 })}
             </Suspense>
@@ -225,26 +235,31 @@ pub fn LessonPage() -> impl IntoView {
                     };
                     let here = format!("/courses/{}/lessons/{}", view.course, view.id);
                     let size_link = if large {
-                        view! { <a href=here.clone()>{t.normal_type}</a> }
+                        view! { <a class="button small" id="type-size" href=here.clone()>{t.normal_type}</a> }
                     } else {
-                        view! { <a href=format!("{here}?size=large")>{t.large_type}</a> }
+                        view! { <a class="button small" id="type-size" href=format!("{here}?size=large")>{t.large_type}</a> }
                     };
+                    let position = t.lesson_position.replace("{i}", &view.position.to_string()).replace("{n}", &view.count.to_string());
                     let keep_size = if large { "?size=large" } else { "" };
                     let previous = view.previous.clone().map(|p| view! {
                         <a class="button" rel="prev" href=format!("/courses/{}/lessons/{p}{keep_size}", view.course)>{t.previous_lesson}</a>
                     });
-                    let next_link = view.next.clone().map(|n| view! {
+                    // Moving on without marking is offered only once the lesson is marked read,
+                    // so "next" never leaves a lesson un-ticked by accident.
+                    let next_link = view.next.clone().filter(|_| view.read).map(|n| view! {
                         <a class="button" rel="next" href=format!("/courses/{}/lessons/{n}{keep_size}", view.course)>{t.next_lesson}</a>
                     });
                     let done_label = if view.next.is_some() { t.mark_read } else { t.mark_read_last };
                     view! {
-                        <p class="crumbs"><a href=format!("/courses/{}", view.course)>{t.back_to_course}": "{view.course_title.clone()}</a>
-                            " · "{size_link}</p>
+                        <Title text=format!("{} · {}", view.title, t.app_name)/>
+                        <p class="crumbs"><a href=format!("/courses/{}", view.course)>{t.back_to_course}": "{view.course_title.clone()}</a></p>
+                        <p class="lesson-bar"><span id="lesson-position">{position}</span>{size_link}</p>
                         <article class="lesson" class:large=large id="lesson" inner_html=view.html.clone()></article>
                         <form method="post" action=MarkRead::url() id="mark-read">
                             <input type="hidden" name="course" value=view.course.clone()/>
                             <input type="hidden" name="lesson" value=view.id.clone()/>
                             <input type="hidden" name="next" value=view.next.clone().unwrap_or_default()/>
+                            {large.then(|| view! { <input type="hidden" name="size" value="large"/> })}
                             <button type="submit" class="primary">{done_label}</button>
                             {view.read.then(|| view! { <span class="state">" ✓ "{t.read_mark}</span> })}
                         </form>
@@ -254,4 +269,54 @@ pub fn LessonPage() -> impl IntoView {
             </Suspense>
         </Layout>
     }
+}
+
+/// The way into the quiz from the course page: back to an unfinished attempt; whom to ask
+/// when her attempts ran out; after the lessons when completion needs them (with a clearly
+/// marked way to try now); otherwise the start button.
+fn quiz_entry(
+    detail: &qihang_core::dto::CourseDetail,
+    t: &'static crate::i18n::Texts,
+    union: &str,
+) -> Option<AnyView> {
+    let standing = detail.my_quiz.as_ref()?;
+    if standing.passed {
+        return None;
+    }
+    if let Some(open) = &standing.open_attempt {
+        return Some(view! {
+            <p><a class="button primary" id="continue-attempt" href=format!("/quiz/{}", crate::request::slug(open))>{t.continue_attempt}</a></p>
+        }.into_any());
+    }
+    if standing.left == Some(0) {
+        return Some(view! { <p class="notice" id="out-of-attempts">{t.out_of_attempts.replace("{union}", union)}</p> }.into_any());
+    }
+    let start = |label: &'static str| {
+        view! {
+            <form method="post" action=StartQuiz::url() id="start-quiz">
+                <input type="hidden" name="course" value=detail.course.id.clone()/>
+                <button type="submit" class="primary">{label}</button>
+            </form>
+        }
+    };
+    let total = detail.lessons.len();
+    let read = detail.lessons.iter().filter(|l| l.read).count();
+    if detail.completion.lessons && read < total {
+        let wait = t
+            .quiz_after_lessons
+            .replace("{n}", &total.to_string())
+            .replace("{read}", &read.to_string());
+        return Some(
+            view! {
+                <p id="quiz-after-lessons">{wait}</p>
+                <details class="try-now" id="try-quiz-now">
+                    <summary>{t.try_quiz_now}</summary>
+                    <p class="muted">{t.try_now_warning}</p>
+                    {start(t.start_quiz)}
+                </details>
+            }
+            .into_any(),
+        );
+    }
+    Some(view! { <p id="quiz-ready">{t.quiz_ready}</p>{start(t.start_quiz)} }.into_any())
 }

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod home;
 pub mod learn;
 pub mod packs;
+pub mod people;
 pub mod privacy;
 pub mod quiz;
 
@@ -28,6 +29,18 @@ pub fn FlashMessage(
             view! { <p class="notice ok" role="status">{ok_text}</p> }.into_any()
         } else {
             let code = f.code.unwrap_or(ErrorCode::Internal);
+            if f.fields.len() > 1 {
+                // A whole form with several mistakes: one line per field, all at once.
+                let items = f.fields.iter().map(|field| view! {
+                    <li data-field=field.clone()>{error_message(lang, code, Some(field))}</li>
+                }).collect_view();
+                return view! {
+                    <div class="notice error" role="alert" data-code=code.as_str() data-field=f.field.clone()>
+                        <ul class="field-errors">{items}</ul>
+                    </div>
+                }
+                .into_any();
+            }
             let text = error_message(lang, code, f.field.as_deref());
             let detail = f.detail.clone().map(|d| view! { <br/><code class="detail">{d}</code> });
             view! {

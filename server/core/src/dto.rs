@@ -93,10 +93,11 @@ pub enum ErrorCode {
     MalformedJson,
     UnsupportedMediaType,
     Csrf,
+    NoGrantNeeded,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::Invalid,
         ErrorCode::WeakPassword,
         ErrorCode::UnknownOrg,
@@ -129,6 +130,7 @@ impl ErrorCode {
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::Csrf,
+        ErrorCode::NoGrantNeeded,
     ];
 
     /// The code as sent in JSON (`"not_found"`).
@@ -166,6 +168,7 @@ impl ErrorCode {
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Csrf => "csrf",
+            ErrorCode::NoGrantNeeded => "no_grant_needed",
         }
     }
 }
@@ -182,6 +185,9 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub field: Option<String>,
+    /// Every invalid field when a form had several (`field` is the first of them).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub fields: Vec<String>,
 }
 
 /// A web-uploaded course pack: the checker's report and a learner's-eye preview.
@@ -290,6 +296,9 @@ pub struct CourseDetail {
     pub quiz: Option<QuizRulesView>,
     pub completion: CompletionRulesView,
     pub prerequisites: Vec<PrerequisiteView>,
+    /// Her standing in the quiz, when she is enrolled and the course has one.
+    #[serde(default)]
+    pub my_quiz: Option<QuizStanding>,
 }
 
 /// One lesson to read.
@@ -304,6 +313,11 @@ pub struct LessonView {
     pub next: Option<String>,
     pub course: String,
     pub course_title: String,
+    /// Its place in the course, 1-based ("第 2/4 课").
+    #[serde(default)]
+    pub position: usize,
+    #[serde(default)]
+    pub count: usize,
 }
 
 /// A learner's enrolment and progress.
@@ -391,6 +405,36 @@ pub struct AttemptView {
     pub questions: Vec<AttemptQuestion>,
     /// What she saved so far (answers survive a reload).
     pub answers: std::collections::BTreeMap<String, AnswerInput>,
+}
+
+/// Her standing in a course's quiz: attempts used and left, whether she passed, her best
+/// score. `allowed` and `left` are null when attempts are unlimited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizStanding {
+    pub used: i32,
+    /// The course's limit plus any attempts granted by an administrator.
+    pub allowed: Option<i32>,
+    pub left: Option<i32>,
+    /// Attempts granted beyond the course's limit.
+    pub granted: i32,
+    pub passed: bool,
+    pub best_score: Option<i32>,
+    pub pass_mark: i32,
+    /// An attempt she started and has not handed in (the way back to it).
+    pub open_attempt: Option<String>,
+}
+
+/// An attempt with what its page needs around it: `GET` of the quiz page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptPage {
+    pub attempt: AttemptView,
+    pub result: Option<SubmitResult>,
+    pub standing: QuizStanding,
+    pub course_title: String,
+    /// Her certificate of this course, once issued.
+    pub certificate: Option<String>,
+    /// Her place among the women trained in the drive, once trained.
+    pub place_in_drive: Option<i64>,
 }
 
 /// One graded question, shown after submission.
@@ -669,4 +713,56 @@ pub struct EvidencePage {
     pub per_page: i64,
     pub total: i64,
     pub rows: Vec<EvidenceRow>,
+}
+
+/// A person an administrator found in her part of the tree (`GET /api/v1/people?q=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonSummary {
+    pub id: String,
+    pub name: String,
+    /// In full: the administrator of her union may call her.
+    pub phone: String,
+    pub org: OrgRef,
+}
+
+/// One of her courses as her union's administrator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonCourseView {
+    pub course: String,
+    pub title: String,
+    pub completed: bool,
+    pub quiz: Option<QuizStanding>,
+}
+
+/// Something an administrator did about her (the audit log), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    /// `grant_attempt`, `issue_reset_link`, `grant_role`, `revoke_role`.
+    pub action: String,
+    pub by: String,
+    /// China time, `2026-11-27 19:26`.
+    pub at: String,
+    pub detail: String,
+}
+
+/// A person in full for her union's administrator (`GET /api/v1/people/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonView {
+    #[serde(flatten)]
+    pub person: PersonSummary,
+    pub has_email: bool,
+    pub roles: Vec<RoleView>,
+    pub courses: Vec<PersonCourseView>,
+    pub audit: Vec<AuditView>,
+}
+
+/// A one-time password link an administrator hands her in person (link and QR code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResetLinkView {
+    pub url: String,
+    /// RFC 3339 UTC.
+    pub expires_at: String,
+    /// China time, for people.
+    pub expires_china: String,
+    pub qr_svg: String,
 }

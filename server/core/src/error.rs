@@ -12,6 +12,10 @@ pub enum ServiceError {
     /// A value failed validation (422), naming the field.
     #[error(transparent)]
     Invalid(#[from] DomainError),
+    /// Several values failed validation at once (422): every field of a form is reported
+    /// together, so she fixes them in one go.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    InvalidFields(Vec<DomainError>),
     /// An organisation code that does not exist (422), naming the field.
     #[error("no organisation has the code {code:?}")]
     UnknownOrg { field: &'static str, code: String },
@@ -59,6 +63,9 @@ pub enum ServiceError {
     /// All allowed quiz attempts are used (409).
     #[error("all {max} attempts of this quiz are used")]
     NoAttemptsLeft { max: u32 },
+    /// Granting another attempt to a learner who still has one, or has passed (409).
+    #[error("she still has quiz attempts left or has already passed; nothing to grant")]
+    NoGrantNeeded,
     /// The attempt was already submitted (409).
     #[error("this attempt is already submitted")]
     AttemptClosed,
@@ -122,7 +129,7 @@ impl ServiceError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ServiceError::Invalid(DomainError::WeakPassword) => ErrorCode::WeakPassword,
-            ServiceError::Invalid(_) => ErrorCode::Invalid,
+            ServiceError::Invalid(_) | ServiceError::InvalidFields(_) => ErrorCode::Invalid,
             ServiceError::UnknownOrg { .. } => ErrorCode::UnknownOrg,
             ServiceError::Conflict { .. } => ErrorCode::Conflict,
             ServiceError::BadCredentials => ErrorCode::BadCredentials,
@@ -139,6 +146,7 @@ impl ServiceError {
             ServiceError::NotEnrolled => ErrorCode::NotEnrolled,
             ServiceError::NoAttemptsLeft { .. } => ErrorCode::NoAttemptsLeft,
             ServiceError::AttemptClosed => ErrorCode::AttemptClosed,
+            ServiceError::NoGrantNeeded => ErrorCode::NoGrantNeeded,
             ServiceError::DeadlinePassed => ErrorCode::DeadlinePassed,
             ServiceError::ForeignQuestion { .. } => ErrorCode::ForeignQuestion,
             ServiceError::UploadTooLarge(_) => ErrorCode::PayloadTooLarge,
@@ -154,6 +162,7 @@ impl ServiceError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             ServiceError::Invalid(e) => Some(e.field()),
+            ServiceError::InvalidFields(errors) => errors.first().map(DomainError::field),
             ServiceError::UnknownOrg { field, .. } | ServiceError::Conflict { field } => {
                 Some(field)
             }
@@ -165,10 +174,19 @@ impl ServiceError {
         }
     }
 
+    /// Every field this error is about (one, several for a whole form, or none).
+    pub fn fields(&self) -> Vec<&'static str> {
+        match self {
+            ServiceError::InvalidFields(errors) => errors.iter().map(DomainError::field).collect(),
+            other => other.field().into_iter().collect(),
+        }
+    }
+
     /// The HTTP status of this error, decided once for REST and server functions alike.
     pub fn http_status(&self) -> u16 {
         match self {
             ServiceError::Invalid(_)
+            | ServiceError::InvalidFields(_)
             | ServiceError::UnknownOrg { .. }
             | ServiceError::InvalidPack { .. }
             | ServiceError::BadUpload(_)
@@ -180,6 +198,7 @@ impl ServiceError {
             | ServiceError::PrerequisitesMissing { .. }
             | ServiceError::NoAttemptsLeft { .. }
             | ServiceError::AttemptClosed
+            | ServiceError::NoGrantNeeded
             | ServiceError::DeadlinePassed
             | ServiceError::AlreadyRevoked
             | ServiceError::CourseOwned { .. } => 409,

@@ -82,6 +82,12 @@ impl ResponseError for ApiError {
                 code: self.code(),
                 message,
                 field: self.field(),
+                fields: match self {
+                    ApiError::Service(e @ ServiceError::InvalidFields(_)) => {
+                        e.fields().into_iter().map(Into::into).collect()
+                    }
+                    _ => Vec::new(),
+                },
             },
         };
         let mut response = HttpResponse::build(self.status_code());

@@ -6,6 +6,7 @@ mod auth;
 mod csrf;
 mod errors;
 mod json;
+mod people;
 mod quiz_form;
 mod upload;
 
@@ -50,7 +51,11 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     )),
             )
             .route("/healthz", web::get().to(health))
-            .service(web::scope("/api/v1").configure(api::routes))
+            .service(
+                web::scope("/api/v1")
+                    .configure(people::routes)
+                    .configure(api::routes),
+            )
             .route("/style.css", web::get().to(stylesheet))
             .route("/media/{course}/{file:.*}", web::get().to(course_media))
             .route("/lang/{code}", web::get().to(switch_language))

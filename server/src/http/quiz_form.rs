@@ -35,8 +35,8 @@ pub async fn submit_from_page(
         .find(|(k, _)| k == "save")
         .map(|(_, v)| v.clone());
     let outcome = match quiz::get(&core, &actor, id.clone()).await {
-        Ok((view, _)) => {
-            let answers = quiz::answers_from_form(&view, &form);
+        Ok(page) => {
+            let answers = quiz::answers_from_form(&page.attempt, &form);
             match save {
                 Some(_) => quiz::save_answers(&core, &actor, id, answers)
                     .await

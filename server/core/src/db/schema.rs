@@ -206,6 +206,7 @@ diesel::table! {
         evidence -> Nullable<Text>,
         completed_org_id -> Nullable<BigInt>,
         completed_org_path -> Nullable<Text>,
+        extra_attempts -> Integer,
     }
 }
 
@@ -321,6 +322,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        action -> Text,
+        subject_id -> Nullable<BigInt>,
+        org_id -> Nullable<BigInt>,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     certificates (id) {
         id -> BigInt,
         serial -> Text,
@@ -393,4 +406,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     org_stats,
     org_targets,
     export_audit,
+    audit_log,
 );

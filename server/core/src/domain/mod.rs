@@ -61,6 +61,8 @@ pub enum DomainError {
     Month,
     #[error("a page number is a whole number from 1 to 100000")]
     Page,
+    #[error("search with a phone number or part of a name, 1 to 50 characters")]
+    Search,
     #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
     ClassTimes { field: &'static str },
 }
@@ -85,6 +87,7 @@ impl DomainError {
             DomainError::Deadline => "deadline",
             DomainError::Month => "month",
             DomainError::Page => "page",
+            DomainError::Search => "q",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,
         }

@@ -44,7 +44,7 @@ pub const DUPLICATE_REGISTRATIONS_PER_ADDRESS: i64 = 10;
 /// full of women on one Wi-Fi, not for registering other people's numbers in bulk.
 pub const REGISTRATIONS_PER_ADDRESS: i64 = 100;
 
-const PURPOSE_RESET: &str = "reset";
+pub(crate) const PURPOSE_RESET: &str = "reset";
 const PURPOSE_SETUP: &str = "setup";
 
 /// A registration form, as sent to `POST /api/v1/auth/register`.
@@ -71,23 +71,40 @@ struct ValidRegistration {
 }
 
 impl RegisterInput {
-    fn validate(&self) -> Result<ValidRegistration, DomainError> {
-        let email = match self.email.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(e) => Some(Email::parse(e)?),
-        };
-        let valid = ValidRegistration {
-            name: PersonName::parse(&self.name)?,
-            phone: Phone::parse(&self.phone)?,
-            email,
-            password: Password::parse(&self.password)?,
-            gender: Gender::parse(&self.gender)?,
-            org: OrgCode::parse(&self.org, "org")?,
-        };
-        if !self.consent {
-            return Err(DomainError::Consent);
+    /// Checks every field and reports all that are wrong, in the form's order.
+    fn validate(&self) -> Result<ValidRegistration, ServiceError> {
+        fn check<T>(errors: &mut Vec<DomainError>, result: Result<T, DomainError>) -> Option<T> {
+            result.map_err(|e| errors.push(e)).ok()
         }
-        Ok(valid)
+        let mut errors = Vec::new();
+        let name = check(&mut errors, PersonName::parse(&self.name));
+        let phone = check(&mut errors, Phone::parse(&self.phone));
+        let email = match self.email.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(e) => check(&mut errors, Email::parse(e)).map(Some),
+        };
+        let password = check(&mut errors, Password::parse(&self.password));
+        let gender = check(&mut errors, Gender::parse(&self.gender));
+        let org = check(&mut errors, OrgCode::parse(&self.org, "org"));
+        if !self.consent {
+            errors.push(DomainError::Consent);
+        }
+        match (name, phone, email, password, gender, org) {
+            (Some(name), Some(phone), Some(email), Some(password), Some(gender), Some(org))
+                if errors.is_empty() =>
+            {
+                Ok(ValidRegistration {
+                    name,
+                    phone,
+                    email,
+                    password,
+                    gender,
+                    org,
+                })
+            }
+            _ if errors.len() == 1 => Err(ServiceError::Invalid(errors.remove(0))),
+            _ => Err(ServiceError::InvalidFields(errors)),
+        }
     }
 }
 
@@ -237,7 +254,12 @@ fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<UserRow, ServiceEr
         .first(conn)?)
 }
 
-fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(), ServiceError> {
+pub(crate) fn grant(
+    conn: &mut DbConn,
+    user_id: i64,
+    role: Role,
+    org_id: i64,
+) -> Result<(), ServiceError> {
     let exists: i64 = role_grants::table
         .filter(role_grants::user_id.eq(user_id))
         .filter(role_grants::role.eq(role))
@@ -257,7 +279,7 @@ fn grant(conn: &mut DbConn, user_id: i64, role: Role, org_id: i64) -> Result<(),
     Ok(())
 }
 
-fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError> {
+pub(crate) fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError> {
     // An unknown role in the database is a decode error, never a silently dropped grant.
     let rows: Vec<(Role, String, String)> = role_grants::table
         .inner_join(orgs_t::table)
@@ -275,7 +297,7 @@ fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError
         .collect())
 }
 
-fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
+pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
     let org = orgs::find_by_id(conn, user.org_id)?;
     let roles = grants_of(conn, user.id)?
         .into_iter()
@@ -511,7 +533,7 @@ pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceE
     .await
 }
 
-fn issue_password_token(
+pub(crate) fn issue_password_token(
     conn: &mut DbConn,
     user_id: i64,
     purpose: &str,
@@ -541,7 +563,7 @@ fn issue_password_token(
     Ok(token)
 }
 
-fn password_link(config: &Config, token: &str) -> String {
+pub(crate) fn password_link(config: &Config, token: &str) -> String {
     format!(
         "{}/reset-password?token={token}",
         config.public_url.trim_end_matches('/')
@@ -832,6 +854,17 @@ pub async fn grant_role(
                 return Err(ServiceError::Forbidden);
             }
             grant(conn, user.id, role, org.id)?;
+            let detail = serde_json::json!({ "role": role.as_str(), "org": org.code });
+            super::audit::record(
+                conn,
+                &actor,
+                super::audit::Entry {
+                    action: super::audit::AuditAction::GrantRole,
+                    subject: Some(user.id),
+                    org: Some(org.id),
+                    detail: &detail,
+                },
+            )?;
             user_view(conn, &user)
         })
     })
@@ -864,7 +897,7 @@ mod tests {
         let field = |f: fn(&mut RegisterInput)| {
             let mut input = good.clone();
             f(&mut input);
-            input.validate().err().map(|e| e.field())
+            input.validate().err().and_then(|e| e.field())
         };
         assert_eq!(field(|i| i.phone = "123".into()), Some("phone"));
         assert_eq!(field(|i| i.password = "short".into()), Some("password"));
@@ -872,6 +905,14 @@ mod tests {
         assert_eq!(field(|i| i.consent = false), Some("consent"));
         assert_eq!(field(|i| i.email = Some("bad".into())), Some("email"));
         assert_eq!(field(|i| i.org = "NJ!".into()), Some("org"));
+        // Every wrong field at once, in the form's order.
+        let mut bad = good.clone();
+        bad.phone = "123".into();
+        bad.password = "short".into();
+        bad.consent = false;
+        let error = bad.validate().err().expect("three mistakes");
+        assert_eq!(error.fields(), vec!["phone", "password", "consent"]);
+        assert_eq!(error.http_status(), 422);
     }
 
     #[test]

@@ -329,6 +329,10 @@ pub async fn course(
             ))
             .first(conn)?;
         let prerequisites = prerequisite_views(conn, &rules.prerequisites.0, viewer.user_id)?;
+        let my_quiz = match viewer.user_id {
+            Some(user_id) => super::enrolment::standing(conn, user_id, row.id)?,
+            None => None,
+        };
         Ok(CourseDetail {
             course: summary(&row, &progress, &names),
             lessons,
@@ -339,6 +343,7 @@ pub async fn course(
                 attendance: rules.complete_attendance,
             },
             prerequisites,
+            my_quiz,
         })
     })
     .await
@@ -405,19 +410,7 @@ fn prerequisite_views(
         .collect())
 }
 
-/// Her enrolment in the course, if any.
-pub(crate) fn enrollment_of(
-    conn: &mut DbConn,
-    user_id: i64,
-    course_id: i64,
-) -> QueryResult<Option<i64>> {
-    enrollments::table
-        .filter(enrollments::user_id.eq(user_id))
-        .filter(enrollments::course_id.eq(course_id))
-        .select(enrollments::id)
-        .first(conn)
-        .optional()
-}
+pub(crate) use super::enrolment::enrollment_of;
 
 /// Enrols her (once; enrolling again changes nothing). Prerequisites must be completed.
 /// Returns whether a new enrolment was made.
@@ -501,6 +494,8 @@ pub async fn lesson(
             next: all.get(index + 1).map(|l| l.key.clone()),
             course: row.code.clone(),
             course_title: row.title.clone(),
+            position: index + 1,
+            count: all.len(),
         })
     })
     .await

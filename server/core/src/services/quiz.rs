@@ -22,16 +22,17 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use super::completion::complete_if_due;
-use super::learning::{enrollment_of, visible_to};
+use super::completion::{complete_if_due, place_in_drive};
+use super::enrolment::{enrollment_of, granted_attempts, standing};
+use super::learning::visible_to;
 use super::tokens::new_public_id;
 use super::{now, Core};
-use crate::db::schema::{courses, questions, quiz_attempts};
+use crate::db::schema::{certificates, courses, enrollments, questions, quiz_attempts};
 use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
 use crate::db::{lock_for_update, write_tx, DbConn, RowLock};
 use crate::dto::{
-    AnswerInput, AttemptQuestion, AttemptView, OptionView, QuestionKind, QuestionResult,
-    SubmitResult,
+    AnswerInput, AttemptPage, AttemptQuestion, AttemptView, OptionView, QuestionKind,
+    QuestionResult, SubmitResult,
 };
 use crate::packs::Reveal;
 use crate::ServiceError;
@@ -315,9 +316,10 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
                 .filter(quiz_attempts::enrollment_id.eq(enrollment))
                 .select(quiz_attempts::served)
                 .load(conn)?;
-            if max_attempts > 0 && earlier.len() as i32 >= max_attempts {
+            let allowed = max_attempts + granted_attempts(conn, enrollment)?;
+            if max_attempts > 0 && earlier.len() as i32 >= allowed {
                 return Err(ServiceError::NoAttemptsLeft {
-                    max: max_attempts as u32,
+                    max: allowed as u32,
                 });
             }
             let seen: HashSet<String> = earlier
@@ -431,7 +433,12 @@ fn answers_revealed(
                 > 0
         }
         Reveal::AfterLastAttempt => {
-            let max = i64::from(max.unwrap_or(0));
+            let granted = match enrollment_of(conn, user_id, course_id)? {
+                Some(enrollment) => granted_attempts(conn, enrollment)?,
+                None => 0,
+            };
+            let max = i64::from(max.unwrap_or(0)).max(0);
+            let max = if max > 0 { max + i64::from(granted) } else { 0 };
             max > 0
                 && quiz_attempts::table
                     .filter(quiz_attempts::user_id.eq(user_id))
@@ -568,12 +575,13 @@ pub async fn submit(
 }
 
 /// Her attempt as the quiz page shows it: the served questions and what she saved, or,
-/// once submitted, also the graded result.
+/// once submitted, also the graded result; with her standing in the quiz (attempts left,
+/// the pass mark) and, once she passed, her certificate and place in the drive.
 pub async fn get(
     core: &Core,
     actor: &Actor,
     public_id: String,
-) -> Result<(AttemptView, Option<SubmitResult>), ServiceError> {
+) -> Result<AttemptPage, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
         let row = own_attempt(conn, &actor, &public_id)?;
@@ -584,21 +592,50 @@ pub async fn get(
             }
             None => None,
         };
-        Ok((
-            attempt_view(
+        let (code, course_title): (String, String) = courses::table
+            .find(row.course_id)
+            .select((courses::code, courses::title))
+            .first(conn)?;
+        let standing =
+            standing(conn, row.user_id, row.course_id)?.ok_or(ServiceError::NotFound("quiz"))?;
+        let passed = result.as_ref().is_some_and(|r| r.passed);
+        let certificate = match passed {
+            true => certificate_of(conn, row.user_id, row.course_id)?,
+            false => None,
+        };
+        let place_in_drive = match passed {
+            true => place_in_drive(conn, row.user_id)?,
+            false => None,
+        };
+        Ok(AttemptPage {
+            attempt: attempt_view(
                 public_id.clone(),
-                course_code(conn, row.course_id)?,
+                code,
                 row.deadline,
                 &row.served.0,
                 row.answers.0,
             ),
             result,
-        ))
+            standing,
+            course_title,
+            certificate,
+            place_in_drive,
+        })
     })
     .await
 }
 
-/// Reads a plain HTML quiz form: `q.<question id>` fields (several for multiple choice).
+/// Her certificate of a course (the serial), once issued.
+fn certificate_of(conn: &mut DbConn, user_id: i64, course_id: i64) -> QueryResult<Option<String>> {
+    certificates::table
+        .inner_join(enrollments::table.on(enrollments::id.eq(certificates::enrollment_id)))
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::course_id.eq(course_id))
+        .select(certificates::serial)
+        .first(conn)
+        .optional()
+}
+
 pub fn answers_from_form(
     view: &AttemptView,
     fields: &[(String, String)],
