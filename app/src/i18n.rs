@@ -37,6 +37,14 @@ impl Lang {
             Lang::En => &EN,
         }
     }
+
+    /// The same language for texts told by the core (the course-pack checker's problems).
+    pub fn checker(self) -> qihang_core::pack_problems::Lang {
+        match self {
+            Lang::Zh => qihang_core::pack_problems::Lang::Zh,
+            Lang::En => qihang_core::pack_problems::Lang::En,
+        }
+    }
 }
 
 pub struct Texts {
@@ -239,6 +247,9 @@ pub struct Texts {
     pub by_course: &'static str,
     pub target_deadline: &'static str,
     pub export_xlsx: &'static str,
+    // pack checker page (issue 11.12)
+    pub packs_who_may_upload: &'static str,
+    pub packs_ask_union: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -445,6 +456,9 @@ pub static ZH: Texts = Texts {
     by_course: "按课程",
     target_deadline: "目标截止日期",
     export_xlsx: "导出 Excel",
+    // pack checker page (issue 11.12)
+    packs_who_may_upload: "只有工会的培训师和管理员可以上传课程包。",
+    packs_ask_union: "你的账号是学员账号。如果要为工会制作课程，请联系所在工会，请工会管理员为你开通培训师权限；也可以把做好的课程包交给工会的培训师上传。",
 };
 
 pub static EN: Texts = Texts {
@@ -651,6 +665,9 @@ pub static EN: Texts = Texts {
     by_course: "By course",
     target_deadline: "Target date",
     export_xlsx: "Export XLSX",
+    // pack checker page (issue 11.12)
+    packs_who_may_upload: "Only trainers and administrators of a union can upload course packs.",
+    packs_ask_union: "Your account is a learner's. To make courses for your union, ask its administrator to make you a trainer, or give the finished pack to one of its trainers to upload.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -6,6 +6,7 @@
 //! with or without JavaScript.
 
 use qihang_core::dto::ErrorCode;
+use qihang_core::pack_problems::ProblemKind;
 use serde::{Deserialize, Serialize};
 
 #[cfg(not(feature = "ssr"))]
@@ -26,12 +27,16 @@ pub struct Flash {
     /// The service's own message, shown under the localised one when it adds detail.
     #[serde(default)]
     pub detail: Option<String>,
+    /// A course-pack problem behind the error, shown in the page's language instead of the
+    /// (English) detail.
+    #[serde(default)]
+    pub problem: Option<ProblemKind>,
 }
 
-/// Keeps only the characters of an id or slug (a-z, 0-9, '-'), for building local URLs.
+/// Keeps only the characters of an id or slug (a-z, 0-9, '-', '_'), for building local URLs.
 pub fn slug(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
 
@@ -236,6 +241,7 @@ mod server {
             error,
             ServiceError::BadUpload(_)
                 | ServiceError::UploadTooLarge(_)
+                | ServiceError::BadArchive(_)
                 | ServiceError::InvalidPack { .. }
                 | ServiceError::NeedsNewVersion { .. }
                 | ServiceError::PrerequisitesMissing { .. }
@@ -262,6 +268,7 @@ mod server {
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
             detail: flash_detail(error),
+            problem: error.pack_problem(),
         }
     }
 
