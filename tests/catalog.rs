@@ -656,7 +656,7 @@ mod web_upload {
                 "line": 6,
                 "message": "answer \"F\" is not one of the options A, B",
                 "code": "answer_not_an_option",
-                "args": { "answer": "F", "options": 2 },
+                "args": { "answer": "F", "options": 2 }
             }])
         );
         assert_eq!(

@@ -258,6 +258,9 @@ mod server {
         if let ServiceError::Internal(cause) = error {
             tracing::error!(%cause, form, "form submission failed");
         }
+        // A pack problem is told in the page's language; the English detail would only repeat
+        // it (and lengthen the cookie).
+        let problem = error.pack_problem();
         Flash {
             form: form.into(),
             ok: false,
@@ -267,8 +270,8 @@ mod server {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            detail: flash_detail(error),
-            problem: error.pack_problem(),
+            detail: problem.is_none().then(|| flash_detail(error)).flatten(),
+            problem,
         }
     }
 

@@ -1093,7 +1093,7 @@ mod tests {
                 "line": 5,
                 "message": "tier 7 is not 1 (basic), 2 (intermediate) or 3 (advanced)",
                 "code": "tier_invalid",
-                "args": { "tier": 7 },
+                "args": { "tier": 7 }
             })
         );
         let back: ReportedProblem = serde_json::from_value(json).unwrap();
