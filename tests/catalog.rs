@@ -648,6 +648,21 @@ mod web_upload {
                 "my-course/questions.toml:6: answer \"F\" is not one of the options A, B"
             ])
         );
+        // The same problem with its code and values, for clients in any language.
+        assert_eq!(
+            report["report"],
+            serde_json::json!([{
+                "path": "my-course/questions.toml",
+                "line": 6,
+                "message": "answer \"F\" is not one of the options A, B",
+                "code": "answer_not_an_option",
+                "args": { "answer": "F", "options": 2 }
+            }])
+        );
+        assert_eq!(
+            (report["org"].as_str(), report["org_name"].as_str()),
+            (Some("js-sz"), Some("苏州市总工会"))
+        );
         let refused = app
             .post_as(
                 &sz_admin,
@@ -865,7 +880,7 @@ mod web_upload {
             .unwrap();
         assert!(
             page.contains("这个文件不能作为课程包接收")
-                && page.contains("../x.md: the path leaves the pack"),
+                && page.contains("../x.md：路径指向课程包以外"),
             "{page}"
         );
 
@@ -954,6 +969,115 @@ mod web_upload {
         assert!(
             page.contains("找不到这个内容") && !page.contains("第二课"),
             "{page}"
+        );
+        // Nor a form that would refuse her: who may upload, and whom to ask.
+        let page = learner
+            .get(app.url("/trainer/packs"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains(r#"enctype="multipart/form-data""#)
+                && page.contains("只有工会的培训师和管理员可以上传课程包")
+                && page.contains("请联系所在工会"),
+            "{page}"
+        );
+    }
+
+    /// The text of an HTML page, its tags left out.
+    fn without_tags(html: &str) -> String {
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text
+    }
+
+    /// A pack with a bad tier: the report page says so in Chinese, and in English once the
+    /// reader switches language; the list shows no empty parts and China time.
+    #[tokio::test]
+    async fn the_report_page_speaks_the_readers_language() {
+        let app = app_with_catalogue().await;
+        create_admin_cli(&app.db, "13600000001", "js-sz", Some("admin-password"));
+        let browser = cookie_client();
+        let origin = app.server.base.clone();
+        let form_post = |path: &str| {
+            browser
+                .post(app.url(path))
+                .header("Origin", origin.clone())
+                .header("Accept", "text/html")
+        };
+        form_post("/_fn/login")
+            .form(&[("login", "13600000001"), ("password", "admin-password")])
+            .send()
+            .await
+            .unwrap();
+        let bad_tier = pack_zip("tier-course", "1.0.0", |dir| {
+            let toml = std::fs::read_to_string(dir.join("course.toml"))
+                .unwrap()
+                .replace("tier = 1", "tier = 7");
+            std::fs::write(dir.join("course.toml"), toml).unwrap();
+        });
+        let uploaded = form_post("/trainer/packs")
+            .multipart(reqwest::multipart::Form::new().part(
+                "pack",
+                reqwest::multipart::Part::bytes(bad_tier).file_name("bad-pack.zip"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), 303);
+        let report_path = uploaded
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let page = |path: String| {
+            let browser = browser.clone();
+            let url = app.url(&path);
+            async move { browser.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+
+        let chinese = page(report_path.clone()).await;
+        assert!(
+            chinese.contains("tier-course/course.toml")
+                && chinese
+                    .contains("第 4 行：tier 的值 7 无效，应为 1（基础）、2（进阶）或 3（高级）")
+                && chinese.contains("苏州市总工会")
+                && !chinese.contains("tier 7 is not"),
+            "{chinese}"
+        );
+        // The list as read: the file's name, its status (no empty version between dots), and
+        // the time in China.
+        let list = without_tags(&page("/trainer/packs".into()).await);
+        assert!(
+            list.contains("bad-pack.zip · 有问题") && !list.contains("UTC"),
+            "{list}"
+        );
+
+        let switched = browser
+            .get(app.url(&format!("/lang/en?next={report_path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(switched.status(), 303);
+        let english = page(report_path.clone()).await;
+        assert!(
+            english.contains("line 4: tier 7 is not 1 (basic), 2 (intermediate) or 3 (advanced)")
+                && english.contains("Suzhou Federation of Trade Unions")
+                && !english.contains("tier 的值"),
+            "{english}"
         );
     }
 }

@@ -37,6 +37,14 @@ impl Lang {
             Lang::En => &EN,
         }
     }
+
+    /// The same language for texts told by the core (the course-pack checker's problems).
+    pub fn checker(self) -> qihang_core::pack_problems::Lang {
+        match self {
+            Lang::Zh => qihang_core::pack_problems::Lang::Zh,
+            Lang::En => qihang_core::pack_problems::Lang::En,
+        }
+    }
 }
 
 pub struct Texts {
@@ -288,6 +296,9 @@ pub struct Texts {
     pub quiz_no_limit: &'static str,
     pub welcome_new: &'static str,
     pub already_signed_in: &'static str,
+    // pack checker page (issue 11.12)
+    pub packs_who_may_upload: &'static str,
+    pub packs_ask_union: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -543,6 +554,9 @@ pub static ZH: Texts = Texts {
     quiz_no_limit: "测验次数不限",
     welcome_new: "欢迎加入起航，{name}！先从下面推荐的第一门课开始吧：报名后按顺序读课，读完再做测验。",
     already_signed_in: "你已经登录，不需要再注册。",
+    // pack checker page (issue 11.12)
+    packs_who_may_upload: "只有工会的培训师和管理员可以上传课程包。",
+    packs_ask_union: "你的账号是学员账号。如果要为工会制作课程，请联系所在工会，请工会管理员为你开通培训师权限；也可以把做好的课程包交给工会的培训师上传。",
 };
 
 pub static EN: Texts = Texts {
@@ -798,6 +812,9 @@ pub static EN: Texts = Texts {
     quiz_no_limit: "No attempt limit",
     welcome_new: "Welcome to Qihang, {name}! Start with the recommended first course below: enrol, read the lessons in order, then take the quiz.",
     already_signed_in: "You are already signed in; there is no need to register again.",
+    // pack checker page (issue 11.12)
+    packs_who_may_upload: "Only trainers and administrators of a union can upload course packs.",
+    packs_ask_union: "Your account is a learner's. To make courses for your union, ask its administrator to make you a trainer, or give the finished pack to one of its trainers to upload.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -6,6 +6,7 @@
 //! with or without JavaScript.
 
 use qihang_core::dto::ErrorCode;
+use qihang_core::pack_problems::ProblemKind;
 use serde::{Deserialize, Serialize};
 
 #[cfg(not(feature = "ssr"))]
@@ -29,12 +30,16 @@ pub struct Flash {
     /// Every invalid field when a form had several.
     #[serde(default)]
     pub fields: Vec<String>,
+    /// A course-pack problem behind the error, shown in the page's language instead of the
+    /// (English) detail.
+    #[serde(default)]
+    pub problem: Option<ProblemKind>,
 }
 
-/// Keeps only the characters of an id or slug (a-z, 0-9, '-'), for building local URLs.
+/// Keeps only the characters of an id or slug (a-z, 0-9, '-', '_'), for building local URLs.
 pub fn slug(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
 }
 
@@ -239,6 +244,7 @@ mod server {
             error,
             ServiceError::BadUpload(_)
                 | ServiceError::UploadTooLarge(_)
+                | ServiceError::BadArchive(_)
                 | ServiceError::InvalidPack { .. }
                 | ServiceError::NeedsNewVersion { .. }
                 | ServiceError::PrerequisitesMissing { .. }
@@ -255,6 +261,9 @@ mod server {
         if let ServiceError::Internal(cause) = error {
             tracing::error!(%cause, form, "form submission failed");
         }
+        // A pack problem is told in the page's language; the English detail would only repeat
+        // it (and lengthen the cookie).
+        let problem = error.pack_problem();
         Flash {
             form: form.into(),
             ok: false,
@@ -264,7 +273,8 @@ mod server {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
-            detail: flash_detail(error),
+            detail: problem.is_none().then(|| flash_detail(error)).flatten(),
+            problem,
             fields: error.fields().into_iter().map(Into::into).collect(),
         }
     }

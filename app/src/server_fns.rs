@@ -164,6 +164,17 @@ pub async fn my_uploads() -> Result<Vec<qihang_core::dto::UploadView>, AppError>
     Ok(qihang_core::services::uploads::mine(&core, &actor).await?)
 }
 
+/// The union the signed-in user's uploads are published to, or `None` when she may not
+/// upload (only the trainers and administrators of a union may).
+#[server(prefix = "/_fn", endpoint = "upload_scope")]
+pub async fn upload_scope() -> Result<Option<OrgView>, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::uploads::scope(&core, &actor).await?)
+}
+
 /// One upload's report and preview (its uploader or an administrator over its organisation).
 #[server(prefix = "/_fn", endpoint = "get_upload")]
 pub async fn get_upload(id: String) -> Result<qihang_core::dto::UploadView, AppError> {

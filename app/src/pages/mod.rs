@@ -42,7 +42,11 @@ pub fn FlashMessage(
                 .into_any();
             }
             let text = error_message(lang, code, f.field.as_deref());
-            let detail = f.detail.clone().map(|d| view! { <br/><code class="detail">{d}</code> });
+            let detail = match (&f.problem, &f.detail) {
+                (Some(problem), _) => Some(problem.text(lang.checker())),
+                (None, detail) => detail.clone(),
+            }
+            .map(|d| view! { <br/><code class="detail">{d}</code> });
             view! {
                 <p class="notice error" role="alert" data-code=code.as_str() data-field=f.field.clone()>
                     {text}

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::pack_problems::ReportedProblem;
+
 /// The version of the privacy notice users accept at registration (stored with the time).
 pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-25";
 
@@ -200,12 +202,26 @@ pub struct UploadView {
     pub title: Option<String>,
     /// `checked` (ready to publish), `rejected` (has problems) or `published`.
     pub status: String,
+    /// Every problem as one English line, `path:line: message`.
     pub problems: Vec<String>,
-    /// Organisation whose subtree the course is published to.
+    /// The same problems with their file, line, English message, code and arguments, for
+    /// saying them in the reader's language (see [`crate::pack_problems`]).
+    #[serde(default)]
+    pub report: Vec<ReportedProblem>,
+    /// Code of the organisation whose subtree the course is published to.
     pub org: String,
+    /// Its name, `江苏省苏州市总工会`.
+    #[serde(default)]
+    pub org_name: String,
+    #[serde(default)]
+    pub org_name_en: Option<String>,
     pub lessons: Vec<LessonPreview>,
     pub questions: usize,
+    /// UTC, `2026-11-27 11:26 UTC`.
     pub created_at: String,
+    /// The same time in China, `2026-11-27 19:26`, for people.
+    #[serde(default)]
+    pub created_at_china: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

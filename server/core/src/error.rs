@@ -6,6 +6,8 @@
 use crate::db::DbError;
 use crate::domain::DomainError;
 use crate::dto::ErrorCode;
+use crate::packs::archive::ArchiveError;
+use crate::packs::ProblemKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -54,6 +56,10 @@ pub enum ServiceError {
     /// An upload over the size limits (413).
     #[error("{0}")]
     UploadTooLarge(String),
+    /// An uploaded zip refused while unpacking (422; 413 over a size limit), kept whole so
+    /// pages can say why in their own language.
+    #[error(transparent)]
+    BadArchive(#[from] ArchiveError),
     /// Enrolling before completing the prerequisites (409), naming them.
     #[error("complete these courses first: {}", missing.join(", "))]
     PrerequisitesMissing { missing: Vec<String> },
@@ -150,6 +156,8 @@ impl ServiceError {
             ServiceError::DeadlinePassed => ErrorCode::DeadlinePassed,
             ServiceError::ForeignQuestion { .. } => ErrorCode::ForeignQuestion,
             ServiceError::UploadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ServiceError::BadArchive(e) if e.is_too_large() => ErrorCode::PayloadTooLarge,
+            ServiceError::BadArchive(_) => ErrorCode::BadUpload,
             ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
             ServiceError::CheckInCode => ErrorCode::CheckInCode,
             ServiceError::CannotPrint { .. } => ErrorCode::CannotPrint,
@@ -208,6 +216,8 @@ impl ServiceError {
             ServiceError::TooManyAttempts | ServiceError::RateLimited { .. } => 429,
             ServiceError::TokenInvalid | ServiceError::TokenExpired => 400,
             ServiceError::UploadTooLarge(_) => 413,
+            ServiceError::BadArchive(e) if e.is_too_large() => 413,
+            ServiceError::BadArchive(_) => 422,
             ServiceError::Internal(_) => 500,
         }
     }
@@ -224,6 +234,14 @@ impl ServiceError {
 }
 
 impl ServiceError {
+    /// The course-pack problem behind this error, for pages to tell in their language.
+    pub fn pack_problem(&self) -> Option<ProblemKind> {
+        match self {
+            ServiceError::BadArchive(e) => Some(e.problem()),
+            _ => None,
+        }
+    }
+
     /// An internal fault described in words (no error value to keep).
     pub fn internal(cause: impl Into<String>) -> Self {
         ServiceError::Internal(Fault::Other(cause.into()))

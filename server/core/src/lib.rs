@@ -6,6 +6,7 @@
 
 pub mod domain;
 pub mod dto;
+pub mod pack_problems;
 
 #[cfg(feature = "ssr")]
 pub mod certificate_print;

@@ -27,6 +27,11 @@ pub fn iso_utc(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A stored UTC time in China to the minute, `2026-11-27 19:26`, for people.
+pub fn china_minute(t: NaiveDateTime) -> String {
+    to_china(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// A stored UTC time as a date in China, `2026-11-25`.
 pub fn china_date(t: NaiveDateTime) -> String {
     to_china(t).format("%Y-%m-%d").to_string()
@@ -43,6 +48,7 @@ mod tests {
             .and_hms_opt(16, 30, 0)
             .unwrap();
         assert_eq!(china_date(t), "2026-11-26");
+        assert_eq!(china_minute(t), "2026-11-26 00:30");
         assert_eq!(iso_utc(t), "2026-11-25T16:30:00Z");
         let midnight = china_midnight(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
         assert_eq!(iso_utc(midnight), "2026-11-25T16:00:00Z");

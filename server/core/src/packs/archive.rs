@@ -10,44 +10,91 @@ use std::collections::HashSet;
 use std::io::{Cursor, Read};
 use std::path::{Component, Path, PathBuf};
 
-use super::MEDIA_TYPES;
+use super::{Lang, ProblemKind, MEDIA_TYPES};
 
 pub const MAX_ZIP_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_ENTRIES: usize = 2_000;
 pub const MAX_UNPACKED_BYTES: u64 = 200 * 1024 * 1024;
 pub const MAX_RATIO: u64 = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an archive was refused. Told in words by [`ArchiveError::problem`] (in Chinese or
+/// English); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchiveError {
-    #[error("the zip is {0} bytes; the limit is 50 MB")]
     TooLarge(usize),
-    #[error("the file is not a readable zip archive ({0})")]
+    /// The zip library's reason, e.g. "could not find EOCD".
     NotZip(String),
-    #[error("the zip has {0} entries; the limit is 2,000")]
     TooManyEntries(usize),
-    #[error("the pack unpacks to more than 200 MB; make media files smaller")]
     UnpackedTooLarge,
-    #[error(
-        "{0}: compressed suspiciously well (more than 100 times); refused as a possible zip bomb"
-    )]
     Bomb(String),
-    #[error("{0}: the path leaves the pack (absolute, '..' or '\\'); zip the pack folder itself")]
     UnsafePath(String),
-    #[error("{0}: symbolic links are not accepted; put the file itself in the zip")]
     Symlink(String),
-    #[error("{0}: only plain files and folders are accepted")]
     SpecialFile(String),
-    #[error("{0}: file names must use ASCII letters, digits, '-', '_' and '.'; rename the file")]
     NonAsciiName(String),
-    #[error("{0}: another entry has the same name apart from upper/lower case")]
     DuplicateName(String),
-    #[error("{0}: this kind of file is not part of a course pack (allowed: course.toml, questions.toml or .csv, .md lessons, png/jpg/gif/webp/mp3/m4a/mp4/webm media)")]
     UnknownType(String),
-    #[error("no course.toml at the top of the zip or in its single top folder")]
     NoCourse,
-    #[error("cannot unpack: {0}")]
     Io(String),
 }
+
+impl ArchiveError {
+    /// The refusal as a checker problem, to be told in the page's language.
+    pub fn problem(&self) -> ProblemKind {
+        match self {
+            ArchiveError::TooLarge(bytes) => ProblemKind::ZipTooLarge { bytes: *bytes },
+            ArchiveError::NotZip(detail) => ProblemKind::NotZip {
+                detail: detail.clone(),
+            },
+            ArchiveError::TooManyEntries(entries) => {
+                ProblemKind::TooManyEntries { entries: *entries }
+            }
+            ArchiveError::UnpackedTooLarge => ProblemKind::UnpackedTooLarge,
+            ArchiveError::Bomb(name) => ProblemKind::ZipBomb {
+                entry: name.clone(),
+            },
+            ArchiveError::UnsafePath(name) => ProblemKind::UnsafePath {
+                entry: name.clone(),
+            },
+            ArchiveError::Symlink(name) => ProblemKind::ZipSymlink {
+                entry: name.clone(),
+            },
+            ArchiveError::SpecialFile(name) => ProblemKind::SpecialFile {
+                entry: name.clone(),
+            },
+            ArchiveError::NonAsciiName(name) => ProblemKind::NonAsciiName {
+                entry: name.clone(),
+            },
+            ArchiveError::DuplicateName(name) => ProblemKind::DuplicateName {
+                entry: name.clone(),
+            },
+            ArchiveError::UnknownType(name) => ProblemKind::UnknownFileType {
+                entry: name.clone(),
+            },
+            ArchiveError::NoCourse => ProblemKind::NoCourseToml,
+            ArchiveError::Io(detail) => ProblemKind::UnpackFailed {
+                detail: detail.clone(),
+            },
+        }
+    }
+
+    /// Over one of the size limits (413 rather than 422).
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::TooLarge(_)
+                | ArchiveError::UnpackedTooLarge
+                | ArchiveError::TooManyEntries(_)
+        )
+    }
+}
+
+impl std::fmt::Display for ArchiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problem().text(Lang::En))
+    }
+}
+
+impl std::error::Error for ArchiveError {}
 
 fn allowed_file(path: &Path) -> bool {
     let name = path

@@ -16,6 +16,7 @@ mod tests;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::pack_problems::{CodedProblem, Lang, ProblemKind, ReportedProblem};
 pub use format::{Completion, Mode, QuestionKind, QuizRules, Reveal, Skill, SkillLevel, Tier};
 pub use read::{check_folder, check_folder_with, load_pack, load_skills, CheckedFolder};
 
@@ -34,19 +35,50 @@ pub const MEDIA_TYPES: &[(&str, &str)] = &[
     ("webm", "video/webm"),
 ];
 
-/// One problem in a pack: `path:line: message`.
+/// One problem in a pack: where it is and its code, shown `path:line: message` in English
+/// (the command line) or in the page's language with [`Problem::text`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The file, relative to the folder being checked.
     pub path: PathBuf,
     /// 1-based; 0 when the problem is about the file as a whole.
     pub line: usize,
-    pub message: String,
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<PathBuf>, line: usize, kind: ProblemKind) -> Problem {
+        Problem {
+            path: path.into(),
+            line,
+            kind,
+        }
+    }
+
+    /// What is wrong, in `lang` (without the file and line).
+    pub fn text(&self, lang: Lang) -> String {
+        self.kind.text(lang)
+    }
+
+    /// The problem as an upload's report stores it and clients see it.
+    pub fn reported(&self) -> ReportedProblem {
+        ReportedProblem::Coded(CodedProblem::new(
+            self.path.to_string_lossy().replace('\\', "/"),
+            self.line,
+            self.kind.clone(),
+        ))
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.kind.text(Lang::En)
+        )
     }
 }
 

@@ -8,8 +8,8 @@ use toml::Spanned;
 use super::format::*;
 use super::markdown::{self, LinkKind};
 use super::{
-    line_of, relative, Answer, Lesson, MediaFile, Pack, Problem, Question, MEDIA_BUDGET_BYTES,
-    MEDIA_TYPES,
+    line_of, relative, Answer, Lesson, MediaFile, Pack, Problem, ProblemKind, Question,
+    MEDIA_BUDGET_BYTES, MEDIA_TYPES,
 };
 
 /// Collects problems for one base folder.
@@ -19,12 +19,9 @@ struct Report<'a> {
 }
 
 impl Report<'_> {
-    fn at(&mut self, file: &Path, line: usize, message: impl Into<String>) {
-        self.problems.push(Problem {
-            path: relative(self.base, file),
-            line,
-            message: message.into(),
-        });
+    fn at(&mut self, file: &Path, line: usize, kind: ProblemKind) {
+        self.problems
+            .push(Problem::new(relative(self.base, file), line, kind));
     }
 
     fn at_span(
@@ -32,16 +29,35 @@ impl Report<'_> {
         file: &Path,
         text: &str,
         span: std::ops::Range<usize>,
-        message: impl Into<String>,
+        kind: ProblemKind,
     ) {
-        self.at(file, line_of(text, span.start), message);
+        self.at(file, line_of(text, span.start), kind);
     }
 
     fn toml_error(&mut self, file: &Path, text: &str, error: &toml::de::Error, line_offset: usize) {
         let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1) + line_offset;
-        let message = error.message().trim().trim_end_matches('.').to_string();
-        self.at(file, line, format!("{message}; fix the TOML here"));
+        let detail = error.message().trim().trim_end_matches('.').to_string();
+        self.at(file, line, toml_problem(detail));
     }
+}
+
+/// The TOML parser's message as a code: an unknown or a missing key is named, anything else
+/// keeps the parser's words.
+fn toml_problem(detail: String) -> ProblemKind {
+    if let Some(key) = backticked(&detail, "unknown field `") {
+        ProblemKind::TomlUnknownKey { key, detail }
+    } else if let Some(key) = backticked(&detail, "missing field `") {
+        ProblemKind::TomlMissingKey { key, detail }
+    } else {
+        ProblemKind::Toml { detail }
+    }
+}
+
+/// The name between backticks after `prefix`, e.g. `price` in "unknown field `price`, …".
+fn backticked(text: &str, prefix: &str) -> Option<String> {
+    let rest = text.strip_prefix(prefix)?;
+    let end = rest.find('`')?;
+    Some(rest[..end].to_string())
 }
 
 fn read_text(report: &mut Report<'_>, file: &Path) -> Option<String> {
@@ -58,23 +74,40 @@ fn read_text(report: &mut Report<'_>, file: &Path) -> Option<String> {
                         &String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]),
                         usize::MAX,
                     );
-                    report.at(file, line, "the file is not UTF-8; save it as UTF-8");
+                    report.at(file, line, ProblemKind::NotUtf8);
                     None
                 }
             }
         }
         Err(e) => {
-            report.at(file, 0, format!("cannot read the file: {e}"));
+            report.at(
+                file,
+                0,
+                ProblemKind::Unreadable {
+                    detail: e.to_string(),
+                },
+            );
             None
         }
     }
 }
 
+/// Course and skill ids: 3 to 64 characters of a-z, 0-9 and '-' (they name folders and
+/// appear in addresses and certificates).
 fn valid_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Lesson and question ids, unique only inside their course: 1 to 64 characters of a-z,
+/// 0-9, '-' and '_' (`q1`, `qr`, `wifi`).
+fn valid_item_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 fn valid_semver(v: &str) -> bool {
@@ -106,24 +139,29 @@ pub fn load_skills(file: &Path, base: &Path) -> Result<BTreeMap<String, Skill>, 
                             file,
                             &text,
                             span.clone(),
-                            format!(
-                                "skill id {:?} must be 3 to 64 characters of a-z, 0-9 and '-'",
-                                skill.id
-                            ),
+                            ProblemKind::SkillIdInvalid {
+                                id: skill.id.clone(),
+                            },
                         );
                     }
                     if skill.levels.is_empty() {
-                        report.at_span(file, &text, span.clone(), format!("skill {:?} needs its levels, e.g. levels = [\"初级\", \"中级\", \"高级\"]", skill.id));
+                        report.at_span(
+                            file,
+                            &text,
+                            span.clone(),
+                            ProblemKind::SkillLevelsMissing {
+                                skill: skill.id.clone(),
+                            },
+                        );
                     }
                     if skills.insert(skill.id.clone(), skill.clone()).is_some() {
                         report.at_span(
                             file,
                             &text,
                             span,
-                            format!(
-                                "skill id {:?} is defined twice; give each skill its own id",
-                                skill.id
-                            ),
+                            ProblemKind::SkillDefinedTwice {
+                                id: skill.id.clone(),
+                            },
                         );
                     }
                 }
@@ -158,8 +196,8 @@ struct CourseToml<'a> {
 }
 
 impl CourseToml<'_> {
-    fn at(&self, report: &mut Report<'_>, span: std::ops::Range<usize>, message: String) {
-        report.at_span(self.file, self.text, span, message)
+    fn at(&self, report: &mut Report<'_>, span: std::ops::Range<usize>, kind: ProblemKind) {
+        report.at_span(self.file, self.text, span, kind)
     }
 }
 
@@ -175,11 +213,7 @@ struct Header {
 fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
     let course_file = dir.join("course.toml");
     if !course_file.exists() {
-        report.at(
-            &course_file,
-            0,
-            "missing course.toml; every pack folder needs one (see courses/README.md)",
-        );
+        report.at(&course_file, 0, ProblemKind::CourseTomlMissing);
         return None;
     }
     let text = read_text(report, &course_file)?;
@@ -247,10 +281,9 @@ fn check_header(
         toml.at(
             report,
             course.version.span(),
-            format!(
-                "version {:?} is not semver; write it like \"1.0.0\"",
-                course.version.get_ref()
-            ),
+            ProblemKind::VersionNotSemver {
+                version: course.version.get_ref().clone(),
+            },
         );
     }
     for (field, value) in [
@@ -260,7 +293,13 @@ fn check_header(
     ] {
         if let Some(value) = value {
             if value.get_ref().trim().is_empty() {
-                toml.at(report, value.span(), format!("{field} is empty; write one"));
+                toml.at(
+                    report,
+                    value.span(),
+                    ProblemKind::FieldEmpty {
+                        field: field.into(),
+                    },
+                );
             }
         }
     }
@@ -269,10 +308,9 @@ fn check_header(
         toml.at(
             report,
             course.tier.span(),
-            format!(
-                "tier {} is not 1 (基础), 2 (进阶) or 3 (高级)",
-                course.tier.get_ref()
-            ),
+            ProblemKind::TierInvalid {
+                tier: *course.tier.get_ref(),
+            },
         );
     }
     let mode = Mode::parse(course.mode.get_ref());
@@ -280,10 +318,9 @@ fn check_header(
         toml.at(
             report,
             course.mode.span(),
-            format!(
-                "mode {:?} is not one of online, offline, blended",
-                course.mode.get_ref()
-            ),
+            ProblemKind::ModeInvalid {
+                mode: course.mode.get_ref().clone(),
+            },
         );
     }
     let hours = course.hours.get_ref().value();
@@ -291,17 +328,15 @@ fn check_header(
         toml.at(
             report,
             course.hours.span(),
-            format!("hours = {hours} must be more than 0 and at most 200"),
+            ProblemKind::HoursOutOfRange {
+                hours: hours.to_string(),
+            },
         );
     }
     let skills = check_skills(report, toml, course);
     for prerequisite in &course.prerequisites {
         if prerequisite.get_ref() == &id {
-            toml.at(
-                report,
-                prerequisite.span(),
-                "a course cannot be its own prerequisite".into(),
-            );
+            toml.at(report, prerequisite.span(), ProblemKind::OwnPrerequisite);
         }
     }
     Header {
@@ -320,7 +355,7 @@ fn check_id(report: &mut Report<'_>, toml: &CourseToml<'_>, course: &CourseFile,
         toml.at(
             report,
             course.id.span(),
-            format!("id {id:?} must be 3 to 64 characters of a-z, 0-9 and '-'"),
+            ProblemKind::CourseIdInvalid { id: id.clone() },
         );
     }
     let folder_name = dir
@@ -331,9 +366,10 @@ fn check_id(report: &mut Report<'_>, toml: &CourseToml<'_>, course: &CourseFile,
         toml.at(
             report,
             course.id.span(),
-            format!(
-                "id {id:?} differs from the folder name {folder_name:?}; rename one so they match"
-            ),
+            ProblemKind::IdDiffersFromFolder {
+                id: id.clone(),
+                folder: folder_name,
+            },
         );
     }
 }
@@ -350,7 +386,7 @@ fn check_skills(
             toml.at(
                 report,
                 skill.get_ref().level.span(),
-                format!("skill level {level} must be 1, 2 or 3"),
+                ProblemKind::SkillLevelInvalid { level },
             );
         }
         skills.push(super::SkillLevel {
@@ -372,11 +408,7 @@ fn read_listed_lessons(
     let mut listed = BTreeSet::new();
     let mut lesson_ids: HashMap<String, PathBuf> = HashMap::new();
     if course.lessons.get_ref().is_empty() {
-        toml.at(
-            report,
-            course.lessons.span(),
-            "lessons is empty; list at least one lesson file".into(),
-        );
+        toml.at(report, course.lessons.span(), ProblemKind::LessonsEmpty);
     }
     for entry in course.lessons.get_ref() {
         let rel = entry.get_ref();
@@ -384,7 +416,9 @@ fn read_listed_lessons(
             toml.at(
                 report,
                 entry.span(),
-                format!("lesson {rel:?} points outside the pack; keep lessons under lessons/"),
+                ProblemKind::LessonOutsidePack {
+                    lesson: rel.clone(),
+                },
             );
             continue;
         };
@@ -392,12 +426,20 @@ fn read_listed_lessons(
             toml.at(
                 report,
                 entry.span(),
-                format!("lesson {rel:?} is listed twice"),
+                ProblemKind::LessonListedTwice {
+                    lesson: rel.clone(),
+                },
             );
             continue;
         }
         if !path.is_file() {
-            toml.at(report, entry.span(), format!("lesson {rel:?} is listed but the file does not exist; create it or remove it from the list"));
+            toml.at(
+                report,
+                entry.span(),
+                ProblemKind::LessonFileMissing {
+                    lesson: rel.clone(),
+                },
+            );
             continue;
         }
         if let Some(lesson) = read_lesson(report, dir, &path, rel) {
@@ -405,11 +447,10 @@ fn read_listed_lessons(
                 report.at(
                     &path,
                     2,
-                    format!(
-                        "lesson id {:?} is already used by {}; ids must be unique in a course",
-                        lesson.id,
-                        relative(dir, first).display()
-                    ),
+                    ProblemKind::LessonIdDuplicate {
+                        id: lesson.id.clone(),
+                        first: relative(dir, first).display().to_string(),
+                    },
                 );
             } else {
                 lesson_ids.insert(lesson.id.clone(), path.clone());
@@ -433,7 +474,11 @@ fn report_unlisted_lessons(report: &mut Report<'_>, dir: &Path, listed: &BTreeSe
     present.sort();
     for name in present {
         if !listed.contains(&name) {
-            report.at(&dir.join(&name), 0, format!("{name} is not listed in course.toml's lessons; add it to the list or delete the file"));
+            report.at(
+                &dir.join(&name),
+                0,
+                ProblemKind::LessonNotListed { file: name.clone() },
+            );
         }
     }
 }
@@ -453,12 +498,12 @@ fn quiz_rules(
             toml.at(
                 report,
                 value.span(),
-                format!(
-                    "{name} = {} must be from {} to {}",
-                    value.get_ref(),
-                    range.start(),
-                    range.end()
-                ),
+                ProblemKind::QuizNumberOutOfRange {
+                    name: name.to_string(),
+                    value: *value.get_ref(),
+                    min: *range.start(),
+                    max: *range.end(),
+                },
             );
         }
         (*value.get_ref()).clamp(*range.start(), *range.end()) as u32
@@ -471,14 +516,27 @@ fn quiz_rules(
         reveal: match &q.reveal {
             None => Reveal::default(),
             Some(value) => Reveal::parse(value.get_ref()).unwrap_or_else(|| {
-                toml.at(report, value.span(), format!("reveal = {:?} is not one of \"never\", \"after_pass\", \"after_last_attempt\"", value.get_ref()));
+                toml.at(
+                    report,
+                    value.span(),
+                    ProblemKind::RevealInvalid {
+                        reveal: value.get_ref().clone(),
+                    },
+                );
                 Reveal::default()
             }),
         },
     };
     if let Some(bank) = bank {
         if rules.draw as usize > bank.len() {
-            toml.at(report, q.draw.span(), format!("draw = {} but the question bank has only {} questions; lower draw or add questions", rules.draw, bank.len()));
+            toml.at(
+                report,
+                q.draw.span(),
+                ProblemKind::DrawExceedsBank {
+                    draw: rules.draw,
+                    bank: bank.len(),
+                },
+            );
         }
     }
     rules
@@ -500,23 +558,21 @@ fn completion_rules(
         attendance: file.attendance,
     };
     let span = course.completion.span();
-    let mut problem = |message: &str| toml.at(report, span.clone(), message.into());
+    let mut problem = |kind: ProblemKind| toml.at(report, span.clone(), kind);
     if completion.quiz && quiz.is_none() {
-        problem("completion requires the quiz but there is no [quiz] section; add one or set quiz = false");
+        problem(ProblemKind::CompletionNeedsQuizSection);
     }
     if completion.quiz && questions.as_ref().is_some_and(Vec::is_empty) {
-        problem("completion requires the quiz but there is no questions.toml or questions.csv");
+        problem(ProblemKind::CompletionNeedsQuestions);
     }
     if completion.attendance && mode == Some(Mode::Online) {
-        problem(
-            "an online course cannot require attendance; use mode = \"blended\" or \"offline\"",
-        );
+        problem(ProblemKind::OnlineWithAttendance);
     }
     if mode == Some(Mode::Offline) && !completion.attendance {
-        problem("an offline course is completed by attendance; set attendance = true");
+        problem(ProblemKind::OfflineWithoutAttendance);
     }
     if !(completion.lessons || completion.quiz || completion.attendance) {
-        problem("no completion rule is set; set at least one of lessons, quiz, attendance to true");
+        problem(ProblemKind::NoCompletionRule);
     }
     completion
 }
@@ -536,19 +592,11 @@ fn read_lesson(report: &mut Report<'_>, dir: &Path, path: &Path, rel: &str) -> O
     let text = read_text(report, path)?;
     let normalised = text.replace("\r\n", "\n");
     let Some(rest) = normalised.strip_prefix("+++\n") else {
-        report.at(
-            path,
-            1,
-            "a lesson starts with front matter between +++ lines: id, title, minutes",
-        );
+        report.at(path, 1, ProblemKind::FrontMatterMissing);
         return None;
     };
     let Some(end) = rest.find("\n+++") else {
-        report.at(
-            path,
-            1,
-            "the front matter opened with +++ is never closed; add a +++ line after it",
-        );
+        report.at(path, 1, ProblemKind::FrontMatterUnclosed);
         return None;
     };
     let front = &rest[..end + 1];
@@ -565,26 +613,32 @@ fn read_lesson(report: &mut Report<'_>, dir: &Path, path: &Path, rel: &str) -> O
     };
     let line = |span: std::ops::Range<usize>| line_of(front, span.start) + 1;
     let id = matter.id.get_ref().clone();
-    if !valid_id(&id) {
+    if !valid_item_id(&id) {
         report.at(
             path,
             line(matter.id.span()),
-            format!("lesson id {id:?} must be 3 to 64 characters of a-z, 0-9 and '-'"),
+            ProblemKind::LessonIdInvalid { id: id.clone() },
         );
     }
     if matter.title.get_ref().trim().is_empty() {
-        report.at(path, line(matter.title.span()), "title is empty; write one");
+        report.at(
+            path,
+            line(matter.title.span()),
+            ProblemKind::FieldEmpty {
+                field: "title".into(),
+            },
+        );
     }
     let minutes = *matter.minutes.get_ref();
     if !(1..=600).contains(&minutes) {
         report.at(
             path,
             line(matter.minutes.span()),
-            format!("minutes = {minutes} must be from 1 to 600"),
+            ProblemKind::MinutesOutOfRange { minutes },
         );
     }
     if body.trim().is_empty() {
-        report.at(path, 0, "the lesson has no text after its front matter");
+        report.at(path, 0, ProblemKind::LessonBodyEmpty);
     }
     let _ = dir;
     Some(Lesson {
@@ -611,11 +665,19 @@ fn check_lesson_links(report: &mut Report<'_>, dir: &Path, lesson: &Lesson, medi
                 report.at(
                     &file,
                     line,
-                    format!("link {target:?} is plain http; use the https:// address"),
+                    ProblemKind::PlainHttpLink {
+                        target: target.to_string(),
+                    },
                 );
             }
             LinkKind::Image if is_web || is_scheme => {
-                report.at(&file, line, format!("image {target:?} is not in the pack; copy it into media/ and link it as media/NAME"));
+                report.at(
+                    &file,
+                    line,
+                    ProblemKind::ImageNotInPack {
+                        target: target.to_string(),
+                    },
+                );
             }
             LinkKind::Link
                 if is_scheme && !lower.starts_with("mailto:") && !lower.starts_with("tel:") =>
@@ -623,9 +685,9 @@ fn check_lesson_links(report: &mut Report<'_>, dir: &Path, lesson: &Lesson, medi
                 report.at(
                     &file,
                     line,
-                    format!(
-                        "link {target:?} uses a scheme that is not allowed; use https:// addresses"
-                    ),
+                    ProblemKind::LinkSchemeNotAllowed {
+                        target: target.to_string(),
+                    },
                 );
             }
             _ if is_web || is_scheme || target.starts_with('#') || target.is_empty() => {}
@@ -636,16 +698,23 @@ fn check_lesson_links(report: &mut Report<'_>, dir: &Path, lesson: &Lesson, medi
                     None => report.at(
                         &file,
                         line,
-                        format!(
-                            "{target:?} points outside the pack; keep files inside the pack folder"
-                        ),
+                        ProblemKind::LinkOutsidePack {
+                            target: target.to_string(),
+                        },
                     ),
                     Some(resolved) => {
                         let resolved = resolved.to_string_lossy().replace('\\', "/");
                         if !media.iter().any(|m| m.path == resolved)
                             && !dir.join(&resolved).is_file()
                         {
-                            report.at(&file, line, format!("{target:?} does not exist in the pack; add {resolved} or fix the link"));
+                            report.at(
+                                &file,
+                                line,
+                                ProblemKind::LinkTargetMissing {
+                                    target: target.to_string(),
+                                    resolved,
+                                },
+                            );
                         }
                     }
                 }
@@ -674,7 +743,13 @@ fn check_raw_html(report: &mut Report<'_>, dir: &Path, lesson: &Lesson) {
             || (has_scheme && !allowed_scheme);
         if external {
             let line = line_of(&lesson.markdown, link.offset) + header_lines;
-            report.at(&file, line, format!("HTML in the lesson loads or links {target:?} from another site; lessons use only files in the pack's media/ folder and https:// links"));
+            report.at(
+                &file,
+                line,
+                ProblemKind::HtmlLoadsExternal {
+                    target: target.to_string(),
+                },
+            );
         }
     }
 }
@@ -726,11 +801,7 @@ fn read_media(report: &mut Report<'_>, dir: &Path) -> Vec<MediaFile> {
                 continue;
             };
             if meta.file_type().is_symlink() {
-                report.at(
-                    &path,
-                    0,
-                    "symbolic links are not allowed in a pack; copy the file instead",
-                );
+                report.at(&path, 0, ProblemKind::SymlinkInPack);
             } else if meta.is_dir() {
                 stack.push(path);
             } else {
@@ -740,12 +811,27 @@ fn read_media(report: &mut Report<'_>, dir: &Path) -> Vec<MediaFile> {
                     .map(|e| e.to_string_lossy().to_ascii_lowercase())
                     .unwrap_or_default();
                 match MEDIA_TYPES.iter().find(|(e, _)| *e == ext) {
-                    None => report.at(&path, 0, format!("{rel}: .{ext} files are not accepted; use png, jpg, gif, webp, mp3, m4a, mp4 or webm")),
+                    None => report.at(
+                        &path,
+                        0,
+                        ProblemKind::MediaTypeNotAccepted { file: rel, ext },
+                    ),
                     Some((_, content_type)) => {
                         if meta.len() > MEDIA_BUDGET_BYTES {
-                            report.at(&path, 0, format!("{rel} is {:.1} MB, over the 5 MB budget per file; compress or shorten it", meta.len() as f64 / 1_048_576.0));
+                            report.at(
+                                &path,
+                                0,
+                                ProblemKind::MediaOverBudget {
+                                    file: rel.clone(),
+                                    bytes: meta.len(),
+                                },
+                            );
                         }
-                        media.push(MediaFile { path: rel, content_type, bytes: meta.len() });
+                        media.push(MediaFile {
+                            path: rel,
+                            content_type,
+                            bytes: meta.len(),
+                        });
                     }
                 }
             }
@@ -761,11 +847,7 @@ fn read_questions(report: &mut Report<'_>, dir: &Path) -> Option<Vec<Question>> 
     let csv_file = dir.join("questions.csv");
     match (toml_file.exists(), csv_file.exists()) {
         (true, true) => {
-            report.at(
-                &csv_file,
-                0,
-                "both questions.toml and questions.csv exist; keep one",
-            );
+            report.at(&csv_file, 0, ProblemKind::QuestionFilesBoth);
             None
         }
         (true, false) => read_questions_toml(report, &toml_file),
@@ -820,7 +902,8 @@ fn read_questions_toml(report: &mut Report<'_>, file: &Path) -> Option<Vec<Quest
     Some(questions)
 }
 
-const CSV_COLUMNS: [&str; 13] = [
+/// The columns of `questions.csv` (the header row [`crate::pack_problems::CSV_HEADER`] names).
+pub(crate) const CSV_COLUMNS: [&str; 13] = [
     "id",
     "kind",
     "text",
@@ -845,16 +928,18 @@ fn read_questions_csv(report: &mut Report<'_>, file: &Path) -> Option<Vec<Questi
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
-            report.at(file, 1, format!("cannot read the header row: {e}"));
+            report.at(
+                file,
+                1,
+                ProblemKind::CsvHeaderUnreadable {
+                    detail: e.to_string(),
+                },
+            );
             return Some(Vec::new());
         }
     };
     if headers != CSV_COLUMNS {
-        report.at(
-            file,
-            1,
-            format!("the header row must be exactly: {}", CSV_COLUMNS.join(",")),
-        );
+        report.at(file, 1, ProblemKind::CsvHeaderWrong);
         return Some(Vec::new());
     }
     let mut questions = Vec::new();
@@ -867,7 +952,9 @@ fn read_questions_csv(report: &mut Report<'_>, file: &Path) -> Option<Vec<Questi
                 report.at(
                     file,
                     line,
-                    format!("this row cannot be read: {e}; every row needs 13 columns"),
+                    ProblemKind::CsvRowUnreadable {
+                        detail: e.to_string(),
+                    },
                 );
                 continue;
             }
@@ -947,23 +1034,20 @@ fn build_question(
     seen: &mut HashMap<String, usize>,
 ) -> Option<Question> {
     let before = report.problems.len();
-    if !valid_id(&raw.id) {
+    if !valid_item_id(&raw.id) {
         report.at(
             file,
             lines.question,
-            format!(
-                "question id {:?} must be 3 to 64 characters of a-z, 0-9 and '-'",
-                raw.id
-            ),
+            ProblemKind::QuestionIdInvalid { id: raw.id.clone() },
         );
     } else if let Some(first) = seen.get(&raw.id) {
         report.at(
             file,
             lines.question,
-            format!(
-                "question id {:?} is already used on line {first}; ids must be unique",
-                raw.id
-            ),
+            ProblemKind::QuestionIdDuplicate {
+                id: raw.id.clone(),
+                first_line: *first,
+            },
         );
     } else {
         seen.insert(raw.id.clone(), lines.question);
@@ -972,17 +1056,16 @@ fn build_question(
         report.at(
             file,
             lines.question,
-            format!("question {:?} has no text", raw.id),
+            ProblemKind::QuestionTextEmpty { id: raw.id.clone() },
         );
     }
     let Some(kind) = QuestionKind::parse(raw.kind.trim()) else {
         report.at(
             file,
             lines.kind,
-            format!(
-                "kind {:?} is not one of single, multiple, true_false, fill",
-                raw.kind
-            ),
+            ProblemKind::QuestionKindInvalid {
+                kind: raw.kind.clone(),
+            },
         );
         return None;
     };
@@ -991,29 +1074,27 @@ fn build_question(
         report.at(
             file,
             lines.question,
-            format!(
-                "question {:?} has {} options; a choice question needs 2 to 8",
-                raw.id,
-                raw.options.len()
-            ),
+            ProblemKind::OptionCount {
+                id: raw.id.clone(),
+                count: raw.options.len(),
+            },
         );
     }
     if !choice && !raw.options.is_empty() {
         report.at(
             file,
             lines.question,
-            format!(
-                "question {:?} is {} and takes no options; remove them",
-                raw.id,
-                kind.as_str()
-            ),
+            ProblemKind::OptionsNotTaken {
+                id: raw.id.clone(),
+                kind,
+            },
         );
     }
     if raw.options.iter().any(|o| o.trim().is_empty()) {
         report.at(
             file,
             lines.question,
-            format!("question {:?} has an empty option", raw.id),
+            ProblemKind::OptionEmpty { id: raw.id.clone() },
         );
     }
     let letter_index = |letter: &str| -> Option<usize> {
@@ -1026,11 +1107,7 @@ fn build_question(
     let answer = match (kind, raw.answer) {
         (QuestionKind::TrueFalse, RawAnswer::Truth(b)) => Answer::Truth(b),
         (QuestionKind::TrueFalse, _) => {
-            report.at(
-                file,
-                lines.answer,
-                "a true_false answer is true or false (without quotes)",
-            );
+            report.at(file, lines.answer, ProblemKind::TrueFalseAnswer);
             return None;
         }
         (QuestionKind::Single, RawAnswer::Texts(letters)) if letters.len() == 1 => {
@@ -1040,22 +1117,17 @@ fn build_question(
                     report.at(
                         file,
                         lines.answer,
-                        format!(
-                            "answer {:?} is not one of the options {}",
-                            letters[0],
-                            option_letters(raw.options.len())
-                        ),
+                        ProblemKind::AnswerNotAnOption {
+                            answer: letters[0].clone(),
+                            options: raw.options.len(),
+                        },
                     );
                     return None;
                 }
             }
         }
         (QuestionKind::Single, _) => {
-            report.at(
-                file,
-                lines.answer,
-                "a single-choice answer is one letter, e.g. answer = \"C\"",
-            );
+            report.at(file, lines.answer, ProblemKind::SingleAnswer);
             return None;
         }
         (QuestionKind::Multiple, RawAnswer::Texts(letters)) if !letters.is_empty() => {
@@ -1066,15 +1138,17 @@ fn build_question(
                     Some(_) => report.at(
                         file,
                         lines.answer,
-                        format!("answer letter {letter:?} is repeated"),
+                        ProblemKind::AnswerLetterRepeated {
+                            letter: letter.clone(),
+                        },
                     ),
                     None => report.at(
                         file,
                         lines.answer,
-                        format!(
-                            "answer {letter:?} is not one of the options {}",
-                            option_letters(raw.options.len())
-                        ),
+                        ProblemKind::AnswerNotAnOption {
+                            answer: letter.clone(),
+                            options: raw.options.len(),
+                        },
                     ),
                 }
             }
@@ -1082,11 +1156,7 @@ fn build_question(
             Answer::Choices(picked)
         }
         (QuestionKind::Multiple, _) => {
-            report.at(
-                file,
-                lines.answer,
-                "a multiple-choice answer is a list of letters, e.g. answer = [\"A\", \"C\"]",
-            );
+            report.at(file, lines.answer, ProblemKind::MultipleAnswer);
             return None;
         }
         (QuestionKind::Fill, RawAnswer::Texts(texts))
@@ -1101,11 +1171,7 @@ fn build_question(
             )
         }
         (QuestionKind::Fill, _) => {
-            report.at(
-                file,
-                lines.answer,
-                "a fill answer is a list of accepted texts, e.g. answer = [\"十\", \"10\"]",
-            );
+            report.at(file, lines.answer, ProblemKind::FillAnswer);
             return None;
         }
     };
@@ -1121,16 +1187,6 @@ fn build_question(
         answer,
         explanation: raw.explanation.trim().to_string(),
     })
-}
-
-fn option_letters(n: usize) -> String {
-    if n == 0 {
-        return "(there are no options)".into();
-    }
-    (0..n.min(8))
-        .map(|i| char::from(b'A' + i as u8).to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The result of checking a pack or a folder of packs.
@@ -1184,17 +1240,13 @@ pub fn check_folder_with(path: &Path, known_courses: &BTreeSet<String>) -> Check
             .unwrap_or_default();
         dirs.sort();
         if !path.is_dir() {
-            checked.problems.push(Problem {
-                path: path.to_path_buf(),
-                line: 0,
-                message: "no such folder".into(),
-            });
+            checked
+                .problems
+                .push(Problem::new(path, 0, ProblemKind::NoSuchFolder));
         } else if dirs.is_empty() {
-            checked.problems.push(Problem {
-                path: path.to_path_buf(),
-                line: 0,
-                message: "no course packs here (a pack is a folder with course.toml)".into(),
-            });
+            checked
+                .problems
+                .push(Problem::new(path, 0, ProblemKind::NoPacks));
         }
         dirs
     };
@@ -1220,75 +1272,91 @@ fn cross_checks(
     let mut problems = Vec::new();
     let mut by_id: HashMap<&str, &Pack> = HashMap::new();
     for pack in &checked.packs {
-        let file = relative(base, &pack.dir.join("course.toml"));
         if let Some(first) = by_id.insert(&pack.id, pack) {
-            problems.push(Problem {
-                path: file.clone(),
-                line: 1,
-                message: format!(
-                    "course id {:?} is also used by {}; ids must be unique",
-                    pack.id,
-                    relative(base, &first.dir).display()
-                ),
-            });
-        }
-        let text = std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
-        let line_with = |needle: &str| {
-            text.lines()
-                .position(|l| l.contains(needle))
-                .map(|i| i + 1)
-                .unwrap_or(1)
-        };
-        for skill in &pack.skills {
-            match skills {
-                None => problems.push(Problem {
-                    path: file.clone(),
-                    line: line_with(&format!("\"{}\"", skill.skill)),
-                    message: format!(
-                        "skill {:?} cannot be checked: there is no skills.toml next to the pack",
-                        skill.skill
-                    ),
-                }),
-                Some(known) => match known.get(&skill.skill).map(|s| s.levels.len()) {
-                    None => problems.push(Problem {
-                        path: file.clone(),
-                        line: line_with(&format!("\"{}\"", skill.skill)),
-                        message: format!(
-                            "unknown skill {:?}; use one defined in skills.toml",
-                            skill.skill
-                        ),
-                    }),
-                    Some(levels) if usize::from(skill.level) > levels => problems.push(Problem {
-                        path: file.clone(),
-                        line: line_with(&format!("\"{}\"", skill.skill)),
-                        message: format!(
-                            "skill {:?} has {levels} levels; level {} does not exist",
-                            skill.skill, skill.level
-                        ),
-                    }),
-                    Some(_) => {}
+            problems.push(Problem::new(
+                relative(base, &pack.dir.join("course.toml")),
+                1,
+                ProblemKind::CourseIdDuplicate {
+                    id: pack.id.clone(),
+                    first: relative(base, &first.dir).display().to_string(),
                 },
-            }
+            ));
         }
+        check_skill_levels(&mut problems, base, pack, skills);
     }
-    let ids: BTreeSet<&str> = checked.packs.iter().map(|p| p.id.as_str()).collect();
-    for pack in &checked.packs {
-        let file = relative(base, &pack.dir.join("course.toml"));
+    check_prerequisites(&mut problems, base, &checked.packs, known_courses);
+    check_cycles(&mut problems, base, &checked.packs, &by_id);
+    checked.problems.extend(problems);
+}
+
+/// 1-based number of the first line of `text` that contains `needle`, or 1.
+fn line_containing(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+/// The pack's skills are in the framework (`skills.toml`), at levels it has.
+fn check_skill_levels(
+    problems: &mut Vec<Problem>,
+    base: &Path,
+    pack: &Pack,
+    skills: Option<&BTreeMap<String, Skill>>,
+) {
+    let file = relative(base, &pack.dir.join("course.toml"));
+    let text = std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
+    for skill in &pack.skills {
+        let name = skill.skill.clone();
+        let kind = match skills.map(|known| known.get(&skill.skill).map(|s| s.levels.len())) {
+            None => ProblemKind::SkillUncheckable { skill: name },
+            Some(None) => ProblemKind::SkillUnknown { skill: name },
+            Some(Some(levels)) if usize::from(skill.level) > levels => {
+                ProblemKind::SkillLevelMissing {
+                    skill: name,
+                    levels,
+                    level: skill.level,
+                }
+            }
+            Some(Some(_)) => continue,
+        };
+        let line = line_containing(&text, &format!("\"{}\"", skill.skill));
+        problems.push(Problem::new(file.clone(), line, kind));
+    }
+}
+
+/// Every prerequisite is a pack of the folder or (for uploads) a course already known.
+fn check_prerequisites(
+    problems: &mut Vec<Problem>,
+    base: &Path,
+    packs: &[Pack],
+    known_courses: &BTreeSet<String>,
+) {
+    let ids: BTreeSet<&str> = packs.iter().map(|p| p.id.as_str()).collect();
+    for pack in packs {
         let text = std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
         for prerequisite in &pack.prerequisites {
             if !ids.contains(prerequisite.as_str()) && !known_courses.contains(prerequisite) {
-                let line = text
-                    .lines()
-                    .position(|l| l.contains("prerequisites"))
-                    .map(|i| i + 1)
-                    .unwrap_or(1);
-                problems.push(Problem { path: file.clone(), line, message: format!("unknown prerequisite {prerequisite:?}; it must be a course in the same folder") });
+                problems.push(Problem::new(
+                    relative(base, &pack.dir.join("course.toml")),
+                    line_containing(&text, "prerequisites"),
+                    ProblemKind::PrerequisiteUnknown {
+                        id: prerequisite.clone(),
+                    },
+                ));
             }
         }
     }
-    // Prerequisite cycles: depth-first search over the graph.
-    let graph: HashMap<&str, Vec<&str>> = checked
-        .packs
+}
+
+/// Prerequisite cycles, each reported once: depth-first search over the graph.
+fn check_cycles(
+    problems: &mut Vec<Problem>,
+    base: &Path,
+    packs: &[Pack],
+    by_id: &HashMap<&str, &Pack>,
+) {
+    let graph: HashMap<&str, Vec<&str>> = packs
         .iter()
         .map(|p| {
             (
@@ -1300,32 +1368,24 @@ fn cross_checks(
     let mut reported = BTreeSet::new();
     for start in graph.keys() {
         let mut path = vec![*start];
-        if let Some(cycle) = find_cycle(&graph, &mut path) {
-            let mut key = cycle.clone();
-            key.sort();
-            if reported.insert(key) {
-                let pack = by_id[cycle[0]];
-                let text =
-                    std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
-                let line = text
-                    .lines()
-                    .position(|l| l.contains("prerequisites"))
-                    .map(|i| i + 1)
-                    .unwrap_or(1);
-                let mut shown: Vec<&str> = cycle.clone();
-                shown.push(cycle[0]);
-                problems.push(Problem {
-                    path: relative(base, &pack.dir.join("course.toml")),
-                    line,
-                    message: format!(
-                        "prerequisites form a cycle: {}; remove one of them",
-                        shown.join(" → ")
-                    ),
-                });
-            }
+        let Some(cycle) = find_cycle(&graph, &mut path) else {
+            continue;
+        };
+        let mut key = cycle.clone();
+        key.sort();
+        if !reported.insert(key) {
+            continue;
         }
+        let pack = by_id[cycle[0]];
+        let text = std::fs::read_to_string(pack.dir.join("course.toml")).unwrap_or_default();
+        let mut courses: Vec<String> = cycle.iter().map(|c| c.to_string()).collect();
+        courses.push(cycle[0].to_string());
+        problems.push(Problem::new(
+            relative(base, &pack.dir.join("course.toml")),
+            line_containing(&text, "prerequisites"),
+            ProblemKind::PrerequisiteCycle { courses },
+        ));
     }
-    checked.problems.extend(problems);
 }
 
 fn find_cycle<'a>(

@@ -140,7 +140,7 @@ fn broken_packs_are_reported_with_file_line_and_message() {
         ("bad version", vec![("demo-course/course.toml", course("1.0.0", "1.0"))],
          "demo-course/course.toml:2: version \"1.0\" is not semver; write it like \"1.0.0\""),
         ("bad tier", vec![("demo-course/course.toml", course("tier = 1", "tier = 4"))],
-         "demo-course/course.toml:5: tier 4 is not 1 (基础), 2 (进阶) or 3 (高级)"),
+         "demo-course/course.toml:5: tier 4 is not 1 (basic), 2 (intermediate) or 3 (advanced)"),
         ("bad mode", vec![("demo-course/course.toml", course("mode = \"online\"", "mode = \"remote\""))],
          "demo-course/course.toml:6: mode \"remote\" is not one of online, offline, blended"),
         ("listed lesson missing", vec![("demo-course/lessons/02-more.md", String::new())],
@@ -213,6 +213,82 @@ fn broken_packs_are_reported_with_file_line_and_message() {
             "{name}: expected {expected:?}, got {found:#?}"
         );
     }
+}
+
+#[test]
+fn problems_carry_their_code_and_read_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pack(
+        dir.path(),
+        &[(
+            "demo-course/course.toml",
+            &replace(COURSE, "tier = 1", "tier = 7"),
+        )],
+    );
+    let checked = check_folder(dir.path());
+    assert_eq!(checked.problems.len(), 1, "{:?}", checked.problems);
+    let problem = &checked.problems[0];
+    assert_eq!(problem.kind, ProblemKind::TierInvalid { tier: 7 });
+    assert_eq!(problem.line, 5);
+    assert_eq!(
+        problem.text(Lang::Zh),
+        "tier 的值 7 无效，应为 1（基础）、2（进阶）或 3（高级）"
+    );
+    match problem.reported() {
+        ReportedProblem::Coded(coded) => {
+            assert_eq!(coded.path, "demo-course/course.toml");
+            assert_eq!(
+                coded.at_line(Lang::Zh),
+                "第 5 行：tier 的值 7 无效，应为 1（基础）、2（进阶）或 3（高级）"
+            );
+            assert_eq!(coded.message, problem.text(Lang::En));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn lesson_and_question_ids_may_be_short_course_ids_may_not() {
+    let short = [
+        (
+            "demo-course/lessons/01-intro.md",
+            LESSON_1.replace("id = \"intro\"", "id = \"a\""),
+        ),
+        (
+            "demo-course/lessons/02-more.md",
+            LESSON_2.replace("id = \"more\"", "id = \"l_2\""),
+        ),
+        (
+            "demo-course/questions.toml",
+            QUESTIONS
+                .replace("id = \"q-single\"", "id = \"q1\"")
+                .replace("id = \"q-multiple\"", "id = \"qr\"")
+                .replace("id = \"q-truth\"", "id = \"q_3\""),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = short.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    assert_eq!(problems(&files), Vec::<String>::new());
+
+    let bad = QUESTIONS.replace("id = \"q-single\"", "id = \"Q 1\"");
+    assert_eq!(
+        problems(&[("demo-course/questions.toml", &bad)]),
+        ["demo-course/questions.toml:1: question id \"Q 1\" must be 1 to 64 characters of a-z, 0-9, '-' and '_'"]
+    );
+    let long = "q".repeat(65);
+    let bad = QUESTIONS.replace("q-single", &long);
+    assert_eq!(problems(&[("demo-course/questions.toml", &bad)]).len(), 1);
+    let bad = COURSE.replace("id = \"demo-course\"", "id = \"dc\"");
+    assert!(problems(&[("demo-course/course.toml", &bad)])
+        .iter()
+        .any(|p| p.ends_with("id \"dc\" must be 3 to 64 characters of a-z, 0-9 and '-'")));
+}
+
+#[test]
+fn the_csv_header_in_messages_is_the_one_checked() {
+    assert_eq!(
+        super::read::CSV_COLUMNS.join(","),
+        crate::pack_problems::CSV_HEADER
+    );
 }
 
 #[test]

@@ -14,9 +14,9 @@ use crate::db::schema::{courses, pack_uploads, skills};
 use crate::db::types::Json;
 use crate::db::{write_tx, DbConn};
 use crate::domain::{Role, UploadStatus};
-use crate::dto::{LessonPreview, PublishView, UploadView};
+use crate::dto::{LessonPreview, OrgView, PublishView, UploadView};
 use crate::packs::archive::{self, ArchiveError};
-use crate::packs::{self, markdown, Pack, Skill};
+use crate::packs::{self, markdown, Pack, Problem, ProblemKind, ReportedProblem, Skill};
 use crate::ServiceError;
 
 /// Where `upload` is recorded as the source of published courses.
@@ -32,13 +32,18 @@ fn publish_scope(actor: &Actor) -> Result<(String, String), ServiceError> {
         .ok_or(ServiceError::Forbidden)
 }
 
-fn archive_error(error: ArchiveError) -> ServiceError {
-    match error {
-        ArchiveError::TooLarge(_)
-        | ArchiveError::UnpackedTooLarge
-        | ArchiveError::TooManyEntries(_) => ServiceError::UploadTooLarge(error.to_string()),
-        other => ServiceError::BadUpload(other.to_string()),
-    }
+/// The union a user's uploads are published to, or `None` when she may not upload: only the
+/// trainers and administrators of a union may (the upload page says so instead of a form).
+pub async fn scope(core: &Core, actor: &Actor) -> Result<Option<OrgView>, ServiceError> {
+    let Ok((org_code, _)) = publish_scope(actor) else {
+        return Ok(None);
+    };
+    core.run(move |conn, _| {
+        let org =
+            orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
+        Ok(Some(orgs::to_view(&org)))
+    })
+    .await
 }
 
 /// Writes the platform's skill framework next to the unpacked pack, for the checker.
@@ -78,8 +83,8 @@ fn unpack_and_check(
     conn: &mut DbConn,
     bytes: &[u8],
     work: &Path,
-) -> Result<(Option<Pack>, Vec<String>, PathBuf), ServiceError> {
-    let root = archive::unpack(bytes, work).map_err(archive_error)?;
+) -> Result<(Option<Pack>, Vec<Problem>, PathBuf), ServiceError> {
+    let root = archive::unpack(bytes, work)?;
     write_skills(conn, root.parent().unwrap_or(work))?;
     let known: BTreeSet<String> = courses::table
         .select(courses::code)
@@ -87,13 +92,60 @@ fn unpack_and_check(
         .into_iter()
         .collect();
     let checked = packs::check_folder_with(&root, &known);
-    let problems: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
-    let pack = if problems.is_empty() {
+    let pack = if checked.problems.is_empty() {
         checked.packs.into_iter().next()
     } else {
         None
     };
-    Ok((pack, problems, root))
+    Ok((pack, checked.problems, root))
+}
+
+/// `id/course.toml` of a pack, where problems with its id are reported.
+fn course_toml_of(pack: &Pack) -> PathBuf {
+    PathBuf::from(format!("{}/course.toml", pack.id))
+}
+
+/// The line of `id = …` in the pack's course.toml (0 if it cannot be found).
+fn id_line(pack: &Pack) -> usize {
+    std::fs::read_to_string(pack.dir.join("course.toml"))
+        .ok()
+        .and_then(|text| {
+            text.lines().position(|l| {
+                l.trim_start().starts_with("id ") || l.trim_start().starts_with("id=")
+            })
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// A clean pack's id may still be taken: by a bundled course, or by another union's course.
+fn id_problems(
+    conn: &mut DbConn,
+    config: &crate::config::Config,
+    pack: &Pack,
+    org_id: i64,
+) -> Result<Vec<Problem>, ServiceError> {
+    let mut problems = Vec::new();
+    let at = |kind: ProblemKind| Problem::new(course_toml_of(pack), id_line(pack), kind);
+    if reserved_by_folder(config, &pack.id) {
+        problems.push(at(ProblemKind::CourseIdBundled {
+            id: pack.id.clone(),
+        }));
+    }
+    match check_owner(conn, &pack.id, org_id, UPLOAD_SOURCE) {
+        Err(ServiceError::CourseOwned {
+            course,
+            owner,
+            bundled,
+        }) => problems.push(at(ProblemKind::CourseOwned {
+            course,
+            owner,
+            bundled,
+        })),
+        other => {
+            other?;
+        }
+    }
+    Ok(problems)
 }
 
 fn preview(pack: &Pack) -> Vec<LessonPreview> {
@@ -126,7 +178,7 @@ pub async fn upload(
 ) -> Result<UploadView, ServiceError> {
     let (org_code, _) = publish_scope(actor)?;
     if bytes.len() > archive::MAX_ZIP_BYTES {
-        return Err(archive_error(ArchiveError::TooLarge(bytes.len())));
+        return Err(ArchiveError::TooLarge(bytes.len()).into());
     }
     let user_id = actor.user_id;
     core.run(move |conn, config| {
@@ -137,18 +189,9 @@ pub async fn upload(
         // A course id owned by another union (or bundled, or reserved by the bundled folder)
         // is reported before publishing.
         if let Some(p) = &pack {
-            if let Some(reserved) = reserved_by_folder(config, &p.id) {
-                problems.push(format!("{}/course.toml: id: {reserved}", p.id));
-            }
-            match check_owner(conn, &p.id, org.id, UPLOAD_SOURCE) {
-                Err(owned @ ServiceError::CourseOwned { .. }) => {
-                    problems.push(format!("{}/course.toml: id: {owned}", p.id))
-                }
-                other => {
-                    other?;
-                }
-            }
+            problems.extend(id_problems(conn, config, p, org.id)?);
         }
+        let report: Vec<ReportedProblem> = problems.iter().map(Problem::reported).collect();
         let stored = pack
             .as_ref()
             .map(|p| StoredPreview {
@@ -177,7 +220,7 @@ pub async fn upload(
                 pack_uploads::course_code.eq(pack.as_ref().map(|p| p.id.clone())),
                 pack_uploads::version.eq(pack.as_ref().map(|p| p.version.clone())),
                 pack_uploads::archive.eq(&bytes),
-                pack_uploads::problems.eq(serde_json::to_string(&problems).expect("json")),
+                pack_uploads::problems.eq(serde_json::to_string(&report).expect("json")),
                 pack_uploads::preview.eq(serde_json::to_string(&stored).expect("json")),
                 pack_uploads::status.eq(status),
                 pack_uploads::created_at.eq(now()),
@@ -188,7 +231,7 @@ pub async fn upload(
     .await
 }
 
-/// An upload with its report, preview and the code and path of its union.
+/// An upload with its report, preview and its union (code, names and path).
 #[derive(Debug, Queryable)]
 struct UploadRow {
     public_id: String,
@@ -196,12 +239,14 @@ struct UploadRow {
     course_code: Option<String>,
     version: Option<String>,
     status: UploadStatus,
-    problems: Json<Vec<String>>,
+    problems: Json<Vec<ReportedProblem>>,
     preview: Json<StoredPreview>,
     org_code: String,
     created_at: chrono::NaiveDateTime,
     user_id: i64,
     org_path: String,
+    org_name: String,
+    org_name_en: Option<String>,
 }
 
 fn load_row(conn: &mut DbConn, public_id: &str) -> Result<UploadRow, ServiceError> {
@@ -221,6 +266,8 @@ fn load_row(conn: &mut DbConn, public_id: &str) -> Result<UploadRow, ServiceErro
             pack_uploads::created_at,
             pack_uploads::user_id,
             o::path,
+            o::name,
+            o::name_en,
         ))
         .first(conn)
         .optional()?
@@ -236,11 +283,20 @@ fn to_view(row: UploadRow) -> UploadView {
         version: row.version,
         title: stored.title,
         status: row.status.as_str().into(),
-        problems: row.problems.0,
+        problems: row
+            .problems
+            .0
+            .iter()
+            .map(ReportedProblem::english_line)
+            .collect(),
+        report: row.problems.0,
         org: row.org_code,
+        org_name: row.org_name,
+        org_name_en: row.org_name_en,
         lessons: stored.lessons,
         questions: stored.questions,
         created_at: row.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        created_at_china: crate::time::china_minute(row.created_at),
     }
 }
 
@@ -293,14 +349,11 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<UploadView>, Service
     .await
 }
 
-/// Why a course id is reserved for the bundled catalogue (a pack of that id is in the
-/// configured courses folder), if it is: an upload must not take an id a bundled course will
-/// be imported under.
-fn reserved_by_folder(config: &crate::config::Config, id: &str) -> Option<String> {
-    let bundled = config.courses_dir.join(id).join("course.toml");
-    bundled.is_file().then(|| {
-        format!("the course id {id:?} belongs to a bundled course (in the courses folder); give this pack another id")
-    })
+/// Whether a course id is reserved for the bundled catalogue (a pack of that id is in the
+/// configured courses folder): an upload must not take an id a bundled course will be
+/// imported under.
+fn reserved_by_folder(config: &crate::config::Config, id: &str) -> bool {
+    config.courses_dir.join(id).join("course.toml").is_file()
 }
 
 /// Publishes a checked upload to its organisation's subtree (checked again first).
@@ -315,7 +368,12 @@ pub async fn publish(
         authorise(&actor, &row)?;
         if row.status == UploadStatus::Rejected {
             return Err(ServiceError::InvalidPack {
-                problems: row.problems.0,
+                problems: row
+                    .problems
+                    .0
+                    .iter()
+                    .map(ReportedProblem::english_line)
+                    .collect(),
             });
         }
         let (org_id, bytes): (i64, Vec<u8>) = pack_uploads::table
@@ -325,11 +383,20 @@ pub async fn publish(
         let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
         let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
         let Some(pack) = pack else {
-            return Err(ServiceError::InvalidPack { problems });
-        };
-        if let Some(reserved) = reserved_by_folder(config, &pack.id) {
             return Err(ServiceError::InvalidPack {
-                problems: vec![format!("{}/course.toml: id: {reserved}", pack.id)],
+                problems: problems.iter().map(ToString::to_string).collect(),
+            });
+        };
+        if reserved_by_folder(config, &pack.id) {
+            let problem = Problem::new(
+                course_toml_of(&pack),
+                id_line(&pack),
+                ProblemKind::CourseIdBundled {
+                    id: pack.id.clone(),
+                },
+            );
+            return Err(ServiceError::InvalidPack {
+                problems: vec![problem.to_string()],
             });
         }
         let outcome = write_tx(conn, |conn| {
