@@ -860,6 +860,65 @@ async fn the_projection_waits_for_sixty_days_and_stops_at_2100() {
     assert_eq!(nj.projection, ProjectionStatus::Reached);
 }
 
+/// Her only completion as if it rested on her second quiz attempt (the first failed) and a
+/// class at 南京市工人文化宫 at 01:00 on 2 March 2026, China time.
+fn quiz_and_class_evidence(app: &TestApp, phone: &str) {
+    use qihang_core::db::schema::{class_sessions, enrollments, quiz_attempts, users};
+    let mut conn = app.db.connect();
+    let (enrollment, user, course): (i64, i64, i64) = enrollments::table
+        .inner_join(users::table)
+        .filter(users::phone.eq(phone))
+        .select((
+            enrollments::id,
+            enrollments::user_id,
+            enrollments::course_id,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    // 01:00 on 2 March in China.
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+        .unwrap()
+        .and_hms_opt(17, 0, 0)
+        .unwrap();
+    for (public_id, score) in [("att-one", 40_i32), ("att-two", 100_i32)] {
+        diesel::insert_into(quiz_attempts::table)
+            .values((
+                quiz_attempts::public_id.eq(public_id),
+                quiz_attempts::user_id.eq(user),
+                quiz_attempts::course_id.eq(course),
+                quiz_attempts::enrollment_id.eq(enrollment),
+                quiz_attempts::seed.eq(1_i64),
+                quiz_attempts::served.eq("[]"),
+                quiz_attempts::answers.eq("{}"),
+                quiz_attempts::started_at.eq(at),
+                quiz_attempts::submitted_at.eq(at),
+                quiz_attempts::score.eq(score),
+                quiz_attempts::passed.eq(score >= 60),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    diesel::insert_into(class_sessions::table)
+        .values((
+            class_sessions::public_id.eq("class-one"),
+            class_sessions::course_id.eq(course),
+            class_sessions::org_id.eq(org_id(app, "js-nj")),
+            class_sessions::trainer_id.eq(user),
+            class_sessions::location.eq("南京市工人文化宫"),
+            class_sessions::starts_at.eq(at),
+            class_sessions::ends_at.eq(at + chrono::Duration::hours(2)),
+            class_sessions::code.eq("123456"),
+            class_sessions::created_at.eq(at),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let evidence = r#"{"lessons_read":1,"attempt":"att-two","score":100,"session":"class-one"}"#;
+    diesel::update(enrollments::table.find(enrollment))
+        .set(enrollments::evidence.eq(evidence))
+        .execute(&mut conn)
+        .unwrap();
+}
+
 /// The evidence list names its columns and says in words what each completion rests on: a
 /// quiz by its score and which attempt passed, a class by its place and day (China time),
 /// lessons by how many; never an internal id. The export carries the same in new columns at
@@ -870,64 +929,7 @@ async fn the_evidence_list_says_what_each_completion_rests_on() {
     let nanjing = app.admin("13700000002", "js-nj").await;
     learner(&app, "13800000001", "js-nj", "female", &["cc1"]).await;
     learner(&app, "13800000002", "js-nj", "female", &["cc2"]).await;
-    // Her cc2 completion as if it rested on her second quiz attempt and a class.
-    {
-        use qihang_core::db::schema::{class_sessions, enrollments, quiz_attempts, users};
-        let mut conn = app.db.connect();
-        let (enrollment, user, course): (i64, i64, i64) = enrollments::table
-            .inner_join(users::table)
-            .filter(users::phone.eq("13800000002"))
-            .select((
-                enrollments::id,
-                enrollments::user_id,
-                enrollments::course_id,
-            ))
-            .first(&mut conn)
-            .unwrap();
-        // 01:00 on 2 March in China.
-        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
-            .unwrap()
-            .and_hms_opt(17, 0, 0)
-            .unwrap();
-        for (public_id, score) in [("att-one", 40_i32), ("att-two", 100_i32)] {
-            diesel::insert_into(quiz_attempts::table)
-                .values((
-                    quiz_attempts::public_id.eq(public_id),
-                    quiz_attempts::user_id.eq(user),
-                    quiz_attempts::course_id.eq(course),
-                    quiz_attempts::enrollment_id.eq(enrollment),
-                    quiz_attempts::seed.eq(1_i64),
-                    quiz_attempts::served.eq("[]"),
-                    quiz_attempts::answers.eq("{}"),
-                    quiz_attempts::started_at.eq(at),
-                    quiz_attempts::submitted_at.eq(at),
-                    quiz_attempts::score.eq(score),
-                    quiz_attempts::passed.eq(score >= 60),
-                ))
-                .execute(&mut conn)
-                .unwrap();
-        }
-        diesel::insert_into(class_sessions::table)
-            .values((
-                class_sessions::public_id.eq("class-one"),
-                class_sessions::course_id.eq(course),
-                class_sessions::org_id.eq(org_id(&app, "js-nj")),
-                class_sessions::trainer_id.eq(user),
-                class_sessions::location.eq("南京市工人文化宫"),
-                class_sessions::starts_at.eq(at),
-                class_sessions::ends_at.eq(at + chrono::Duration::hours(2)),
-                class_sessions::code.eq("123456"),
-                class_sessions::created_at.eq(at),
-            ))
-            .execute(&mut conn)
-            .unwrap();
-        let evidence =
-            r#"{"lessons_read":1,"attempt":"att-two","score":100,"session":"class-one"}"#;
-        diesel::update(enrollments::table.find(enrollment))
-            .set(enrollments::evidence.eq(evidence))
-            .execute(&mut conn)
-            .unwrap();
-    }
+    quiz_and_class_evidence(&app, "13800000002");
 
     let listed: Value = app
         .get_as(&nanjing, "/api/v1/orgs/js-nj/trained")
