@@ -612,8 +612,53 @@ async fn the_whole_journey_on_a_phone_without_javascript() {
     whole_journey(false).await;
 }
 
+/// No sideways scrolling: the page is no wider than the window (naming what sticks out).
+async fn assert_fits(c: &Client, width: u32) {
+    let scroll = c
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    let wide = c
+        .execute(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let inner = c.execute("return window.innerWidth", vec![]).await.unwrap();
+    let inner = inner.as_u64().unwrap();
+    if width < 500 {
+        assert_eq!(inner, u64::from(width), "the phone's viewport");
+    }
+    assert!(
+        scroll.as_u64().unwrap() <= inner,
+        "sideways scrolling: {scroll} > {inner}; too wide: {wide}"
+    );
+}
+
+/// The smallest chart text as drawn, in CSS pixels: its font size in the SVG's units times
+/// the SVG's scale on screen.
+async fn smallest_chart_text(c: &Client) -> f64 {
+    let sizes = c
+        .execute(
+            "return [...document.querySelectorAll('figure.chart svg text')].map(e => parseFloat(getComputedStyle(e).fontSize) * e.ownerSVGElement.getScreenCTM().a)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sizes: Vec<f64> = sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    assert!(!sizes.is_empty(), "the charts have text");
+    sizes.into_iter().fold(f64::INFINITY, f64::min)
+}
+
 /// The province dashboard over a synthetic drive, on a phone and on a desktop: figures from
-/// the same counters as the API, charts drawn, no sideways scrolling on the phone.
+/// the same counters as the API, charts drawn with text of at least 12 px, no sideways
+/// scrolling on the dashboard or on the evidence list (cards on the phone).
 #[tokio::test]
 async fn the_province_dashboard_on_a_phone_and_a_desktop() {
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
@@ -662,9 +707,11 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
         text(c, "#account-name").await;
         c.goto(&app.url("/dashboard")).await.unwrap();
         wait_text(c, "h1", "数字赋能培训进度: 江苏省总工会").await;
-        assert!(text(c, "#trained")
-            .await
-            .starts_with(&format!("{shown} / 500,000")));
+        let headline = text(c, "#trained").await;
+        assert!(
+            headline.contains(&format!("{shown} 名（目标 500,000 名）")),
+            "{headline}"
+        );
         assert_eq!(
             c.find_all(Locator::Css("figure.chart svg"))
                 .await
@@ -684,20 +731,34 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
             c.screenshot().await.unwrap(),
         )
         .unwrap();
-        let scroll = c
-            .execute("return document.documentElement.scrollWidth", vec![])
-            .await
-            .unwrap();
-        let wide = c
+        assert_fits(c, width).await;
+        let smallest = smallest_chart_text(c).await;
+        assert!(
+            smallest >= 12.0,
+            "chart text of {smallest:.2} px at {width} px"
+        );
+
+        // The evidence list: headings, words for the evidence, cards on the phone.
+        c.goto(&app.url("/dashboard/js/trained")).await.unwrap();
+        text(c, "#evidence tbody tr").await;
+        assert!(text(c, "#evidence-total").await.starts_with("第 1/"));
+        std::fs::write(
+            screenshot_dir().join(format!("evidence-province-{width}x{height}.png")),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        assert_fits(c, width).await;
+        let cards = c
             .execute(
-                "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
+                "return getComputedStyle(document.querySelector('#evidence tbody tr')).display",
                 vec![],
             )
             .await
             .unwrap();
-        assert!(
-            scroll.as_u64().unwrap() <= u64::from(width),
-            "sideways scrolling: {scroll}; too wide: {wide}"
+        assert_eq!(
+            cards,
+            json!(if width < 600 { "block" } else { "table-row" }),
+            "one card per learner on a phone"
         );
         b.client.clone().close().await.unwrap();
     }

@@ -1857,8 +1857,8 @@ async fn deadlines_and_expiries_follow_the_cores_clock() {
         matches!(late, Err(ServiceError::DeadlinePassed)),
         "{late:?}"
     );
-    let (_, result) = quiz::get(&core, &actor, attempt.id.clone()).await.unwrap();
-    let result = result.expect("graded");
+    let page = quiz::get(&core, &actor, attempt.id.clone()).await.unwrap();
+    let result = page.result.expect("graded");
     assert_eq!(
         (result.score, result.passed),
         (50, false),

@@ -1,7 +1,10 @@
 //! Union dashboards against the real server on SQLite or PostgreSQL (per `QIHANG_TEST_DB`):
-//! the counting rules, subtree scoping through every endpoint and filter, targets, evidence,
-//! exports (BOM, formula cells neutralised, audited), `qihang stats verify`, and the bulk
-//! learner import (dry run, per-row problems, GBK, activation links, matched phones).
+//! the counting rules, subtree scoping through every endpoint and filter, targets (by REST
+//! and by the page's form), the projection (held back until 60 days of data, never past
+//! 2100; the core's clock stands in for the months), evidence in words, exports (BOM,
+//! bilingual headers, zeros written, formula cells neutralised, audited), `qihang stats
+//! verify`, and the bulk learner import (dry run, per-row problems, GBK, activation links,
+//! matched phones).
 
 mod support;
 
@@ -131,6 +134,13 @@ async fn women_count_once_where_they_first_completed_and_men_are_shown_apart() {
         "2 women in 90 days ≈ 0.66 a month, rounded"
     );
     assert!(js["pace_needed_per_month"].as_i64().unwrap() > 5_000);
+    // The drive's first completions are today's: too little history to project from, and the
+    // pace is averaged over the days there are, not over 90.
+    assert_eq!(js["projection"], "not_enough_data", "{js}");
+    assert!(js["projected_reach_date"].is_null() && js["projected_at_deadline"].is_null());
+    assert!(js["history_days"].as_i64().unwrap() <= 1, "{js}");
+    assert!(js["pace_window_days"].as_i64().unwrap() <= 2, "{js}");
+    assert!(js["pace_per_30_days"].as_f64().unwrap() >= 30.0, "{js}");
 
     // She moves to Suzhou and completes a third course: she stays counted for Nanjing; the
     // new completion is Suzhou's.
@@ -399,8 +409,23 @@ async fn targets_exports_and_the_audit_log() {
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.contains("'=HYPERLINK"), "{text}");
     assert!(!text.contains(",=HYPERLINK"), "{text}");
-    assert!(text.starts_with("table,key,name,women_trained"), "{text}");
-    // The same tables as a workbook: a sheet per table, names as plain strings.
+    // Headers in Chinese and English, in the order they always had; a child with nobody
+    // trained yet has 0 in every figure (its target, unset, stays blank).
+    assert!(
+        text.starts_with(
+            "表 table,代码 key,名称 name,已培训女职工 women_trained,目标 target,\
+             女职工完成课程数 women_completions,女职工学时 women_hours,\
+             已培训学员 learners_trained,完成课程数 completions,学时 hours\n"
+        ),
+        "{text}"
+    );
+    let formula_row = text
+        .lines()
+        .find(|l| l.starts_with("by_child,js-nj-formula,"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(formula_row.ends_with(",0,,0,0,0,0,0"), "{formula_row}");
+    // The same tables as a workbook: a sheet per table named in both languages, names as
+    // plain strings, figures (0 included) as numbers.
     let xlsx = app.get_as(&nanjing, "/api/v1/orgs/js-nj/stats.xlsx").await;
     assert_eq!(xlsx.status(), 200);
     let bytes = xlsx.bytes().await.unwrap().to_vec();
@@ -409,15 +434,35 @@ async fn targets_exports_and_the_audit_log() {
         let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let sheets = book.sheet_names();
         assert!(
-            sheets.contains(&"summary".to_string()) && sheets.contains(&"by_child".to_string()),
+            sheets.contains(&"汇总 summary".to_string())
+                && sheets.contains(&"下级工会 by_child".to_string()),
             "{sheets:?}"
         );
-        let children = book.worksheet_range("by_child").unwrap();
+        let children = book.worksheet_range("下级工会 by_child").unwrap();
+        let header: Vec<String> = children
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            header[..3],
+            ["代码 key", "名称 name", "已培训女职工 women_trained"]
+        );
         let names: Vec<String> = children.rows().skip(1).map(|r| r[1].to_string()).collect();
         assert!(
             names.contains(&"=HYPERLINK(\"http://x\")".to_string()),
             "{names:?}"
         );
+        let formula = children.rows().find(|r| r[0] == "js-nj-formula").unwrap();
+        for column in [2, 4, 5, 6, 7, 8] {
+            assert_eq!(
+                formula[column],
+                calamine::Data::Float(0.0),
+                "column {column}"
+            );
+        }
     }
     let evidence = app
         .get_as(&nanjing, "/api/v1/orgs/js-nj/trained.csv?tier=1")
@@ -590,4 +635,480 @@ async fn learners_import_with_a_dry_run_per_row_problems_and_gbk() {
     // Another city's union is out of reach.
     let (status, _) = import(&app, &nanjing, "js-sz", good.as_bytes().to_vec(), true).await;
     assert_eq!(status, 403);
+}
+
+/// A page as the signed-in `token` sees it (the session cookie set by hand).
+async fn page_as(app: &TestApp, token: &str, path: &str) -> String {
+    cookie_client()
+        .get(app.url(path))
+        .header("cookie", format!("qihang_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A page through a browser-like client (its cookies: session, one-shot form messages).
+async fn page_with(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    browser
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The province's page holds back the projection while the drive's data is young; once
+/// there are 60 days of it, a pace too slow for the target reads "not before 2100", never a
+/// date centuries away.
+#[tokio::test]
+async fn the_dashboard_page_projects_only_from_enough_history() {
+    let (_folder, app) = app().await;
+    let province = app.admin("13700000001", "js").await;
+    learner(&app, "13800000001", "js-nj", "female", &["cc1"]).await;
+    let page = page_as(&app, &province, "/dashboard/js").await;
+    assert!(
+        page.contains("数据不足（需满 60 天数据才能预测，目前 "),
+        "{page}"
+    );
+    assert!(
+        page.contains("已培训女职工 ") && page.contains("（目标 500,000 名）"),
+        "the headline is a sentence: {page}"
+    );
+    assert!(!page.contains("2100 年前无法达标"), "{page}");
+
+    // Her completion 100 days ago: history enough, and nobody trained in the last 90 days.
+    {
+        use qihang_core::db::schema::enrollments;
+        let before = chrono::Utc::now().naive_utc() - chrono::Duration::days(100);
+        diesel::update(enrollments::table.filter(enrollments::completed_at.is_not_null()))
+            .set(enrollments::completed_at.eq(before))
+            .execute(&mut app.db.connect())
+            .unwrap();
+    }
+    let rebuilt = qihang_command()
+        .args(["--database-url", &app.db.url, "stats", "rebuild"])
+        .output()
+        .unwrap();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    let js = stats(&app, &province, "js").await;
+    assert_eq!(js["projection"], "after_2100", "{js}");
+    assert!(js["projected_reach_date"].is_null(), "{js}");
+    assert_eq!(js["projected_at_deadline"], 1, "{js}");
+    assert_eq!(
+        (
+            js["pace_window_days"].clone(),
+            js["pace_per_30_days"].clone()
+        ),
+        (json!(90), json!(0.0))
+    );
+    let history = js["history_days"].as_i64().unwrap();
+    assert!((99..=101).contains(&history), "{js}");
+    let page = page_as(&app, &province, "/dashboard/js").await;
+    assert!(page.contains("2100 年前无法达标"), "{page}");
+    assert!(!page.contains("数据不足"), "{page}");
+}
+
+/// A core in this process (no server) on a fresh database, its clock standing at `at`: the
+/// clock stands in for the months a projection waits for.
+async fn core_at(
+    db: &TestDb,
+    data: &std::path::Path,
+    at: chrono::NaiveDateTime,
+) -> qihang_core::Core {
+    let config = qihang_core::config::Config {
+        database_url: db.url.clone(),
+        data_dir: data.to_path_buf(),
+        ..qihang_core::config::Config::default()
+    };
+    let mut core = tokio::task::spawn_blocking(move || qihang_core::Core::start(config))
+        .await
+        .unwrap()
+        .expect("core starts");
+    core.clock = qihang_core::services::clock::Clock::fixed(at);
+    core
+}
+
+/// `phone` signed in on `core`, now by its clock.
+async fn actor_on(
+    core: &qihang_core::Core,
+    phone: &str,
+    password: &str,
+) -> qihang_core::services::actor::Actor {
+    use qihang_core::services::accounts;
+    let ip = "127.0.0.1".to_string();
+    let login = accounts::login(core, phone.into(), password.into(), ip)
+        .await
+        .unwrap();
+    accounts::authenticate(core, login.token).await.unwrap()
+}
+
+/// A woman at `org` who completes `course` (one lesson) on `core`, now by its clock.
+async fn completes_on(core: &qihang_core::Core, phone: &str, org: &str, course: &str) {
+    use qihang_core::services::{accounts, learning};
+    let input = accounts::RegisterInput {
+        name: "王秀红".into(),
+        phone: phone.into(),
+        email: None,
+        password: "password-123".into(),
+        gender: "female".into(),
+        org: org.into(),
+        consent: true,
+    };
+    accounts::register(core, input, "127.0.0.1".into())
+        .await
+        .unwrap();
+    let her = actor_on(core, phone, "password-123").await;
+    learning::enroll(core, &her, course.into()).await.unwrap();
+    learning::complete_lesson(core, &her, course.into(), "one".into())
+        .await
+        .unwrap();
+}
+
+/// The projection over months of a drive, the core's clock moved instead of stored times:
+/// nothing projected on the first day; after 70 days two women against 500,000 is "after
+/// 2100" while one to go for a target of 3 is a date (2 women in 71 days: 35.5 days, rounded
+/// up); 100 quiet days later the pace is 0 and the date is gone; a met target is reached.
+#[tokio::test]
+async fn the_projection_waits_for_sixty_days_and_stops_at_2100() {
+    use qihang_core::dto::ProjectionStatus;
+    use qihang_core::services::stats::{self, TargetInput};
+    use qihang_core::services::{accounts, catalog};
+    let db = TestDb::create();
+    let data = tempfile::tempdir().unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 3, 1)
+        .unwrap()
+        .and_hms_opt(2, 0, 0)
+        .unwrap();
+    let core = core_at(&db, data.path(), start).await;
+    let folder = catalogue();
+    catalog::import_folder(&core, folder.path(), "js", |_, _, _, _| {})
+        .await
+        .unwrap();
+    let admin = accounts::NewAdmin {
+        phone: "13700000001".into(),
+        name: "李管理".into(),
+        org: "js".into(),
+        email: None,
+        gender: "female".into(),
+        password: Some("admin-password".into()),
+    };
+    accounts::create_admin(&core, admin).await.unwrap();
+
+    completes_on(&core, "13800000001", "js-nj", "cc1").await;
+    let admin = actor_on(&core, "13700000001", "admin-password").await;
+    let js = stats::org_stats(&core, &admin, "js".into()).await.unwrap();
+    assert_eq!(js.projection, ProjectionStatus::NotEnoughData);
+    assert_eq!((js.history_days, js.pace_window_days), (0, 1));
+    assert_eq!(
+        (js.projected_at_deadline, js.projected_reach_date),
+        (None, None)
+    );
+    assert!(
+        (js.pace_per_30_days - 30.0).abs() < 1e-9,
+        "one woman in one day"
+    );
+
+    core.clock.advance(chrono::Duration::days(70));
+    completes_on(&core, "13800000002", "js-nj", "cc1").await;
+    let admin = actor_on(&core, "13700000001", "admin-password").await;
+    let js = stats::org_stats(&core, &admin, "js".into()).await.unwrap();
+    assert_eq!(
+        (js.trained, js.history_days, js.pace_window_days),
+        (2, 70, 71)
+    );
+    assert!((js.pace_per_30_days - 60.0 / 71.0).abs() < 1e-9);
+    assert_eq!(js.projection, ProjectionStatus::After2100);
+    assert_eq!(js.projected_reach_date, None);
+    assert!(js.projected_at_deadline.unwrap() < 100);
+    let target = |target| TargetInput {
+        target,
+        deadline: None,
+    };
+    let nj = stats::set_target(&core, &admin, "js-nj".into(), target(3))
+        .await
+        .unwrap();
+    assert_eq!(nj.projection, ProjectionStatus::OnDate);
+    assert_eq!(nj.projected_reach_date.as_deref(), Some("2025-06-15"));
+    assert_eq!(nj.deadline.as_deref(), Some("2029-08-05"), "inherited");
+
+    core.clock.advance(chrono::Duration::days(100));
+    let admin = actor_on(&core, "13700000001", "admin-password").await;
+    let nj = stats::org_stats(&core, &admin, "js-nj".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        (nj.history_days, nj.pace_window_days, nj.pace_per_30_days),
+        (170, 90, 0.0)
+    );
+    assert_eq!(nj.projection, ProjectionStatus::After2100);
+    assert_eq!(nj.projected_reach_date, None);
+    let nj = stats::set_target(&core, &admin, "js-nj".into(), target(2))
+        .await
+        .unwrap();
+    assert_eq!(nj.projection, ProjectionStatus::Reached);
+}
+
+/// Her only completion as if it rested on her second quiz attempt (the first failed) and a
+/// class at 南京市工人文化宫 at 01:00 on 2 March 2026, China time.
+fn quiz_and_class_evidence(app: &TestApp, phone: &str) {
+    use qihang_core::db::schema::{class_sessions, enrollments, quiz_attempts, users};
+    let mut conn = app.db.connect();
+    let (enrollment, user, course): (i64, i64, i64) = enrollments::table
+        .inner_join(users::table)
+        .filter(users::phone.eq(phone))
+        .select((
+            enrollments::id,
+            enrollments::user_id,
+            enrollments::course_id,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    // 01:00 on 2 March in China.
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
+        .unwrap()
+        .and_hms_opt(17, 0, 0)
+        .unwrap();
+    for (public_id, score) in [("att-one", 40_i32), ("att-two", 100_i32)] {
+        diesel::insert_into(quiz_attempts::table)
+            .values((
+                quiz_attempts::public_id.eq(public_id),
+                quiz_attempts::user_id.eq(user),
+                quiz_attempts::course_id.eq(course),
+                quiz_attempts::enrollment_id.eq(enrollment),
+                quiz_attempts::seed.eq(1_i64),
+                quiz_attempts::served.eq("[]"),
+                quiz_attempts::answers.eq("{}"),
+                quiz_attempts::started_at.eq(at),
+                quiz_attempts::submitted_at.eq(at),
+                quiz_attempts::score.eq(score),
+                quiz_attempts::passed.eq(score >= 60),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    diesel::insert_into(class_sessions::table)
+        .values((
+            class_sessions::public_id.eq("class-one"),
+            class_sessions::course_id.eq(course),
+            class_sessions::org_id.eq(org_id(app, "js-nj")),
+            class_sessions::trainer_id.eq(user),
+            class_sessions::location.eq("南京市工人文化宫"),
+            class_sessions::starts_at.eq(at),
+            class_sessions::ends_at.eq(at + chrono::Duration::hours(2)),
+            class_sessions::code.eq("123456"),
+            class_sessions::created_at.eq(at),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let evidence = r#"{"lessons_read":1,"attempt":"att-two","score":100,"session":"class-one"}"#;
+    diesel::update(enrollments::table.find(enrollment))
+        .set(enrollments::evidence.eq(evidence))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+/// The evidence list names its columns and says in words what each completion rests on: a
+/// quiz by its score and which attempt passed, a class by its place and day (China time),
+/// lessons by how many; never an internal id. The export carries the same in new columns at
+/// the end, and the page's plain GET filters say when they are on.
+#[tokio::test]
+async fn the_evidence_list_says_what_each_completion_rests_on() {
+    let (_folder, app) = app().await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    learner(&app, "13800000001", "js-nj", "female", &["cc1"]).await;
+    learner(&app, "13800000002", "js-nj", "female", &["cc2"]).await;
+    quiz_and_class_evidence(&app, "13800000002");
+
+    let listed: Value = app
+        .get_as(&nanjing, "/api/v1/orgs/js-nj/trained")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = listed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["course"] == "cc2")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (row["attempt_number"].clone(), row["score"].clone()),
+        (json!(2), json!(100)),
+        "{row}"
+    );
+    assert_eq!(
+        (row["class_place"].clone(), row["class_date"].clone()),
+        (json!("南京市工人文化宫"), json!("2026-03-02")),
+        "{row}"
+    );
+    assert_eq!(
+        row["attempt"], "att-two",
+        "the stored id stays, for scripts"
+    );
+
+    let page = page_as(&app, &nanjing, "/dashboard/js-nj/trained").await;
+    for heading in ["姓名", "手机", "工会", "课程", "完成日期", "完成依据"] {
+        assert!(
+            page.contains(&format!("<th scope=\"col\">{heading}</th>"))
+                && page.contains(&format!("data-label=\"{heading}\"")),
+            "{heading}: {page}"
+        );
+    }
+    assert!(
+        page.contains("测验 100 分，第 2 次；线下课 南京市工人文化宫 2026-03-02"),
+        "{page}"
+    );
+    assert!(page.contains("学完 1 课"), "{page}");
+    assert!(
+        !page.contains("att-two") && !page.contains("class-one"),
+        "{page}"
+    );
+    assert!(page.contains("第 1/1 页 · 共 2 条完成记录"), "{page}");
+    assert!(
+        page.contains(r#"id="filter-form""#) && !page.contains(r#"id="clear-filter""#),
+        "{page}"
+    );
+
+    // The GET form sends its empty fields too: they mean "all".
+    let filtered = page_as(
+        &app,
+        &nanjing,
+        "/dashboard/js-nj/trained?tier=2&mode=&course=&month=&org=",
+    )
+    .await;
+    assert!(
+        filtered.contains("当前为筛选结果")
+            && filtered.contains(r#"id="clear-filter""#)
+            && filtered.contains(r#"href="/dashboard/js-nj/trained""#),
+        "{filtered}"
+    );
+    assert!(
+        filtered.contains("第 1/1 页 · 共 1 条完成记录"),
+        "{filtered}"
+    );
+    assert!(
+        filtered.contains(r#"href="/api/v1/orgs/js-nj/trained.csv?tier=2""#),
+        "{filtered}"
+    );
+
+    let csv = app
+        .get_as(&nanjing, "/api/v1/orgs/js-nj/trained.csv")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("姓名 name,手机 phone,工会代码 org,")
+            && header.ends_with(
+                ",线下课地点 class_place,线下课日期（北京时间） class_date,已学课数 lessons_read"
+            ),
+        "{header}"
+    );
+    assert!(
+        csv.contains(",att-two,class-one,1,")
+            && csv.contains(",100,2,南京市工人文化宫,2026-03-02,1\n"),
+        "{csv}"
+    );
+}
+
+/// The administrators of a union's parent set its target on its dashboard with a plain form
+/// (the service behind `PUT /api/v1/orgs/{code}/target`); a refusal comes back to the form in
+/// Chinese, naming the field and keeping what was typed; the union's own administrators see
+/// their target but get no form.
+#[tokio::test]
+async fn the_target_form_sets_a_childs_target() {
+    let (_folder, app) = app().await;
+    let province = app.admin("13700000001", "js").await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    let browser = cookie_client();
+    let origin = app.server.base.clone();
+    let form_post = |path: &str| {
+        browser
+            .post(app.url(path))
+            .header("Origin", origin.clone())
+            .header("Accept", "text/html")
+    };
+    let login = form_post("/_fn/login")
+        .form(&[("login", "13700000001"), ("password", "admin-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.headers().get("location").unwrap(), "/account");
+    let dashboard = page_with(&browser, &app, "/dashboard/js-nj").await;
+    assert!(
+        dashboard.contains(r#"id="target-form""#)
+            && dashboard.contains(r#"action="/_fn/set_org_target""#),
+        "{dashboard}"
+    );
+
+    let saved = form_post("/_fn/set_org_target")
+        .form(&[("code", "js-nj"), ("target", "30,000"), ("deadline", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        saved.headers().get("location").unwrap(),
+        "/dashboard/js-nj#set-target"
+    );
+    let nj = stats(&app, &province, "js-nj").await;
+    assert_eq!(
+        (nj["target"].clone(), nj["deadline"].clone()),
+        (json!(30000), json!("2029-08-05"))
+    );
+    let dashboard = page_with(&browser, &app, "/dashboard/js-nj").await;
+    assert!(dashboard.contains("目标已保存。"), "{dashboard}");
+
+    // Refusals name the field, in Chinese, and keep what was typed.
+    form_post("/_fn/set_org_target")
+        .form(&[("code", "js-nj"), ("target", "三万"), ("deadline", "")])
+        .send()
+        .await
+        .unwrap();
+    let dashboard = page_with(&browser, &app, "/dashboard/js-nj").await;
+    assert!(
+        dashboard.contains(r#"data-field="target""#)
+            && dashboard.contains("目标人数应为 0 至 100,000,000 之间的整数。")
+            && dashboard.contains(r#"value="三万""#)
+            && dashboard.contains(r#"aria-invalid="true""#),
+        "{dashboard}"
+    );
+    form_post("/_fn/set_org_target")
+        .form(&[
+            ("code", "js-nj"),
+            ("target", "100"),
+            ("deadline", "2200-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let dashboard = page_with(&browser, &app, "/dashboard/js-nj").await;
+    assert!(
+        dashboard.contains(r#"data-field="deadline""#)
+            && dashboard.contains("截止日期应在 2024 年至 2100 年之间"),
+        "{dashboard}"
+    );
+    assert_eq!(
+        stats(&app, &province, "js-nj").await["target"],
+        30000,
+        "refusals change nothing"
+    );
+
+    // Nanjing's own administrators read their target; only the province sets it.
+    let own = page_as(&app, &nanjing, "/dashboard/js-nj").await;
+    assert!(
+        own.contains("（目标 30,000 名）") && !own.contains(r#"id="target-form""#),
+        "{own}"
+    );
 }

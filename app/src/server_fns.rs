@@ -417,3 +417,38 @@ pub async fn evidence_page(
         .ok_or(qihang_core::ServiceError::Unauthenticated)?;
     Ok(qihang_core::services::evidence::trained(&core, &actor, code, page, filter).await?)
 }
+
+/// The target form on a node's dashboard (fields as typed): back to the dashboard with the
+/// outcome. Who may set it, and what a valid target is, the service decides.
+#[server(prefix = "/_fn", endpoint = "set_org_target")]
+pub async fn set_org_target(
+    code: String,
+    target: String,
+    deadline: Option<String>,
+) -> Result<(), AppError> {
+    use qihang_core::services::stats::{self, TargetInput};
+    let core = crate::request::core()?;
+    // Back to the form itself, where the outcome is shown.
+    let back = format!("/dashboard/{}#set-target", crate::request::slug(&code));
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    let deadline = deadline.unwrap_or_default();
+    let outcome = match TargetInput::from_form(&target, &deadline) {
+        Ok(input) => stats::set_target(&core, &actor, code, input)
+            .await
+            .map(drop),
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(()) => crate::request::succeed_form("target", &back),
+        Err(error) => crate::request::fail_form(
+            "target",
+            &back,
+            &error,
+            vec![("target", target), ("deadline", deadline)],
+        ),
+    }
+    Ok(())
+}

@@ -633,6 +633,16 @@ pub struct ChildStatsView {
     pub trained: i64,
     pub completions: i64,
     pub target: Option<i64>,
+    /// Course-hours completed by women (as `StatsBucketView::hours`).
+    #[serde(default)]
+    pub hours: f64,
+    /// The same figures for all learners (women and men).
+    #[serde(default)]
+    pub learners_trained: i64,
+    #[serde(default)]
+    pub all_completions: i64,
+    #[serde(default)]
+    pub all_hours: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -687,6 +697,50 @@ pub struct OrgStatsView {
     pub by_course: Vec<CourseStatsView>,
     pub drive_start: String,
     pub as_of: String,
+    /// Women newly trained per 30 days, averaged over `pace_window_days`: the last 90 days,
+    /// or the days since the node's first completion when that is more recent. Unrounded.
+    #[serde(default)]
+    pub pace_per_30_days: f64,
+    #[serde(default)]
+    pub pace_window_days: i64,
+    /// Days since the node's first completion in the drive (0 before it has one); a
+    /// projection needs [`PROJECTION_MIN_DAYS`].
+    #[serde(default)]
+    pub history_days: i64,
+    /// What `projected_at_deadline` and `projected_reach_date` amount to.
+    pub projection: ProjectionStatus,
+    /// The parent node (none for the province).
+    #[serde(default)]
+    pub parent: Option<OrgRef>,
+    /// Whether the viewer may set this node's target (an administrator of its parent; for
+    /// the province, of the province).
+    #[serde(default)]
+    pub can_set_target: bool,
+}
+
+/// Days of data (since a node's first completion in the drive) before its dashboard projects
+/// the recent pace forward: a few weeks of a young drive swing too much to plan on.
+pub const PROJECTION_MIN_DAYS: i64 = 60;
+
+/// The last year a projected date is given for; later ones read "not before 2100".
+pub const PROJECTION_LAST_YEAR: i32 = 2100;
+
+/// Whether, and how, a node's recent pace projects onto its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectionStatus {
+    /// The node has no target to project against.
+    NoTarget,
+    /// The target is met already.
+    Reached,
+    /// Fewer than [`PROJECTION_MIN_DAYS`] days of data: nothing is projected.
+    NotEnoughData,
+    /// At the recent pace the target is met on `projected_reach_date`.
+    OnDate,
+    /// At the recent pace the target is not met before [`PROJECTION_LAST_YEAR`] ends (or
+    /// ever, with nobody trained lately).
+    #[serde(rename = "after_2100")]
+    After2100,
 }
 
 /// Which completions: the dashboard's breakdowns as filters.
@@ -720,6 +774,22 @@ pub struct EvidenceRow {
     pub session: Option<String>,
     /// Her first completion in the drive: the one that made her count.
     pub first: bool,
+    /// The completion date in China time (`2026-11-27`).
+    #[serde(default)]
+    pub completed_on: String,
+    /// Lessons she had read when she completed (recorded for every completion).
+    #[serde(default)]
+    pub lessons_read: Option<i64>,
+    /// Which of her attempts at the course passed (1 for her first), while the attempt is on
+    /// record.
+    #[serde(default)]
+    pub attempt_number: Option<i64>,
+    /// Where the class she attended took place, and its day in China time, while the
+    /// session is on record.
+    #[serde(default)]
+    pub class_place: Option<String>,
+    #[serde(default)]
+    pub class_date: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,14 @@
 //! Behind every figure, the learners: the completions by women in a subtree since the drive
 //! began (masked names and phones, paged, filterable like the dashboard's breakdowns), with
 //! their evidence; and CSV exports of dashboards and evidence, each written to the audit log.
+//!
+//! Evidence is stored as ids (the passed attempt, the class session). An administrator checks
+//! a figure against people and events she knows, so each row also says which attempt it was
+//! and where and when the class took place, looked up here for the rows listed. Exports name
+//! every column in Chinese and English ("姓名 name"): union staff read the first word, scripts
+//! the second.
+
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -10,7 +18,8 @@ use super::actor::Actor;
 use super::drive::drive_start;
 use super::{now, orgs, Core};
 use crate::db::schema::{
-    courses, enrollments, export_audit, first_completions, orgs as orgs_t, users,
+    class_sessions, courses, enrollments, export_audit, first_completions, orgs as orgs_t,
+    quiz_attempts, users,
 };
 use crate::db::types::Json;
 use crate::db::DbConn;
@@ -53,6 +62,7 @@ fn scope(
 /// the keys the evidence list shows, each absent when the course's rules did not ask for it.
 #[derive(Debug, Default, Deserialize)]
 struct StoredEvidence {
+    lessons_read: Option<i64>,
     attempt: Option<String>,
     score: Option<i64>,
     session: Option<String>,
@@ -61,6 +71,7 @@ struct StoredEvidence {
 /// One completion behind the figures, before masking.
 #[derive(Queryable)]
 struct CompletionRow {
+    enrollment_id: i64,
     name: String,
     phone: String,
     org: String,
@@ -74,8 +85,24 @@ struct CompletionRow {
 }
 
 impl CompletionRow {
-    fn into_view(self) -> EvidenceRow {
+    /// The stored evidence's attempt and session ids (a completion without evidence has none).
+    fn evidence_ids(&self) -> (Option<&str>, Option<&str>) {
+        match &self.evidence {
+            Some(Json(e)) => (e.attempt.as_deref(), e.session.as_deref()),
+            None => (None, None),
+        }
+    }
+
+    fn into_view(self, details: &EvidenceDetails) -> EvidenceRow {
         let evidence = self.evidence.map(|e| e.0).unwrap_or_default();
+        let attempt_number = evidence
+            .attempt
+            .as_ref()
+            .and_then(|a| details.attempt_numbers.get(a).copied());
+        let class = evidence
+            .session
+            .as_ref()
+            .and_then(|s| details.classes.get(s));
         EvidenceRow {
             name: mask_name(&self.name),
             phone: mask_phone(&self.phone),
@@ -84,12 +111,112 @@ impl CompletionRow {
             course: self.course,
             course_title: self.course_title,
             completed_at: crate::time::iso_utc(self.completed_at),
+            completed_on: crate::time::china_date(self.completed_at),
+            lessons_read: evidence.lessons_read,
+            attempt_number,
+            class_place: class.map(|c| c.location.clone()),
+            class_date: class.map(|c| crate::time::china_date(c.starts_at)),
             attempt: evidence.attempt,
             score: evidence.score,
             session: evidence.session,
             first: self.first_of.is_some(),
         }
     }
+}
+
+/// Ids per lookup query (well under every backend's limit on bound values).
+const LOOKUP_CHUNK: usize = 500;
+
+/// An attempt of one of the listed enrolments, in the order she made them.
+#[derive(Queryable)]
+struct AttemptOrder {
+    enrollment_id: i64,
+    id: i64,
+    public_id: String,
+}
+
+/// A class session named as evidence: where and when it took place.
+#[derive(Queryable)]
+struct ClassFacts {
+    public_id: String,
+    location: String,
+    starts_at: NaiveDateTime,
+}
+
+/// What the listed rows' evidence ids stand for. An id no longer on record (a demonstration
+/// drive's, or a removed session's) is simply absent: the row still shows its score.
+struct EvidenceDetails {
+    /// Attempt public id → its number among her attempts at the course (1 for the first).
+    attempt_numbers: HashMap<String, i64>,
+    /// Session public id → the session.
+    classes: HashMap<String, ClassFacts>,
+}
+
+impl EvidenceDetails {
+    fn load(conn: &mut DbConn, rows: &[CompletionRow]) -> QueryResult<Self> {
+        let with_attempt: BTreeSet<i64> = rows
+            .iter()
+            .filter(|r| r.evidence_ids().0.is_some())
+            .map(|r| r.enrollment_id)
+            .collect();
+        let sessions: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|r| r.evidence_ids().1.map(str::to_string))
+            .collect();
+        let with_attempt: Vec<i64> = with_attempt.into_iter().collect();
+        let sessions: Vec<String> = sessions.into_iter().collect();
+        Ok(EvidenceDetails {
+            attempt_numbers: attempt_numbers(conn, &with_attempt)?,
+            classes: classes(conn, &sessions)?,
+        })
+    }
+}
+
+/// Every attempt of these enrolments numbered in the order made (ids grow with time).
+fn attempt_numbers(conn: &mut DbConn, enrollments: &[i64]) -> QueryResult<HashMap<String, i64>> {
+    let mut attempts: Vec<AttemptOrder> = Vec::new();
+    for chunk in enrollments.chunks(LOOKUP_CHUNK) {
+        attempts.extend(
+            quiz_attempts::table
+                .filter(quiz_attempts::enrollment_id.eq_any(chunk))
+                .select((
+                    quiz_attempts::enrollment_id,
+                    quiz_attempts::id,
+                    quiz_attempts::public_id,
+                ))
+                .load::<AttemptOrder>(conn)?,
+        );
+    }
+    attempts.sort_by_key(|a| (a.enrollment_id, a.id));
+    let mut numbers = HashMap::new();
+    let mut previous: Option<i64> = None;
+    let mut number = 0;
+    for attempt in attempts {
+        if previous != Some(attempt.enrollment_id) {
+            previous = Some(attempt.enrollment_id);
+            number = 0;
+        }
+        number += 1;
+        numbers.insert(attempt.public_id, number);
+    }
+    Ok(numbers)
+}
+
+/// The class sessions with these public ids.
+fn classes(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, ClassFacts>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<ClassFacts> = class_sessions::table
+            .filter(class_sessions::public_id.eq_any(chunk))
+            .select((
+                class_sessions::public_id,
+                class_sessions::location,
+                class_sessions::starts_at,
+            ))
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|c| (c.public_id.clone(), c)));
+    }
+    Ok(found)
 }
 
 /// The stored (UTC) times of the month `filter.month` (`YYYY-MM`, China time), when given.
@@ -159,6 +286,7 @@ fn query(
     let mut rows = build()
         .order((enrollments::completed_at.desc(), enrollments::id.desc()))
         .select((
+            enrollments::id,
             users::name,
             users::phone,
             orgs_t::code,
@@ -174,9 +302,10 @@ fn query(
         rows = rows.offset(offset).limit(PAGE_SIZE);
     }
     let rows: Vec<CompletionRow> = rows.load(conn)?;
+    let details = EvidenceDetails::load(conn, &rows)?;
     Ok((
         total,
-        rows.into_iter().map(CompletionRow::into_view).collect(),
+        rows.into_iter().map(|r| r.into_view(&details)).collect(),
     ))
 }
 
@@ -258,55 +387,104 @@ impl ExportFormat {
     }
 }
 
+/// How a workbook lays out an export's rows.
+#[derive(Debug, Clone, Copy)]
+enum Sheets {
+    /// Every row on one sheet of this name.
+    One(&'static str),
+    /// A sheet per table, named by [`sheet_title`] after the row's first cell (its table key),
+    /// which the sheet does not repeat.
+    ByTable,
+}
+
 fn encode(
     format: ExportFormat,
     header: &[&str],
     rows: Vec<Vec<String>>,
+    sheets: Sheets,
 ) -> Result<Vec<u8>, ServiceError> {
     match format {
         ExportFormat::Csv => csv_bytes(header, rows),
-        ExportFormat::Xlsx => xlsx_bytes(header, rows),
+        ExportFormat::Xlsx => xlsx_bytes(header, rows, sheets),
     }
 }
 
-/// A workbook: when the first column is `table`, one sheet per table, else one sheet. Cells
-/// are written as strings or numbers, never as formulas.
-fn xlsx_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
-    use rust_xlsxwriter::Workbook;
-    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::internal(format!("xlsx: {e}"));
-    let by_table = header.first() == Some(&"table");
-    let mut sheets: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+/// The bilingual title of a table's sheet (at most 31 characters, as Excel allows).
+fn sheet_title(table: &str) -> String {
+    let chinese = match table {
+        "summary" => "汇总",
+        "by_child" => "下级工会",
+        "by_tier" => "按层级",
+        "by_mode" => "按培训方式",
+        "by_month" => "按月份",
+        "by_course" => "按课程",
+        _ => return table.to_string(),
+    };
+    format!("{chinese} {table}")
+}
+
+/// A cell's number, when it is written as one: digits with at most one decimal point and no
+/// leading zero (so "007" or a code of digits stays text); "0" and "0.5" are numbers.
+fn numeric(cell: &str) -> Option<f64> {
+    let (whole, fraction) = match cell.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (cell, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let whole_ok = digits(whole) && (whole == "0" || !whole.starts_with('0'));
+    if whole_ok && fraction.is_none_or(digits) {
+        cell.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The rows grouped into named sheets, in order of first appearance.
+fn group_sheets(rows: Vec<Vec<String>>, sheets: Sheets) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut grouped: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for row in rows {
-        let name = if by_table {
-            row[0].clone()
-        } else {
-            "data".into()
+        let name = match sheets {
+            Sheets::One(name) => name.to_string(),
+            Sheets::ByTable => sheet_title(row.first().map(String::as_str).unwrap_or_default()),
         };
-        match sheets.iter_mut().find(|(n, _)| *n == name) {
+        match grouped.iter_mut().find(|(n, _)| *n == name) {
             Some((_, list)) => list.push(row),
-            None => sheets.push((name, vec![row])),
+            None => grouped.push((name, vec![row])),
         }
     }
-    if sheets.is_empty() {
-        sheets.push(("data".into(), Vec::new()));
+    if grouped.is_empty() {
+        let name = match sheets {
+            Sheets::One(name) => name.to_string(),
+            Sheets::ByTable => sheet_title("summary"),
+        };
+        grouped.push((name, Vec::new()));
     }
+    grouped
+}
+
+/// A workbook: one sheet, or a sheet per table. Cells are written as strings or numbers,
+/// never as formulas.
+fn xlsx_bytes(
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    sheets: Sheets,
+) -> Result<Vec<u8>, ServiceError> {
+    use rust_xlsxwriter::Workbook;
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::internal(format!("xlsx: {e}"));
+    let skip = usize::from(matches!(sheets, Sheets::ByTable));
     let mut workbook = Workbook::new();
-    for (name, rows) in sheets {
+    for (name, rows) in group_sheets(rows, sheets) {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&name).map_err(fail)?;
-        let skip = usize::from(by_table);
         for (col, title) in header.iter().skip(skip).enumerate() {
             sheet.write_string(0, col as u16, *title).map_err(fail)?;
         }
         for (r, row) in rows.iter().enumerate() {
             for (col, cell) in row.iter().skip(skip).enumerate() {
                 let (r, col) = (r as u32 + 1, col as u16);
-                let numeric = !cell.is_empty()
-                    && !cell.starts_with('0')
-                    && cell.chars().all(|c| c.is_ascii_digit() || c == '.');
-                match cell.parse::<f64>() {
-                    Ok(n) if numeric || cell == "0" => sheet.write_number(r, col, n),
-                    _ => sheet.write_string(r, col, cell),
+                match numeric(cell) {
+                    Some(n) => sheet.write_number(r, col, n),
+                    None => sheet.write_string(r, col, cell),
                 }
                 .map_err(fail)?;
             }
@@ -330,8 +508,9 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Service
         .map_err(|e| ServiceError::internal(format!("csv: {e}")))
 }
 
-/// The columns of the evidence export.
-const TRAINED_HEADER: [&str; 10] = [
+/// The columns of the evidence export (new ones only ever added at the end). A blank cell
+/// is evidence the course did not ask for, or that is no longer on record.
+const TRAINED_HEADER: [&str; 16] = [
     "姓名 name",
     "手机 phone",
     "工会代码 org",
@@ -342,7 +521,16 @@ const TRAINED_HEADER: [&str; 10] = [
     "测验 attempt",
     "线下课 session",
     "首次完成 first",
+    "完成日期（北京时间） completed_on",
+    "测验分数 score",
+    "第几次测验 attempt_number",
+    "线下课地点 class_place",
+    "线下课日期（北京时间） class_date",
+    "已学课数 lessons_read",
 ];
+
+/// The sheet of the evidence workbook.
+const TRAINED_SHEET: &str = "培训明细 trained";
 
 /// One learner of the evidence list as a row of the export.
 fn trained_cells(row: EvidenceRow) -> Vec<String> {
@@ -357,6 +545,12 @@ fn trained_cells(row: EvidenceRow) -> Vec<String> {
         row.attempt.unwrap_or_default(),
         row.session.unwrap_or_default(),
         if row.first { "1" } else { "0" }.to_string(),
+        row.completed_on,
+        row.score.map(count_cell).unwrap_or_default(),
+        row.attempt_number.map(count_cell).unwrap_or_default(),
+        row.class_place.unwrap_or_default(),
+        row.class_date.unwrap_or_default(),
+        row.lessons_read.map(count_cell).unwrap_or_default(),
     ]
 }
 
@@ -383,31 +577,39 @@ pub async fn trained_export(
             format,
             &TRAINED_HEADER,
             rows.into_iter().map(trained_cells).collect(),
+            Sheets::One(TRAINED_SHEET),
         )
     })
     .await
 }
 
-/// The columns of the dashboard export: the first says which table a row belongs to.
+/// The columns of the dashboard export: the first says which table a row belongs to (its
+/// values, `summary`, `by_child`…, are keys for scripts and stay in English). Every count is
+/// written, 0 included; `target` is blank where no target is set (a set target may be 0).
 const STATS_HEADER: [&str; 10] = [
-    "table",
-    "key",
-    "name",
-    "women_trained",
-    "target",
-    "women_completions",
-    "women_hours",
-    "learners_trained",
-    "completions",
-    "hours",
+    "表 table",
+    "代码 key",
+    "名称 name",
+    "已培训女职工 women_trained",
+    "目标 target",
+    "女职工完成课程数 women_completions",
+    "女职工学时 women_hours",
+    "已培训学员 learners_trained",
+    "完成课程数 completions",
+    "学时 hours",
 ];
 
 fn count_cell(n: i64) -> String {
     n.to_string()
 }
 
+/// Hours to one decimal, without it when whole ("0", "12", "12.5").
 fn hours_cell(h: f64) -> String {
-    format!("{h:.1}")
+    let text = format!("{h:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
 }
 
 /// The node's own figures.
@@ -435,10 +637,10 @@ fn child_row(child: &ChildStatsView) -> Vec<String> {
         count_cell(child.trained),
         child.target.map(count_cell).unwrap_or_default(),
         count_cell(child.completions),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
+        hours_cell(child.hours),
+        count_cell(child.learners_trained),
+        count_cell(child.all_completions),
+        hours_cell(child.all_hours),
     ]
 }
 
@@ -506,7 +708,41 @@ pub async fn stats_export(
             &format!("stats.{}", format.extension()),
             &serde_json::json!({}),
         )?;
-        encode(format, &STATS_HEADER, rows)
+        encode(format, &STATS_HEADER, rows, Sheets::ByTable)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_numbers_and_codes_as_text() {
+        assert_eq!(numeric("0"), Some(0.0));
+        assert_eq!(numeric("0.5"), Some(0.5));
+        assert_eq!(numeric("12.5"), Some(12.5));
+        assert_eq!(numeric("120"), Some(120.0));
+        for text in [
+            "",
+            "007",
+            "12.",
+            ".5",
+            "1.2.3",
+            "138****0001",
+            "-1",
+            "js-nj",
+            "1e5",
+        ] {
+            assert_eq!(numeric(text), None, "{text:?}");
+        }
+        assert_eq!(hours_cell(0.0), "0");
+        assert_eq!(hours_cell(12.0), "12");
+        assert_eq!(hours_cell(12.5), "12.5");
+        assert_eq!(sheet_title("by_child"), "下级工会 by_child");
+        assert!(STATS_HEADER
+            .iter()
+            .chain(TRAINED_HEADER.iter())
+            .all(|h| !h.is_ascii() && h.contains(' ')));
+    }
 }

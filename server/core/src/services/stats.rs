@@ -4,6 +4,13 @@
 //! the transaction that records a completion, with the same deltas for the union and every
 //! ancestor, so any node's dashboard reads a handful of rows. `recompute` derives the same
 //! counters from the raw records, for `qihang stats verify` and `stats rebuild`.
+//!
+//! A dashboard also looks ahead, carefully: the recent pace averages over the last 90 days or
+//! over the node's whole history when that is shorter, and it is projected onto the target
+//! only once the node has 60 days of history (counted from its first completion, which is
+//! never before the drive began), and never to a date after 2100. One busy month of a new
+//! union would otherwise promise the target in weeks, and one slow month a date in the year
+//! 63,629.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,10 +26,10 @@ use crate::db::counters::{add_to_counter, insert_counters, CounterDelta, NewCoun
 use crate::db::models::OrgRow;
 use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{Gender, OrgCode, Role};
+use crate::domain::{DomainError, Gender, OrgCode, Role};
 use crate::dto::{
-    ChildStatsView, CourseStatsView, MonthStatsView, OrgRef, OrgStatsView, StatsBucketView,
-    TargetCheckView,
+    ChildStatsView, CourseStatsView, MonthStatsView, OrgRef, OrgStatsView, ProjectionStatus,
+    StatsBucketView, TargetCheckView, PROJECTION_LAST_YEAR, PROJECTION_MIN_DAYS,
 };
 use crate::time::to_china;
 use crate::ServiceError;
@@ -462,22 +469,6 @@ fn bucket_view(bucket: String, d: &Delta) -> StatsBucketView {
     }
 }
 
-/// Months (30.44 days) from `today` to `deadline`, at least one.
-/// When the recent pace reaches the target, if it ever does within ten thousand years (a
-/// trickle against a large target would otherwise overflow the calendar).
-fn reach_date(today: NaiveDate, still_to_train: i64, pace_per_month: f64) -> Option<String> {
-    if pace_per_month <= 0.0 {
-        return None;
-    }
-    let days = (still_to_train.max(0) as f64 / pace_per_month * 30.44).ceil();
-    if !(0.0..3_652_500.0).contains(&days) {
-        return None;
-    }
-    today
-        .checked_add_signed(chrono::Duration::days(days as i64))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-}
-
 fn months_between(today: NaiveDate, deadline: NaiveDate) -> f64 {
     ((deadline - today).num_days() as f64 / 30.44).max(1.0)
 }
@@ -503,7 +494,8 @@ impl Breakdowns {
 }
 
 /// Women trained per month (30.44 days) over the 90 days before `today`, from the daily
-/// buckets.
+/// buckets: `pace_last_90_days`, kept as it was for existing clients (a node younger than
+/// 90 days is averaged over all 90; the dashboard shows [`Pace`] instead).
 fn recent_pace(days: &[(String, Delta)], today: NaiveDate) -> f64 {
     let since = (today - chrono::Duration::days(90))
         .format("%Y-%m-%d")
@@ -516,34 +508,131 @@ fn recent_pace(days: &[(String, Delta)], today: NaiveDate) -> f64 {
     last_90 as f64 / (90.0 / 30.44)
 }
 
+/// The most days the recent pace averages over.
+const PACE_WINDOW_DAYS: i64 = 90;
+
+/// A node's recent pace, from its daily buckets (China days). Its history starts at its first
+/// completion in the drive: the counters hold nothing from before the drive began, so this is
+/// the later of that completion and the drive's start. The pace averages over the last 90
+/// days of that history, or over all of it while it is younger, so a new node's pace is not
+/// diluted by days before it had any data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pace {
+    /// Days since the first completion (0 on its day, and without one).
+    history_days: i64,
+    /// Days averaged over, the first and today both counted (0 without data).
+    window_days: i64,
+    /// Women newly trained in those days.
+    trained: i64,
+}
+
+impl Pace {
+    fn of(days: &[(String, Delta)], today: NaiveDate) -> Result<Pace, ServiceError> {
+        let Some((first, _)) = days.first() else {
+            return Ok(Pace {
+                history_days: 0,
+                window_days: 0,
+                trained: 0,
+            });
+        };
+        let first = NaiveDate::parse_from_str(first, "%Y-%m-%d").map_err(|_| {
+            ServiceError::internal(format!("org_stats day bucket {first:?} is not a date"))
+        })?;
+        let start = first.max(to_china(drive_start()).date());
+        let history_days = (today - start).num_days().max(0);
+        let window_days = (history_days + 1).min(PACE_WINDOW_DAYS);
+        let since = (today - chrono::Duration::days(window_days - 1))
+            .format("%Y-%m-%d")
+            .to_string();
+        let trained = days
+            .iter()
+            .filter(|(day, _)| *day >= since)
+            .map(|(_, d)| d.women_trained)
+            .sum();
+        Ok(Pace {
+            history_days,
+            window_days,
+            trained,
+        })
+    }
+
+    /// Women newly trained per day (0 without data).
+    fn per_day(&self) -> f64 {
+        if self.window_days == 0 {
+            0.0
+        } else {
+            self.trained as f64 / self.window_days as f64
+        }
+    }
+
+    /// Enough history to project from ([`PROJECTION_MIN_DAYS`]).
+    fn enough_history(&self) -> bool {
+        self.history_days >= PROJECTION_MIN_DAYS
+    }
+}
+
+/// The day the recent pace meets the target: `None` when that is after the end of
+/// [`PROJECTION_LAST_YEAR`] (or never, with nobody trained lately). Whole days rounded up,
+/// counted in integers so no rounding of a float decides the date.
+fn reach_date(today: NaiveDate, still_to_train: i64, pace: &Pace) -> Option<NaiveDate> {
+    if still_to_train <= 0 {
+        return Some(today);
+    }
+    if pace.trained <= 0 || pace.window_days <= 0 {
+        return None;
+    }
+    let days = still_to_train
+        .checked_mul(pace.window_days)?
+        .checked_add(pace.trained - 1)?
+        / pace.trained;
+    let last = NaiveDate::from_ymd_opt(PROJECTION_LAST_YEAR, 12, 31)?;
+    if days > (last - today).num_days() {
+        return None;
+    }
+    today.checked_add_signed(chrono::Duration::try_days(days)?)
+}
+
 /// Where a node is heading against its target (nothing without a target).
 struct Outlook {
     /// Women to train per month to meet the target by the deadline.
     pace_needed: Option<f64>,
-    /// Women trained by the deadline at the recent pace.
+    /// Women trained by the deadline at the recent pace (with enough history).
     projected: Option<i64>,
-    /// When the recent pace reaches the target.
-    reach: Option<String>,
+    /// When the recent pace meets the target (status `OnDate` only).
+    reach: Option<NaiveDate>,
+    status: ProjectionStatus,
 }
 
 impl Outlook {
-    fn new(today: NaiveDate, trained: i64, pace: f64, target: Option<(i64, NaiveDate)>) -> Self {
-        match target {
-            Some((target, deadline)) => {
-                let months = months_between(today, deadline);
-                let needed = ((target - trained).max(0) as f64) / months;
-                let projected = trained as f64 + pace * months;
-                Outlook {
-                    pace_needed: Some(needed),
-                    projected: Some(projected.round() as i64),
-                    reach: reach_date(today, target - trained, pace),
-                }
-            }
-            None => Outlook {
+    fn new(today: NaiveDate, trained: i64, pace: &Pace, target: Option<(i64, NaiveDate)>) -> Self {
+        let Some((target, deadline)) = target else {
+            return Outlook {
                 pace_needed: None,
                 projected: None,
                 reach: None,
-            },
+                status: ProjectionStatus::NoTarget,
+            };
+        };
+        let needed = ((target - trained).max(0) as f64) / months_between(today, deadline);
+        let days_left = (deadline - today).num_days().max(0);
+        let projected = pace
+            .enough_history()
+            .then(|| trained + (pace.per_day() * days_left as f64).round() as i64);
+        let (status, reach) = if trained >= target {
+            (ProjectionStatus::Reached, None)
+        } else if !pace.enough_history() {
+            (ProjectionStatus::NotEnoughData, None)
+        } else {
+            match reach_date(today, target - trained, pace) {
+                Some(day) => (ProjectionStatus::OnDate, Some(day)),
+                None => (ProjectionStatus::After2100, None),
+            }
+        };
+        Outlook {
+            pace_needed: Some(needed),
+            projected,
+            reach,
+            status,
         }
     }
 }
@@ -565,17 +654,16 @@ fn child_stats(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<ChildStatsView
         .select(ChildOrg::as_select())
         .load(conn)?;
     let child_ids: Vec<i64> = children.iter().map(|c| c.id).collect();
-    let child_totals: HashMap<i64, (i64, i64)> = org_stats::table
+    let child_totals: HashMap<i64, Delta> = org_stats::table
         .filter(org_stats::org_id.eq_any(&child_ids))
         .filter(org_stats::dimension.eq(Dimension::Total.as_str()))
-        .select((
-            org_stats::org_id,
-            org_stats::women_trained,
-            org_stats::women_completions,
-        ))
-        .load::<(i64, i64, i64)>(conn)?
+        .select(CounterRow::as_select())
+        .load::<CounterRow>(conn)?
         .into_iter()
-        .map(|(id, t, c)| (id, (t, c)))
+        .map(|row| {
+            let ((id, _, _), delta) = row.into_entry();
+            (id, delta)
+        })
         .collect();
     let child_targets: HashMap<i64, i64> = org_targets::table
         .filter(org_targets::org_id.eq_any(&child_ids))
@@ -586,13 +674,18 @@ fn child_stats(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<ChildStatsView
     Ok(children
         .into_iter()
         .map(|child| {
-            let (trained, completions) = child_totals.get(&child.id).copied().unwrap_or((0, 0));
+            // A child without a completion has no counter row yet: its figures are all 0.
+            let total = child_totals.get(&child.id).copied().unwrap_or_default();
             ChildStatsView {
                 target: child_targets.get(&child.id).copied(),
                 org: child.code,
                 name: child.name,
-                trained,
-                completions,
+                trained: total.women_trained,
+                completions: total.women_completions,
+                hours: total.women_hours,
+                learners_trained: total.learners_trained,
+                all_completions: total.completions,
+                all_hours: total.hours,
             }
         })
         .collect())
@@ -660,8 +753,22 @@ fn by_month(buckets: Vec<(String, Delta)>) -> Vec<MonthStatsView> {
         .collect()
 }
 
+/// The node's parent (none for the province).
+fn parent_of(conn: &mut DbConn, org: &OrgRow) -> QueryResult<Option<OrgRow>> {
+    org.parent_id
+        .map(|parent| orgs::find_by_id(conn, parent))
+        .transpose()
+}
+
+/// Who sets a node's target: administrators of its parent (the province's own
+/// administrators set the province's).
+fn may_set_target(actor: &Actor, org: &OrgRow, parent: Option<&OrgRow>) -> bool {
+    let over = parent.unwrap_or(org);
+    actor.holds(Role::Admin, &over.path)
+}
+
 /// The dashboard of a node (her right to see it already checked).
-fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceError> {
+fn dashboard(conn: &mut DbConn, actor: &Actor, org: &OrgRow) -> Result<OrgStatsView, ServiceError> {
     let mut counters = Breakdowns::load(conn, org.id)?;
     let total = counters
         .take(Dimension::Total)
@@ -669,11 +776,14 @@ fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceErr
         .map(|(_, d)| *d)
         .unwrap_or_default();
     let today = to_china(now()).date();
-    let pace_last_90_days = recent_pace(&counters.take(Dimension::Day), today);
+    let days = counters.take(Dimension::Day);
+    let pace_last_90_days = recent_pace(&days, today);
+    let pace = Pace::of(&days, today)?;
     let target = target_of(conn, org.id, org.depth)?;
-    let outlook = Outlook::new(today, total.women_trained, pace_last_90_days, target);
+    let outlook = Outlook::new(today, total.women_trained, &pace, target);
     let by_child = child_stats(conn, org.id)?;
     let targets_check = check_targets(target, &by_child);
+    let parent = parent_of(conn, org)?;
     Ok(OrgStatsView {
         org: OrgRef {
             code: org.code.clone(),
@@ -691,7 +801,7 @@ fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceErr
         pace_needed_per_month: outlook.pace_needed.map(|p| p.ceil() as i64),
         pace_last_90_days: pace_last_90_days.round() as i64,
         projected_at_deadline: outlook.projected,
-        projected_reach_date: outlook.reach,
+        projected_reach_date: outlook.reach.map(|d| d.format("%Y-%m-%d").to_string()),
         by_child,
         targets_check,
         by_tier: bucket_views(counters.take(Dimension::Tier)),
@@ -700,6 +810,15 @@ fn dashboard(conn: &mut DbConn, org: &OrgRow) -> Result<OrgStatsView, ServiceErr
         by_course: by_course(conn, counters.take(Dimension::Course))?,
         drive_start: drive_start().format("%Y-%m-%d").to_string(),
         as_of: today.format("%Y-%m-%d").to_string(),
+        pace_per_30_days: pace.per_day() * 30.0,
+        pace_window_days: pace.window_days,
+        history_days: pace.history_days,
+        projection: outlook.status,
+        can_set_target: may_set_target(actor, org, parent.as_ref()),
+        parent: parent.map(|p| OrgRef {
+            code: p.code,
+            name: p.name,
+        }),
     })
 }
 
@@ -712,7 +831,7 @@ pub async fn org_stats(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let org = administered(conn, &actor, &code)?;
-        dashboard(conn, &org)
+        dashboard(conn, &actor, &org)
     })
     .await
 }
@@ -727,6 +846,22 @@ pub struct TargetInput {
     pub deadline: Option<String>,
 }
 
+impl TargetInput {
+    /// The dashboard's target form as typed: a whole number, thousands separators allowed
+    /// ("30,000"); an empty deadline keeps the inherited one.
+    pub fn from_form(target: &str, deadline: &str) -> Result<TargetInput, ServiceError> {
+        let digits: String = target
+            .chars()
+            .filter(|c| !matches!(c, ',' | '，' | ' ' | '_'))
+            .collect();
+        let target = digits.parse::<i64>().map_err(|_| DomainError::Target)?;
+        let deadline = Some(deadline.trim())
+            .filter(|d| !d.is_empty())
+            .map(str::to_string);
+        Ok(TargetInput { target, deadline })
+    }
+}
+
 /// Sets a node's target: administrators of its parent set it (the province's own
 /// administrators set the province's).
 pub async fn set_target(
@@ -739,27 +874,24 @@ pub async fn set_target(
     let code_for_view = code.clone();
     core.run(move |conn, _| {
         let org = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
-        let allowed = match org.parent_id {
-            Some(parent) => admin.holds(Role::Admin, &orgs::find_by_id(conn, parent)?.path),
-            None => admin.holds(Role::Admin, &org.path),
-        };
-        if !allowed {
+        let parent = parent_of(conn, &org)?;
+        if !may_set_target(&admin, &org, parent.as_ref()) {
             return Err(ServiceError::Forbidden);
         }
         if !(0..=100_000_000).contains(&input.target) {
-            return Err(crate::domain::DomainError::Target.into());
+            return Err(DomainError::Target.into());
         }
-        let inherited = match org.parent_id {
-            Some(parent) => target_of(conn, parent, 0)?.map(|t| t.1),
+        let inherited = match &parent {
+            Some(parent) => target_of(conn, parent.id, 0)?.map(|t| t.1),
             None => None,
         };
         let deadline = match input.deadline.as_deref() {
             Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| crate::domain::DomainError::Deadline)?,
+                .map_err(|_| DomainError::Deadline)?,
             None => inherited.unwrap_or_else(default_deadline),
         };
         if deadline.year() < 2024 || deadline.year() > 2100 {
-            return Err(crate::domain::DomainError::Deadline.into());
+            return Err(DomainError::Deadline.into());
         }
         write_tx(conn, |conn| {
             diesel::delete(org_targets::table.find(org.id)).execute(conn)?;
@@ -783,12 +915,105 @@ pub async fn set_target(
 mod tests {
     use super::*;
 
+    fn pace(trained: i64, window_days: i64) -> Pace {
+        Pace {
+            history_days: 100,
+            window_days,
+            trained,
+        }
+    }
+
+    fn day(date: &str, women: i64) -> (String, Delta) {
+        let delta = Delta {
+            women_trained: women,
+            ..Delta::default()
+        };
+        (date.to_string(), delta)
+    }
+
     #[test]
-    fn a_trickle_against_a_large_target_has_no_reach_date() {
+    fn reach_dates_stop_at_the_end_of_2100() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        assert_eq!(reach_date(today, 100_000_000, 0.33), None);
-        assert_eq!(reach_date(today, 10, 0.0), None);
-        assert_eq!(reach_date(today, 0, 5.0).as_deref(), Some("2026-11-27"));
-        assert_eq!(reach_date(today, 30, 30.0).as_deref(), Some("2026-12-28"));
+        assert_eq!(reach_date(today, 100_000_000, &pace(1, 90)), None);
+        assert_eq!(reach_date(today, 10, &pace(0, 90)), None);
+        assert_eq!(reach_date(today, 0, &pace(5, 90)), Some(today));
+        let at = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        // One woman a day: 30 days.
+        assert_eq!(
+            at(reach_date(today, 30, &pace(30, 30))).as_deref(),
+            Some("2026-12-27")
+        );
+        // Two women in 71 days, one to go: 35.5 days, rounded up.
+        assert_eq!(
+            at(reach_date(today, 1, &pace(2, 71))).as_deref(),
+            Some("2027-01-02")
+        );
+        let late = NaiveDate::from_ymd_opt(2100, 12, 1).unwrap();
+        assert_eq!(
+            at(reach_date(late, 30, &pace(30, 30))).as_deref(),
+            Some("2100-12-31")
+        );
+        assert_eq!(reach_date(late, 31, &pace(30, 30)), None);
+    }
+
+    #[test]
+    fn the_pace_averages_over_the_days_a_node_has_data() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        // One woman today: a day of data, averaged over that day; too little to project.
+        let young = Pace::of(&[day("2026-03-10", 1)], today).unwrap();
+        assert_eq!(
+            (young.history_days, young.window_days, young.trained),
+            (0, 1, 1)
+        );
+        assert!(!young.enough_history());
+        // A long history: the last 90 days only (2025-12-11 to 2026-03-10).
+        let days = [
+            day("2025-01-01", 5),
+            day("2025-12-10", 2),
+            day("2025-12-11", 3),
+        ];
+        let old = Pace::of(&days, today).unwrap();
+        assert_eq!((old.window_days, old.trained), (90, 3));
+        assert!(old.enough_history());
+        // 59 days is not enough; 60 is.
+        assert!(!Pace::of(&[day("2026-01-10", 1)], today)
+            .unwrap()
+            .enough_history());
+        assert!(Pace::of(&[day("2026-01-09", 1)], today)
+            .unwrap()
+            .enough_history());
+        assert_eq!(
+            Pace::of(&[], today).unwrap(),
+            Pace {
+                history_days: 0,
+                window_days: 0,
+                trained: 0
+            }
+        );
+        assert!(Pace::of(&[day("not a day", 1)], today).is_err());
+    }
+
+    #[test]
+    fn no_projection_without_sixty_days_and_none_past_2100() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let deadline = NaiveDate::from_ymd_opt(2029, 8, 5).unwrap();
+        let young = Pace {
+            history_days: 10,
+            window_days: 11,
+            trained: 5,
+        };
+        let outlook = Outlook::new(today, 5, &young, Some((500_000, deadline)));
+        assert_eq!(outlook.status, ProjectionStatus::NotEnoughData);
+        assert_eq!((outlook.projected, outlook.reach), (None, None));
+        let outlook = Outlook::new(today, 5, &pace(1, 90), Some((500_000, deadline)));
+        assert_eq!(outlook.status, ProjectionStatus::After2100);
+        assert!(outlook.projected.is_some() && outlook.reach.is_none());
+        let outlook = Outlook::new(today, 5, &pace(1, 90), Some((5, deadline)));
+        assert_eq!(outlook.status, ProjectionStatus::Reached);
+        let outlook = Outlook::new(today, 5, &pace(1, 90), None);
+        assert_eq!(outlook.status, ProjectionStatus::NoTarget);
+        let forms = TargetInput::from_form(" 30,000 ", "").unwrap();
+        assert_eq!((forms.target, forms.deadline), (30_000, None));
+        assert!(TargetInput::from_form("三万", "").is_err());
     }
 }
