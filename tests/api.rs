@@ -794,7 +794,7 @@ async fn courses_check_reports_file_line_and_message_and_fails() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         stdout.trim(),
-        "demo-pack/course.toml:4: tier 9 is not 1 (基础), 2 (进阶) or 3 (高级)"
+        "demo-pack/course.toml:4: tier 9 is not 1 (basic), 2 (intermediate) or 3 (advanced)"
     );
 
     std::fs::write(

@@ -125,6 +125,23 @@ async fn wait_text(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Waits until the element's text contains `expected`.
+async fn wait_contains(client: &Client, css: &str, expected: &str) {
+    let seen = eventually(Duration::from_secs(15), async || {
+        let element = client.find(Locator::Css(css)).await.ok()?;
+        let found = element.text().await.ok()?;
+        found.contains(expected).then_some(())
+    })
+    .await;
+    if seen.is_none() {
+        let now = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => "(no such element)".into(),
+        };
+        panic!("{css} never contained {expected:?}; it reads {now:?}");
+    }
+}
+
 async fn fill(client: &Client, css: &str, value: &str) {
     let field = client
         .find(Locator::Css(css))
@@ -231,13 +248,10 @@ async fn journey(javascript: bool) {
     step("click(c, 'button[type=submit]'");
     click(c, "button[type=submit]").await;
 
-    // Registered and signed in: she lands on the catalogue, welcomed by name, with the
-    // recommended first course; her own page shows her full number.
-    wait_text(c, "#welcome", "王秀红").await;
+    // Registered and signed in: she lands on the catalogue, welcomed by name (with the
+    // recommended first course when there are courses); her own page shows her full number.
+    wait_contains(c, "#welcome", "王秀红").await;
     assert!(c.current_url().await.unwrap().path().ends_with("/courses"));
-    c.find(Locator::Css("#recommended"))
-        .await
-        .expect("the recommended first course is shown");
     c.goto(&app.url("/account")).await.unwrap();
     wait_text(c, "#account-phone", "13812341234").await;
     wait_text(c, "#account-name", "王秀红").await;
@@ -281,6 +295,12 @@ async fn journey(javascript: bool) {
 
     fill(c, "#password", "password-123").await;
     click(c, "#login-form button[type=submit]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/learning")).unwrap())
+        .await
+        .unwrap();
+    c.goto(&app.url("/account")).await.unwrap();
     wait_text(c, "#account-name", "王秀红").await;
 
     step("    // Registering the same ph");
@@ -358,7 +378,13 @@ async fn whole_journey(javascript: bool) {
     fill(c, "#login", "13812341234").await;
     fill(c, "#password", "password-123").await;
     click(c, "#login-form button[type=submit]").await;
-    text(c, "#account-name").await;
+    // A learner lands on her learning page; the header is one line with a menu.
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/learning")).unwrap())
+        .await
+        .unwrap();
+    assert_header_compact(c).await;
 
     c.goto(&app.url("/courses")).await.unwrap();
     wait_text(c, "h1", "课程目录").await;
@@ -388,7 +414,22 @@ async fn whole_journey(javascript: bool) {
     wait_text(c, "h1", "智能手机基础与无障碍设置").await;
     click(c, "#enrol-form button").await;
     wait_text(c, ".notice.ok", "报名成功，开始学习吧。").await;
-    click(c, "a.button.primary").await;
+    // The quiz waits for the lessons; trying it now is offered, marked as using an attempt.
+    wait_contains(
+        c,
+        "#quiz-after-lessons",
+        "读完全部 4 课后开始测验（已读 0/4）",
+    )
+    .await;
+    wait_contains(c, "#quiz-standing", "已考 0 次，共 3 次机会").await;
+    assert!(!c
+        .find(Locator::Css("#try-quiz-now button"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap());
+    click(c, "#continue-learning").await;
     for (index, title) in [
         "认识你的手机",
         "连上 Wi-Fi，管好流量",
@@ -399,12 +440,33 @@ async fn whole_journey(javascript: bool) {
     .enumerate()
     {
         wait_text(c, "#lesson h1", title).await;
+        wait_contains(c, "#lesson-position", &format!("第 {}/4 课", index + 1)).await;
+        assert_eq!(c.title().await.unwrap(), format!("{title} · 起航"));
+        // Unread: the only way on marks it read ("next" alone would leave it un-ticked).
+        assert!(
+            c.find(Locator::Css("a[rel=next]")).await.is_err(),
+            "no bare next link"
+        );
+        assert_tap_targets(c, "#type-size, #mark-read button, a[rel=prev]").await;
         if index == 1 {
+            // Large type stays on from one lesson to the next.
+            click(c, "#type-size").await;
+            wait_contains(c, "#type-size", "标准字号").await;
             std::fs::write(
                 screenshot_dir().join(format!("lesson-360x640-{mode}.png")),
                 c.screenshot().await.unwrap(),
             )
             .unwrap();
+        }
+        if index == 2 {
+            assert!(c
+                .current_url()
+                .await
+                .unwrap()
+                .query()
+                .unwrap_or_default()
+                .contains("size=large"));
+            click(c, "#type-size").await;
         }
         click(c, "#mark-read button").await;
     }
@@ -420,10 +482,39 @@ async fn whole_journey(javascript: bool) {
 
     // A first attempt handed in blank: right or wrong only, no key (the course reveals it
     // after a pass), and a word on why.
+    wait_contains(c, "#quiz-ready", "可以开始测验").await;
     click(c, "#start-quiz button").await;
     text(c, "#quiz-form").await;
+    // A phone-sized quiz: numbered cards, every option a tap target, the deadline in China
+    // time (with a countdown once hydrated), the progress line.
+    assert_tap_targets(c, "fieldset.question label, #submit-quiz, #save-answers").await;
+    assert_fits(c, 360).await;
+    wait_contains(c, "#quiz-deadline", "交卷截止（北京时间）").await;
+    wait_contains(c, "#quiz-progress", "已答 0/10").await;
+    if javascript {
+        wait_contains(c, "#quiz-countdown", "还剩 19:").await;
+        click(c, "fieldset.question label").await;
+        wait_contains(c, "#quiz-progress", "已答 1/10").await;
+        c.refresh().await.unwrap();
+        text(c, "#quiz-form").await;
+        // Unanswer it again: a radio cannot be cleared by a tap, so the blank attempt below
+        // keeps this one answer when it was a single choice; that is fine for a fail.
+    }
     click(c, "#submit-quiz").await;
-    wait_text(c, "#quiz-score", "得分 0 · 未通过").await;
+    wait_contains(c, "#quiz-score", "未通过").await;
+    // The way on after a fail: the pass mark, the attempts left, another try or the lessons.
+    wait_contains(
+        c,
+        "#quiz-pass-mark",
+        "及格线 60 分 · 已考 1 次，共 3 次机会",
+    )
+    .await;
+    wait_contains(c, "#attempts-left", "还可以再考 2 次").await;
+    c.find(Locator::Css("#retry-quiz button"))
+        .await
+        .expect("another try is offered");
+    wait_contains(c, ".quiz-results li.wrong .verdict", "✗ 答错了").await;
+    wait_contains(c, ".quiz-results li.wrong .given", "你的答案：").await;
     assert_eq!(
         text(c, "#answers-hidden").await,
         "为了公平，通过测验后才显示正确答案和解析。请回到课程复习后再试。"
@@ -499,8 +590,11 @@ async fn whole_journey(javascript: bool) {
     assert_eq!(answers_on_page(c).await, before, "answers survive a reload");
     click(c, "#submit-quiz").await;
     wait_text(c, "#quiz-score", "得分 100 · 通过").await;
-    // Passed: now the right answers are shown.
+    // Passed: a congratulation, her place in the drive, her certificate; the right answers.
+    wait_contains(c, "#quiz-congrats", "恭喜你通过了测验").await;
+    wait_contains(c, "#quiz-place", "你是江苏第 1 位").await;
     assert!(c.source().await.unwrap().contains("正确答案："));
+    assert_tap_targets(c, "#see-certificate, #back-to-course").await;
     std::fs::write(
         screenshot_dir().join(format!("quiz-passed-360x640-{mode}.png")),
         c.screenshot().await.unwrap(),
@@ -612,6 +706,38 @@ async fn the_whole_journey_on_a_phone_without_javascript() {
     whole_journey(false).await;
 }
 
+/// Every element matching `css` is at least 44 × 44 CSS pixels (a finger, not a stylus).
+async fn assert_tap_targets(c: &Client, css: &str) {
+    let small = c
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null).map(e => [e.tagName + '#' + e.id + ' ' + e.textContent.trim().slice(0, 12), e.getBoundingClientRect().width, e.getBoundingClientRect().height]).filter(r => r[1] < 44 || r[2] < 44)",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        small,
+        serde_json::json!([]),
+        "tap targets under 44 px for {css}"
+    );
+}
+
+/// The header is one line of at most 64 px on a phone, its menu and links tap targets.
+async fn assert_header_compact(c: &Client) {
+    let height = c
+        .execute(
+            "return document.querySelector('header.top').getBoundingClientRect().height",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(height.as_f64().unwrap() <= 64.0, "header {height} px high");
+    assert_tap_targets(c, "details.menu > summary, .lang-switch a, .brand").await;
+    click(c, "details.menu > summary").await;
+    assert_tap_targets(c, "details.menu[open] .main-nav a").await;
+    click(c, "details.menu > summary").await;
+}
+
 /// No sideways scrolling: the page is no wider than the window (naming what sticks out).
 async fn assert_fits(c: &Client, width: u32) {
     let scroll = c
@@ -704,9 +830,11 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
         fill(c, "#login", "13700000001").await;
         fill(c, "#password", "admin-password").await;
         click(c, "#login-form button[type=submit]").await;
-        text(c, "#account-name").await;
-        c.goto(&app.url("/dashboard")).await.unwrap();
+        // An administrator lands on her dashboard.
         wait_text(c, "h1", "数字赋能培训进度: 江苏省总工会").await;
+        if width == 360 {
+            assert_header_compact(c).await;
+        }
         let headline = text(c, "#trained").await;
         assert!(
             headline.contains(&format!("{shown} 名（目标 500,000 名）")),

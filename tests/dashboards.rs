@@ -1045,7 +1045,7 @@ async fn the_target_form_sets_a_childs_target() {
         .send()
         .await
         .unwrap();
-    assert_eq!(login.headers().get("location").unwrap(), "/account");
+    assert_eq!(login.headers().get("location").unwrap(), "/dashboard");
     let dashboard = page_with(&browser, &app, "/dashboard/js-nj").await;
     assert!(
         dashboard.contains(r#"id="target-form""#)

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::packs::{edit_course, pack_zip, upload, write_course, SKILLS};
+use support::packs::{edit_course, pack_zip, upload};
+use support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
 use support::*;
 
 fn bundled_courses() -> std::path::PathBuf {
@@ -20,63 +21,6 @@ async fn app_with_catalogue() -> TestApp {
         bundled_courses().display().to_string(),
     ))
     .await
-}
-
-/// A server whose catalogue is one small quiz course per id in `ids` (draw 2 of 3 questions,
-/// three attempts; the right option of every question is 甲). `edit` changes a course.toml.
-async fn app_with_quiz_courses(
-    ids: &[&str],
-    edit: impl Fn(&Path, &str),
-    options: ServerOptions,
-) -> (TestApp, tempfile::TempDir) {
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
-    for id in ids {
-        write_course(folder.path(), id, "1.0.0", &[], &[("one", "第一课")]);
-        edit(folder.path(), id);
-    }
-    let app =
-        TestApp::spawn_with(options.env("QIHANG_COURSES_DIR", folder.path().display().to_string()))
-            .await;
-    (app, folder)
-}
-
-async fn start_attempt(app: &TestApp, token: &str, course: &str) -> Value {
-    let started = app
-        .post_as(
-            token,
-            &format!("/api/v1/courses/{course}/quiz/attempts"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(started.status(), 201);
-    started.json().await.unwrap()
-}
-
-async fn submit(app: &TestApp, token: &str, attempt: &Value, answers: &Value) -> reqwest::Response {
-    let id = attempt["id"].as_str().unwrap();
-    app.post_as(
-        token,
-        &format!("/api/v1/quiz-attempts/{id}/submit"),
-        &json!({ "answers": answers }),
-    )
-    .await
-}
-
-/// The right answers of an attempt of a test pack: the option reading 甲 of each question.
-fn right_answers(attempt: &Value) -> Value {
-    let mut answers = serde_json::Map::new();
-    for q in attempt["questions"].as_array().unwrap() {
-        let right: Vec<Value> = q["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|o| o["text"] == "甲")
-            .map(|o| o["id"].clone())
-            .collect();
-        answers.insert(q["id"].as_str().unwrap().to_string(), Value::Array(right));
-    }
-    Value::Object(answers)
 }
 
 /// Reads every lesson and passes the quiz: the course completes and a certificate is issued.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod packs;
+pub mod quiz;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -46,16 +46,16 @@ pub fn CataloguePage() -> impl IntoView {
             </form>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let courses = catalogue(None, q).await.unwrap_or_default();
-                    if courses.is_empty() {
-                        return view! { <p class="muted">{t.no_courses}</p> }.into_any();
-                    }
                     let greeting = match welcome {
                         true => crate::server_fns::current_account().await.ok().flatten().map(|a| view! {
                             <p class="notice ok" id="welcome">{t.welcome_new.replace("{name}", &a.user.name)}</p>
                         }),
                         false => None,
                     };
+                    let courses = catalogue(None, q).await.unwrap_or_default();
+                    if courses.is_empty() {
+                        return view! { {greeting}<p class="muted">{t.no_courses}</p> }.into_any();
+                    }
                     let next = recommended_next().await.ok().flatten().map(|c| view! {
                         <section class="recommended">
                             <h2>{t.recommended_title}</h2>
