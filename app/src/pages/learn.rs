@@ -252,7 +252,7 @@ pub fn LessonPage() -> impl IntoView {
                     let done_label = if view.next.is_some() { t.mark_read } else { t.mark_read_last };
                     view! {
                         <Title text=format!("{} · {}", view.title, t.app_name)/>
-                        <p class="crumbs"><a href=format!("/courses/{}", view.course)>{t.back_to_course}": "{view.course_title.clone()}</a></p>
+                        <p class="crumbs"><a href=format!("/courses/{}", view.course) id="lesson-course">"‹ "{view.course_title.clone()}</a></p>
                         <p class="lesson-bar"><span id="lesson-position">{position}</span>{size_link}</p>
                         <article class="lesson" class:large=large id="lesson" inner_html=view.html.clone()></article>
                         <form method="post" action=MarkRead::url() id="mark-read">
