@@ -891,3 +891,81 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
         b.client.clone().close().await.unwrap();
     }
 }
+
+/// A union clerk on her phone helps a woman whose quiz attempts ran out and who forgot her
+/// password (issue 11, items 2, 7 and 11): she finds her by phone, grants another attempt,
+/// hands her a one-time link as a QR code, and grants a role; each in the audit log.
+async fn people_page(javascript: bool) {
+    use support::quiz::{app_with_quiz_courses, start_attempt, submit};
+    let (app, _folder) =
+        app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
+    let learner = app
+        .enrolled_learner("13812341234", "js-nj", &["quiz-a"])
+        .await;
+    for _ in 0..3 {
+        let attempt = start_attempt(&app, &learner, "quiz-a").await;
+        submit(&app, &learner, &attempt, &json!({})).await;
+    }
+    create_admin_cli(&app.db, "13600000001", "js-nj", Some("admin-password"));
+    let b = browser(javascript).await;
+    let c = &b.client;
+    let mode = if javascript { "js" } else { "nojs" };
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#login", "13600000001").await;
+    fill(c, "#password", "admin-password").await;
+    click(c, "#login-form button[type=submit]").await;
+    text(c, "#trained").await;
+    click(c, "details.menu > summary").await;
+    click(c, "details.menu a[href='/admin/people']").await;
+    fill(c, "#q", "13812341234").await;
+    click(c, ".search button").await;
+    click(c, "#people a").await;
+    wait_contains(c, "#person-courses", "已考 3 次，共 3 次机会").await;
+    assert_fits(c, 360).await;
+    assert_tap_targets(
+        c,
+        ".grant-attempt button, #issue-reset-link button, #grant-role button",
+    )
+    .await;
+    click(c, ".grant-attempt button").await;
+    wait_contains(c, ".notice.ok", "已再给一次测验机会").await;
+    wait_contains(c, "#person-courses", "已考 3 次，共 4 次机会").await;
+
+    click(c, "#issue-reset-link button").await;
+    wait_contains(c, "#reset-link", "有效期至").await;
+    let qr = c.find(Locator::Css("#reset-link .qr svg")).await.unwrap();
+    assert!(
+        qr.rectangle().await.unwrap().2 >= 100.0,
+        "the QR code is drawn"
+    );
+    let link = text(c, "#reset-link-url").await;
+    assert!(link.contains("/reset-password?token="), "{link}");
+    std::fs::write(
+        screenshot_dir().join(format!("person-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // The link is shown once: a reload does not show it again.
+    c.refresh().await.unwrap();
+    text(c, "#person-name").await;
+    assert!(c.find(Locator::Css("#reset-link")).await.is_err());
+
+    click(c, "#grant-role button").await;
+    wait_contains(c, ".notice.ok", "权限已更新").await;
+    wait_contains(c, "#person-roles", "培训师").await;
+    let audit = text(c, "#person-audit").await;
+    for what in ["再给测验机会", "生成重设密码链接", "授予权限"] {
+        assert!(audit.contains(what), "{what} missing from {audit}");
+    }
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_union_clerk_helps_a_woman_on_her_phone_with_javascript() {
+    people_page(true).await;
+}
+
+#[tokio::test]
+async fn a_union_clerk_helps_a_woman_on_her_phone_without_javascript() {
+    people_page(false).await;
+}
