@@ -82,6 +82,7 @@ pub async fn link_qr(url: String) -> Result<String, AppError> {
     );
     let token = url.strip_prefix(&ours).unwrap_or_default();
     if token.is_empty()
+        || token.len() > 128
         || !token
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
