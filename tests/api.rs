@@ -841,7 +841,7 @@ async fn favicon_not_found_page_password_toggle_and_consent_line() {
         assert!(content_type.starts_with(kind), "{path}: {content_type}");
         let bytes = response.bytes().await.unwrap();
         if path.ends_with(".ico") {
-            assert_eq!(&bytes[..4], &[0, 0, 1, 0], "an ICO header");
+            assert_eq!(&bytes[..4], &[0u8, 0, 1, 0], "an ICO header");
             assert_eq!(&bytes[22..26], b"\x89PNG", "holding a PNG");
         } else {
             let svg = String::from_utf8(bytes.to_vec()).unwrap();
