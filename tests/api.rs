@@ -818,3 +818,110 @@ async fn courses_check_reports_file_line_and_message_and_fails() {
         .unwrap()
         .contains("1 course pack(s) checked"));
 }
+
+/// Issue 11.10: the icon browsers ask for on every page, a 404 page in the site's own layout
+/// with the ways back (the API keeps its JSON 404), a show-password button that is not there
+/// before its script runs, and the consent line's words kept apart in English.
+#[tokio::test]
+async fn favicon_not_found_page_password_toggle_and_consent_line() {
+    let app = TestApp::spawn().await;
+    for (path, kind) in [
+        ("/favicon.ico", "image/x-icon"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        let bytes = response.bytes().await.unwrap();
+        if path.ends_with(".ico") {
+            assert_eq!(&bytes[..4], &[0u8, 0, 1, 0], "an ICO header");
+            assert_eq!(&bytes[22..26], b"\x89PNG", "holding a PNG");
+        } else {
+            let svg = String::from_utf8(bytes.to_vec()).unwrap();
+            assert!(svg.contains("航") && svg.contains("#b5223b"), "{svg}");
+        }
+    }
+    let home = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains(r#"href="/favicon.svg""#) && home.contains(r#"href="/favicon.ico""#),
+        "{home}"
+    );
+
+    for (lang, heading, back) in [
+        ("zh-CN", "页面不存在", "浏览课程"),
+        ("en", "Page not found", "Browse the courses"),
+    ] {
+        let missing = app
+            .client
+            .get(app.url("/no-such-page/at-all"))
+            .header("cookie", format!("qihang_lang={lang}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404, "{lang}");
+        let html = missing.text().await.unwrap();
+        assert!(
+            html.contains(r#"href="/style.css""#)
+                && html.contains(r#"id="not-found""#)
+                && html.contains(&format!("<h1>{heading}</h1>"))
+                && html.contains(r#"id="not-found-home""#)
+                && html.contains(r#"href="/courses" id="not-found-courses""#)
+                && html.contains(back),
+            "{lang}: {html}"
+        );
+    }
+    for path in ["/api/v1/nothing", "/api/nothing"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(error_of(response).await.0, "not_found", "{path}");
+    }
+
+    // The server's HTML has the toggle hidden: it works only once hydrated.
+    for path in ["/login", "/register"] {
+        let html = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = html.find(r#"class="toggle""#).expect("the toggle");
+        let start = html[..at].rfind("<button").unwrap();
+        let end = at + html[at..].find('>').unwrap();
+        let tag = &html[start..end];
+        assert!(tag.contains(" hidden"), "{path}: {tag}");
+    }
+
+    let english = app
+        .client
+        .get(app.url("/register"))
+        .header("cookie", "qihang_lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("accept the privacy notice")
+            || english.contains("accept the <!>privacy notice"),
+        "{english}"
+    );
+}

@@ -1355,6 +1355,240 @@ mod learning_journey {
             .unwrap();
         assert_eq!(evidence, [Some(r#"{"lessons_read":2}"#.to_string())]);
     }
+
+    /// A page as a visitor (or, with a token, as her) sees it in `lang`: status and HTML.
+    async fn page(app: &TestApp, token: Option<&str>, lang: &str, path: &str) -> (u16, String) {
+        let mut cookies = format!("qihang_lang={lang}");
+        if let Some(token) = token {
+            cookies.push_str(&format!("; qihang_session={token}"));
+        }
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("cookie", cookies)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// The ids of the courses `/api/v1/courses?q=` finds, sorted.
+    async fn found(app: &TestApp, q: &str) -> Vec<String> {
+        let courses: Vec<Value> = app
+            .client
+            .get(app.url("/api/v1/courses"))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut ids: Vec<String> = courses
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Issue 11.5: the search looks through summaries, skill names and lesson titles as well
+    /// as titles, ignoring the case of Latin letters on both backends, and takes `%` and `_`
+    /// as themselves; the page says how many it found, with a way back, and when it found
+    /// nothing offers the tiers to browse.
+    #[tokio::test]
+    async fn search_looks_through_summaries_skills_and_lesson_titles() {
+        let app = app_with(&bundled_courses()).await;
+        // "微信" is in payment-safety's summary only; "Wi-Fi" in a lesson title of
+        // smartphone-basics only.
+        assert_eq!(found(&app, "微信").await, ["payment-safety"]);
+        assert_eq!(found(&app, "Wi-Fi").await, ["smartphone-basics"]);
+        assert_eq!(
+            found(&app, "wi-fi").await,
+            ["smartphone-basics"],
+            "Latin case"
+        );
+        assert_eq!(
+            found(&app, "WI-FI").await,
+            ["smartphone-basics"],
+            "Latin case"
+        );
+        assert_eq!(
+            found(&app, "wechat").await,
+            ["payment-safety"],
+            "English summaries"
+        );
+        // A skill by its Chinese or English name: the three courses raising 网络安全.
+        let safety = ["genai-safe", "payment-safety", "personal-info"];
+        assert_eq!(found(&app, "网络安全").await, safety);
+        assert_eq!(found(&app, "online SAFETY").await, safety);
+        // Wildcards are text: nothing in the bundled courses contains them.
+        for wildcard in ["%", "_", "%%", "100%", "a_b"] {
+            assert!(found(&app, wildcard).await.is_empty(), "{wildcard:?}");
+        }
+        assert_eq!(
+            found(&app, "诈骗").await,
+            ["payment-safety"],
+            "titles still"
+        );
+
+        let (status, html) = page(&app, None, "zh-CN", "/courses?q=%E5%BE%AE%E4%BF%A1").await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("找到 1 门与“微信”相关的课程。")
+                && html.contains(r#"id="clear-search""#)
+                && html.contains("清除搜索"),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-course="payment-safety""#));
+        assert!(!html.contains(r#"data-course="smartphone-basics""#));
+        let (_, english) = page(&app, None, "en", "/courses?q=Wi-Fi").await;
+        assert!(english.contains("1 course found for “Wi-Fi”."), "{english}");
+
+        let (status, none) = page(&app, None, "zh-CN", "/courses?q=blockchain").await;
+        assert_eq!(status, 200);
+        assert!(
+            none.contains("没有找到与“blockchain”相关的课程")
+                && none.contains(r#"data-found="0""#)
+                && none.contains(r##"href="/courses#tier-1""##)
+                && none.contains(r##"href="/courses#tier-3""##),
+            "{none}"
+        );
+        let (_, all) = page(&app, None, "zh-CN", "/courses").await;
+        assert!(
+            all.contains(r#"id="tier-1""#) && all.contains(r#"id="tier-3""#),
+            "the tiers the links lead to"
+        );
+        assert!(
+            !all.contains(r#"id="search-result""#),
+            "no search, no count"
+        );
+    }
+
+    /// Issue 11.5: the catalogue tells a signed-in learner which courses a prerequisite still
+    /// locks, and by what, before she taps "enrol" (in words, not by colour); visitors, and
+    /// courses she may enrol in or is enrolled in, show no lock.
+    #[tokio::test]
+    async fn locked_courses_say_what_to_complete_first() {
+        let app = app_with(&bundled_courses()).await;
+        app.register("13812341234", "js-nj").await;
+        let learner = app.login("13812341234", "password-123").await;
+        let courses: Vec<Value> = app
+            .get_as(&learner, "/api/v1/courses")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let course = |id: &str| courses.iter().find(|c| c["id"] == id).unwrap().clone();
+        assert_eq!(
+            course("online-services")["locked_by"],
+            json!([{
+                "id": "smartphone-basics",
+                "title": "智能手机基础与无障碍设置",
+                "title_en": "Smartphone basics and accessibility settings",
+                "completed": false
+            }])
+        );
+        assert_eq!(course("smartphone-basics")["locked_by"], json!([]));
+        let visitor: Vec<Value> = app.get_json("/api/v1/courses").await;
+        assert!(visitor.iter().all(|c| c["locked_by"] == json!([])));
+
+        let (_, html) = page(&app, Some(&learner), "zh-CN", "/courses").await;
+        assert!(
+            html.contains(r#"data-course="online-services" data-locked="true""#)
+                && html.contains("需先完成：智能手机基础与无障碍设置"),
+            "{html}"
+        );
+        assert!(!html.contains(r#"data-course="smartphone-basics" data-locked"#));
+        let (_, english) = page(&app, Some(&learner), "en", "/courses").await;
+        assert!(
+            english.contains("Complete first: Smartphone basics and accessibility settings"),
+            "{english}"
+        );
+        let (_, course_page) =
+            page(&app, Some(&learner), "zh-CN", "/courses/online-services").await;
+        assert!(
+            course_page.contains(r#"id="course-locked""#),
+            "{course_page}"
+        );
+        let (_, visitor_page) = page(&app, None, "zh-CN", "/courses").await;
+        assert!(!visitor_page.contains("需先完成"), "visitors see no locks");
+    }
+
+    /// Issue 11.9: English pages name courses, their summaries, skills and unions in English
+    /// where the packs and the union tree have English names; Chinese pages are unchanged.
+    #[tokio::test]
+    async fn english_pages_use_the_english_names() {
+        let app = app_with(&bundled_courses()).await;
+        let summary: Vec<Value> = app.get_json("/api/v1/courses?tier=1").await;
+        let basics = summary
+            .iter()
+            .find(|c| c["id"] == "smartphone-basics")
+            .unwrap();
+        assert!(basics["summary_en"]
+            .as_str()
+            .unwrap()
+            .starts_with("From switching on and getting online"));
+        assert_eq!(basics["skills"][0]["name_en"], "Digital life");
+
+        let (_, catalogue) = page(&app, None, "en", "/courses").await;
+        assert!(
+            catalogue.contains(">Smartphone basics and accessibility settings<")
+                && catalogue.contains("From switching on and getting online")
+                && catalogue.contains(">Digital life L1<")
+                && catalogue.contains("Online safety L1 · Digital life L1"),
+            "{catalogue}"
+        );
+        assert!(
+            !catalogue.contains("智能手机基础与无障碍设置"),
+            "{catalogue}"
+        );
+        let (_, chinese) = page(&app, None, "zh-CN", "/courses").await;
+        assert!(
+            chinese.contains(">智能手机基础与无障碍设置<") && chinese.contains(">数字生活 L1<")
+        );
+
+        let (status, course) = page(&app, None, "en", "/courses/smartphone-basics").await;
+        assert_eq!(status, 200);
+        assert!(
+            course.contains(
+                r#"<h1 id="course-title">Smartphone basics and accessibility settings</h1>"#
+            ) && course.contains("From switching on and getting online"),
+            "{course}"
+        );
+        let (_, course) = page(&app, None, "en", "/courses/online-services").await;
+        assert!(
+            course.contains(">Smartphone basics and accessibility settings</a>"),
+            "the prerequisite in English: {course}"
+        );
+
+        let learner = app
+            .enrolled_learner("13812341234", "js-nj", &["smartphone-basics"])
+            .await;
+        let (_, lesson) = page(
+            &app,
+            Some(&learner),
+            "en",
+            "/courses/smartphone-basics/lessons/wifi",
+        )
+        .await;
+        assert!(
+            lesson.contains("Smartphone basics and accessibility settings</a>"),
+            "the way back names the course in English: {lesson}"
+        );
+        let (_, learning) = page(&app, Some(&learner), "en", "/learning").await;
+        assert!(
+            learning.contains(">Smartphone basics and accessibility settings</a>"),
+            "{learning}"
+        );
+        let (_, account) = page(&app, Some(&learner), "en", "/account").await;
+        assert!(
+            account.contains("Nanjing Federation of Trade Unions"),
+            "{account}"
+        );
+        let (_, home) = page(&app, Some(&learner), "zh-CN", "/").await;
+        assert!(home.contains("欢迎回来，王秀红"), "a Chinese comma: {home}");
+    }
 }
 
 mod quiz_engine {

@@ -714,3 +714,81 @@ async fn simultaneous_check_ins_of_one_learner_record_one_attendance() {
     let issued: i64 = certificates::table.count().get_result(&mut conn).unwrap();
     assert_eq!((rows, issued), (1, 1));
 }
+
+/// A page in `lang`, as a visitor or (with a token) as her.
+async fn page_in(app: &TestApp, token: Option<&str>, lang: &str, path: &str) -> String {
+    let mut cookies = format!("qihang_lang={lang}");
+    if let Some(token) = token {
+        cookies.push_str(&format!("; qihang_session={token}"));
+    }
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
+/// Issue 11.9 and 11.10: on English pages the certificate and its verification name the
+/// course and the issuing union in English where they have English names (the certificate as
+/// issued stays in Chinese); her certificate page says what the digital credential is for.
+#[tokio::test]
+async fn english_pages_name_the_course_and_the_union_in_english() {
+    let folder = catalogue();
+    edit_course(
+        folder.path(),
+        "reading",
+        &[(
+            "title = \"课程 reading\"",
+            "title = \"课程 reading\"\ntitle_en = \"Reading course\"",
+        )],
+    );
+    let app = app_with(folder.path(), ServerOptions::default()).await;
+    let (token, serial) =
+        complete_reading(&app, "13812341234", registration("13812341234", "js-yc")).await;
+    let status = public_json(&app, &format!("/api/v1/certificates/{serial}")).await;
+    assert_eq!(
+        (&status["course"], &status["course_en"]),
+        (&json!("课程 reading"), &json!("Reading course"))
+    );
+    assert_eq!(
+        (&status["issuer"], &status["issuer_en"]),
+        (
+            &json!("江苏省总工会"),
+            &json!("Jiangsu Federation of Trade Unions")
+        )
+    );
+    let mine = json_of(app.get_as(&token, "/api/v1/me/certificates").await).await;
+    assert_eq!(mine[0]["course_en"], "Reading course");
+
+    let verify = format!("/verify/{serial}");
+    let english = page_in(&app, None, "en", &verify).await;
+    assert!(
+        english.contains(r#"id="cert-course">Reading course<"#)
+            && english.contains(r#"id="cert-issuer">Jiangsu Federation of Trade Unions<"#),
+        "{english}"
+    );
+    let chinese = page_in(&app, None, "zh-CN", &verify).await;
+    assert!(
+        chinese.contains(r#"id="cert-course">课程 reading<"#)
+            && chinese.contains(r#"id="cert-issuer">江苏省总工会<"#),
+        "{chinese}"
+    );
+    let certificate = format!("/certificates/{serial}");
+    let hers = page_in(&app, Some(&token), "zh-CN", &certificate).await;
+    assert!(
+        hers.contains(r#"id="credential-explained""#)
+            && hers.contains("数字凭证是这张证书带数字签名的电子版"),
+        "{hers}"
+    );
+    let hers = page_in(&app, Some(&token), "en", &certificate).await;
+    assert!(
+        hers.contains(r#"id="cert-course">Reading course<"#)
+            && hers.contains("check at the verification page (/verify)"),
+        "{hers}"
+    );
+    let learning = page_in(&app, Some(&token), "en", "/learning").await;
+    assert!(learning.contains(">Reading course</a>"), "{learning}");
+}

@@ -28,6 +28,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#b5223b"/>
+                <link rel="icon" href="/favicon.ico" sizes="32x32"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href="/style.css"/>
                 <HydrationScripts options=options islands=true/>
                 <MetaTags/>
@@ -47,10 +49,9 @@ pub fn use_lang() -> Lang {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let t = use_lang().t();
     view! {
         <Router>
-            <Routes fallback=move || view! { <Layout title=t.not_found><h1>{t.not_found}</h1></Layout> }>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
@@ -75,6 +76,27 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/people/:id") view=PersonPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
+    }
+}
+
+/// The page for an address with nothing at it (every unknown address is served by the app,
+/// so this is the site's 404): a 404 status, what happened in plain words, and the ways
+/// back to the home page and the courses.
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    crate::request::set_not_found();
+    let t = use_lang().t();
+    view! {
+        <Layout title=t.not_found>
+            <section class="not-found" id="not-found">
+                <h1>{t.not_found}</h1>
+                <p>{t.not_found_body}</p>
+                <p class="actions">
+                    <a class="button primary" href="/" id="not-found-home">{t.not_found_home}</a>
+                    <a class="button" href="/courses" id="not-found-courses">{t.not_found_courses}</a>
+                </p>
+            </section>
+        </Layout>
     }
 }
 

@@ -38,6 +38,15 @@ impl Lang {
         }
     }
 
+    /// A name or text that content may carry in English too (a course's title, a skill, a
+    /// union): the English one on an English page when there is one, else the Chinese.
+    pub fn pick<'a>(self, zh: &'a str, en: Option<&'a str>) -> &'a str {
+        match (self, en.map(str::trim).filter(|en| !en.is_empty())) {
+            (Lang::En, Some(en)) => en,
+            _ => zh,
+        }
+    }
+
     /// The same language for texts told by the core (the course-pack checker's problems).
     pub fn checker(self) -> qihang_core::pack_problems::Lang {
         match self {
@@ -364,6 +373,19 @@ pub struct Texts {
     pub filtered_notice: &'static str,
     pub clear_filter: &'static str,
     pub back_to_dashboard: &'static str,
+    // catalogue, English names and small fixes (issue 11.5/9/10/17)
+    pub locked_by: &'static str,
+    pub list_separator: &'static str,
+    pub search_found_one: &'static str,
+    pub search_found_many: &'static str,
+    pub search_none: &'static str,
+    pub search_browse_tiers: &'static str,
+    pub search_clear: &'static str,
+    pub not_found_body: &'static str,
+    pub not_found_home: &'static str,
+    pub not_found_courses: &'static str,
+    pub credential_explained: &'static str,
+    pub public_url_warning: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -383,7 +405,7 @@ pub static ZH: Texts = Texts {
     tier_expert: "高级",
     tier_expert_desc: "工业互联网与智能制造、数据分析、AI 训练师",
     home_start: "立即注册，开始学习",
-    home_welcome_back: "欢迎回来",
+    home_welcome_back: "欢迎回来，{name}",
     register_title: "注册账户",
     field_name: "姓名",
     field_phone: "手机号码",
@@ -687,6 +709,19 @@ pub static ZH: Texts = Texts {
     filtered_notice: "当前为筛选结果。",
     clear_filter: "清除筛选",
     back_to_dashboard: "返回看板",
+    // catalogue, English names and small fixes (issue 11.5/9/10/17)
+    locked_by: "需先完成：",
+    list_separator: "、",
+    search_found_one: "找到 1 门与“{q}”相关的课程。",
+    search_found_many: "找到 {n} 门与“{q}”相关的课程。",
+    search_none: "没有找到与“{q}”相关的课程。换个词试试，或者按层级浏览全部课程：",
+    search_browse_tiers: "按层级浏览",
+    search_clear: "清除搜索",
+    not_found_body: "这个地址没有内容，可能是链接输错了，或者页面已经搬走了。",
+    not_found_home: "回到首页",
+    not_found_courses: "浏览课程",
+    credential_explained: "数字凭证是这张证书带数字签名的电子版：发给用人单位、工作室或其他平台，对方可以在验证页面（/verify）核对它是真的、没有被改过。",
+    public_url_warning: "证书二维码指向的地址是 {url}，这是服务器本机的地址，别人的手机扫码打不开。请在配置里把 public_url 改成大家访问起航用的网址（例如 https://qihang.example.cn），然后重启服务。",
 };
 
 pub static EN: Texts = Texts {
@@ -706,7 +741,7 @@ pub static EN: Texts = Texts {
     tier_expert: "Advanced",
     tier_expert_desc: "Industrial internet and smart manufacturing, data analysis, AI training",
     home_start: "Register and start learning",
-    home_welcome_back: "Welcome back",
+    home_welcome_back: "Welcome back, {name}",
     register_title: "Create an account",
     field_name: "Name",
     field_phone: "Mobile number",
@@ -722,7 +757,7 @@ pub static EN: Texts = Texts {
     field_org: "Your union",
     field_org_code: "Workplace union code",
     field_org_code_hint: "If your workplace union is registered, enter its code (ask your union)",
-    consent_label: "I have read and accept the",
+    consent_label: "I have read and accept the ",
     privacy_link: "privacy notice",
     read_privacy: "Read the notice",
     register_submit: "Register",
@@ -1010,6 +1045,19 @@ pub static EN: Texts = Texts {
     filtered_notice: "These are filtered results.",
     clear_filter: "Clear filters",
     back_to_dashboard: "Back to the dashboard",
+    // catalogue, English names and small fixes (issue 11.5/9/10/17)
+    locked_by: "Complete first: ",
+    list_separator: ", ",
+    search_found_one: "1 course found for “{q}”.",
+    search_found_many: "{n} courses found for “{q}”.",
+    search_none: "No courses found for “{q}”. Try another word, or browse every course by tier:",
+    search_browse_tiers: "Browse by tier",
+    search_clear: "Clear the search",
+    not_found_body: "There is nothing at this address: the link may be mistyped, or the page has moved.",
+    not_found_home: "Go to the home page",
+    not_found_courses: "Browse the courses",
+    credential_explained: "The digital credential is a digitally signed electronic copy of this certificate: send it to an employer, a studio or another platform, and they can check at the verification page (/verify) that it is genuine and unaltered.",
+    public_url_warning: "The QR codes on certificates point to {url}, an address on the server itself that nobody else's phone can open. Set public_url in the configuration to the address people use to reach Qihang (such as https://qihang.example.cn), then restart the service.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's
@@ -1274,6 +1322,17 @@ mod tests {
                 "{field}"
             );
         }
+    }
+
+    #[test]
+    fn english_names_are_used_on_english_pages_where_they_exist() {
+        assert_eq!(
+            Lang::En.pick("数字生活", Some("Digital life")),
+            "Digital life"
+        );
+        assert_eq!(Lang::Zh.pick("数字生活", Some("Digital life")), "数字生活");
+        assert_eq!(Lang::En.pick("数字生活", None), "数字生活");
+        assert_eq!(Lang::En.pick("数字生活", Some("  ")), "数字生活");
     }
 
     #[test]

@@ -53,7 +53,10 @@ pub fn LangSwitch(current: Lang, here: String) -> impl IntoView {
     }
 }
 
-/// A password input with a show/hide button; the button appears only once hydrated.
+/// A password input with a show/hide button. The button works only once the island is
+/// hydrated, so until then it is not shown at all: the server renders it `hidden` (and the
+/// stylesheet hides it until the wrapper has the `hydrated` class), and with JavaScript off
+/// she never sees a button that does nothing.
 #[island]
 pub fn PasswordInput(
     name: String,
@@ -66,7 +69,7 @@ pub fn PasswordInput(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
-        <span class="password-input">
+        <span class="password-input" class:hydrated=move || hydrated.get()>
             <input
                 type=move || if shown.get() { "text" } else { "password" }
                 name=name

@@ -18,6 +18,13 @@ pub mod staff_fns;
 /// The stylesheet, served by the server at `/style.css`.
 pub const STYLE: &str = include_str!("../style.css");
 
+/// The site icon, the red 航 mark of the header, served at `/favicon.svg`.
+pub const FAVICON_SVG: &str = include_str!("../favicon.svg");
+
+/// The same mark as a 32 px PNG inside an ICO, served at `/favicon.ico` (browsers ask for it
+/// whatever the page links).
+pub const FAVICON_ICO: &[u8] = include_bytes!("../favicon.ico");
+
 /// Browser entry point: hydrates the islands on the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

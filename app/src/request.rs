@@ -215,6 +215,14 @@ mod server {
         leptos_actix::redirect(path);
     }
 
+    /// Answers this page with 404 Not Found (the router's fallback page; the router itself
+    /// leaves the status at 200).
+    pub fn set_not_found() {
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(actix_web::http::StatusCode::NOT_FOUND);
+        }
+    }
+
     /// Reads this page's flash message and clears the cookie.
     pub fn take_flash(form: &str) -> Option<Flash> {
         let raw = cookie(FLASH_COOKIE)?;
@@ -305,3 +313,6 @@ pub fn take_flash(_form: &str) -> Option<Flash> {
 
 #[cfg(not(feature = "ssr"))]
 pub fn redirect(_path: &str) {}
+
+#[cfg(not(feature = "ssr"))]
+pub fn set_not_found() {}

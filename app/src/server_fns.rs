@@ -394,6 +394,23 @@ pub async fn admin_home() -> Result<Option<String>, AppError> {
         .map(|g| g.org_code.clone()))
 }
 
+/// For an administrator: the configured `public_url` when the QR codes on certificates (and
+/// links in emails) would point at the server itself, because it listens beyond loopback
+/// while `public_url` names a loopback host; `None` otherwise, and for everyone else.
+#[server(prefix = "/_fn", endpoint = "public_url_warning")]
+pub async fn public_url_warning() -> Result<Option<String>, AppError> {
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        return Ok(None);
+    };
+    let administers = actor
+        .grants
+        .iter()
+        .any(|g| g.role == qihang_core::domain::Role::Admin);
+    let config = &core.config;
+    Ok((administers && config.public_url_is_loopback_only()).then(|| config.public_url.clone()))
+}
+
 /// A node's dashboard (only for administrators of its subtree).
 #[server(prefix = "/_fn", endpoint = "org_dashboard")]
 pub async fn org_dashboard(code: String) -> Result<qihang_core::dto::OrgStatsView, AppError> {

@@ -161,11 +161,26 @@ async fn serve_command(mut config: Config, bind: Option<String>) -> Result<(), C
         config.bind = bind;
     }
     let core = start_core(config).await?;
+    warn_about_public_url(&core.config);
     import_bundled_courses(&core).await;
     if core.config.jobs_enabled {
         jobs::start(&core)?;
     }
     http::serve(core).await.map_err(CliError::Http)
+}
+
+/// Warns on standard error (standard output's first line is the address served) when the
+/// server listens beyond this machine while `public_url` still names it: the QR codes on
+/// certificates and the links in emails would open on no one else's phone.
+fn warn_about_public_url(config: &Config) {
+    if config.public_url_is_loopback_only() {
+        eprintln!(
+            "qihang: warning: listening on {} but public_url is {}: the QR codes on certificates \
+             and the links in emails point at this machine and will not open on anyone else's \
+             phone; set public_url (QIHANG_PUBLIC_URL) to the address people use to reach Qihang",
+            config.bind, config.public_url
+        );
+    }
 }
 
 /// `qihang migrate`: starting the core migrates and seeds the database.

@@ -9,7 +9,8 @@ use crate::server_fns::{current_account, Logout};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let t = use_lang().t();
+    let lang = use_lang();
+    let t = lang.t();
     view! {
         <Layout title=t.account_title>
             <Suspense fallback=|| ()>
@@ -32,7 +33,7 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>{t.field_name}</dt><dd id="account-name">{account.user.name.clone()}</dd>
                             <dt>{t.field_phone}</dt><dd id="account-phone">{account.own_phone.clone()}</dd>
                             <dt>{t.field_email}</dt><dd>{account.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                            <dt>{t.account_org}</dt><dd>{account.user.org.name.clone()}" ("<code>{account.user.org.code.clone()}</code>")"</dd>
+                            <dt>{t.account_org}</dt><dd>{lang.pick(&account.user.org.name, account.user.org.name_en.as_deref()).to_string()}" ("<code>{account.user.org.code.clone()}</code>")"</dd>
                             <dt>{t.account_roles}</dt><dd><ul class="plain">{roles}</ul></dd>
                         </dl>
                         <form method="post" action=Logout::url()>

@@ -1,23 +1,26 @@
 //! Certificates and her learning record: the public verification page (masked holder), her
 //! printable A4 certificate with its QR code, and "my learning" with her place in the drive.
+//! On an English page the course and the issuing union are named in English where they have
+//! English names (the certificate itself stays as it was issued).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use qihang_core::dto::ErrorCode;
 
 use crate::app::{use_lang, Layout};
-use crate::i18n::{error_message, Texts};
+use crate::i18n::{error_message, Lang, Texts};
 use crate::server_fns::{certificate_view, my_learning, verify_certificate};
 use qihang_core::dto::CertificateStatusView;
 
-fn facts(t: &'static Texts, s: &CertificateStatusView, holder: String) -> impl IntoView {
+fn facts(lang: Lang, s: &CertificateStatusView, holder: String) -> impl IntoView {
+    let t = lang.t();
     view! {
         <dl class="facts">
             <dt>{t.cert_holder}</dt><dd class="holder">{holder}</dd>
-            <dt>{t.cert_course}</dt><dd>{s.course.clone()}</dd>
+            <dt>{t.cert_course}</dt><dd id="cert-course">{lang.pick(&s.course, s.course_en.as_deref()).to_string()}</dd>
             <dt>{t.cert_tier}</dt><dd>{t.tier(s.tier)}</dd>
             <dt>{t.cert_hours}</dt><dd>{s.hours}</dd>
-            <dt>{t.cert_issuer}</dt><dd>{s.issuer.clone()}</dd>
+            <dt>{t.cert_issuer}</dt><dd id="cert-issuer">{lang.pick(&s.issuer, s.issuer_en.as_deref()).to_string()}</dd>
             <dt>{t.cert_issued_at}</dt><dd>{s.issued_on.clone()}</dd>
             <dt>{t.cert_serial}</dt><dd><code>{s.serial.clone()}</code></dd>
         </dl>
@@ -59,7 +62,7 @@ pub fn VerifyPage() -> impl IntoView {
                     match verify_certificate(serial).await {
                         Ok(status) => view! {
                             {validity(t, &status)}
-                            {facts(t, &status, status.holder.clone())}
+                            {facts(lang, &status, status.holder.clone())}
                         }.into_any(),
                         Err(e) if e.code == ErrorCode::NotFound => view! {
                             <p class="notice error" id="verdict" data-valid="none">{t.verify_not_found}</p>
@@ -107,7 +110,7 @@ pub fn CertificatePage() -> impl IntoView {
                             <h1>{t.certificate_title}</h1>
                             {validity(t, &s)}
                             <p class="holder-name">{cert.holder_name.clone()}</p>
-                            {facts(t, &s, cert.holder_name.clone())}
+                            {facts(lang, &s, cert.holder_name.clone())}
                             <div class="qr" inner_html=cert.qr_svg.clone()></div>
                             <p class="muted">{s.verify_url.clone()}</p>
                         </section>
@@ -117,6 +120,7 @@ pub fn CertificatePage() -> impl IntoView {
                             <a class="button" href=format!("{api}/credential.json")>{t.download_credential}</a>
                             <a class="button" href=format!("/verify/{}", s.serial)>{t.open_verify}</a>
                         </p>
+                        <p class="no-print muted" id="credential-explained">{t.credential_explained}</p>
                     }.into_any()
                 })}
             </Suspense>
@@ -148,7 +152,7 @@ pub fn MyLearningPage() -> impl IntoView {
                     let recommended = me.recommended.clone().map(|c| view! {
                         <h2>{t.recommended_title}</h2>
                         <a class="course-card" id="recommended" href=format!("/courses/{}", c.id)>
-                            <strong>{c.title.clone()}</strong>
+                            <strong>{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</strong>
                             <span class="meta">{t.tier(c.tier)}" · "{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}</span>
                         </a>
                     });
@@ -160,7 +164,7 @@ pub fn MyLearningPage() -> impl IntoView {
                                 {me.enrollments.iter().map(|e| {
                                     let state = if e.completed_at.is_some() { t.completed } else { t.in_progress };
                                     view! {
-                                        <li><a href=format!("/courses/{}", e.course)>{e.title.clone()}</a>
+                                        <li><a href=format!("/courses/{}", e.course)>{lang.pick(&e.title, e.title_en.as_deref()).to_string()}</a>
                                             " · "{t.tier(e.tier)}" · "{e.lessons_read}"/"{e.lesson_count}" · "{state}</li>
                                     }
                                 }).collect_view()}
@@ -174,7 +178,7 @@ pub fn MyLearningPage() -> impl IntoView {
                             <ul class="plain" id="certificates">
                                 {me.certificates.iter().map(|c| view! {
                                     <li>
-                                        <a href=format!("/certificates/{}", c.serial)>{c.course.clone()}</a>
+                                        <a href=format!("/certificates/{}", c.serial)>{lang.pick(&c.course, c.course_en.as_deref()).to_string()}</a>
                                         " · "<code>{c.serial.clone()}</code>" · "{c.issued_on.clone()}
                                         {c.revoked.then(|| view! { " · "<strong>{t.cert_revoked}</strong> })}
                                     </li>
@@ -191,7 +195,7 @@ pub fn MyLearningPage() -> impl IntoView {
                                     _ => t.in_progress.to_string(),
                                 };
                                 view! {
-                                    <li><a href=format!("/quiz/{}", a.id)>{a.course_title.clone()}</a>" · "{a.started_on.clone()}" · "{outcome}</li>
+                                    <li><a href=format!("/quiz/{}", a.id)>{lang.pick(&a.course_title, a.course_title_en.as_deref()).to_string()}</a>" · "{a.started_on.clone()}" · "{outcome}</li>
                                 }
                             }).collect_view()}
                         </ul>

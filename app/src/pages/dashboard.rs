@@ -20,7 +20,9 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Lang, Texts};
 use crate::request::{take_flash, Flash};
-use crate::server_fns::{admin_home, evidence_page, org_dashboard, SetOrgTarget};
+use crate::server_fns::{
+    admin_home, evidence_page, org_dashboard, public_url_warning, SetOrgTarget,
+};
 
 const CHART_WIDTH: f64 = 340.0;
 /// Chart text size in view-box units: at least 12 px on a 360 px phone.
@@ -501,6 +503,29 @@ fn dashboard_view(
     }
 }
 
+/// The node's, its parent's and its children's names in the page's language (English ones
+/// where the unions have them).
+fn in_language(lang: Lang, mut s: OrgStatsView) -> OrgStatsView {
+    let name = |zh: &str, en: Option<&str>| lang.pick(zh, en).to_string();
+    s.org.name = name(&s.org.name, s.org.name_en.as_deref());
+    if let Some(parent) = s.parent.as_mut() {
+        parent.name = name(&parent.name, parent.name_en.as_deref());
+    }
+    for child in &mut s.by_child {
+        child.name = name(&child.name, child.name_en.as_deref());
+    }
+    s
+}
+
+/// For administrators, when certificates' QR codes would point at the server itself: what
+/// to set instead (see `Config::public_url_is_loopback_only`).
+async fn public_url_notice(t: &'static Texts) -> Option<impl IntoView> {
+    let url = public_url_warning().await.ok().flatten()?;
+    Some(view! {
+        <p class="notice error" id="public-url-warning" role="alert">{t.public_url_warning.replace("{url}", &url)}</p>
+    })
+}
+
 /// `/dashboard` (her first administered node) and `/dashboard/:code`.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -525,8 +550,9 @@ pub fn DashboardPage() -> impl IntoView {
                             }
                         },
                     };
+                    let warning = public_url_notice(t).await;
                     match org_dashboard(code.clone()).await {
-                        Ok(s) => dashboard_view(t, lang, s, flash).into_any(),
+                        Ok(s) => view! { {warning}{dashboard_view(t, lang, in_language(lang, s), flash)} }.into_any(),
                         Err(e) => {
                             if e.code == ErrorCode::Unauthenticated {
                                 crate::request::redirect("/login");
@@ -758,7 +784,7 @@ pub fn EvidencePage() -> impl IntoView {
                     let base = format!("/dashboard/{}/trained", crate::request::slug(&code));
                     let dashboard = format!("/dashboard/{}", crate::request::slug(&code));
                     let listed = evidence_page(code.clone(), page, filter.clone()).await;
-                    let options = org_dashboard(code.clone()).await.ok();
+                    let options = org_dashboard(code.clone()).await.ok().map(|s| in_language(lang, s));
                     let qs = filter_query(&filter);
                     let filtered = (!qs.is_empty()).then(|| view! {
                         <p class="notice" id="filtered">{t.filtered_notice}" "<a href=base.clone() id="clear-filter">{t.clear_filter}</a></p>

@@ -18,7 +18,7 @@ pub fn HomePage() -> impl IntoView {
                     {Suspend::new(async move {
                         match current_account().await.ok().flatten() {
                             Some(account) => view! {
-                                <p>{t.home_welcome_back}", "{account.user.name}" · "
+                                <p id="welcome-back">{t.home_welcome_back.replace("{name}", &account.user.name)}" · "
                                     <a href="/account">{t.nav_account}</a></p>
                             }.into_any(),
                             None => view! {

@@ -5,27 +5,139 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use qihang_core::dto::ErrorCode;
+use qihang_core::dto::{CourseSummary, ErrorCode, PrerequisiteView, SkillLevelView};
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
-use crate::i18n::error_message;
+use crate::i18n::{error_message, Lang, Texts};
 use crate::request::take_flash;
 use crate::server_fns::{
     catalogue, course_detail, lesson_view, recommended_next, CheckIn, EnrollCourse, MarkRead,
     StartQuiz,
 };
 
-/// "数字生活 L1 · 网络安全 L2": the skills a course raises, and to which level.
-fn skills_line(skills: &[qihang_core::dto::SkillLevelView]) -> String {
+/// "数字生活 L1 · 网络安全 L2": the skills a course raises, and to which level, by their
+/// English names on an English page where they have them.
+fn skills_line(lang: Lang, skills: &[SkillLevelView]) -> String {
     skills
         .iter()
         .map(|s| {
-            let name = if s.name.is_empty() { &s.skill } else { &s.name };
-            format!("{name} L{}", s.level)
+            let zh = if s.name.is_empty() { &s.skill } else { &s.name };
+            format!("{} L{}", lang.pick(zh, s.name_en.as_deref()), s.level)
         })
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// "🔒 需先完成：智能手机基础与无障碍设置": the prerequisites that still lock a course for
+/// her, said in words (the lock is a mark beside them, not the message), or nothing when the
+/// course is open to her.
+fn locked_line(t: &'static Texts, lang: Lang, locked_by: &[PrerequisiteView]) -> Option<AnyView> {
+    if locked_by.is_empty() {
+        return None;
+    }
+    let titles = locked_by
+        .iter()
+        .map(|p| lang.pick(&p.title, p.title_en.as_deref()))
+        .collect::<Vec<_>>()
+        .join(t.list_separator);
+    Some(
+        view! {
+            <span class="lock-note"><span aria-hidden="true">"🔒 "</span>{format!("{}{titles}", t.locked_by)}</span>
+        }
+        .into_any(),
+    )
+}
+
+/// One course in the catalogue: a link to its page with its title, mode, hours, summary,
+/// skills, her progress and what still locks it for her.
+fn course_card(t: &'static Texts, lang: Lang, c: CourseSummary) -> impl IntoView {
+    let state = if c.completed {
+        Some(t.completed)
+    } else if c.enrolled {
+        Some(t.continue_learning)
+    } else {
+        None
+    };
+    let progress = state
+        .map(|s| view! { <span class="state">{s}" "{c.lessons_read}"/"{c.lesson_count}</span> });
+    let locked = (!c.locked_by.is_empty()).then_some("true");
+    view! {
+        <a class="course-card" href=format!("/courses/{}", c.id) data-course=c.id.clone() data-locked=locked>
+            <strong>{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</strong>
+            <span class="meta">
+                {t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
+            </span>
+            <span class="summary">{lang.pick(&c.summary, c.summary_en.as_deref()).to_string()}</span>
+            <span class="skills">{skills_line(lang, &c.skills)}</span>
+            {progress}
+            {locked_line(t, lang, &c.locked_by)}
+        </a>
+    }
+}
+
+/// The catalogue's courses grouped by tier, each group with an anchor (`#tier-1`) to browse to.
+fn tier_sections(t: &'static Texts, lang: Lang, courses: &[CourseSummary]) -> impl IntoView {
+    (1..=3)
+        .filter_map(|tier| {
+            let in_tier: Vec<CourseSummary> =
+                courses.iter().filter(|c| c.tier == tier).cloned().collect();
+            (!in_tier.is_empty()).then(|| {
+                view! {
+                    <section class=format!("tier-group t{tier}") id=format!("tier-{tier}")>
+                        <h2>{t.tier(tier)}</h2>
+                        {in_tier.into_iter().map(|c| course_card(t, lang, c)).collect_view()}
+                    </section>
+                }
+            })
+        })
+        .collect_view()
+}
+
+/// What a search found, in words, with the way back to the whole catalogue; when it found
+/// nothing, the tiers to browse instead.
+fn search_result(t: &'static Texts, q: &str, found: usize) -> AnyView {
+    let clear =
+        view! { <a class="button small" id="clear-search" href="/courses">{t.search_clear}</a> };
+    if found == 0 {
+        let tiers = (1..=3)
+            .map(|tier| view! { <li><a href=format!("/courses#tier-{tier}")>{t.tier(tier)}</a></li> })
+            .collect_view();
+        return view! {
+            <div class="notice" id="search-result" role="status" data-found="0">
+                <p>{t.search_none.replace("{q}", q)}</p>
+                <ul class="tier-links" aria-label=t.search_browse_tiers>{tiers}</ul>
+                <p>{clear}</p>
+            </div>
+        }
+        .into_any();
+    }
+    let text = if found == 1 {
+        t.search_found_one.replace("{q}", q)
+    } else {
+        t.search_found_many
+            .replace("{n}", &found.to_string())
+            .replace("{q}", q)
+    };
+    view! {
+        <p class="search-result" id="search-result" role="status" data-found=found.to_string()>{text}" "{clear}</p>
+    }
+    .into_any()
+}
+
+/// The course suggested to her next, as a card above the catalogue.
+async fn recommended_card(t: &'static Texts, lang: Lang) -> Option<impl IntoView> {
+    let c = recommended_next().await.ok().flatten()?;
+    Some(view! {
+        <section class="recommended">
+            <h2>{t.recommended_title}</h2>
+            <a class="course-card" id="recommended" href=format!("/courses/{}", c.id)>
+                <strong>{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</strong>
+                <span class="meta">{t.tier(c.tier)}" · "{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}</span>
+                <span class="summary">{lang.pick(&c.summary, c.summary_en.as_deref()).to_string()}</span>
+            </a>
+        </section>
+    })
 }
 
 #[component]
@@ -33,7 +145,10 @@ pub fn CataloguePage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let query = use_query_map().get_untracked();
-    let q = query.get("q").filter(|q| !q.trim().is_empty());
+    let q = query
+        .get("q")
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty());
     let welcome = query.get("welcome").is_some();
     let shown_q = q.clone().unwrap_or_default();
     view! {
@@ -46,51 +161,21 @@ pub fn CataloguePage() -> impl IntoView {
             </form>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let greeting = match welcome {
-                        true => crate::server_fns::current_account().await.ok().flatten().map(|a| view! {
-                            <p class="notice ok" id="welcome">{t.welcome_new.replace("{name}", &a.user.name)}</p>
-                        }),
-                        false => None,
+                    let courses = catalogue(None, q.clone()).await.unwrap_or_default();
+                    let Some(q) = q else {
+                        let greeting = match welcome {
+                            true => crate::server_fns::current_account().await.ok().flatten().map(|a| view! {
+                                <p class="notice ok" id="welcome">{t.welcome_new.replace("{name}", &a.user.name)}</p>
+                            }),
+                            false => None,
+                        };
+                        if courses.is_empty() {
+                            return view! { {greeting}<p class="muted">{t.no_courses}</p> }.into_any();
+                        }
+                        let next = recommended_card(t, lang).await;
+                        return view! { {greeting}{next}{tier_sections(t, lang, &courses)} }.into_any();
                     };
-                    let courses = catalogue(None, q).await.unwrap_or_default();
-                    if courses.is_empty() {
-                        return view! { {greeting}<p class="muted">{t.no_courses}</p> }.into_any();
-                    }
-                    let next = recommended_next().await.ok().flatten().map(|c| view! {
-                        <section class="recommended">
-                            <h2>{t.recommended_title}</h2>
-                            <a class="course-card" id="recommended" href=format!("/courses/{}", c.id)>
-                                <strong>{c.title.clone()}</strong>
-                                <span class="meta">{t.tier(c.tier)}" · "{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}</span>
-                                <span class="summary">{c.summary.clone()}</span>
-                            </a>
-                        </section>
-                    });
-                    let tiers = (1..=3)
-                        .filter_map(|tier| {
-                            let in_tier: Vec<_> = courses.iter().filter(|c| c.tier == tier).cloned().collect();
-                            (!in_tier.is_empty()).then(|| view! {
-                                <section class=format!("tier-group t{tier}")>
-                                    <h2>{t.tier(tier)}</h2>
-                                    {in_tier.into_iter().map(|c| {
-                                        let state = if c.completed { Some(t.completed) } else if c.enrolled { Some(t.continue_learning) } else { None };
-                                        view! {
-                                            <a class="course-card" href=format!("/courses/{}", c.id)>
-                                                <strong>{c.title.clone()}</strong>
-                                                <span class="meta">
-                                                    {t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
-                                                </span>
-                                                <span class="summary">{c.summary.clone()}</span>
-                                                <span class="skills">{skills_line(&c.skills)}</span>
-                                                {state.map(|s| view! { <span class="state">{s}" "{c.lessons_read}"/"{c.lesson_count}</span> })}
-                                            </a>
-                                        }
-                                    }).collect_view()}
-                                </section>
-                            })
-                        })
-                        .collect_view();
-                    view! { {greeting}{next}{tiers} }.into_any()
+                    view! { {search_result(t, &q, courses.len())}{tier_sections(t, lang, &courses)} }.into_any()
                 })}
             </Suspense>
         </Layout>
@@ -114,7 +199,9 @@ pub fn CoursePage() -> impl IntoView {
                 {Suspend::new(async move {
                     let account = crate::server_fns::current_account().await.ok().flatten();
                     let signed_in = account.is_some();
-                    let union = account.map(|a| a.user.org.name).unwrap_or_default();
+                    let union = account
+                        .map(|a| lang.pick(&a.user.org.name, a.user.org.name_en.as_deref()).to_string())
+                        .unwrap_or_default();
                     let detail = match course_detail(id).await {
                         Ok(detail) => detail,
                         Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
@@ -155,7 +242,7 @@ pub fn CoursePage() -> impl IntoView {
                         <h2>{t.prerequisites_title}</h2>
                         <ul class="plain">
                             {detail.prerequisites.iter().map(|p| view! {
-                                <li><a href=format!("/courses/{}", p.id)>{p.title.clone()}</a>
+                                <li><a href=format!("/courses/{}", p.id)>{lang.pick(&p.title, p.title_en.as_deref()).to_string()}</a>
                                     {p.completed.then(|| view! { " ✓ " {t.completed} })}</li>
                             }).collect_view()}
                         </ul>
@@ -176,11 +263,12 @@ pub fn CoursePage() -> impl IntoView {
                     }).collect_view();
                     view! {
                         <p class="crumbs"><a href="/courses">{t.catalogue_title}</a>" › "{t.tier(c.tier)}</p>
-                        <h1>{c.title.clone()}</h1>
+                        <h1 id="course-title">{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</h1>
                         <p class="meta">{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
                             {c.completed.then(|| view! { " · " <strong>{t.completed}</strong> })}</p>
-                        <p>{c.summary.clone()}</p>
-                        <p class="skills" id="course-skills">{skills_line(&c.skills)}</p>
+                        <p id="course-summary">{lang.pick(&c.summary, c.summary_en.as_deref()).to_string()}</p>
+                        <p class="skills" id="course-skills">{skills_line(lang, &c.skills)}</p>
+                        {locked_line(t, lang, &c.locked_by).map(|line| view! { <p class="notice" id="course-locked">{line}</p> })}
                         {action}
                         {prerequisites}
                         <h2>{t.lessons_title}</h2>
@@ -252,7 +340,7 @@ pub fn LessonPage() -> impl IntoView {
                     let done_label = if view.next.is_some() { t.mark_read } else { t.mark_read_last };
                     view! {
                         <Title text=format!("{} · {}", view.title, t.app_name)/>
-                        <p class="crumbs"><a href=format!("/courses/{}", view.course) id="lesson-course">"‹ "{view.course_title.clone()}</a></p>
+                        <p class="crumbs"><a href=format!("/courses/{}", view.course) id="lesson-course">"‹ "{lang.pick(&view.course_title, view.course_title_en.as_deref()).to_string()}</a></p>
                         <p class="lesson-bar"><span id="lesson-position">{position}</span>{size_link}</p>
                         <article class="lesson" class:large=large id="lesson" inner_html=view.html.clone()></article>
                         <form method="post" action=MarkRead::url() id="mark-read">

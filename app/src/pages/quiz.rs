@@ -43,9 +43,9 @@ pub fn QuizPage() -> impl IntoView {
                         .await
                         .ok()
                         .flatten()
-                        .map(|a| a.user.org.name)
+                        .map(|a| lang.pick(&a.user.org.name, a.user.org.name_en.as_deref()).to_string())
                         .unwrap_or_default();
-                    let heading = view! { <h1>{t.quiz_title}" · "{page.course_title.clone()}</h1> };
+                    let heading = view! { <h1>{t.quiz_title}" · "{lang.pick(&page.course_title, page.course_title_en.as_deref()).to_string()}</h1> };
                     match page.result.clone() {
                         Some(result) => view! { {heading}{result_view(&page, &result, t, &union)} }.into_any(),
                         None => view! { {heading}{form_view(&page, t)} }.into_any(),

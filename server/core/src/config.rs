@@ -15,7 +15,8 @@ pub struct Config {
     pub database_url: String,
     /// Address the HTTP server listens on; port 0 picks a free one.
     pub bind: String,
-    /// The address users reach Qihang at, used in links sent by email.
+    /// The address users reach Qihang at, used in links sent by email and in the QR codes
+    /// printed on certificates.
     pub public_url: String,
     /// Where local state lives (the SQLite file by default, and `mail/` without SMTP).
     pub data_dir: PathBuf,
@@ -40,6 +41,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether links and certificates' QR codes would reach this machine alone: the server
+    /// listens beyond loopback (so others are meant to use it) while `public_url` still names
+    /// a loopback host, as the default `http://127.0.0.1:8080` does. Warned about at start
+    /// and on administrators' dashboards.
+    pub fn public_url_is_loopback_only(&self) -> bool {
+        !bind_is_loopback(&self.bind) && url_is_loopback(&self.public_url)
+    }
+
     /// Whether a request from `peer` came through a configured reverse proxy (an IPv4
     /// address written as IPv6, `::ffff:127.0.0.1`, counts as the IPv4 one).
     pub fn is_trusted_proxy(&self, peer: Option<std::net::IpAddr>) -> bool {
@@ -86,6 +95,43 @@ impl Config {
             .unwrap_or(peer_ip);
         throttle_subject(client)
     }
+}
+
+/// Whether `bind` (`127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`) listens on loopback only.
+/// `0.0.0.0` and `[::]` listen on every interface; other names are taken as reachable.
+fn bind_is_loopback(bind: &str) -> bool {
+    if let Ok(addr) = bind.trim().parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    let host = bind
+        .trim()
+        .rsplit_once(':')
+        .map_or(bind.trim(), |(host, _)| host);
+    host_is_loopback(host.trim_start_matches('[').trim_end_matches(']'))
+}
+
+/// Whether a URL's host is this machine (`127.0.0.1`, `::1`, `localhost`, `0.0.0.0`). A URL
+/// that does not parse is another problem, not this one.
+fn url_is_loopback(url: &str) -> bool {
+    match url::Url::parse(url.trim()) {
+        Ok(parsed) => match parsed.host() {
+            Some(url::Host::Domain(name)) => host_is_loopback(name),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            None => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// `localhost` (or a name under it), or a loopback address written as text.
+fn host_is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// How an address is counted by the per-address limits: IPv4 as itself (also when written as
@@ -286,6 +332,30 @@ mod tests {
         );
         let v6: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
         assert_eq!(open.client_address(Some(v6), None), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn a_loopback_public_url_is_flagged_only_when_others_are_meant_to_connect() {
+        let with = |bind: &str, public_url: &str| Config {
+            bind: bind.into(),
+            public_url: public_url.into(),
+            ..Config::default()
+        };
+        assert!(
+            !Config::default().public_url_is_loopback_only(),
+            "the defaults serve this machine alone"
+        );
+        assert!(!with("127.0.0.1:8080", "http://127.0.0.1:8080").public_url_is_loopback_only());
+        assert!(!with("localhost:8080", "http://localhost:8080").public_url_is_loopback_only());
+        assert!(!with("[::1]:8080", "http://[::1]:8080").public_url_is_loopback_only());
+        assert!(with("0.0.0.0:8080", "http://127.0.0.1:8080").public_url_is_loopback_only());
+        assert!(with("[::]:8080", "http://localhost:8080/").public_url_is_loopback_only());
+        assert!(with("192.168.1.20:8080", "http://127.0.0.1:8080").public_url_is_loopback_only());
+        assert!(with("0.0.0.0:8080", "http://0.0.0.0:8080").public_url_is_loopback_only());
+        assert!(!with("0.0.0.0:8080", "https://qihang.example.cn").public_url_is_loopback_only());
+        assert!(!with("0.0.0.0:8080", "http://192.168.1.20:8080").public_url_is_loopback_only());
+        assert!(!with("qihang.example.cn:80", "https://qihang.example.cn")
+            .public_url_is_loopback_only());
     }
 
     #[test]

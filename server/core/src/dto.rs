@@ -23,6 +23,9 @@ pub struct OrgView {
 pub struct OrgRef {
     pub code: String,
     pub name: String,
+    /// The English name, where the union has one.
+    #[serde(default)]
+    pub name_en: Option<String>,
 }
 
 /// One role held on one organisation node (and its whole subtree).
@@ -250,6 +253,9 @@ pub struct SkillLevelView {
     /// The skill's Chinese name (数字生活).
     #[serde(default)]
     pub name: String,
+    /// The skill's English name (Digital life).
+    #[serde(default)]
+    pub name_en: Option<String>,
 }
 
 /// A course in the catalogue.
@@ -270,6 +276,13 @@ pub struct CourseSummary {
     pub enrolled: bool,
     pub lessons_read: usize,
     pub completed: bool,
+    /// The summary in English, when the pack has one.
+    #[serde(default)]
+    pub summary_en: Option<String>,
+    /// For a signed-in learner not enrolled yet: the prerequisites she has still to complete
+    /// before she may enrol (empty when the course is open to her, and for visitors).
+    #[serde(default)]
+    pub locked_by: Vec<PrerequisiteView>,
 }
 
 /// A lesson in a course's outline.
@@ -301,6 +314,8 @@ pub struct PrerequisiteView {
     pub id: String,
     pub title: String,
     pub completed: bool,
+    #[serde(default)]
+    pub title_en: Option<String>,
 }
 
 /// A course page: the summary, its lessons, rules and the viewer's progress.
@@ -334,6 +349,8 @@ pub struct LessonView {
     pub position: usize,
     #[serde(default)]
     pub count: usize,
+    #[serde(default)]
+    pub course_title_en: Option<String>,
 }
 
 /// A learner's enrolment and progress.
@@ -346,6 +363,9 @@ pub struct EnrollmentView {
     pub lessons_read: usize,
     pub lesson_count: usize,
     pub completed_at: Option<String>,
+    /// The course title in English, when the pack has one.
+    #[serde(default)]
+    pub title_en: Option<String>,
 }
 
 /// A choice as the learner sees it: an opaque id and the text (never whether it is right).
@@ -447,6 +467,8 @@ pub struct AttemptPage {
     pub result: Option<SubmitResult>,
     pub standing: QuizStanding,
     pub course_title: String,
+    #[serde(default)]
+    pub course_title_en: Option<String>,
     /// Her certificate of this course, once issued.
     pub certificate: Option<String>,
     /// Her place among the women trained in the drive, once trained.
@@ -493,6 +515,9 @@ pub struct MyCertificateView {
     /// The issue date in China time (UTC+8), `2026-11-25`.
     pub issued_on: String,
     pub revoked: bool,
+    /// The course's English title (as the course now has it), when there is one.
+    #[serde(default)]
+    pub course_en: Option<String>,
 }
 
 /// What anyone may learn from a serial: `GET /api/v1/certificates/{serial}`.
@@ -518,6 +543,12 @@ pub struct CertificateStatusView {
     pub issuer_code: String,
     /// The page anyone can open to check it.
     pub verify_url: String,
+    /// The course's English title (as the course now has it) and the issuing union's
+    /// English name, where they exist; the certificate itself stays as issued.
+    #[serde(default)]
+    pub course_en: Option<String>,
+    #[serde(default)]
+    pub issuer_en: Option<String>,
 }
 
 /// The holder's own view of a certificate: the public facts plus her full name.
@@ -598,6 +629,8 @@ pub struct AttemptSummary {
     pub submitted_at: Option<String>,
     pub score: Option<i32>,
     pub passed: Option<bool>,
+    #[serde(default)]
+    pub course_title_en: Option<String>,
 }
 
 /// Her learning page: `GET /api/v1/me/learning`.
@@ -643,6 +676,9 @@ pub struct ChildStatsView {
     pub all_completions: i64,
     #[serde(default)]
     pub all_hours: f64,
+    /// The English name, where the union has one.
+    #[serde(default)]
+    pub name_en: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

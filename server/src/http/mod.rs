@@ -12,7 +12,7 @@ mod upload;
 
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 use leptos::prelude::*;
 use leptos_actix::{generate_route_list, LeptosRoutes};
 use qihang_app::app::{shell, App as WebApp};
@@ -35,6 +35,17 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
         let core = core.clone();
         let context_core = core.clone();
         let options = leptos_options.clone();
+        // What every page render gets: the core, a per-request cache of the signed-in user,
+        // and the page's Content-Security-Policy with its nonce.
+        let page_context = move || {
+            provide_context(context_core.clone());
+            provide_context(qihang_app::request::ActorCache::default());
+            qihang_app::request::set_page_security_policy();
+        };
+        let page_shell = {
+            let options = options.clone();
+            move || shell(options.clone())
+        };
         App::new()
             .app_data(web::Data::new(core))
             .app_data(web::Data::new(options.clone()))
@@ -54,9 +65,13 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .service(
                 web::scope("/api/v1")
                     .configure(people::routes)
-                    .configure(api::routes),
+                    .configure(api::routes)
+                    .default_service(web::to(api_not_found)),
             )
+            .service(web::scope("/api").default_service(web::to(api_not_found)))
             .route("/style.css", web::get().to(stylesheet))
+            .route("/favicon.svg", web::get().to(favicon_svg))
+            .route("/favicon.ico", web::get().to(favicon_ico))
             .route("/media/{course}/{file:.*}", web::get().to(course_media))
             .route("/lang/{code}", web::get().to(switch_language))
             .service(
@@ -74,19 +89,14 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .use_etag(true)
                     .prefer_utf8(true),
             )
-            .leptos_routes_with_context(
-                routes.clone(),
-                move || {
-                    provide_context(context_core.clone());
-                    provide_context(qihang_app::request::ActorCache::default());
-                    qihang_app::request::set_page_security_policy();
-                },
-                {
-                    let options = options.clone();
-                    move || shell(options.clone())
-                },
-            )
-            .default_service(web::to(not_found))
+            .leptos_routes_with_context(routes.clone(), page_context.clone(), page_shell.clone())
+            // Any other address renders the app's own 404 page (the router's fallback, which
+            // sets the status): the site's header, a sentence and the ways back.
+            .default_service(leptos_actix::render_app_async_with_context(
+                page_context,
+                page_shell,
+                leptos_router::Method::Get,
+            ))
     })
     // Pages are written in several chunks: without TCP_NODELAY, Nagle's algorithm and the
     // client's delayed ACK hold the last chunk back by ~40 ms.
@@ -143,6 +153,20 @@ async fn stylesheet() -> HttpResponse {
         .body(qihang_app::STYLE)
 }
 
+async fn favicon_svg() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(qihang_app::FAVICON_SVG)
+}
+
+async fn favicon_ico() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/x-icon")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(qihang_app::FAVICON_ICO)
+}
+
 #[derive(serde::Deserialize)]
 struct NextPage {
     next: Option<String>,
@@ -189,13 +213,9 @@ fn is_local_path(path: &str) -> bool {
     })
 }
 
-async fn not_found(req: HttpRequest) -> HttpResponse {
-    if req.path().starts_with("/api/") {
-        return errors::ApiError::NotFound.into_response();
-    }
-    HttpResponse::NotFound()
-        .content_type("text/html; charset=utf-8")
-        .body("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>404</title><p>页面不存在 · Page not found</p><p><a href=\"/\">起航 Qihang</a></p></html>")
+/// Unknown addresses under `/api`: the API's JSON 404 (pages get the app's 404 page).
+async fn api_not_found() -> HttpResponse {
+    errors::ApiError::NotFound.into_response()
 }
 
 #[cfg(test)]

@@ -11,8 +11,29 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+// `lower(text)`, for searches that ignore the case of Latin letters on both backends:
+// compared with a lower-cased `LIKE` pattern (SQLite's `LIKE` ignores ASCII case already,
+// PostgreSQL's does not).
+define_sql_function! { fn lower(x: Text) -> Text; }
+
+/// A `LIKE` pattern matching `text` anywhere, with the wildcards in it (`%`, `_`) and the
+/// escape character `\` escaped: use it with `.escape('\\')`, so a search for "100%" finds
+/// "100%", not everything.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");

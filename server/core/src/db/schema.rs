@@ -127,6 +127,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         quiz_reveal -> Text,
+        summary_en -> Nullable<Text>,
     }
 }
 

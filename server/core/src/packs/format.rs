@@ -122,6 +122,8 @@ pub(crate) struct CourseFile {
     pub mode: Spanned<String>,
     pub hours: Spanned<Number>,
     pub summary: Spanned<String>,
+    /// The summary in English, shown when the page is in English (optional, like `title_en`).
+    pub summary_en: Option<Spanned<String>>,
     #[serde(default)]
     pub prerequisites: Vec<Spanned<String>>,
     #[serde(default)]

@@ -94,6 +94,7 @@ pub struct Pack {
     pub mode: Mode,
     pub hours: f64,
     pub summary: String,
+    pub summary_en: Option<String>,
     pub prerequisites: Vec<String>,
     pub skills: Vec<SkillLevel>,
     pub lessons: Vec<Lesson>,

@@ -254,6 +254,7 @@ fn read_pack(report: &mut Report<'_>, dir: &Path) -> Option<Pack> {
         mode: header.mode?,
         hours: header.hours,
         summary: course.summary.into_inner().trim().to_string(),
+        summary_en: course.summary_en.map(|s| s.into_inner().trim().to_string()),
         prerequisites: course
             .prerequisites
             .into_iter()
@@ -290,6 +291,7 @@ fn check_header(
         ("title", Some(&course.title)),
         ("summary", Some(&course.summary)),
         ("title_en", course.title_en.as_ref()),
+        ("summary_en", course.summary_en.as_ref()),
     ] {
         if let Some(value) = value {
             if value.get_ref().trim().is_empty() {

@@ -132,7 +132,7 @@ fn broken_packs_are_reported_with_file_line_and_message() {
         ("bad TOML", vec![("demo-course/course.toml", course("tier = 1", "tier = = 1"))],
          "demo-course/course.toml:5: "),
         ("unknown key", vec![("demo-course/course.toml", course("hours = 2", "hours = 2\nprice = 10"))],
-         "demo-course/course.toml:8: unknown field `price`, expected one of `id`, `version`, `title`, `title_en`, `tier`, `mode`, `hours`, `summary`, `prerequisites`, `skills`, `lessons`, `quiz`, `completion`; fix the TOML here"),
+         "demo-course/course.toml:8: unknown field `price`, expected one of `id`, `version`, `title`, `title_en`, `tier`, `mode`, `hours`, `summary`, `summary_en`, `prerequisites`, `skills`, `lessons`, `quiz`, `completion`; fix the TOML here"),
         ("missing key", vec![("demo-course/course.toml", course("summary = \"一门示例课程。\"\n", ""))],
          "demo-course/course.toml:1: missing field `summary`; fix the TOML here"),
         ("bad id", vec![("demo-course/course.toml", course("id = \"demo-course\"", "id = \"Demo Course\""))],

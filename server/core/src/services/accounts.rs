@@ -313,6 +313,7 @@ pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, S
         org: OrgRef {
             code: org.code,
             name: org.name,
+            name_en: org.name_en,
         },
         roles,
     })

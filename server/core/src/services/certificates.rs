@@ -286,6 +286,7 @@ struct CertificateRow {
     user_id: i64,
     holder_name: String,
     course_title: String,
+    course_title_en: Option<String>,
     course_code: String,
     tier: i32,
     hours: f64,
@@ -293,6 +294,7 @@ struct CertificateRow {
     revoked_at: Option<chrono::NaiveDateTime>,
     revoked_reason: Option<String>,
     issuer_name: String,
+    issuer_name_en: Option<String>,
     issuer_code: String,
     issuer_path: String,
     credential: Json<Value>,
@@ -308,6 +310,7 @@ fn find(conn: &mut DbConn, serial: &str) -> QueryResult<Option<CertificateRow>> 
             certificates::user_id,
             certificates::holder_name,
             certificates::course_title,
+            courses::title_en,
             courses::code,
             certificates::tier,
             certificates::hours,
@@ -315,6 +318,7 @@ fn find(conn: &mut DbConn, serial: &str) -> QueryResult<Option<CertificateRow>> 
             certificates::revoked_at,
             certificates::revoked_reason,
             orgs::name,
+            orgs::name_en,
             orgs::code,
             orgs::path,
             certificates::credential,
@@ -340,6 +344,8 @@ fn status_view(config: &Config, row: &CertificateRow) -> CertificateStatusView {
         issuer: row.issuer_name.clone(),
         issuer_code: row.issuer_code.clone(),
         verify_url: verify_url(config, &row.serial),
+        course_en: row.course_title_en.clone(),
+        issuer_en: row.issuer_name_en.clone(),
     }
 }
 
@@ -450,6 +456,7 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
     struct Mine {
         serial: String,
         course_title: String,
+        course_title_en: Option<String>,
         course_code: String,
         issued_at: chrono::NaiveDateTime,
         revoked_at: Option<chrono::NaiveDateTime>,
@@ -463,6 +470,7 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
             .select((
                 certificates::serial,
                 certificates::course_title,
+                courses::title_en,
                 courses::code,
                 certificates::issued_at,
                 certificates::revoked_at,
@@ -477,6 +485,7 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
                 issued_at: timestamp(m.issued_at),
                 issued_on: super::china_date(m.issued_at),
                 revoked: m.revoked_at.is_some(),
+                course_en: m.course_title_en,
             })
             .collect())
     })

@@ -1,6 +1,12 @@
 //! The learner's side of the catalogue: which courses she can see (those published to her
 //! union or a union above it), course pages, enrolment with prerequisites, reading lessons,
 //! and recording completion exactly once when a course's rules are met.
+//!
+//! Every view carries a course's English title and summary (and a skill's English name)
+//! beside the Chinese ones, so a page in English shows them where a pack has them. The
+//! catalogue marks, for a signed-in learner, the courses still locked by a prerequisite, so
+//! she learns it before she taps "enrol"; its search looks through titles, summaries, skills
+//! and lesson titles, as a learner looks for "微信" or "Wi-Fi", not only for a course's name.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +17,7 @@ use super::completion::{complete_if_due, place_in_drive};
 use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
-use crate::db::{write_tx, DbConn};
+use crate::db::{contains_pattern, lower, write_tx, DbConn};
 use crate::domain::CourseStatus;
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
@@ -109,7 +115,9 @@ struct CourseRow {
     mode: String,
     hours: f64,
     summary: String,
+    summary_en: Option<String>,
     skills: Json<Vec<StoredSkillLevel>>,
+    prerequisites: Json<Vec<String>>,
     org_path: String,
     org_depth: i32,
 }
@@ -136,7 +144,9 @@ fn published_rows(conn: &mut DbConn, code: Option<&str>) -> QueryResult<Vec<Cour
             courses::mode,
             courses::hours,
             courses::summary,
+            courses::summary_en,
             courses::skills,
+            courses::prerequisites,
             orgs::path,
             orgs::depth,
         ))
@@ -154,13 +164,21 @@ struct Progress {
     enrolled: HashMap<i64, bool>,
 }
 
-/// Skill code → its name, for showing a course's skills.
-fn skill_names(conn: &mut DbConn) -> QueryResult<HashMap<String, String>> {
+/// A skill's names in Chinese and English.
+#[derive(Debug, Clone)]
+struct SkillName {
+    name: String,
+    name_en: String,
+}
+
+/// Skill code → its names, for showing a course's skills.
+fn skill_names(conn: &mut DbConn) -> QueryResult<HashMap<String, SkillName>> {
     use crate::db::schema::skills;
     Ok(skills::table
-        .select((skills::code, skills::name))
-        .load::<(String, String)>(conn)?
+        .select((skills::code, skills::name, skills::name_en))
+        .load::<(String, String, String)>(conn)?
         .into_iter()
+        .map(|(code, name, name_en)| (code, SkillName { name, name_en }))
         .collect())
 }
 
@@ -204,16 +222,22 @@ fn progress(conn: &mut DbConn, user_id: Option<i64>) -> QueryResult<Progress> {
 fn summary(
     row: &CourseRow,
     progress: &Progress,
-    skill_names: &HashMap<String, String>,
+    skill_names: &HashMap<String, SkillName>,
 ) -> CourseSummary {
     let skills: Vec<SkillLevelView> = row
         .skills
         .0
         .iter()
-        .map(|s| SkillLevelView {
-            name: skill_names.get(&s.skill).cloned().unwrap_or_default(),
-            skill: s.skill.clone(),
-            level: s.level,
+        .map(|s| {
+            let names = skill_names.get(&s.skill);
+            SkillLevelView {
+                name: names.map(|n| n.name.clone()).unwrap_or_default(),
+                name_en: names
+                    .map(|n| n.name_en.clone())
+                    .filter(|n| !n.trim().is_empty()),
+                skill: s.skill.clone(),
+                level: s.level,
+            }
         })
         .collect();
     CourseSummary {
@@ -230,10 +254,172 @@ fn summary(
         enrolled: progress.enrolled.contains_key(&row.id),
         lessons_read: progress.read.get(&row.id).copied().unwrap_or(0),
         completed: progress.enrolled.get(&row.id).copied().unwrap_or(false),
+        summary_en: row.summary_en.clone(),
+        locked_by: Vec::new(),
     }
 }
 
-/// The courses she can see, optionally of one tier and matching a search in the titles.
+/// The longest search used: a longer query is cut to this many characters.
+const SEARCH_MAX_CHARS: usize = 50;
+
+/// A catalogue search: the words as typed (trimmed, lower-cased), the courses with a lesson
+/// whose title contains them, and the skills whose Chinese or English name does.
+struct Search {
+    needle: String,
+    by_lesson: HashSet<i64>,
+    skills: HashSet<String>,
+}
+
+impl Search {
+    /// The search for `query`; `None` when there is nothing to look for.
+    fn new(
+        conn: &mut DbConn,
+        query: Option<&str>,
+        skill_names: &HashMap<String, SkillName>,
+    ) -> QueryResult<Option<Search>> {
+        let needle: String = query
+            .unwrap_or("")
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(SEARCH_MAX_CHARS)
+            .collect();
+        if needle.is_empty() {
+            return Ok(None);
+        }
+        let by_lesson = courses_with_lesson_titled(conn, &needle)?;
+        let skills = skill_names
+            .iter()
+            .filter(|(_, n)| contains(&n.name, &needle) || contains(&n.name_en, &needle))
+            .map(|(code, _)| code.clone())
+            .collect();
+        Ok(Some(Search {
+            needle,
+            by_lesson,
+            skills,
+        }))
+    }
+
+    /// Whether the course's titles, summaries, id, skills or lesson titles contain it.
+    fn matches(&self, row: &CourseRow) -> bool {
+        let texts = [
+            Some(row.title.as_str()),
+            row.title_en.as_deref(),
+            Some(row.summary.as_str()),
+            row.summary_en.as_deref(),
+            Some(row.code.as_str()),
+        ];
+        texts
+            .into_iter()
+            .flatten()
+            .any(|text| contains(text, &self.needle))
+            || self.by_lesson.contains(&row.id)
+            || row.skills.0.iter().any(|s| self.skills.contains(&s.skill))
+    }
+}
+
+/// Whether `text` contains `needle` (already lower-cased), ignoring case.
+fn contains(text: &str, needle: &str) -> bool {
+    text.to_lowercase().contains(needle)
+}
+
+/// The courses with an active lesson whose title contains `needle` (lower-cased), ignoring
+/// the case of Latin letters; `%` and `_` in it are matched as themselves.
+fn courses_with_lesson_titled(conn: &mut DbConn, needle: &str) -> QueryResult<HashSet<i64>> {
+    Ok(lessons::table
+        .filter(lessons::active.eq(true))
+        .filter(
+            lower(lessons::title)
+                .like(contains_pattern(needle))
+                .escape('\\'),
+        )
+        .select(lessons::course_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A course's titles in Chinese and English.
+#[derive(Debug, Clone)]
+struct CourseTitles {
+    title: String,
+    title_en: Option<String>,
+}
+
+/// The titles of the courses with these codes, by code.
+fn titles_of(conn: &mut DbConn, codes: &[String]) -> QueryResult<HashMap<String, CourseTitles>> {
+    Ok(courses::table
+        .filter(courses::code.eq_any(codes))
+        .select((courses::code, courses::title, courses::title_en))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(code, title, title_en)| (code, CourseTitles { title, title_en }))
+        .collect())
+}
+
+/// A prerequisite by its titles (its code when no course has it), completed or not.
+fn prerequisite_view(
+    code: &str,
+    titles: &HashMap<String, CourseTitles>,
+    completed: bool,
+) -> PrerequisiteView {
+    let found = titles.get(code);
+    PrerequisiteView {
+        id: code.to_string(),
+        title: found.map_or_else(|| code.to_string(), |t| t.title.clone()),
+        title_en: found.and_then(|t| t.title_en.clone()),
+        completed,
+    }
+}
+
+/// What tells which prerequisites still lock a course for her: the courses she completed
+/// and the titles of every prerequisite. Visitors have none (a course page lists them).
+struct Locks {
+    done: Option<HashSet<String>>,
+    titles: HashMap<String, CourseTitles>,
+}
+
+impl Locks {
+    fn load(conn: &mut DbConn, user_id: Option<i64>, rows: &[CourseRow]) -> QueryResult<Locks> {
+        let Some(user_id) = user_id else {
+            return Ok(Locks {
+                done: None,
+                titles: HashMap::new(),
+            });
+        };
+        let done = completed_codes(conn, user_id)?;
+        let mut codes: Vec<String> = rows
+            .iter()
+            .flat_map(|row| row.prerequisites.0.iter().cloned())
+            .filter(|code| !done.contains(code))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        Ok(Locks {
+            titles: titles_of(conn, &codes)?,
+            done: Some(done),
+        })
+    }
+
+    /// The prerequisites of `row` she has not completed, unless she is enrolled already.
+    fn of(&self, row: &CourseRow, progress: &Progress) -> Vec<PrerequisiteView> {
+        let Some(done) = &self.done else {
+            return Vec::new();
+        };
+        if progress.enrolled.contains_key(&row.id) {
+            return Vec::new();
+        }
+        row.prerequisites
+            .0
+            .iter()
+            .filter(|code| !done.contains(*code))
+            .map(|code| prerequisite_view(code, &self.titles, false))
+            .collect()
+    }
+}
+
+/// The courses she can see, optionally of one tier and matching a search (see [`Search`]),
+/// each with the prerequisites that still lock it for her.
 pub async fn catalogue(
     core: &Core,
     actor: Option<&Actor>,
@@ -245,26 +431,20 @@ pub async fn catalogue(
         let viewer = viewer(conn, actor.as_ref())?;
         let progress = progress(conn, viewer.user_id)?;
         let names = skill_names(conn)?;
-        let needle = query
-            .map(|q| q.trim().to_lowercase())
-            .filter(|q| !q.is_empty());
-        Ok(published(conn)?
-            .iter()
+        let search = Search::new(conn, query.as_deref(), &names)?;
+        let rows: Vec<CourseRow> = published(conn)?
+            .into_iter()
             .filter(|row| viewer.sees(&row.org_path, row.org_depth))
             .filter(|row| tier.is_none_or(|t| row.tier == t))
-            .filter(|row| {
-                needle.as_ref().is_none_or(|n| {
-                    row.title.to_lowercase().contains(n)
-                        || row
-                            .title_en
-                            .as_deref()
-                            .unwrap_or("")
-                            .to_lowercase()
-                            .contains(n)
-                        || row.code.contains(n)
-                })
+            .filter(|row| search.as_ref().is_none_or(|s| s.matches(row)))
+            .collect();
+        let locks = Locks::load(conn, viewer.user_id, &rows)?;
+        Ok(rows
+            .iter()
+            .map(|row| CourseSummary {
+                locked_by: locks.of(row, &progress),
+                ..summary(row, &progress, &names)
             })
-            .map(|row| summary(row, &progress, &names))
             .collect())
     })
     .await
@@ -333,8 +513,16 @@ pub async fn course(
             Some(user_id) => super::enrolment::standing(conn, user_id, row.id)?,
             None => None,
         };
+        let mut course = summary(&row, &progress, &names);
+        if viewer.user_id.is_some() && !course.enrolled {
+            course.locked_by = prerequisites
+                .iter()
+                .filter(|p| !p.completed)
+                .cloned()
+                .collect();
+        }
         Ok(CourseDetail {
-            course: summary(&row, &progress, &names),
+            course,
             lessons,
             quiz: quiz_rules_view(&rules),
             completion: CompletionRulesView {
@@ -394,19 +582,10 @@ fn prerequisite_views(
         Some(user_id) => completed_codes(conn, user_id)?,
         None => HashSet::new(),
     };
-    let titles: HashMap<String, String> = courses::table
-        .filter(courses::code.eq_any(codes))
-        .select((courses::code, courses::title))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let titles = titles_of(conn, codes)?;
     Ok(codes
         .iter()
-        .map(|code| PrerequisiteView {
-            title: titles.get(code).cloned().unwrap_or_else(|| code.clone()),
-            completed: done.contains(code),
-            id: code.clone(),
-        })
+        .map(|code| prerequisite_view(code, &titles, done.contains(code)))
         .collect())
 }
 
@@ -494,6 +673,7 @@ pub async fn lesson(
             next: all.get(index + 1).map(|l| l.key.clone()),
             course: row.code.clone(),
             course_title: row.title.clone(),
+            course_title_en: row.title_en.clone(),
             position: index + 1,
             count: all.len(),
         })
@@ -563,6 +743,7 @@ fn enrollment_view(
         course_id: i64,
         code: String,
         title: String,
+        title_en: Option<String>,
         tier: i32,
         enrolled_at: chrono::NaiveDateTime,
         completed_at: Option<chrono::NaiveDateTime>,
@@ -571,6 +752,7 @@ fn enrollment_view(
         course_id,
         code,
         title,
+        title_en,
         tier,
         enrolled_at,
         completed_at,
@@ -581,6 +763,7 @@ fn enrollment_view(
             courses::id,
             courses::code,
             courses::title,
+            courses::title_en,
             courses::tier,
             enrollments::enrolled_at,
             enrollments::completed_at,
@@ -594,6 +777,7 @@ fn enrollment_view(
         lessons_read: progress.read.get(&course_id).copied().unwrap_or(0),
         lesson_count: progress.lesson_counts.get(&course_id).copied().unwrap_or(0),
         completed_at: completed_at.map(iso_utc),
+        title_en,
     })
 }
 
@@ -691,6 +875,7 @@ struct AttemptRow {
     public_id: String,
     course_code: String,
     course_title: String,
+    course_title_en: Option<String>,
     started_at: chrono::NaiveDateTime,
     submitted_at: Option<chrono::NaiveDateTime>,
     score: Option<i32>,
@@ -715,6 +900,7 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
                 quiz_attempts::public_id,
                 courses::code,
                 courses::title,
+                courses::title_en,
                 quiz_attempts::started_at,
                 quiz_attempts::submitted_at,
                 quiz_attempts::score,
@@ -731,6 +917,7 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
                     id: a.public_id,
                     course: a.course_code,
                     course_title: a.course_title,
+                    course_title_en: a.course_title_en,
                     started_at: stamp(a.started_at),
                     started_on: super::china_date(a.started_at),
                     submitted_at: a.submitted_at.map(stamp),

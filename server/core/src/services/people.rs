@@ -18,7 +18,7 @@ use super::enrolment::{enrollment_of, standing};
 use super::{now, orgs, Core};
 use crate::db::models::{OrgRow, UserRow};
 use crate::db::schema::{courses, enrollments, orgs as orgs_t, role_grants, users};
-use crate::db::{write_tx, DbConn};
+use crate::db::{contains_pattern, write_tx, DbConn};
 use crate::domain::{OrgCode, Role};
 use crate::dto::{
     AuditView, OrgRef, PersonCourseView, PersonSummary, PersonView, QuizStanding, ResetLinkView,
@@ -60,21 +60,9 @@ fn summary(user: &UserRow, org: &OrgRow) -> PersonSummary {
         org: OrgRef {
             code: org.code.clone(),
             name: org.name.clone(),
+            name_en: org.name_en.clone(),
         },
     }
-}
-
-/// `LIKE` pattern matching `text` anywhere, with the wildcards in it escaped.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// People in the actor's subtrees whose phone is `query` (spaces ignored) or whose name

@@ -592,10 +592,11 @@ pub async fn get(
             }
             None => None,
         };
-        let (code, course_title): (String, String) = courses::table
-            .find(row.course_id)
-            .select((courses::code, courses::title))
-            .first(conn)?;
+        let (code, course_title, course_title_en): (String, String, Option<String>) =
+            courses::table
+                .find(row.course_id)
+                .select((courses::code, courses::title, courses::title_en))
+                .first(conn)?;
         let standing =
             standing(conn, row.user_id, row.course_id)?.ok_or(ServiceError::NotFound("quiz"))?;
         let passed = result.as_ref().is_some_and(|r| r.passed);
@@ -618,6 +619,7 @@ pub async fn get(
             result,
             standing,
             course_title,
+            course_title_en,
             certificate,
             place_in_drive,
         })

@@ -644,6 +644,7 @@ struct ChildOrg {
     id: i64,
     code: String,
     name: String,
+    name_en: Option<String>,
 }
 
 /// The node's children in code order, with their totals and targets.
@@ -680,6 +681,7 @@ fn child_stats(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<ChildStatsView
                 target: child_targets.get(&child.id).copied(),
                 org: child.code,
                 name: child.name,
+                name_en: child.name_en,
                 trained: total.women_trained,
                 completions: total.women_completions,
                 hours: total.women_hours,
@@ -788,6 +790,7 @@ fn dashboard(conn: &mut DbConn, actor: &Actor, org: &OrgRow) -> Result<OrgStatsV
         org: OrgRef {
             code: org.code.clone(),
             name: org.name.clone(),
+            name_en: org.name_en.clone(),
         },
         trained: total.women_trained,
         target: target.map(|t| t.0),
@@ -818,6 +821,7 @@ fn dashboard(conn: &mut DbConn, actor: &Actor, org: &OrgRow) -> Result<OrgStatsV
         parent: parent.map(|p| OrgRef {
             code: p.code,
             name: p.name,
+            name_en: p.name_en,
         }),
     })
 }
