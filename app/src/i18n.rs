@@ -1047,7 +1047,7 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "Enter a name of 1 to 50 characters without invisible characters.",
         ),
         "email" => ("电子邮箱格式不正确。", "That email address is not valid."),
-        "password" => (
+        "password" | "new_password" => (
             "密码至少需要 8 个字符（最多 128 个）。",
             "The password needs 8 to 128 characters.",
         ),
@@ -1216,6 +1216,10 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "为了安全，这个请求被拒绝了。请回到起航页面重新操作。",
             "For your safety this request was refused. Go back to the Qihang page and try again.",
         ),
+        ErrorCode::WrongPassword => (
+            "当前密码不对，请重新输入。忘记了当前密码，可以先退出登录，再用“忘记密码”重设。",
+            "The current password is not right; enter it again. If you forgot it, log out and use \"Forgot password\".",
+        ),
     }
 }
 
@@ -1263,7 +1267,7 @@ mod tests {
         }
         for field in [
             "phone", "name", "email", "password", "gender", "consent", "page", "code", "org",
-            "reason", "target", "deadline", "month",
+            "reason", "target", "deadline", "month", "new_password",
         ] {
             assert!(
                 has_han(error_message(Lang::Zh, ErrorCode::Invalid, Some(field))),
