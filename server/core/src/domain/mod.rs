@@ -16,7 +16,7 @@ pub use org::{OrgCode, OrgKind, OrgName};
 pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
-pub use status::{AttendanceMethod, CourseStatus, UploadStatus};
+pub use status::{AttendanceMethod, CourseStatus, MessageChannel, UploadStatus};
 
 /// Why a value was refused, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
