@@ -364,6 +364,21 @@ pub struct Texts {
     pub filtered_notice: &'static str,
     pub clear_filter: &'static str,
     pub back_to_dashboard: &'static str,
+    // account settings and SMS (issue 11.7)
+    pub account_password_title: &'static str,
+    pub account_password_intro: &'static str,
+    pub field_current_password: &'static str,
+    pub password_change_submit: &'static str,
+    pub password_changed: &'static str,
+    pub account_email_title: &'static str,
+    pub account_email_intro: &'static str,
+    pub account_email_hint: &'static str,
+    pub email_change_submit: &'static str,
+    pub email_changed: &'static str,
+    pub forgot_no_email_title: &'static str,
+    pub forgot_ask_union: &'static str,
+    pub forgot_sms: &'static str,
+    pub forgot_sent_sms: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -687,6 +702,21 @@ pub static ZH: Texts = Texts {
     filtered_notice: "当前为筛选结果。",
     clear_filter: "清除筛选",
     back_to_dashboard: "返回看板",
+    // account settings and SMS (issue 11.7)
+    account_password_title: "修改密码",
+    account_password_intro: "修改以后，你在其他手机或电脑上的登录会退出，正在用的这台仍然保持登录。",
+    field_current_password: "当前密码",
+    password_change_submit: "修改密码",
+    password_changed: "密码已修改。其他设备上的登录已经退出，这台设备仍然保持登录。",
+    account_email_title: "电子邮箱",
+    account_email_intro: "留有电子邮箱，忘记密码时可以自己通过邮件重设。没有邮箱也可以正常学习；忘记密码时，请所属工会的管理员帮忙。",
+    account_email_hint: "清空这一栏再保存，就会删除邮箱。添加、修改或删除邮箱，都需要输入当前密码。",
+    email_change_submit: "保存邮箱",
+    email_changed: "电子邮箱已保存。",
+    forgot_no_email_title: "没有电子邮箱，或者收不到邮件？",
+    forgot_ask_union: "请联系为你注册账号的工会（也就是你所属的工会），请工会管理员帮忙。管理员可以用你的手机号码找到你的账号，核对是你本人后，当面给你一个一次性的重设密码链接或二维码；用手机扫码或打开链接，就能设置新密码。",
+    forgot_sms: "本平台已开通短信：没有电子邮箱的账户，重设密码的链接会用短信发到注册时填写的手机号码，请留意手机短信。",
+    forgot_sent_sms: "如果该账户存在，重设密码的链接已经发出：留有电子邮箱的发到邮箱，没有邮箱的用短信发到注册时的手机号码。",
 };
 
 pub static EN: Texts = Texts {
@@ -1010,6 +1040,21 @@ pub static EN: Texts = Texts {
     filtered_notice: "These are filtered results.",
     clear_filter: "Clear filters",
     back_to_dashboard: "Back to the dashboard",
+    // account settings and SMS (issue 11.7)
+    account_password_title: "Change password",
+    account_password_intro: "After the change you are logged out on your other phones and computers; this one stays logged in.",
+    field_current_password: "Current password",
+    password_change_submit: "Change password",
+    password_changed: "Your password is changed. You are logged out on other devices; this one stays logged in.",
+    account_email_title: "Email",
+    account_email_intro: "With an email address you can reset a forgotten password yourself, by email. You can learn without one; if you forget your password, ask your union's administrator for help.",
+    account_email_hint: "Empty this field and save to remove your email. Adding, changing or removing it needs your current password.",
+    email_change_submit: "Save email",
+    email_changed: "Your email address is saved.",
+    forgot_no_email_title: "No email, or no access to it?",
+    forgot_ask_union: "Ask the union that registered you (the union you belong to) for help: its administrator can find your account by your mobile number and, once sure it is you, give you a one-time link or QR code in person. Open it on your phone to set a new password.",
+    forgot_sms: "Text messages are on: for an account without email, the reset link is sent by SMS to the mobile number it was registered with.",
+    forgot_sent_sms: "If the account exists, a reset link is on its way: to its email address, or by SMS to its mobile number if it has none.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's
@@ -1217,8 +1262,8 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "For your safety this request was refused. Go back to the Qihang page and try again.",
         ),
         ErrorCode::WrongPassword => (
-            "当前密码不对，请重新输入。忘记了当前密码，可以先退出登录，再用“忘记密码”重设。",
-            "The current password is not right; enter it again. If you forgot it, log out and use \"Forgot password\".",
+            "当前密码不对，请重新输入。如果忘记了当前密码，可以先退出登录，再点“忘记密码？”重设。",
+            "The current password is not right; enter it again. If you forgot it, log out and use \"Forgot your password?\".",
         ),
     }
 }
