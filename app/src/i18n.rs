@@ -1312,7 +1312,7 @@ mod tests {
         }
         for field in [
             "phone", "name", "email", "password", "gender", "consent", "page", "code", "org",
-            "reason", "target", "deadline", "month", "new_password",
+            "reason", "target", "deadline", "month",
         ] {
             assert!(
                 has_han(error_message(Lang::Zh, ErrorCode::Invalid, Some(field))),
@@ -1323,6 +1323,21 @@ mod tests {
                 "{field}"
             );
         }
+    }
+
+    #[test]
+    fn a_new_password_is_told_like_a_password() {
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(
+                error_message(lang, ErrorCode::Invalid, Some("new_password")),
+                error_message(lang, ErrorCode::Invalid, Some("password"))
+            );
+        }
+        assert!(has_han(error_message(
+            Lang::Zh,
+            ErrorCode::WrongPassword,
+            Some("current_password")
+        )));
     }
 
     #[test]

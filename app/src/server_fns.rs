@@ -181,9 +181,7 @@ pub async fn change_password(
     let ip = crate::request::client_ip();
     match account_settings::change_password(&core, &actor, input, ip).await {
         Ok(()) => crate::request::succeed_form("password", "/account#password"),
-        Err(error) => {
-            crate::request::fail_form("password", "/account#password", &error, vec![])
-        }
+        Err(error) => crate::request::fail_form("password", "/account#password", &error, vec![]),
     }
     Ok(())
 }
@@ -205,12 +203,9 @@ pub async fn change_email(email: String, current_password: String) -> Result<(),
     let ip = crate::request::client_ip();
     match account_settings::change_email(&core, &actor, input, ip).await {
         Ok(_) => crate::request::succeed_form("email", "/account#email"),
-        Err(error) => crate::request::fail_form(
-            "email",
-            "/account#email",
-            &error,
-            vec![("email", email)],
-        ),
+        Err(error) => {
+            crate::request::fail_form("email", "/account#email", &error, vec![("email", email)])
+        }
     }
     Ok(())
 }

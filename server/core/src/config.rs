@@ -391,7 +391,10 @@ mod tests {
         );
         assert!(parse("file:").is_err());
         assert!(parse("on").is_err());
-        assert_eq!(String::from(SmsMode::File("sms.log".into())), "file:sms.log");
+        assert_eq!(
+            String::from(SmsMode::File("sms.log".into())),
+            "file:sms.log"
+        );
         assert!(!SmsMode::Off.is_on() && SmsMode::Http.is_on());
     }
 }

@@ -78,7 +78,10 @@ impl SmsTransport {
                 config.data_dir.join(path),
             )))),
             SmsMode::Http => {
-                let url = config.sms_url.as_deref().ok_or(SmsConfigError::MissingUrl)?;
+                let url = config
+                    .sms_url
+                    .as_deref()
+                    .ok_or(SmsConfigError::MissingUrl)?;
                 let gateway = HttpGateway::new(
                     url,
                     &config.sms_key_header,
@@ -172,7 +175,10 @@ pub struct HttpGateway {
     /// Path and query, as sent in the request line.
     target: String,
     /// For `https://`: the TLS connector and the name the certificate must carry.
-    tls: Option<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)>,
+    tls: Option<(
+        tokio_rustls::TlsConnector,
+        rustls::pki_types::ServerName<'static>,
+    )>,
     key_header: String,
     key: Option<String>,
     timeout_ms: u64,
@@ -282,18 +288,12 @@ async fn round_trip<S>(mut stream: S, request: &[u8]) -> Result<u16, SmsError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    stream
-        .write_all(request)
-        .await
-        .map_err(SmsError::Connect)?;
+    stream.write_all(request).await.map_err(SmsError::Connect)?;
     stream.flush().await.map_err(SmsError::Connect)?;
     let mut answer = Vec::new();
     let mut buffer = [0u8; 1024];
     while !answer.contains(&b'\n') && answer.len() < 8192 {
-        let read = stream
-            .read(&mut buffer)
-            .await
-            .map_err(SmsError::Connect)?;
+        let read = stream.read(&mut buffer).await.map_err(SmsError::Connect)?;
         if read == 0 {
             break;
         }
@@ -380,7 +380,10 @@ mod tests {
         .unwrap();
         let request = String::from_utf8(gateway.request("13812341234", "你好 \"x\"")).unwrap();
         let (head, body) = request.split_once("\r\n\r\n").unwrap();
-        assert!(head.starts_with("POST /sms/send?account=q HTTP/1.1\r\n"), "{head}");
+        assert!(
+            head.starts_with("POST /sms/send?account=q HTTP/1.1\r\n"),
+            "{head}"
+        );
         assert!(head.contains("\r\nHost: 127.0.0.1:8099\r\n"), "{head}");
         assert!(head.contains("\r\nX-Api-Key: k-123\r\n"), "{head}");
         assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", body.len())));
@@ -407,10 +410,19 @@ mod tests {
             Some(SmsConfigError::BadHeader(_))
         ));
         assert!(matches!(
-            gateway("http://sms.example.cn/", "X-Api-Key", Some("k\r\nX-Evil: 1")),
+            gateway(
+                "http://sms.example.cn/",
+                "X-Api-Key",
+                Some("k\r\nX-Evil: 1")
+            ),
             Some(SmsConfigError::BadKey)
         ));
-        assert!(gateway("https://sms.example.cn/send", "Authorization", Some("Bearer k")).is_none());
+        assert!(gateway(
+            "https://sms.example.cn/send",
+            "Authorization",
+            Some("Bearer k")
+        )
+        .is_none());
         let shown = gateway("ftp://user:hunter22@sms.example.cn/", "X-Api-Key", None)
             .unwrap()
             .to_string();

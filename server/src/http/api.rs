@@ -4,8 +4,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::{clear_cookie, session_cookie, SESSION_COOKIE};
 use qihang_core::dto::AnswerInput;
-use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::account_settings::{self, EmailChange, PasswordChange};
+use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
     accounts, attendance, certificates, evidence, learner_import, learning, orgs, quiz, stats,
     uploads,

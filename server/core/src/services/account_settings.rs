@@ -212,14 +212,21 @@ mod tests {
 
     #[test]
     fn new_password_problems_name_the_new_password_field() {
-        let short = Password::parse("short").map_err(on_new_password).unwrap_err();
+        let short = Password::parse("short")
+            .map_err(on_new_password)
+            .unwrap_err();
         assert_eq!(short.field(), "new_password");
         let weak = Password::parse("12345678")
             .unwrap()
             .check_strength(&[])
             .map_err(on_new_password)
             .unwrap_err();
-        assert_eq!(weak, DomainError::WeakPassword { field: "new_password" });
+        assert_eq!(
+            weak,
+            DomainError::WeakPassword {
+                field: "new_password"
+            }
+        );
         assert_eq!(on_new_password(DomainError::Email), DomainError::Email);
     }
 }

@@ -621,7 +621,9 @@ pub async fn request_password_reset(
         };
         match user.email.clone() {
             Some(email) => write_tx(conn, |conn| send_reset_email(conn, config, &user, &email)),
-            None if config.sms.is_on() => write_tx(conn, |conn| send_reset_sms(conn, config, &user)),
+            None if config.sms.is_on() => {
+                write_tx(conn, |conn| send_reset_sms(conn, config, &user))
+            }
             None => Ok(()),
         }
     })
@@ -645,7 +647,12 @@ fn send_reset_email(
          If you did not ask for this, ignore this email; your password stays the same.\n\n— 起航 Qihang\n",
         name = user.name
     );
-    outbox::enqueue(conn, email, "起航：重设密码 / Qihang: reset your password", &body)?;
+    outbox::enqueue(
+        conn,
+        email,
+        "起航：重设密码 / Qihang: reset your password",
+        &body,
+    )?;
     Ok(())
 }
 

@@ -322,7 +322,9 @@ pub async fn run_worker<C: Courier + 'static>(core: Core, courier: C, worker: St
         match deliver_due(&core, &courier, &worker).await {
             Ok(n) if n >= BATCH as usize => continue,
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, channel = courier.channel().as_str(), "outbox worker"),
+            Err(e) => {
+                tracing::error!(error = %e, channel = courier.channel().as_str(), "outbox worker")
+            }
         }
         tokio::time::sleep(pause).await;
     }
