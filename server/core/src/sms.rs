@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::config::{redact_url, Config, SmsMode};
 use crate::db::models::OutboxRow;
 use crate::domain::MessageChannel;
-use crate::services::outbox::{self, Courier};
+use crate::services::outbox::{self, Courier, Delivery};
 use crate::Core;
 
 /// Something that sends a text message. The error never contains the text (it may carry a
@@ -108,10 +108,12 @@ impl Courier for SmsTransport {
         MessageChannel::Sms
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> Result<(), String> {
-        self.send(&row.recipient, &row.body_text)
-            .await
-            .map_err(|e| e.to_string())
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> Delivery<'a> {
+        Box::pin(async move {
+            self.send(&row.recipient, &row.body_text)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -259,6 +260,10 @@ impl Mailer {
     }
 }
 
+/// One delivery under way: `Ok` once the SMTP server or SMS gateway accepted the message.
+/// Boxed, so the workers (generic over the [`Courier`]) are plainly `Send`.
+pub type Delivery<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
 /// Delivers the messages of one channel. The error of a failed delivery is kept in the
 /// outbox row and logged, so it must never contain the message (a link's secret).
 pub trait Courier: Send + Sync {
@@ -266,7 +271,7 @@ pub trait Courier: Send + Sync {
     fn channel(&self) -> MessageChannel;
 
     /// Hands one claimed message to the SMTP server or the SMS gateway.
-    fn deliver(&self, row: &OutboxRow) -> impl Future<Output = Result<(), String>> + Send;
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> Delivery<'a>;
 }
 
 impl Courier for Mailer {
@@ -274,8 +279,8 @@ impl Courier for Mailer {
         MessageChannel::Email
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> Result<(), String> {
-        self.deliver_mail(row).await
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> Delivery<'a> {
+        Box::pin(self.deliver_mail(row))
     }
 }
 
