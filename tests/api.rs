@@ -925,3 +925,283 @@ async fn favicon_not_found_page_password_toggle_and_consent_line() {
         "{english}"
     );
 }
+/// Issue 11.7: she changes her password with her current one. A wrong current password is
+/// 422 `wrong_password`; a weak or short new one 422 on `new_password`; after the change the
+/// old password fails, her other sessions are revoked and this one still works.
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js-nj").await;
+    let here = app.login("13812341234", "password-123").await;
+    let elsewhere = app.login("13812341234", "password-123").await;
+    let change = async |current: &str, new: &str| {
+        app.put_as(
+            &here,
+            "/api/v1/me/password",
+            &json!({"current_password": current, "new_password": new}),
+        )
+        .await
+    };
+
+    let wrong = change("not-my-password", "brand-new-pass").await;
+    assert_eq!(wrong.status(), 422);
+    let (code, field, _) = error_of(wrong).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("wrong_password", Some("current_password"))
+    );
+    for (new, expected) in [
+        ("12345678", "weak_password"),
+        ("x13812341234", "weak_password"),
+        ("王秀红的密码123", "weak_password"),
+        ("short", "invalid"),
+    ] {
+        let refused = change("password-123", new).await;
+        assert_eq!(refused.status(), 422, "{new}");
+        let (code, field, _) = error_of(refused).await;
+        assert_eq!(
+            (code.as_str(), field.as_deref()),
+            (expected, Some("new_password")),
+            "{new}"
+        );
+    }
+    assert_eq!(
+        app.get_as(&elsewhere, "/api/v1/me").await.status(),
+        200,
+        "a refused change ends no session"
+    );
+
+    assert_eq!(change("password-123", "brand-new-pass").await.status(), 204);
+    assert_eq!(
+        app.get_as(&here, "/api/v1/me").await.status(),
+        200,
+        "the session she changed it from stays"
+    );
+    assert_eq!(
+        app.get_as(&elsewhere, "/api/v1/me").await.status(),
+        401,
+        "her other sessions are revoked"
+    );
+    let old = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13812341234", "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+    app.login("13812341234", "brand-new-pass").await;
+    let stale = change("password-123", "another-new-pass").await;
+    assert_eq!(error_of(stale).await.0, "wrong_password");
+
+    let anonymous = app
+        .client
+        .put(app.url("/api/v1/me/password"))
+        .json(&json!({"current_password": "brand-new-pass", "new_password": "another-new-pass"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let again = change("brand-new-pass", "another-new-pass").await;
+    assert_eq!(again.status(), 204, "a second change works too");
+}
+
+/// Issue 11.7: she adds, changes or removes her email with her current password. Another
+/// woman's address is 409 on `email`, a malformed one 422; an empty or null address removes
+/// hers.
+#[tokio::test]
+async fn her_email_can_be_added_changed_and_removed() {
+    let app = TestApp::spawn().await;
+    app.register_phone_only("13812341234", "js-nj").await;
+    app.register("13812345678", "js-nj").await;
+    let token = app.login("13812341234", "password-123").await;
+    let set_email = async |email: Value, current: &str| {
+        app.put_as(
+            &token,
+            "/api/v1/me/email",
+            &json!({"email": email, "current_password": current}),
+        )
+        .await
+    };
+
+    let added = set_email(json!(" Wang.XH@Example.CN "), "password-123").await;
+    assert_eq!(added.status(), 200);
+    let account: Value = added.json().await.unwrap();
+    assert_eq!(account["email"], "wang.xh@example.cn");
+    assert_eq!(account["own_phone"], "13812341234");
+    assert_eq!(account["user"]["name"], "王秀红");
+    app.login("wang.xh@example.cn", "password-123").await;
+
+    let taken = set_email(json!("13812345678@EXAMPLE.cn"), "password-123").await;
+    assert_eq!(taken.status(), 409);
+    let (code, field, _) = error_of(taken).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("conflict", Some("email"))
+    );
+    let malformed = set_email(json!("not-an-address"), "password-123").await;
+    assert_eq!(malformed.status(), 422);
+    let (code, field, _) = error_of(malformed).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid", Some("email"))
+    );
+    let wrong = set_email(json!("new@example.cn"), "not-my-password").await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(error_of(wrong).await.0, "wrong_password");
+
+    let changed = set_email(json!("new@example.cn"), "password-123").await;
+    assert_eq!(
+        changed.json::<Value>().await.unwrap()["email"],
+        "new@example.cn"
+    );
+    let old = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "wang.xh@example.cn", "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(old.status(), 401, "the old address no longer signs in");
+
+    for removal in [json!(""), Value::Null] {
+        let removed = set_email(removal.clone(), "password-123").await;
+        assert_eq!(removed.status(), 200, "{removal}");
+        assert!(removed.json::<Value>().await.unwrap()["email"].is_null());
+        set_email(json!("new@example.cn"), "password-123").await;
+    }
+    // A freed address can be taken by another woman.
+    set_email(json!(""), "password-123").await;
+    let other = app.login("13812345678", "password-123").await;
+    let taken_over = app
+        .put_as(
+            &other,
+            "/api/v1/me/email",
+            &json!({"email": "new@example.cn", "current_password": "password-123"}),
+        )
+        .await;
+    assert_eq!(taken_over.status(), 200);
+}
+
+/// Issue 11.7, the pages: 我的账户 changes her password and her email with plain forms, and
+/// a refusal comes back to its form in Chinese, naming the field and keeping the address
+/// typed (never a password).
+#[tokio::test]
+async fn the_account_page_changes_password_and_email_with_plain_forms() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js-nj").await;
+    app.register("13812345678", "js-nj").await;
+    let browser = cookie_client();
+    let origin = app.server.base.clone();
+    let form_post = async |path: &str, form: &[(&str, &str)]| {
+        browser
+            .post(app.url(path))
+            .header("Origin", origin.clone())
+            .header("Accept", "text/html")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let page = async || {
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    form_post(
+        "/_fn/login",
+        &[("login", "13812341234"), ("password", "password-123")],
+    )
+    .await;
+    let account = page().await;
+    assert!(
+        account.contains(r#"action="/_fn/change_password""#)
+            && account.contains(r#"action="/_fn/change_email""#)
+            && account.contains("修改密码")
+            && account.contains(r#"value="13812341234@example.cn""#),
+        "{account}"
+    );
+
+    let refused = form_post(
+        "/_fn/change_password",
+        &[
+            ("current_password", "not-my-password"),
+            ("new_password", "brand-new-pass"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        refused.headers().get("location").unwrap(),
+        "/account#password"
+    );
+    let account = page().await;
+    assert!(
+        account.contains(r#"data-field="current_password""#) && account.contains("当前密码不对"),
+        "{account}"
+    );
+    form_post(
+        "/_fn/change_password",
+        &[
+            ("current_password", "password-123"),
+            ("new_password", "12345678"),
+        ],
+    )
+    .await;
+    let account = page().await;
+    assert!(
+        account.contains(r#"data-field="new_password""#)
+            && account.contains("这个密码太容易被猜到"),
+        "{account}"
+    );
+    form_post(
+        "/_fn/change_password",
+        &[
+            ("current_password", "password-123"),
+            ("new_password", "brand-new-pass"),
+        ],
+    )
+    .await;
+    let account = page().await;
+    assert!(account.contains("密码已修改。"), "{account}");
+    app.login("13812341234", "brand-new-pass").await;
+
+    form_post(
+        "/_fn/change_email",
+        &[
+            ("email", "not-an-address"),
+            ("current_password", "brand-new-pass"),
+        ],
+    )
+    .await;
+    let account = page().await;
+    assert!(
+        account.contains(r#"data-field="email""#)
+            && account.contains("电子邮箱格式不正确。")
+            && account.contains(r#"value="not-an-address""#)
+            && account.contains(r#"aria-invalid="true""#),
+        "{account}"
+    );
+    form_post(
+        "/_fn/change_email",
+        &[
+            ("email", "13812345678@example.cn"),
+            ("current_password", "brand-new-pass"),
+        ],
+    )
+    .await;
+    assert!(page().await.contains("这个电子邮箱已经被使用。"));
+    let removed = form_post(
+        "/_fn/change_email",
+        &[("email", ""), ("current_password", "brand-new-pass")],
+    )
+    .await;
+    assert_eq!(removed.headers().get("location").unwrap(), "/account#email");
+    let account = page().await;
+    assert!(
+        account.contains("电子邮箱已保存。") && !account.contains("13812341234@example.cn"),
+        "{account}"
+    );
+}

@@ -160,3 +160,208 @@ async fn two_servers_on_one_database_send_each_message_once() {
     println!("workers that sent: {}", workers.len());
     drop((first, second));
 }
+
+/// Issue 11.7: a woman with only a phone. With SMS on (here the file sink), her reset link
+/// comes by SMS under the same rules as mail: it works once, the outbox keeps no working link
+/// once it is sent, and the per-login limit holds. A woman with email still gets mail, not
+/// an SMS.
+#[tokio::test]
+async fn a_phone_only_account_gets_its_reset_link_by_sms() {
+    let sms_dir = tempfile::tempdir().unwrap();
+    let sms_file = sms_dir.path().join("sms.log");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_SMS", format!("file:{}", sms_file.display())),
+    )
+    .await;
+    app.register_phone_only("13812341234", "js-yz").await;
+    app.register("13812345678", "js-yz").await;
+    let ask = async |login: &str| {
+        app.post("/api/v1/auth/password-reset", &json!({ "login": login }))
+            .await
+            .status()
+    };
+    assert_eq!(ask("13812341234").await, 202);
+    assert_eq!(ask("13812345678").await, 202);
+
+    let messages = sms_messages(&sms_file, 1, Duration::from_secs(15)).await;
+    assert_eq!(messages[0]["phone"], "13812341234");
+    let text = messages[0]["text"].as_str().unwrap().to_string();
+    assert!(
+        text.starts_with("【起航】") && text.contains("http://qihang.test/reset-password?token="),
+        "{text}"
+    );
+    let token = link_token(&text).expect("a link in the SMS");
+    // The woman with email gets mail (an .eml file without SMTP), not an SMS.
+    let mail_dir = app.data_dir.path().join("mail");
+    let mails = eventually(Duration::from_secs(15), async || {
+        let count = std::fs::read_dir(&mail_dir).ok()?.count();
+        (count >= 1).then_some(count)
+    })
+    .await;
+    assert_eq!(mails, Some(1));
+
+    // Once sent, the outbox row keeps no working link.
+    let mut conn = app.db.connect();
+    let rows = eventually(Duration::from_secs(10), async || {
+        use qihang_core::db::schema::outbox;
+        let rows: Vec<(String, String, bool)> = outbox::table
+            .filter(outbox::channel.eq("sms"))
+            .select((
+                outbox::recipient,
+                outbox::body_text,
+                outbox::sent_at.is_not_null(),
+            ))
+            .load(&mut conn)
+            .ok()?;
+        (rows.len() == 1 && rows[0].2).then_some(rows)
+    })
+    .await
+    .expect("the SMS marked sent");
+    assert_eq!(rows[0].0, "13812341234");
+    assert!(
+        !rows[0].1.contains(&token) && rows[0].1.contains("token=[removed after sending]"),
+        "{}",
+        rows[0].1
+    );
+    assert_eq!(
+        sms_messages(&sms_file, 1, Duration::from_secs(1))
+            .await
+            .len(),
+        1,
+        "one SMS, for the woman without email only"
+    );
+
+    // The link works, once.
+    let confirm = async || {
+        app.post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "brand-new-pass"}),
+        )
+        .await
+    };
+    assert_eq!(confirm().await.status(), 204);
+    app.login("13812341234", "brand-new-pass").await;
+    let reused = confirm().await;
+    assert_eq!(reused.status(), 400);
+    assert_eq!(error_of(reused).await.0, "token_invalid");
+
+    // The same per-login limit as mail: three in 15 minutes, then 429.
+    assert_eq!(ask("13812341234").await, 202);
+    assert_eq!(ask("13812341234").await, 202);
+    assert_eq!(ask("13812341234").await, 429);
+}
+
+/// With SMS off (the default), a reset request for a phone-only account sends nothing, and
+/// answers exactly as for any other login.
+#[tokio::test]
+async fn without_sms_a_phone_only_reset_sends_nothing() {
+    let app = TestApp::spawn().await;
+    app.register_phone_only("13812341234", "js-yz").await;
+    let response = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234"}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let unknown = app
+        .post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13999999999"}),
+        )
+        .await;
+    assert_eq!(unknown.status(), 202);
+    assert_eq!(
+        response.text().await.unwrap(),
+        unknown.text().await.unwrap()
+    );
+    let mut conn = app.db.connect();
+    let queued: i64 = {
+        use qihang_core::db::schema::outbox::dsl::*;
+        outbox.count().get_result(&mut conn).unwrap()
+    };
+    assert_eq!(queued, 0, "no mail and no SMS queued");
+}
+
+/// The HTTP gateway adapter: a JSON POST `{phone, text}` with the API key in its header to
+/// the configured URL. While the gateway answers 503 the message waits and is retried; once
+/// it answers 200 the message is sent, once, and its link works.
+#[tokio::test]
+async fn the_sms_gateway_gets_a_json_post_and_an_outage_loses_nothing() {
+    let gateway = SmsGateway::start(2).await;
+    let app = TestApp::spawn_with(
+        ServerOptions::default()
+            .env("QIHANG_SMS", "http")
+            .env(
+                "QIHANG_SMS_URL",
+                format!("http://127.0.0.1:{}/v1/sms?account=qihang", gateway.port),
+            )
+            .env("QIHANG_SMS_KEY", "test-key-1"),
+    )
+    .await;
+    app.register_phone_only("13812341234", "js-yz").await;
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/password-reset",
+            &json!({"login": "13812341234"})
+        )
+        .await
+        .status(),
+        202
+    );
+
+    // Two refusals, then accepted: three posts of the same message.
+    let requests = gateway.wait_for(3, Duration::from_secs(20)).await;
+    for request in &requests {
+        assert!(
+            request
+                .head
+                .starts_with("POST /v1/sms?account=qihang HTTP/1.1\r\n"),
+            "{}",
+            request.head
+        );
+        assert_eq!(request.header("x-api-key").as_deref(), Some("test-key-1"));
+        assert!(request
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json")));
+        assert_eq!(request.body["phone"], "13812341234");
+    }
+    let texts: HashSet<String> = requests
+        .iter()
+        .map(|r| r.body["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts.len(), 1, "the same message, retried");
+    let text = texts.into_iter().next().unwrap();
+    let token = link_token(&text).expect("a link in the SMS");
+
+    // Marked sent after three attempts, its link removed; no fourth post.
+    let mut conn = app.db.connect();
+    let sent = eventually(Duration::from_secs(10), async || {
+        use qihang_core::db::schema::outbox;
+        let row: (i32, String, bool) = outbox::table
+            .filter(outbox::channel.eq("sms"))
+            .select((
+                outbox::attempts,
+                outbox::body_text,
+                outbox::sent_at.is_not_null(),
+            ))
+            .first(&mut conn)
+            .ok()?;
+        row.2.then_some(row)
+    })
+    .await
+    .expect("the SMS marked sent");
+    assert_eq!(sent.0, 3);
+    assert!(!sent.1.contains(&token), "{}", sent.1);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(gateway.received().len(), 3, "sent once");
+
+    let reset = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            &json!({"token": token, "password": "brand-new-pass"}),
+        )
+        .await;
+    assert_eq!(reset.status(), 204);
+    app.login("13812341234", "brand-new-pass").await;
+}

@@ -902,3 +902,159 @@ async fn union_codes_extend_their_parent_and_attendance_reveals_no_phones() {
         .unwrap();
     assert_eq!(forged.status(), 403);
 }
+
+/// Issue 11.7: a session left open cannot be used to guess her password through "change
+/// password": wrong current passwords count as failed logins, so after ten from one address
+/// that address waits (429, for login too), while she still signs in from elsewhere.
+#[tokio::test]
+async fn wrong_current_passwords_count_as_failed_logins() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js-nj").await;
+    let token = app.login("13812341234", "password-123").await;
+    let from = |last_octet: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+            .build()
+            .unwrap()
+    };
+    let thief = from(31);
+    let guess = async |password: &str| {
+        thief
+            .put(app.url("/api/v1/me/password"))
+            .bearer_auth(&token)
+            .json(&json!({"current_password": password, "new_password": "taken-over-now"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    for i in 0..10 {
+        let wrong = guess(&format!("guess-number-{i}")).await;
+        assert_eq!(wrong.status(), 422);
+    }
+    let locked = guess("password-123").await;
+    assert_eq!(locked.status(), 429, "even the right password waits");
+    assert_eq!(error_of(locked).await.0, "too_many_attempts");
+    let login = thief
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "13812341234", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 429, "the same counter as login");
+    let owner = from(32)
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "13812341234", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        owner.status(),
+        200,
+        "her own phone elsewhere is not locked out"
+    );
+    let email_guess = thief
+        .put(app.url("/api/v1/me/email"))
+        .bearer_auth(&token)
+        .json(&json!({"email": "thief@example.cn", "current_password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(email_guess.status(), 429, "changing the email waits too");
+}
+
+/// The message a form post left on a page (`<p class="notice …">…</p>`).
+fn notice_of(page: &str) -> String {
+    let start = page.find(r#"class="notice"#).expect("a notice on the page");
+    let end = start + page[start..].find("</p>").expect("the notice's end");
+    page[start..end].to_string()
+}
+
+/// What the forgot-password page answers after asking for `login`, in a fresh browser.
+async fn forgot_answer(app: &TestApp, login: &str) -> String {
+    let browser = cookie_client();
+    let posted = browser
+        .post(app.url("/_fn/forgot_password"))
+        .header("Origin", app.server.base.clone())
+        .header("Accept", "text/html")
+        .form(&[("login", login)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.headers().get("location").unwrap(),
+        "/forgot-password"
+    );
+    let page = browser
+        .get(app.url("/forgot-password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    notice_of(&page)
+}
+
+/// Issue 11.7: the forgot-password page shows a woman with only a phone her way (her union's
+/// administrator, in person; SMS when it is on), and its answer is the same for a woman with
+/// email, one with only a phone and a number nobody registered: no account oracle.
+#[tokio::test]
+async fn the_forgot_password_page_shows_the_way_without_email_and_is_no_oracle() {
+    let sms_dir = tempfile::tempdir().unwrap();
+    let sms_on = format!("file:{}", sms_dir.path().join("sms.log").display());
+    for sms in [None, Some(sms_on)] {
+        let options = match &sms {
+            Some(mode) => ServerOptions::default().env("QIHANG_SMS", mode.clone()),
+            None => ServerOptions::default(),
+        };
+        let app = TestApp::spawn_with(options).await;
+        let page = app
+            .client
+            .get(app.url("/forgot-password"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(r#"id="no-email""#)
+                && page.contains("请联系为你注册账号的工会")
+                && page.contains("当面给你一个一次性的重设密码链接或二维码"),
+            "{page}"
+        );
+        assert_eq!(
+            page.contains(r#"id="forgot-sms""#) && page.contains("本平台已开通短信"),
+            sms.is_some(),
+            "the SMS line only when SMS is on: {page}"
+        );
+        let english = app
+            .client
+            .get(app.url("/forgot-password"))
+            .header("cookie", "qihang_lang=en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains("Ask the union that registered you"),
+            "{english}"
+        );
+
+        app.register("13812341234", "js-nj").await;
+        app.register_phone_only("13812345678", "js-nj").await;
+        let with_email = forgot_answer(&app, "13812341234").await;
+        let phone_only = forgot_answer(&app, "13812345678").await;
+        let nobody = forgot_answer(&app, "13999999999").await;
+        let expected = if sms.is_some() {
+            "如果该账户存在，重设密码的链接已经发出"
+        } else {
+            "如果该账户存在并留有电子邮箱"
+        };
+        assert!(with_email.contains(expected), "{with_email}");
+        assert_eq!(with_email, phone_only);
+        assert_eq!(with_email, nobody);
+    }
+}

@@ -386,6 +386,21 @@ pub struct Texts {
     pub not_found_courses: &'static str,
     pub credential_explained: &'static str,
     pub public_url_warning: &'static str,
+    // account settings and SMS (issue 11.7)
+    pub account_password_title: &'static str,
+    pub account_password_intro: &'static str,
+    pub field_current_password: &'static str,
+    pub password_change_submit: &'static str,
+    pub password_changed: &'static str,
+    pub account_email_title: &'static str,
+    pub account_email_intro: &'static str,
+    pub account_email_hint: &'static str,
+    pub email_change_submit: &'static str,
+    pub email_changed: &'static str,
+    pub forgot_no_email_title: &'static str,
+    pub forgot_ask_union: &'static str,
+    pub forgot_sms: &'static str,
+    pub forgot_sent_sms: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -722,6 +737,21 @@ pub static ZH: Texts = Texts {
     not_found_courses: "浏览课程",
     credential_explained: "数字凭证是这张证书带数字签名的电子版：发给用人单位、工作室或其他平台，对方可以在验证页面（/verify）核对它是真的、没有被改过。",
     public_url_warning: "证书二维码指向的地址是 {url}，这是服务器本机的地址，别人的手机扫码打不开。请在配置里把 public_url 改成大家访问起航用的网址（例如 https://qihang.example.cn），然后重启服务。",
+    // account settings and SMS (issue 11.7)
+    account_password_title: "修改密码",
+    account_password_intro: "修改以后，你在其他手机或电脑上的登录会退出，正在用的这台仍然保持登录。",
+    field_current_password: "当前密码",
+    password_change_submit: "修改密码",
+    password_changed: "密码已修改。其他设备上的登录已经退出，这台设备仍然保持登录。",
+    account_email_title: "电子邮箱",
+    account_email_intro: "留有电子邮箱，忘记密码时可以自己通过邮件重设。没有邮箱也可以正常学习；忘记密码时，请所属工会的管理员帮忙。",
+    account_email_hint: "清空这一栏再保存，就会删除邮箱。添加、修改或删除邮箱，都需要输入当前密码。",
+    email_change_submit: "保存邮箱",
+    email_changed: "电子邮箱已保存。",
+    forgot_no_email_title: "没有电子邮箱，或者收不到邮件？",
+    forgot_ask_union: "请联系为你注册账号的工会（也就是你所属的工会），请工会管理员帮忙。管理员可以用你的手机号码找到你的账号，核对是你本人后，当面给你一个一次性的重设密码链接或二维码；用手机扫码或打开链接，就能设置新密码。",
+    forgot_sms: "本平台已开通短信：没有电子邮箱的账户，重设密码的链接会用短信发到注册时填写的手机号码，请留意手机短信。",
+    forgot_sent_sms: "如果该账户存在，重设密码的链接已经发出：留有电子邮箱的发到邮箱，没有邮箱的用短信发到注册时的手机号码。",
 };
 
 pub static EN: Texts = Texts {
@@ -1058,6 +1088,21 @@ pub static EN: Texts = Texts {
     not_found_courses: "Browse the courses",
     credential_explained: "The digital credential is a digitally signed electronic copy of this certificate: send it to an employer, a studio or another platform, and they can check at the verification page (/verify) that it is genuine and unaltered.",
     public_url_warning: "The QR codes on certificates point to {url}, an address on the server itself that nobody else's phone can open. Set public_url in the configuration to the address people use to reach Qihang (such as https://qihang.example.cn), then restart the service.",
+    // account settings and SMS (issue 11.7)
+    account_password_title: "Change password",
+    account_password_intro: "After the change you are logged out on your other phones and computers; this one stays logged in.",
+    field_current_password: "Current password",
+    password_change_submit: "Change password",
+    password_changed: "Your password is changed. You are logged out on other devices; this one stays logged in.",
+    account_email_title: "Email",
+    account_email_intro: "With an email address you can reset a forgotten password yourself, by email. You can learn without one; if you forget your password, ask your union's administrator for help.",
+    account_email_hint: "Empty this field and save to remove your email. Adding, changing or removing it needs your current password.",
+    email_change_submit: "Save email",
+    email_changed: "Your email address is saved.",
+    forgot_no_email_title: "No email, or no access to it?",
+    forgot_ask_union: "Ask the union that registered you (the union you belong to) for help: its administrator can find your account by your mobile number and, once sure it is you, give you a one-time link or QR code in person. Open it on your phone to set a new password.",
+    forgot_sms: "Text messages are on: for an account without email, the reset link is sent by SMS to the mobile number it was registered with.",
+    forgot_sent_sms: "If the account exists, a reset link is on its way: to its email address, or by SMS to its mobile number if it has none.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's
@@ -1095,7 +1140,7 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "Enter a name of 1 to 50 characters without invisible characters.",
         ),
         "email" => ("电子邮箱格式不正确。", "That email address is not valid."),
-        "password" => (
+        "password" | "new_password" => (
             "密码至少需要 8 个字符（最多 128 个）。",
             "The password needs 8 to 128 characters.",
         ),
@@ -1264,6 +1309,10 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "为了安全，这个请求被拒绝了。请回到起航页面重新操作。",
             "For your safety this request was refused. Go back to the Qihang page and try again.",
         ),
+        ErrorCode::WrongPassword => (
+            "当前密码不对，请重新输入。如果忘记了当前密码，可以先退出登录，再点“忘记密码？”重设。",
+            "The current password is not right; enter it again. If you forgot it, log out and use \"Forgot your password?\".",
+        ),
     }
 }
 
@@ -1333,6 +1382,21 @@ mod tests {
         assert_eq!(Lang::Zh.pick("数字生活", Some("Digital life")), "数字生活");
         assert_eq!(Lang::En.pick("数字生活", None), "数字生活");
         assert_eq!(Lang::En.pick("数字生活", Some("  ")), "数字生活");
+    }
+
+    #[test]
+    fn a_new_password_is_told_like_a_password() {
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(
+                error_message(lang, ErrorCode::Invalid, Some("new_password")),
+                error_message(lang, ErrorCode::Invalid, Some("password"))
+            );
+        }
+        assert!(has_han(error_message(
+            Lang::Zh,
+            ErrorCode::WrongPassword,
+            Some("current_password")
+        )));
     }
 
     #[test]

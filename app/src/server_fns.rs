@@ -154,6 +154,62 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     Ok(())
 }
 
+/// Whether reset links also go by SMS to accounts without email (the forgot-password page
+/// says so). The same for every visitor: it tells nothing about any account.
+#[server(prefix = "/_fn", endpoint = "sms_resets")]
+pub async fn sms_resets() -> Result<bool, AppError> {
+    let core = crate::request::core()?;
+    Ok(core.config.sms.is_on())
+}
+
+/// The password form on "my account": back to it with the outcome (passwords never kept).
+#[server(prefix = "/_fn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use qihang_core::services::account_settings::{self, PasswordChange};
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    let input = PasswordChange {
+        current_password,
+        new_password,
+    };
+    let ip = crate::request::client_ip();
+    match account_settings::change_password(&core, &actor, input, ip).await {
+        Ok(()) => crate::request::succeed_form("password", "/account#password"),
+        Err(error) => crate::request::fail_form("password", "/account#password", &error, vec![]),
+    }
+    Ok(())
+}
+
+/// The email form on "my account" (an empty address removes hers): back to it with the
+/// outcome and, after a refusal, the address typed.
+#[server(prefix = "/_fn", endpoint = "change_email")]
+pub async fn change_email(email: String, current_password: String) -> Result<(), AppError> {
+    use qihang_core::services::account_settings::{self, EmailChange};
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login");
+        return Ok(());
+    };
+    let input = EmailChange {
+        email: Some(email.clone()),
+        current_password,
+    };
+    let ip = crate::request::client_ip();
+    match account_settings::change_email(&core, &actor, input, ip).await {
+        Ok(_) => crate::request::succeed_form("email", "/account#email"),
+        Err(error) => {
+            crate::request::fail_form("email", "/account#email", &error, vec![("email", email)])
+        }
+    }
+    Ok(())
+}
+
 /// The signed-in trainer's or administrator's uploaded course packs.
 #[server(prefix = "/_fn", endpoint = "my_uploads")]
 pub async fn my_uploads() -> Result<Vec<qihang_core::dto::UploadView>, AppError> {

@@ -12,7 +12,6 @@ use clap::Parser;
 use qihang_core::config::{Config, ConfigError};
 use qihang_core::db::DbError;
 use qihang_core::services::accounts::{self, NewAdmin};
-use qihang_core::services::outbox::MailError;
 use qihang_core::services::{catalog, certificates, demo, stats};
 use qihang_core::{Core, ServiceError};
 
@@ -59,7 +58,7 @@ enum CliError {
     #[error(transparent)]
     Startup(#[from] tokio::task::JoinError),
     #[error(transparent)]
-    Mail(#[from] MailError),
+    Jobs(#[from] jobs::JobsError),
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// A refusal about one command-line flag (`--phone`, `--org`, …).

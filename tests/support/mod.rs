@@ -275,6 +275,26 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Registers a learner with only a phone, no email (many women have none); panics
+    /// unless 201.
+    pub async fn register_phone_only(&self, phone: &str, org: &str) -> Value {
+        let mut body = registration(phone, org);
+        body["email"] = Value::Null;
+        let response = self.post("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 201, "register {phone} without email");
+        response.json().await.unwrap()
+    }
+
+    pub async fn put_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Logs in and returns the bearer token.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let response = self
@@ -533,4 +553,143 @@ pub async fn error_of(response: reqwest::Response) -> (String, Option<String>, S
         error["field"].as_str().map(str::to_string),
         error["message"].as_str().unwrap_or_default().to_string(),
     )
+}
+
+/// The text messages the file sink (`QIHANG_SMS=file:<path>`) wrote, once there are at least
+/// `n`: one JSON object `{phone, text}` a line.
+pub async fn sms_messages(path: &Path, n: usize, timeout: Duration) -> Vec<Value> {
+    let read = || -> Vec<Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    };
+    eventually(timeout, async || {
+        let messages = read();
+        (messages.len() >= n).then_some(messages)
+    })
+    .await
+    .unwrap_or_else(|| panic!("expected {n} text messages, got {}", read().len()))
+}
+
+/// The 64-hex-digit token of the first `token=` link in `text`.
+pub fn link_token(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (token.len() == 64).then_some(token)
+}
+
+/// One request an [`SmsGateway`] received.
+#[derive(Debug, Clone)]
+pub struct GatewayRequest {
+    /// The request line and headers.
+    pub head: String,
+    pub body: Value,
+}
+
+impl GatewayRequest {
+    /// A header's value (the name in any case).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    }
+}
+
+/// A stand-in SMS gateway on loopback: keeps every request and answers 503 to the first
+/// `failures` of them, 200 after.
+pub struct SmsGateway {
+    pub port: u16,
+    received: Arc<Mutex<Vec<GatewayRequest>>>,
+}
+
+impl SmsGateway {
+    pub async fn start(failures: usize) -> SmsGateway {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let Some(request) = read_gateway_request(stream, &store, failures).await else {
+                    continue;
+                };
+                store.lock().unwrap().push(request);
+            }
+        });
+        SmsGateway { port, received }
+    }
+
+    pub fn received(&self) -> Vec<GatewayRequest> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` requests have arrived.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<GatewayRequest> {
+        eventually(timeout, async || {
+            let got = self.received();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "expected {n} gateway requests, got {}",
+                self.received().len()
+            )
+        })
+    }
+}
+
+/// Reads one request (head, then `Content-Length` bytes of body) and answers it.
+async fn read_gateway_request(
+    mut stream: tokio::net::TcpStream,
+    store: &Arc<Mutex<Vec<GatewayRequest>>>,
+    failures: usize,
+) -> Option<GatewayRequest> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut data = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let (head, body_start) = loop {
+        let read = stream.read(&mut buffer).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buffer[..read]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break (String::from_utf8_lossy(&data[..end]).into_owned(), end + 4);
+        }
+    };
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while data.len() < body_start + length {
+        let read = stream.read(&mut buffer).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buffer[..read]);
+    }
+    let body = serde_json::from_slice(&data[body_start..body_start + length]).ok()?;
+    let refuse = store.lock().unwrap().len() < failures;
+    let answer = if refuse {
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    } else {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+    };
+    stream.write_all(answer.as_bytes()).await.ok()?;
+    let _ = stream.shutdown().await;
+    Some(GatewayRequest { head, body })
 }

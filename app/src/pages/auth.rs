@@ -7,7 +7,7 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::islands::PasswordInput;
 use crate::request::{take_flash, Flash};
-use crate::server_fns::{top_orgs, ForgotPassword, Login, Register, ResetPassword};
+use crate::server_fns::{sms_resets, top_orgs, ForgotPassword, Login, Register, ResetPassword};
 use leptos::server_fn::ServerFn;
 
 #[component]
@@ -108,6 +108,9 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// Asking for a reset link. The answer after sending is the same whether or not the account
+/// exists or has an email; the page explains where the link goes (email, or SMS when it is
+/// on) and the way for a woman with only a phone: her union's administrator, in person.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let lang = use_lang();
@@ -117,13 +120,26 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <Layout title=t.forgot_title>
             <h1>{t.forgot_title}</h1>
-            <FlashMessage flash=flash lang=lang ok_text=t.forgot_sent/>
-            <p>{t.forgot_intro}</p>
-            <form method="post" action=ForgotPassword::url() class="stack">
-                <label for="login">{t.field_login}</label>
-                <input id="login" name="login" required=true autocomplete="username" value=values.value("login")/>
-                <button type="submit" class="primary">{t.forgot_submit}</button>
-            </form>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let sms = sms_resets().await.unwrap_or(false);
+                    let sent = if sms { t.forgot_sent_sms } else { t.forgot_sent };
+                    view! {
+                        <FlashMessage flash=flash lang=lang ok_text=sent/>
+                        <p>{t.forgot_intro}</p>
+                        <form method="post" action=ForgotPassword::url() class="stack">
+                            <label for="login">{t.field_login}</label>
+                            <input id="login" name="login" required=true autocomplete="username" value=values.value("login")/>
+                            <button type="submit" class="primary">{t.forgot_submit}</button>
+                        </form>
+                        <section id="no-email">
+                            <h2>{t.forgot_no_email_title}</h2>
+                            {sms.then(|| view! { <p id="forgot-sms">{t.forgot_sms}</p> })}
+                            <p id="forgot-ask-union">{t.forgot_ask_union}</p>
+                        </section>
+                    }
+                })}
+            </Suspense>
         </Layout>
     }
 }

@@ -31,8 +31,20 @@ pub struct Config {
     pub reset_token_minutes: i64,
     pub setup_token_hours: i64,
     pub mail: MailConfig,
-    /// Run background jobs (the mail outbox worker) in this process.
+    /// Run background jobs (the outbox workers) in this process.
     pub jobs_enabled: bool,
+    /// Text messages: `off`, `file:<path>` (appended to a file, for development and tests; a
+    /// relative path is under `data_dir`) or `http` (the gateway at `sms_url`). When on, a
+    /// password reset for an account without email is sent to her phone.
+    pub sms: SmsMode,
+    /// The SMS gateway (with `sms = "http"`): `https://…` or `http://…`, sent a JSON POST
+    /// `{"phone", "text"}`; any 2xx answer counts as accepted.
+    pub sms_url: Option<String>,
+    /// The gateway's API key, sent in the header named by `sms_key_header`. Secret: never
+    /// printed.
+    pub sms_key: Option<String>,
+    pub sms_key_header: String,
+    pub sms_timeout_ms: u64,
     pub certificates: CertificateConfig,
     /// Addresses of reverse proxies in front of Qihang (e.g. `["127.0.0.1"]`). Only requests
     /// from these have their `X-Forwarded-For`, `X-Forwarded-Host`/`-Proto` and `Forwarded`
@@ -146,6 +158,53 @@ fn throttle_subject(ip: std::net::IpAddr) -> String {
     }
 }
 
+/// Whether and how text messages are sent (`QIHANG_SMS`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum SmsMode {
+    /// No text messages: a phone-only account's reset request sends nothing.
+    #[default]
+    Off,
+    /// Each message appended to this file as a line of JSON (development and tests).
+    File(PathBuf),
+    /// Each message posted to the gateway at `sms_url`.
+    Http,
+}
+
+impl SmsMode {
+    pub fn is_on(&self) -> bool {
+        *self != SmsMode::Off
+    }
+}
+
+impl TryFrom<String> for SmsMode {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = text.trim();
+        match text {
+            "off" | "" => Ok(SmsMode::Off),
+            "http" => Ok(SmsMode::Http),
+            _ => match text.strip_prefix("file:") {
+                Some(path) if !path.trim().is_empty() => Ok(SmsMode::File(path.trim().into())),
+                _ => Err(format!(
+                    "sms must be \"off\", \"file:<path>\" or \"http\", not {text:?}"
+                )),
+            },
+        }
+    }
+}
+
+impl From<SmsMode> for String {
+    fn from(mode: SmsMode) -> String {
+        match mode {
+            SmsMode::Off => "off".into(),
+            SmsMode::File(path) => format!("file:{}", path.display()),
+            SmsMode::Http => "http".into(),
+        }
+    }
+}
+
 /// Certificates: the PDF font and how hard serials are to enumerate.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -200,6 +259,11 @@ impl Default for Config {
             setup_token_hours: 72,
             mail: MailConfig::default(),
             jobs_enabled: true,
+            sms: SmsMode::Off,
+            sms_url: None,
+            sms_key: None,
+            sms_key_header: "X-Api-Key".into(),
+            sms_timeout_ms: 10_000,
             certificates: CertificateConfig::default(),
             trusted_proxies: Vec::new(),
         }
@@ -262,6 +326,9 @@ impl std::fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("mail", &self.mail)
             .field("jobs_enabled", &self.jobs_enabled)
+            .field("sms", &self.sms)
+            .field("sms_url", &self.sms_url.as_deref().map(redact_url))
+            .field("sms_key_header", &self.sms_key_header)
             .field("certificates", &self.certificates)
             .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
@@ -366,13 +433,38 @@ mod tests {
                 smtp_url: Some("smtps://mailer:s3cret@smtp.example.cn".into()),
                 ..MailConfig::default()
             },
+            sms: SmsMode::Http,
+            sms_url: Some("https://gw:gwpass@sms.example.cn/send".into()),
+            sms_key: Some("sms-k3y".into()),
             ..Config::default()
         };
         let shown = format!("{config:?}");
         assert!(
-            !shown.contains("hunter22") && !shown.contains("s3cret"),
+            !shown.contains("hunter22")
+                && !shown.contains("s3cret")
+                && !shown.contains("sms-k3y")
+                && !shown.contains("gwpass"),
             "{shown}"
         );
         assert!(shown.contains("****"));
+    }
+
+    #[test]
+    fn sms_modes_parse_and_print() {
+        let parse = |text: &str| SmsMode::try_from(text.to_string());
+        assert_eq!(parse("off"), Ok(SmsMode::Off));
+        assert_eq!(parse(""), Ok(SmsMode::Off));
+        assert_eq!(parse(" http "), Ok(SmsMode::Http));
+        assert_eq!(
+            parse("file:/var/qihang/sms.log"),
+            Ok(SmsMode::File("/var/qihang/sms.log".into()))
+        );
+        assert!(parse("file:").is_err());
+        assert!(parse("on").is_err());
+        assert_eq!(
+            String::from(SmsMode::File("sms.log".into())),
+            "file:sms.log"
+        );
+        assert!(!SmsMode::Off.is_on() && SmsMode::Http.is_on());
     }
 }

@@ -99,10 +99,11 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     Csrf,
     NoGrantNeeded,
+    WrongPassword,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::Invalid,
         ErrorCode::WeakPassword,
         ErrorCode::UnknownOrg,
@@ -136,6 +137,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedMediaType,
         ErrorCode::Csrf,
         ErrorCode::NoGrantNeeded,
+        ErrorCode::WrongPassword,
     ];
 
     /// The code as sent in JSON (`"not_found"`).
@@ -174,6 +176,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Csrf => "csrf",
             ErrorCode::NoGrantNeeded => "no_grant_needed",
+            ErrorCode::WrongPassword => "wrong_password",
         }
     }
 }

@@ -27,6 +27,10 @@ pub enum ServiceError {
     /// Wrong password or unknown account: one message for both (401).
     #[error("wrong phone/email or password")]
     BadCredentials,
+    /// Her current password, asked again before a change to her account, is wrong (422, on
+    /// `current_password`): not 401, as her session is fine.
+    #[error("the current password is not right")]
+    WrongPassword,
     /// No valid session (401).
     #[error("sign in first")]
     Unauthenticated,
@@ -134,11 +138,12 @@ impl ServiceError {
     /// The stable machine-readable code used in REST errors and page messages.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ServiceError::Invalid(DomainError::WeakPassword) => ErrorCode::WeakPassword,
+            ServiceError::Invalid(DomainError::WeakPassword { .. }) => ErrorCode::WeakPassword,
             ServiceError::Invalid(_) | ServiceError::InvalidFields(_) => ErrorCode::Invalid,
             ServiceError::UnknownOrg { .. } => ErrorCode::UnknownOrg,
             ServiceError::Conflict { .. } => ErrorCode::Conflict,
             ServiceError::BadCredentials => ErrorCode::BadCredentials,
+            ServiceError::WrongPassword => ErrorCode::WrongPassword,
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::Forbidden => ErrorCode::Forbidden,
             ServiceError::NotFound(_) => ErrorCode::NotFound,
@@ -176,6 +181,7 @@ impl ServiceError {
             }
             ServiceError::ForeignQuestion { .. } => Some("answers"),
             ServiceError::CheckInCode => Some("code"),
+            ServiceError::WrongPassword => Some("current_password"),
             ServiceError::CannotPrint { .. } => Some("name"),
             ServiceError::CourseOwned { .. } => Some("id"),
             _ => None,
@@ -200,6 +206,7 @@ impl ServiceError {
             | ServiceError::BadUpload(_)
             | ServiceError::ForeignQuestion { .. }
             | ServiceError::CheckInCode
+            | ServiceError::WrongPassword
             | ServiceError::CannotPrint { .. } => 422,
             ServiceError::Conflict { .. }
             | ServiceError::NeedsNewVersion { .. }

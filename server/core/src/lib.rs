@@ -1,5 +1,5 @@
 //! Qihang's core library: domain types, data shapes shared with the browser, and (behind the
-//! `ssr` feature) configuration, storage, the service layer and the mail outbox.
+//! `ssr` feature) configuration, storage, the service layer, the mail outbox and text messages.
 //!
 //! Nothing here knows about actix or Leptos: the REST API and the Leptos server functions are
 //! both thin adapters over [`services`].
@@ -22,6 +22,8 @@ pub mod error;
 pub mod packs;
 #[cfg(feature = "ssr")]
 pub mod services;
+#[cfg(feature = "ssr")]
+pub mod sms;
 #[cfg(feature = "ssr")]
 pub mod time;
 

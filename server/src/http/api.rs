@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use qihang_app::request::{clear_cookie, session_cookie, SESSION_COOKIE};
 use qihang_core::dto::AnswerInput;
+use qihang_core::services::account_settings::{self, EmailChange, PasswordChange};
 use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
     accounts, attendance, certificates, evidence, learner_import, learning, orgs, quiz, stats,
@@ -29,6 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(confirm_password_reset),
         )
         .route("/me", web::get().to(me))
+        .route("/me/password", web::put().to(change_password))
+        .route("/me/email", web::put().to(change_email))
         .route("/me/enrollments", web::get().to(my_enrollments))
         .route("/me/certificates", web::get().to(my_certificates))
         .route("/me/learning", web::get().to(my_learning))
@@ -124,7 +127,7 @@ struct ResetRequestBody {
     login: String,
 }
 
-/// Always 202: whether the account exists is not revealed.
+/// Always 202: whether the account exists (or has an email) is not revealed.
 async fn request_password_reset(
     core: web::Data<Core>,
     req: HttpRequest,
@@ -132,7 +135,7 @@ async fn request_password_reset(
 ) -> ApiResult {
     accounts::request_password_reset(&core, body.0.login, client_ip(&req)).await?;
     Ok(HttpResponse::Accepted().json(
-        serde_json::json!({ "status": "if the account has an email address, a link was sent" }),
+        serde_json::json!({ "status": "if the account exists, a link was sent to its email address, or by SMS to an account without one when SMS is on" }),
     ))
 }
 
@@ -153,6 +156,31 @@ async fn confirm_password_reset(
 
 async fn me(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
     Ok(HttpResponse::Ok().json(accounts::me(&core, &actor.0).await?))
+}
+
+/// `PUT /api/v1/me/password` `{current_password, new_password}` → 204; her other sessions
+/// end, this one stays. 422 `wrong_password` (on `current_password`), `invalid` or
+/// `weak_password` (on `new_password`); 429 like failed logins.
+async fn change_password(
+    core: web::Data<Core>,
+    req: HttpRequest,
+    actor: Authenticated,
+    body: JsonBody<PasswordChange>,
+) -> ApiResult {
+    account_settings::change_password(&core, &actor.0, body.0, client_ip(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `PUT /api/v1/me/email` `{email, current_password}` (a null or empty `email` removes it)
+/// → 200 her account; 409 `conflict` on `email` when another account has it.
+async fn change_email(
+    core: web::Data<Core>,
+    req: HttpRequest,
+    actor: Authenticated,
+    body: JsonBody<EmailChange>,
+) -> ApiResult {
+    let account = account_settings::change_email(&core, &actor.0, body.0, client_ip(&req)).await?;
+    Ok(HttpResponse::Ok().json(account))
 }
 
 #[derive(Deserialize)]

@@ -262,18 +262,20 @@ pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
     }
 }
 
-/// Ids of up to `limit` outbox messages due at `at` and not leased, oldest first, for the
-/// caller to lease inside its write transaction. PostgreSQL locks them and skips rows another
-/// server has locked (`FOR UPDATE SKIP LOCKED`), so two servers never claim one message;
-/// SQLite's write transaction already excludes every other writer.
+/// Ids of up to `limit` outbox messages of `channel` due at `at` and not leased, oldest
+/// first, for the caller to lease inside its write transaction. PostgreSQL locks them and
+/// skips rows another server has locked (`FOR UPDATE SKIP LOCKED`), so two servers never
+/// claim one message; SQLite's write transaction already excludes every other writer.
 pub fn claim_due_ids(
     conn: &mut DbConn,
+    channel: crate::domain::MessageChannel,
     at: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use schema::outbox;
     let due = || {
         outbox::table
+            .filter(outbox::channel.eq(channel))
             .filter(outbox::sent_at.is_null())
             .filter(outbox::next_attempt_at.le(at))
             .filter(

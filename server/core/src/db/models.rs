@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::MessageChannel;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = orgs)]
@@ -62,4 +63,5 @@ pub struct OutboxRow {
     pub locked_by: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    pub channel: MessageChannel,
 }

@@ -86,6 +86,7 @@ diesel::table! {
         locked_by -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        channel -> Text,
     }
 }
 

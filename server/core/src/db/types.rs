@@ -8,7 +8,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{AttendanceMethod, CourseStatus, Gender, Role, UploadStatus};
+use crate::domain::{AttendanceMethod, CourseStatus, Gender, MessageChannel, Role, UploadStatus};
 use crate::dto::QuestionKind;
 
 /// Text enumerations: written as their `as_str()`, read back through `parse`, any other text
@@ -55,6 +55,7 @@ text_enum!(QuestionKind, QuestionKind::parse);
 text_enum!(CourseStatus, CourseStatus::parse);
 text_enum!(UploadStatus, UploadStatus::parse);
 text_enum!(AttendanceMethod, AttendanceMethod::parse);
+text_enum!(MessageChannel, MessageChannel::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.

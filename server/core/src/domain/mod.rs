@@ -16,7 +16,7 @@ pub use org::{OrgCode, OrgKind, OrgName};
 pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
-pub use status::{AttendanceMethod, CourseStatus, UploadStatus};
+pub use status::{AttendanceMethod, CourseStatus, MessageChannel, UploadStatus};
 
 /// Why a value was refused, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,10 +27,12 @@ pub enum DomainError {
     Name,
     #[error("enter a valid email address")]
     Email,
+    /// A password of the wrong length, on `field` (`password`, or a form's `new_password`).
     #[error("the password must be 8 to 128 characters long")]
-    Password,
+    Password { field: &'static str },
+    /// A common or personal password, on `field` (as for [`DomainError::Password`]).
     #[error("this password is too easy to guess: it is one of the most common passwords, one character repeated, or contains your phone number or name; choose another")]
-    WeakPassword,
+    WeakPassword { field: &'static str },
     #[error("gender must be \"female\" or \"male\"")]
     Gender,
     #[error("role must be one of learner, trainer, admin")]
@@ -74,7 +76,7 @@ impl DomainError {
             DomainError::Phone => "phone",
             DomainError::Name => "name",
             DomainError::Email => "email",
-            DomainError::Password | DomainError::WeakPassword => "password",
+            DomainError::Password { field } | DomainError::WeakPassword { field } => field,
             DomainError::Gender => "gender",
             DomainError::Role => "role",
             DomainError::OrgCode { field } => field,

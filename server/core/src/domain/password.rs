@@ -24,7 +24,7 @@ impl Password {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let count = input.chars().count();
         if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&count) {
-            return Err(DomainError::Password);
+            return Err(DomainError::Password { field: "password" });
         }
         Ok(Password(input.to_string()))
     }
@@ -44,7 +44,7 @@ impl Password {
             long_enough && (lower.contains(&p) || p.contains(&lower))
         });
         if repeated || personal || COMMON_PASSWORDS.contains(lower.as_str()) {
-            return Err(DomainError::WeakPassword);
+            return Err(DomainError::WeakPassword { field: "password" });
         }
         Ok(())
     }

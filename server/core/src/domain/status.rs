@@ -1,5 +1,5 @@
-//! States and methods stored as text: a course's publication state, an upload's, and how an
-//! attendance was recorded. Written with `as_str`, read back with `parse` (an unknown value in
+//! States and methods stored as text: a course's publication state, an upload's, how an
+//! attendance was recorded, and how a queued message reaches her. Written with `as_str`, read back with `parse` (an unknown value in
 //! the database is an error, see `db::types`).
 
 /// Whether a course is in the catalogue.
@@ -35,6 +35,16 @@ pub enum AttendanceMethod {
     Trainer,
 }
 
+/// How a message in the outbox reaches her.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum MessageChannel {
+    Email,
+    /// A text message to her phone (when an SMS gateway is configured).
+    Sms,
+}
+
 macro_rules! text_values {
     ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
         impl $ty {
@@ -57,3 +67,4 @@ macro_rules! text_values {
 text_values!(CourseStatus { Published => "published", Archived => "archived" });
 text_values!(UploadStatus { Checked => "checked", Rejected => "rejected", Published => "published" });
 text_values!(AttendanceMethod { Code => "code", Trainer => "trainer" });
+text_values!(MessageChannel { Email => "email", Sms => "sms" });

@@ -1,5 +1,7 @@
-//! Accounts: registration, login and sessions, the current user, password reset by emailed
-//! single-use links, and creating administrators from the command line.
+//! Accounts: registration, login and sessions, the current user, password reset by single-use
+//! links (emailed, or sent by SMS to an account without email when SMS is on), and creating
+//! administrators from the command line. Her own settings (password, email) are in
+//! `account_settings`, which builds on the helpers here (never the other way round).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -108,7 +110,7 @@ impl RegisterInput {
     }
 }
 
-fn hash_password(password: &Password) -> Result<String, ServiceError> {
+pub(crate) fn hash_password(password: &Password) -> Result<String, ServiceError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
@@ -116,7 +118,7 @@ fn hash_password(password: &Password) -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::internal(format!("argon2: {e}")))
 }
 
-fn verify_password(password: &str, stored: &str) -> bool {
+pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -373,13 +375,7 @@ pub async fn login(
             }
         };
         let Some(user) = user.filter(|_| ok) else {
-            diesel::insert_into(login_failures::table)
-                .values((
-                    login_failures::login_key.eq(&key),
-                    login_failures::client_ip.eq(&client_ip),
-                    login_failures::failed_at.eq(now()),
-                ))
-                .execute(conn)?;
+            record_login_failure(conn, &key, &client_ip)?;
             return Err(ServiceError::BadCredentials);
         };
         write_tx(conn, |conn| {
@@ -395,10 +391,27 @@ pub async fn login(
     .await
 }
 
+/// Counts a wrong password for the login `key` (a normalised phone or email) from
+/// `client_ip`, at login or when she confirms a change to her account.
+pub(crate) fn record_login_failure(
+    conn: &mut DbConn,
+    key: &str,
+    client_ip: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::login_key.eq(key),
+            login_failures::client_ip.eq(client_ip),
+            login_failures::failed_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Whether this address must wait ([`MAX_FAILED_LOGINS`] failures from it, on any accounts),
 /// or the account is under a spread attack (failures from several addresses), in which case
 /// every address waits.
-fn login_locked(conn: &mut DbConn, key: &str, client_ip: &str) -> QueryResult<bool> {
+pub(crate) fn login_locked(conn: &mut DbConn, key: &str, client_ip: &str) -> QueryResult<bool> {
     let since = now() - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let by_ip: i64 = login_failures::table
         .filter(login_failures::client_ip.eq(client_ip))
@@ -523,15 +536,20 @@ pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceE
             .find(user_id)
             .select(UserRow::as_select())
             .first(conn)?;
-        Ok(AccountView {
-            user: user_view(conn, &user)?,
-            own_phone: user.phone.clone(),
-            email: user.email.clone(),
-            gender: user.gender.clone(),
-            consent_version: user.consent_version.clone(),
-        })
+        account_view(conn, &user)
     })
     .await
+}
+
+/// Her account as she sees it (her own phone unmasked).
+pub(crate) fn account_view(conn: &mut DbConn, user: &UserRow) -> Result<AccountView, ServiceError> {
+    Ok(AccountView {
+        user: user_view(conn, user)?,
+        own_phone: user.phone.clone(),
+        email: user.email.clone(),
+        gender: user.gender.clone(),
+        consent_version: user.consent_version.clone(),
+    })
 }
 
 pub(crate) fn issue_password_token(
@@ -571,7 +589,8 @@ pub(crate) fn password_link(config: &Config, token: &str) -> String {
     )
 }
 
-/// Emails a single-use reset link when the account exists and has an email address.
+/// Emails a single-use reset link when the account exists and has an email address; when it
+/// has none and SMS is on (`config.sms`), sends the link by SMS to her phone instead.
 /// Always succeeds the same way, so it cannot be used to find out who is registered. Past
 /// [`RESET_REQUESTS_PER_LOGIN`] requests for one login or [`RESET_REQUESTS_PER_ADDRESS`] from
 /// one address in 15 minutes, refused (429) whether or not the login exists.
@@ -598,24 +617,57 @@ pub async fn request_password_reset(
             throttle::record(conn, throttle::RESET_LOGIN, &key)?;
             throttle::record(conn, throttle::RESET_ADDRESS, &client_ip)
         })?;
-        let Some(user) = find_by_login(conn, &key)? else { return Ok(()) };
-        let (Some(email), false) = (user.email.clone(), user.disabled) else { return Ok(()) };
-        write_tx(conn, |conn| {
-            let minutes = config.reset_token_minutes;
-            let token = issue_password_token(conn, user.id, PURPOSE_RESET, Duration::minutes(minutes))?;
-            let link = password_link(config, &token);
-            let body = format!(
-                "{name}，您好：\n\n请在 {minutes} 分钟内打开下面的链接，设置新密码（链接只能使用一次）：\n{link}\n\n\
-                 如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。\n\n\
-                 Hello {name},\n\nOpen this link within {minutes} minutes to choose a new password (it works once):\n{link}\n\n\
-                 If you did not ask for this, ignore this email; your password stays the same.\n\n— 起航 Qihang\n",
-                name = user.name
-            );
-            outbox::enqueue(conn, &email, "起航：重设密码 / Qihang: reset your password", &body)?;
-            Ok(())
-        })
+        let Some(user) = find_by_login(conn, &key)?.filter(|u| !u.disabled) else {
+            return Ok(());
+        };
+        match user.email.clone() {
+            Some(email) => write_tx(conn, |conn| send_reset_email(conn, config, &user, &email)),
+            None if config.sms.is_on() => {
+                write_tx(conn, |conn| send_reset_sms(conn, config, &user))
+            }
+            None => Ok(()),
+        }
     })
     .await
+}
+
+/// Queues the reset mail with a new link (earlier reset links stop working).
+fn send_reset_email(
+    conn: &mut DbConn,
+    config: &Config,
+    user: &UserRow,
+    email: &str,
+) -> Result<(), ServiceError> {
+    let minutes = config.reset_token_minutes;
+    let token = issue_password_token(conn, user.id, PURPOSE_RESET, Duration::minutes(minutes))?;
+    let link = password_link(config, &token);
+    let body = format!(
+        "{name}，您好：\n\n请在 {minutes} 分钟内打开下面的链接，设置新密码（链接只能使用一次）：\n{link}\n\n\
+         如果这不是您本人的操作，请忽略本邮件，您的密码不会改变。\n\n\
+         Hello {name},\n\nOpen this link within {minutes} minutes to choose a new password (it works once):\n{link}\n\n\
+         If you did not ask for this, ignore this email; your password stays the same.\n\n— 起航 Qihang\n",
+        name = user.name
+    );
+    outbox::enqueue(
+        conn,
+        email,
+        "起航：重设密码 / Qihang: reset your password",
+        &body,
+    )?;
+    Ok(())
+}
+
+/// Queues the reset SMS to her phone with a new link (earlier reset links stop working).
+/// Short, in Chinese, without her name: the phone shows who it is for.
+fn send_reset_sms(conn: &mut DbConn, config: &Config, user: &UserRow) -> Result<(), ServiceError> {
+    let minutes = config.reset_token_minutes;
+    let token = issue_password_token(conn, user.id, PURPOSE_RESET, Duration::minutes(minutes))?;
+    let link = password_link(config, &token);
+    let text = format!(
+        "【起航】您申请了重设密码。请在 {minutes} 分钟内打开链接设置新密码（只能用一次）：{link} 如非本人操作，请忽略本短信。"
+    );
+    outbox::enqueue_sms(conn, &user.phone, "password reset", &text)?;
+    Ok(())
 }
 
 /// Sets a new password with a reset or set-up token; the token is spent and every existing

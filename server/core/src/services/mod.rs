@@ -1,6 +1,7 @@
 //! The service layer: every use case once, called by both the REST API and the Leptos server
 //! functions. Services run their database work on the blocking pool through [`Core::run`].
 
+pub mod account_settings;
 pub mod accounts;
 pub mod actor;
 pub mod attendance;

@@ -1,12 +1,16 @@
-//! The durable mail outbox: messages are written in the same transaction as the change that
-//! causes them, then delivered by a worker with retries and exponential backoff.
+//! The durable outbox of email and text messages: messages are written in the same
+//! transaction as the change that causes them, then delivered by a worker per channel (a
+//! [`Courier`]: the [`Mailer`] for email, `crate::sms` for SMS) with retries and exponential
+//! backoff.
 //!
-//! Safe with several server processes on one database: a worker claims a batch by leasing it
-//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises claims), so
-//! two workers never hold the same message. A message is marked sent right after the SMTP
-//! server accepts it.
+//! Safe with several server processes on one database: a worker claims a batch of its
+//! channel by leasing it (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
+//! serialises claims), so two workers never hold the same message. A message is marked sent
+//! right after the SMTP server or SMS gateway accepts it, and its links lose their secrets.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -20,6 +24,7 @@ use crate::config::Config;
 use crate::db::models::OutboxRow;
 use crate::db::schema::outbox;
 use crate::db::{claim_due_ids, write_tx, DbConn};
+use crate::domain::MessageChannel;
 use crate::ServiceError;
 
 /// How long a claimed batch stays leased to one worker before others may retry it.
@@ -27,11 +32,28 @@ const LEASE_SECONDS: i64 = 300;
 const BATCH: i64 = 20;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
 
-/// Queues a message; call inside the transaction of the change that causes it.
+/// Queues an email; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConn, recipient: &str, subject: &str, body: &str) -> QueryResult<()> {
+    insert(conn, MessageChannel::Email, recipient, subject, body)
+}
+
+/// Queues a text message to `phone`; call inside the transaction of the change that causes
+/// it. `label` says what it is to an operator reading the outbox (it is not sent).
+pub fn enqueue_sms(conn: &mut DbConn, phone: &str, label: &str, text: &str) -> QueryResult<()> {
+    insert(conn, MessageChannel::Sms, phone, label, text)
+}
+
+fn insert(
+    conn: &mut DbConn,
+    channel: MessageChannel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> QueryResult<()> {
     let at = now();
     diesel::insert_into(outbox::table)
         .values((
+            outbox::channel.eq(channel),
             outbox::recipient.eq(recipient),
             outbox::subject.eq(subject),
             outbox::body_text.eq(body),
@@ -43,11 +65,11 @@ pub fn enqueue(conn: &mut DbConn, recipient: &str, subject: &str, body: &str) ->
     Ok(())
 }
 
-/// Leases up to [`BATCH`] due messages to `worker`.
-fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Vec<OutboxRow>> {
+/// Leases up to [`BATCH`] due messages of `channel` to `worker`.
+fn claim(conn: &mut DbConn, worker: &str, channel: MessageChannel) -> QueryResult<Vec<OutboxRow>> {
     write_tx(conn, |conn| {
         let at = now();
-        let ids = claim_due_ids(conn, at, BATCH)?;
+        let ids = claim_due_ids(conn, channel, at, BATCH)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -202,7 +224,7 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    async fn deliver(&self, row: &OutboxRow) -> Result<(), String> {
+    async fn deliver_mail(&self, row: &OutboxRow) -> Result<(), String> {
         let to: Mailbox = row
             .recipient
             .parse()
@@ -238,17 +260,46 @@ impl Mailer {
     }
 }
 
-/// Claims one batch and tries to deliver it; returns how many were delivered.
-pub async fn deliver_due(
+/// One delivery under way: `Ok` once the SMTP server or SMS gateway accepted the message.
+/// Boxed, so the workers (generic over the [`Courier`]) are plainly `Send`.
+pub type Delivery<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Delivers the messages of one channel. The error of a failed delivery is kept in the
+/// outbox row and logged, so it must never contain the message (a link's secret).
+pub trait Courier: Send + Sync {
+    /// The channel whose messages this courier claims.
+    fn channel(&self) -> MessageChannel;
+
+    /// Hands one claimed message to the SMTP server or the SMS gateway.
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> Delivery<'a>;
+}
+
+impl Courier for Mailer {
+    fn channel(&self) -> MessageChannel {
+        MessageChannel::Email
+    }
+
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> Delivery<'a> {
+        Box::pin(self.deliver_mail(row))
+    }
+}
+
+/// Claims one batch of the courier's channel and tries to deliver it; returns how many were
+/// delivered. Failures wait `mail.retry_base_ms`, doubled on each attempt (for every
+/// channel: the outbox's one backoff).
+pub async fn deliver_due<C: Courier>(
     core: &Core,
-    mailer: &Mailer,
+    courier: &C,
     worker: &str,
 ) -> Result<usize, ServiceError> {
     let owner = worker.to_string();
-    let batch = core.run(move |conn, _| Ok(claim(conn, &owner)?)).await?;
+    let channel = courier.channel();
+    let batch = core
+        .run(move |conn, _| Ok(claim(conn, &owner, channel)?))
+        .await?;
     let mut delivered = 0;
     for row in batch {
-        let outcome = mailer.deliver(&row).await;
+        let outcome = courier.deliver(&row).await;
         let owner = worker.to_string();
         let retry_base_ms = core.config.mail.retry_base_ms;
         match outcome {
@@ -258,7 +309,7 @@ pub async fn deliver_due(
                     .await?;
             }
             Err(error) => {
-                tracing::warn!(message_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed; will retry");
+                tracing::warn!(message_id = row.id, channel = channel.as_str(), attempts = row.attempts + 1, %error, "delivery failed; will retry");
                 core.run(move |conn, _| {
                     Ok(mark_failed(conn, &row, &owner, &error, retry_base_ms)?)
                 })
@@ -269,14 +320,16 @@ pub async fn deliver_due(
     Ok(delivered)
 }
 
-/// The outbox worker loop: runs until the process ends.
-pub async fn run_worker(core: Core, mailer: Mailer, worker: String) {
+/// The outbox worker loop of one channel: runs until the process ends.
+pub async fn run_worker<C: Courier + 'static>(core: Core, courier: C, worker: String) {
     let pause = StdDuration::from_millis(core.config.mail.poll_interval_ms.max(10));
     loop {
-        match deliver_due(&core, &mailer, &worker).await {
+        match deliver_due(&core, &courier, &worker).await {
             Ok(n) if n >= BATCH as usize => continue,
             Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox worker"),
+            Err(e) => {
+                tracing::error!(error = %e, channel = courier.channel().as_str(), "outbox worker")
+            }
         }
         tokio::time::sleep(pause).await;
     }
