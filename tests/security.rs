@@ -941,6 +941,14 @@ async fn wrong_current_passwords_count_as_failed_logins() {
         .await
         .unwrap();
     assert_eq!(login.status(), 429, "the same counter as login");
+    let email_guess = thief
+        .put(app.url("/api/v1/me/email"))
+        .bearer_auth(&token)
+        .json(&json!({"email": "thief@example.cn", "current_password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(email_guess.status(), 429, "changing the email waits too");
     let owner = from(32)
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({"login": "13812341234", "password": "password-123"}))
@@ -952,14 +960,6 @@ async fn wrong_current_passwords_count_as_failed_logins() {
         200,
         "her own phone elsewhere is not locked out"
     );
-    let email_guess = thief
-        .put(app.url("/api/v1/me/email"))
-        .bearer_auth(&token)
-        .json(&json!({"email": "thief@example.cn", "current_password": "password-123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(email_guess.status(), 429, "changing the email waits too");
 }
 
 /// The message a form post left on a page (`<p class="notice …">…</p>`).

@@ -388,7 +388,10 @@ mod tests {
         );
         assert!(head.contains("\r\nHost: 127.0.0.1:8099\r\n"), "{head}");
         assert!(head.contains("\r\nX-Api-Key: k-123\r\n"), "{head}");
-        assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", body.len())));
+        assert!(
+            head.ends_with(&format!("\r\nContent-Length: {}", body.len())),
+            "{head}"
+        );
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["phone"], "13812341234");
         assert_eq!(json["text"], "你好 \"x\"");
