@@ -15,10 +15,12 @@ pub mod enrolment;
 pub mod evidence;
 pub mod learner_import;
 pub mod learning;
+pub mod org_import;
 pub mod orgs;
 pub mod outbox;
 pub mod people;
 pub mod quiz;
+pub(crate) mod sheet;
 pub mod stats;
 pub mod throttle;
 pub mod tokens;
@@ -109,3 +111,29 @@ pub fn now() -> chrono::NaiveDateTime {
 }
 
 pub use crate::time::china_date;
+
+/// `LIKE` pattern matching `text` anywhere, with the wildcards in it escaped: use it with
+/// `.escape('\\')` (both backends read the escape the same way), so a search for `50%` or
+/// `a_b` finds those characters, not everything.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn wildcards_are_escaped() {
+        assert_eq!(contains_pattern("王"), "%王%");
+        assert_eq!(contains_pattern("a%_\\"), "%a\\%\\_\\\\%");
+    }
+}

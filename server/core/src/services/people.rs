@@ -15,7 +15,7 @@ use super::accounts::{
 use super::actor::Actor;
 use super::audit::{self, AuditAction, Entry};
 use super::enrolment::{enrollment_of, standing};
-use super::{now, orgs, Core};
+use super::{contains_pattern, now, orgs, Core};
 use crate::db::models::{OrgRow, UserRow};
 use crate::db::schema::{courses, enrollments, orgs as orgs_t, role_grants, users};
 use crate::db::{write_tx, DbConn};
@@ -62,19 +62,6 @@ fn summary(user: &UserRow, org: &OrgRow) -> PersonSummary {
             name: org.name.clone(),
         },
     }
-}
-
-/// `LIKE` pattern matching `text` anywhere, with the wildcards in it escaped.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// People in the actor's subtrees whose phone is `query` (spaces ignored) or whose name
@@ -371,15 +358,4 @@ fn record_role(
             detail: &detail,
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_pattern;
-
-    #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(contains_pattern("王"), "%王%");
-        assert_eq!(contains_pattern("a%_\\"), "%a\\%\\_\\\\%");
-    }
 }
