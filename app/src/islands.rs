@@ -2,6 +2,8 @@
 //! Each island also renders something useful before, or without, JavaScript.
 
 use leptos::prelude::*;
+use qihang_core::dto::OrgView;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
@@ -86,6 +88,245 @@ pub fn PasswordInput(
                 {move || if shown.get() { hide_label.clone() } else { show_label.clone() }}
             </button>
         </span>
+    }
+}
+
+/// The registration picker's texts, in the page's language (islands carry only what they
+/// show, not the whole text table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickerTexts {
+    pub city: String,
+    pub city_choose: String,
+    pub province_suffix: String,
+    pub search: String,
+    pub search_hint: String,
+    pub search_button: String,
+    pub results: String,
+    pub city_itself: String,
+    pub no_match: String,
+    pub city_first: String,
+    pub registers_with: String,
+}
+
+/// What the picker knows when the page is drawn: the cities, what was chosen and typed,
+/// and the matches found for it (by the page, so they show without JavaScript).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickerState {
+    pub cities: Vec<OrgView>,
+    pub city: String,
+    pub query: String,
+    pub matches: Vec<OrgView>,
+    /// The union chosen among the matches; empty for the city itself.
+    pub chosen: String,
+}
+
+/// A city's name in the select (the province marked as such).
+fn city_label(org: &OrgView, texts: &PickerTexts) -> String {
+    if org.depth == 0 {
+        format!("{}{}", org.name, texts.province_suffix)
+    } else {
+        org.name.clone()
+    }
+}
+
+/// The name of the union with `code` among `orgs`, or empty.
+fn name_in(orgs: &[OrgView], code: &str) -> String {
+    orgs.iter()
+        .find(|o| o.code == code)
+        .map(|o| o.name.clone())
+        .unwrap_or_default()
+}
+
+/// Without JavaScript: the matches the page found as radio buttons named `org` (the city
+/// itself first, with the value "": the form then registers her with the city), or why
+/// there are none.
+fn picker_radios(state: &PickerState, texts: &PickerTexts) -> AnyView {
+    if state.query.trim().is_empty() && state.matches.is_empty() {
+        return ().into_any();
+    }
+    if state.city.is_empty() {
+        return view! { <p class="muted" id="org-no-match">{texts.city_first.clone()}</p> }
+            .into_any();
+    }
+    let city_name = name_in(&state.cities, &state.city);
+    let radios = state
+        .matches
+        .iter()
+        .map(|m| {
+            let checked = m.code == state.chosen;
+            view! {
+                <label class="org-choice">
+                    <input type="radio" name="org" value=m.code.clone() checked=checked/>
+                    <span>{m.name.clone()}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    let none = state.matches.is_empty().then(|| {
+        view! { <p class="muted" id="org-no-match">{texts.no_match.clone()}</p> }
+    });
+    view! {
+        <fieldset class="org-options" id="org-options">
+            <legend>{texts.results.clone()}</legend>
+            <label class="org-choice">
+                <input type="radio" name="org" value="" checked=state.chosen.is_empty()/>
+                <span>{format!("{}{}", texts.city_itself, city_name)}</span>
+            </label>
+            {radios}
+            {none}
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// One tappable choice of the hydrated picker; `code` empty for the city itself.
+fn choice_button(code: String, label: String, chosen: RwSignal<(String, String)>) -> impl IntoView {
+    let data_code = code.clone();
+    let pressed_code = code.clone();
+    let pressed = move || chosen.with(|c| c.0 == pressed_code).to_string();
+    let name = if code.is_empty() {
+        String::new()
+    } else {
+        label.clone()
+    };
+    let choose = move |_: leptos::ev::MouseEvent| chosen.set((code.clone(), name.clone()));
+    view! {
+        <button type="button" class="org-choice" data-code=data_code aria-pressed=pressed on:click=choose>
+            {label}
+        </button>
+    }
+}
+
+/// The union picker of the registration form: first the city (or the province), then her
+/// union found by part of its name. Once hydrated, matches come as she types (from the
+/// `search_orgs` server function) as tappable choices that fill the hidden `org` field;
+/// before that, and without JavaScript, a "search" button posts the form back (keeping what
+/// she typed) and the matches are radio buttons. Either way, choosing nothing registers her
+/// with the city.
+#[island]
+pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let city = RwSignal::new(state.city.clone());
+    let query = RwSignal::new(state.query.clone());
+    let found = RwSignal::new(state.matches.clone());
+    let chosen = RwSignal::new((state.chosen.clone(), name_in(&state.matches, &state.chosen)));
+    // Each search takes a ticket; an answer is shown only if no later search was started.
+    let latest = RwSignal::new(0u64);
+    let search = move || {
+        let ticket = latest.get_untracked() + 1;
+        latest.set(ticket);
+        let (under, q) = (city.get_untracked(), query.get_untracked());
+        if under.is_empty() || q.trim().is_empty() {
+            found.set(Vec::new());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let matches = crate::server_fns::search_orgs(under, q)
+                .await
+                .unwrap_or_default();
+            if latest.get_untracked() == ticket {
+                found.set(matches);
+            }
+        });
+    };
+    let cities = StoredValue::new(state.cities.clone());
+    let city_name = move || cities.with_value(|c| name_in(c, &city.get()));
+    let options = state
+        .cities
+        .iter()
+        .map(|c| {
+            let selected = c.code == state.city;
+            let label = city_label(c, &texts);
+            view! { <option value=c.code.clone() selected=selected>{label}</option> }
+        })
+        .collect_view();
+    let (registers_with, city_itself, no_match) = (
+        texts.registers_with.clone(),
+        texts.city_itself.clone(),
+        texts.no_match.clone(),
+    );
+    let hydrated_view = move || {
+        let city_choice = (!city.get().is_empty()).then(|| {
+            choice_button(
+                String::new(),
+                format!("{city_itself}{}", city_name()),
+                chosen,
+            )
+        });
+        let choices = found
+            .get()
+            .into_iter()
+            .map(|o| choice_button(o.code, o.name, chosen))
+            .collect_view();
+        let nothing_found =
+            found.with(Vec::is_empty) && !query.get().trim().is_empty() && !city.get().is_empty();
+        let none = nothing_found
+            .then(|| view! { <p class="muted" id="org-no-match">{no_match.clone()}</p> });
+        let shown = chosen.with(|c| {
+            if c.0.is_empty() {
+                city_name()
+            } else {
+                c.1.clone()
+            }
+        });
+        let value = move || chosen.with(|c| c.0.clone());
+        view! {
+            <input type="hidden" name="org" value=value/>
+            <p class="org-status" id="org-status" role="status">{registers_with.clone()}<strong>{shown}</strong></p>
+            <div class="org-options" id="org-options">{city_choice}{choices}{none}</div>
+        }
+        .into_any()
+    };
+    let (radio_state, radio_texts) = (state.clone(), texts.clone());
+    let choices = move || {
+        if hydrated.get() {
+            hydrated_view()
+        } else {
+            picker_radios(&radio_state, &radio_texts)
+        }
+    };
+    let search_button = texts.search_button.clone();
+    let search_without_js = move || {
+        (!hydrated.get()).then(|| {
+            view! {
+                <button type="submit" name="find" value="1" formnovalidate=true id="org-search">
+                    {search_button.clone()}
+                </button>
+            }
+        })
+    };
+    let on_city = move |ev: leptos::ev::Event| {
+        city.set(event_target_value(&ev));
+        chosen.set((String::new(), String::new()));
+        search();
+    };
+    let on_query = move |ev: leptos::ev::Event| {
+        query.set(event_target_value(&ev));
+        search();
+    };
+    // Matches come as she types: Enter in the box must not send the form.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+        }
+    };
+    let no_city_chosen = state.city.is_empty();
+    let typed = state.query.clone();
+    view! {
+        <div class="org-picker">
+            <label for="city">{texts.city.clone()}</label>
+            <select id="city" name="city" required=true on:change=on_city>
+                <option value="" selected=no_city_chosen>{texts.city_choose.clone()}</option>
+                {options}
+            </select>
+            <label for="org_q">{texts.search.clone()}</label>
+            <input id="org_q" name="org_q" type="search" maxlength="50" autocomplete="off" value=typed
+                aria-describedby="org-q-hint" on:input=on_query on:keydown=on_key/>
+            <small id="org-q-hint">{texts.search_hint.clone()}</small>
+            {search_without_js}
+            {choices}
+        </div>
     }
 }
 
