@@ -305,7 +305,7 @@ fn code_problem(
 ) -> Result<Option<OrgRowProblem>, ServiceError> {
     let parent_code = match parent {
         Some(Parent::Existing(row)) => Some(row.code.as_str()),
-        Some(Parent::Earlier(code)) => Some(code.as_str()),
+        Some(Parent::Earlier(earlier)) => Some(earlier.as_str()),
         None => None,
     };
     if let Some(parent) = parent_code {
