@@ -197,6 +197,102 @@ fn choice_button(code: String, label: String, chosen: RwSignal<(String, String)>
     }
 }
 
+/// The hydrated picker's state: what she chose and typed, and the matches for it.
+#[derive(Clone, Copy)]
+struct Picker {
+    city: RwSignal<String>,
+    query: RwSignal<String>,
+    found: RwSignal<Vec<OrgView>>,
+    /// (code, name) of the union chosen; an empty code for the city itself.
+    chosen: RwSignal<(String, String)>,
+    /// Each search takes a ticket; an answer is shown only if no later search was started.
+    latest: RwSignal<u64>,
+    cities: StoredValue<Vec<OrgView>>,
+}
+
+impl Picker {
+    fn new(state: &PickerState) -> Picker {
+        Picker {
+            city: RwSignal::new(state.city.clone()),
+            query: RwSignal::new(state.query.clone()),
+            found: RwSignal::new(state.matches.clone()),
+            chosen: RwSignal::new((state.chosen.clone(), name_in(&state.matches, &state.chosen))),
+            latest: RwSignal::new(0),
+            cities: StoredValue::new(state.cities.clone()),
+        }
+    }
+
+    /// Asks the server for the unions under the city whose name holds what she typed.
+    fn search(self) {
+        let ticket = self.latest.get_untracked() + 1;
+        self.latest.set(ticket);
+        let (under, q) = (self.city.get_untracked(), self.query.get_untracked());
+        if under.is_empty() || q.trim().is_empty() {
+            self.found.set(Vec::new());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let matches = crate::server_fns::search_orgs(under, q)
+                .await
+                .unwrap_or_default();
+            if self.latest.get_untracked() == ticket {
+                self.found.set(matches);
+            }
+        });
+    }
+
+    fn city_name(self) -> String {
+        let city = self.city.get();
+        self.cities.with_value(|c| name_in(c, &city))
+    }
+}
+
+/// Once hydrated: the hidden `org` field, where she will be registered, and the city itself
+/// and the matches as tappable choices.
+fn live_choices(p: Picker, texts: &PickerTexts) -> AnyView {
+    let city_choice = (!p.city.get().is_empty()).then(|| {
+        let label = format!("{}{}", texts.city_itself, p.city_name());
+        choice_button(String::new(), label, p.chosen)
+    });
+    let choices = p
+        .found
+        .get()
+        .into_iter()
+        .map(|o| choice_button(o.code, o.name, p.chosen))
+        .collect_view();
+    let nothing_found =
+        p.found.with(Vec::is_empty) && !p.query.get().trim().is_empty() && !p.city.get().is_empty();
+    let none = nothing_found
+        .then(|| view! { <p class="muted" id="org-no-match">{texts.no_match.clone()}</p> });
+    let shown = p.chosen.with(|c| {
+        if c.0.is_empty() {
+            p.city_name()
+        } else {
+            c.1.clone()
+        }
+    });
+    let value = move || p.chosen.with(|c| c.0.clone());
+    view! {
+        <input type="hidden" name="org" value=value/>
+        <p class="org-status" id="org-status" role="status">{texts.registers_with.clone()}<strong>{shown}</strong></p>
+        <div class="org-options" id="org-options">{city_choice}{choices}{none}</div>
+    }
+    .into_any()
+}
+
+/// The city select's options, the chosen one selected.
+fn city_options(state: &PickerState, texts: &PickerTexts) -> impl IntoView {
+    state
+        .cities
+        .iter()
+        .map(|c| {
+            let selected = c.code == state.city;
+            let label = city_label(c, texts);
+            view! { <option value=c.code.clone() selected=selected>{label}</option> }
+        })
+        .collect_view()
+}
+
 /// The union picker of the registration form: first the city (or the province), then her
 /// union found by part of its name. Once hydrated, matches come as she types (from the
 /// `search_orgs` server function) as tappable choices that fill the hidden `org` field;
@@ -207,81 +303,12 @@ fn choice_button(code: String, label: String, chosen: RwSignal<(String, String)>
 pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let city = RwSignal::new(state.city.clone());
-    let query = RwSignal::new(state.query.clone());
-    let found = RwSignal::new(state.matches.clone());
-    let chosen = RwSignal::new((state.chosen.clone(), name_in(&state.matches, &state.chosen)));
-    // Each search takes a ticket; an answer is shown only if no later search was started.
-    let latest = RwSignal::new(0u64);
-    let search = move || {
-        let ticket = latest.get_untracked() + 1;
-        latest.set(ticket);
-        let (under, q) = (city.get_untracked(), query.get_untracked());
-        if under.is_empty() || q.trim().is_empty() {
-            found.set(Vec::new());
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let matches = crate::server_fns::search_orgs(under, q)
-                .await
-                .unwrap_or_default();
-            if latest.get_untracked() == ticket {
-                found.set(matches);
-            }
-        });
-    };
-    let cities = StoredValue::new(state.cities.clone());
-    let city_name = move || cities.with_value(|c| name_in(c, &city.get()));
-    let options = state
-        .cities
-        .iter()
-        .map(|c| {
-            let selected = c.code == state.city;
-            let label = city_label(c, &texts);
-            view! { <option value=c.code.clone() selected=selected>{label}</option> }
-        })
-        .collect_view();
-    let (registers_with, city_itself, no_match) = (
-        texts.registers_with.clone(),
-        texts.city_itself.clone(),
-        texts.no_match.clone(),
-    );
-    let hydrated_view = move || {
-        let city_choice = (!city.get().is_empty()).then(|| {
-            choice_button(
-                String::new(),
-                format!("{city_itself}{}", city_name()),
-                chosen,
-            )
-        });
-        let choices = found
-            .get()
-            .into_iter()
-            .map(|o| choice_button(o.code, o.name, chosen))
-            .collect_view();
-        let nothing_found =
-            found.with(Vec::is_empty) && !query.get().trim().is_empty() && !city.get().is_empty();
-        let none = nothing_found
-            .then(|| view! { <p class="muted" id="org-no-match">{no_match.clone()}</p> });
-        let shown = chosen.with(|c| {
-            if c.0.is_empty() {
-                city_name()
-            } else {
-                c.1.clone()
-            }
-        });
-        let value = move || chosen.with(|c| c.0.clone());
-        view! {
-            <input type="hidden" name="org" value=value/>
-            <p class="org-status" id="org-status" role="status">{registers_with.clone()}<strong>{shown}</strong></p>
-            <div class="org-options" id="org-options">{city_choice}{choices}{none}</div>
-        }
-        .into_any()
-    };
-    let (radio_state, radio_texts) = (state.clone(), texts.clone());
+    let picker = Picker::new(&state);
+    let options = city_options(&state, &texts);
+    let (radio_state, radio_texts, live_texts) = (state.clone(), texts.clone(), texts.clone());
     let choices = move || {
         if hydrated.get() {
-            hydrated_view()
+            live_choices(picker, &live_texts)
         } else {
             picker_radios(&radio_state, &radio_texts)
         }
@@ -297,13 +324,13 @@ pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
         })
     };
     let on_city = move |ev: leptos::ev::Event| {
-        city.set(event_target_value(&ev));
-        chosen.set((String::new(), String::new()));
-        search();
+        picker.city.set(event_target_value(&ev));
+        picker.chosen.set((String::new(), String::new()));
+        picker.search();
     };
     let on_query = move |ev: leptos::ev::Event| {
-        query.set(event_target_value(&ev));
-        search();
+        picker.query.set(event_target_value(&ev));
+        picker.search();
     };
     // Matches come as she types: Enter in the box must not send the form.
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -312,7 +339,6 @@ pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
         }
     };
     let no_city_chosen = state.city.is_empty();
-    let typed = state.query.clone();
     view! {
         <div class="org-picker">
             <label for="city">{texts.city.clone()}</label>
@@ -321,7 +347,7 @@ pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
                 {options}
             </select>
             <label for="org_q">{texts.search.clone()}</label>
-            <input id="org_q" name="org_q" type="search" maxlength="50" autocomplete="off" value=typed
+            <input id="org_q" name="org_q" type="search" maxlength="50" autocomplete="off" value=state.query.clone()
                 aria-describedby="org-q-hint" on:input=on_query on:keydown=on_key/>
             <small id="org-q-hint">{texts.search_hint.clone()}</small>
             {search_without_js}
