@@ -1,7 +1,8 @@
 //! Headless Debian Chromium at 360×640, once with JavaScript (islands hydrated) and once with
-//! it disabled: registration, login, logout and the language switch, then the whole learner
-//! journey on a bundled course (enrol, read every lesson, pass the quiz, open the certificate
-//! and its public verification page).
+//! it disabled: registration, login, logout and the language switch, registering with a
+//! union found by name through the picker (tap targets of 44 px, no sideways scrolling),
+//! then the whole learner journey on a bundled course (enrol, read every lesson, pass the
+//! quiz, open the certificate and its public verification page).
 
 mod support;
 
@@ -238,15 +239,15 @@ async fn journey(javascript: bool) {
             Some("text")
         );
     }
-    click(c, "select#org option[value='js-sz']").await;
+    click(c, "select#city option[value='js-sz']").await;
     click(c, "input[name=consent]").await;
     std::fs::write(
         screenshot_dir().join(format!("register-360x640-{mode}.png")),
         c.screenshot().await.unwrap(),
     )
     .unwrap();
-    step("click(c, 'button[type=submit]'");
-    click(c, "button[type=submit]").await;
+    step("click(c, '#register-submit'");
+    click(c, "#register-submit").await;
 
     // Registered and signed in: she lands on the catalogue, welcomed by name (with the
     // recommended first course when there are courses); her own page shows her full number.
@@ -315,8 +316,9 @@ async fn journey(javascript: bool) {
     fill(c, "#name", "王秀红").await;
     fill(c, "#phone", "13812341234").await;
     fill(c, "#password", "password-123").await;
+    click(c, "select#city option[value='js-sz']").await;
     click(c, "input[name=consent]").await;
-    click(c, "button[type=submit]").await;
+    click(c, "#register-submit").await;
     wait_text(
         c,
         ".notice.error[data-field=phone]",
@@ -361,6 +363,161 @@ async fn register_and_log_in_on_a_phone_with_javascript() {
 #[tokio::test]
 async fn register_and_log_in_on_a_phone_without_javascript() {
     journey(false).await;
+}
+
+/// The smallest height of the elements matching `css`, as drawn (CSS pixels).
+async fn smallest_height(c: &Client, css: &str) -> f64 {
+    let heights = c
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.getBoundingClientRect().height)",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    let heights: Vec<f64> = heights
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_f64().unwrap())
+        .collect();
+    assert!(!heights.is_empty(), "no {css} on the page");
+    heights.into_iter().fold(f64::INFINITY, f64::min)
+}
+
+/// Every element matching `css` is a tap target at least 44 px high.
+async fn assert_tappable(c: &Client, css: &str) {
+    let smallest = smallest_height(c, css).await;
+    assert!(smallest >= 44.0, "{css} is {smallest:.1} px high");
+}
+
+async fn field_value(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css}: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// A learner registers by choosing 南京 and then her enterprise union, found by typing part
+/// of its name: matches come as she types with JavaScript, and through the search button as
+/// radio buttons without it (what she typed kept). Every choice is a tap target of 44 px or
+/// more, and nothing scrolls sideways.
+async fn register_through_the_picker(javascript: bool) {
+    let mode = if javascript { "js" } else { "nojs" };
+    let app = TestApp::spawn().await;
+    let nanjing = app.admin("13700000002", "js-nj").await;
+    let unions = "code,name,kind,parent\n\
+                  js-nj-gulou,鼓楼区总工会,district,\n\
+                  js-nj-gulou-xinhua,新华电子科技有限公司工会,enterprise,js-nj-gulou\n\
+                  js-nj-gulou-xinya,新亚纺织有限公司工会,enterprise,js-nj-gulou\n";
+    let imported = app
+        .client
+        .post(app.url("/api/v1/orgs/js-nj/orgs/import"))
+        .bearer_auth(&nanjing)
+        .body(unions)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+
+    let b = browser(javascript).await;
+    let c = &b.client;
+    c.goto(&app.url("/register")).await.unwrap();
+    wait_text(c, "h1", "注册账户").await;
+    if javascript {
+        // Hydrated, the picker shows where she will be registered and drops its button.
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("#org-status"))
+            .await
+            .expect("the picker hydrates");
+        assert!(c
+            .find_all(Locator::Css("#org-search"))
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    fill(c, "#name", "王秀红").await;
+    fill(c, "#phone", "13812341234").await;
+    click(c, "select#city option[value='js-nj']").await;
+    fill(c, "#org_q", "电子").await;
+    let choice = if javascript {
+        "button.org-choice[data-code='js-nj-gulou-xinhua']"
+    } else {
+        assert_tappable(c, "#org-search").await;
+        click(c, "#org-search").await;
+        "label.org-choice:has(input[value='js-nj-gulou-xinhua'])"
+    };
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(choice))
+        .await
+        .unwrap_or_else(|e| panic!("{choice} is offered: {e}"));
+    // Only the union whose name holds what she typed (and the city itself).
+    let offered = if javascript {
+        "button.org-choice"
+    } else {
+        "label.org-choice"
+    };
+    assert_eq!(
+        c.find_all(Locator::Css(offered)).await.unwrap().len(),
+        2,
+        "the city and 新华电子"
+    );
+    if !javascript {
+        // The search went to the server and back: what she typed is still there.
+        assert_eq!(field_value(c, "#name").await, "王秀红");
+        assert_eq!(field_value(c, "#phone").await, "13812341234");
+        assert_eq!(field_value(c, "#org_q").await, "电子");
+        assert_eq!(field_value(c, "select#city").await, "js-nj");
+    }
+    for target in ["select#city", "#org_q", offered, "#register-submit"] {
+        assert_tappable(c, target).await;
+    }
+    click(c, choice).await;
+    if javascript {
+        wait_text(c, "#org-status strong", "新华电子科技有限公司工会").await;
+        assert_eq!(
+            field_value(c, "input[type=hidden][name=org]").await,
+            "js-nj-gulou-xinhua"
+        );
+    } else {
+        assert!(c
+            .find(Locator::Css("input[value='js-nj-gulou-xinhua']"))
+            .await
+            .unwrap()
+            .is_selected()
+            .await
+            .unwrap());
+    }
+    assert_tappable(c, "details.code-fallback > summary").await;
+    fill(c, "#password", "password-123").await;
+    click(c, "input[name=consent]").await;
+    std::fs::write(
+        screenshot_dir().join(format!("register-picker-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    assert_fits(c, 360).await;
+    click(c, "#register-submit").await;
+    wait_text(c, "#welcome", "王秀红").await;
+    b.client.clone().close().await.unwrap();
+
+    let token = app.login("13812341234", "password-123").await;
+    let me: serde_json::Value = app.get_as(&token, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["org"]["code"], "js-nj-gulou-xinhua");
+}
+
+#[tokio::test]
+async fn register_by_picking_a_union_on_a_phone_with_javascript() {
+    register_through_the_picker(true).await;
+}
+
+#[tokio::test]
+async fn register_by_picking_a_union_on_a_phone_without_javascript() {
+    register_through_the_picker(false).await;
 }
 
 /// The catalogue, a course page, enrolment and reading every lesson with "done, next".

@@ -12,8 +12,9 @@ use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
     certificates::VerifyPage, dashboard::DashboardPage, dashboard::EvidencePage, home::HomePage,
-    learn::CataloguePage, learn::CoursePage, learn::LessonPage, packs::PackPage, packs::PacksPage,
-    people::PeoplePage, people::PersonPage, privacy::PrivacyPage, quiz::QuizPage,
+    learn::CataloguePage, learn::CoursePage, learn::LessonPage, org_import::OrgImportPage,
+    packs::PackPage, packs::PacksPage, people::PeoplePage, people::PersonPage,
+    privacy::PrivacyPage, quiz::QuizPage,
 };
 use crate::server_fns::current_account;
 
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/people/:id") view=PersonPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/orgs/import") view=OrgImportPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

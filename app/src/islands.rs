@@ -2,6 +2,8 @@
 //! Each island also renders something useful before, or without, JavaScript.
 
 use leptos::prelude::*;
+use qihang_core::dto::OrgView;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
@@ -89,6 +91,271 @@ pub fn PasswordInput(
                 {move || if shown.get() { hide_label.clone() } else { show_label.clone() }}
             </button>
         </span>
+    }
+}
+
+/// The registration picker's texts, in the page's language (islands carry only what they
+/// show, not the whole text table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickerTexts {
+    pub city: String,
+    pub city_choose: String,
+    pub province_suffix: String,
+    pub search: String,
+    pub search_hint: String,
+    pub search_button: String,
+    pub results: String,
+    pub city_itself: String,
+    pub no_match: String,
+    pub city_first: String,
+    pub registers_with: String,
+}
+
+/// What the picker knows when the page is drawn: the cities, what was chosen and typed,
+/// and the matches found for it (by the page, so they show without JavaScript).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickerState {
+    pub cities: Vec<OrgView>,
+    pub city: String,
+    pub query: String,
+    pub matches: Vec<OrgView>,
+    /// The union chosen among the matches; empty for the city itself.
+    pub chosen: String,
+}
+
+/// A city's name in the select (the province marked as such).
+fn city_label(org: &OrgView, texts: &PickerTexts) -> String {
+    if org.depth == 0 {
+        format!("{}{}", org.name, texts.province_suffix)
+    } else {
+        org.name.clone()
+    }
+}
+
+/// The name of the union with `code` among `orgs`, or empty.
+fn name_in(orgs: &[OrgView], code: &str) -> String {
+    orgs.iter()
+        .find(|o| o.code == code)
+        .map(|o| o.name.clone())
+        .unwrap_or_default()
+}
+
+/// Without JavaScript: the matches the page found as radio buttons named `org` (the city
+/// itself first, with the value "": the form then registers her with the city), or why
+/// there are none.
+fn picker_radios(state: &PickerState, texts: &PickerTexts) -> AnyView {
+    if state.query.trim().is_empty() && state.matches.is_empty() {
+        return ().into_any();
+    }
+    if state.city.is_empty() {
+        return view! { <p class="muted" id="org-no-match">{texts.city_first.clone()}</p> }
+            .into_any();
+    }
+    let city_name = name_in(&state.cities, &state.city);
+    let radios = state
+        .matches
+        .iter()
+        .map(|m| {
+            let checked = m.code == state.chosen;
+            view! {
+                <label class="org-choice">
+                    <input type="radio" name="org" value=m.code.clone() checked=checked/>
+                    <span>{m.name.clone()}</span>
+                </label>
+            }
+        })
+        .collect_view();
+    let none = state.matches.is_empty().then(|| {
+        view! { <p class="muted" id="org-no-match">{texts.no_match.clone()}</p> }
+    });
+    view! {
+        <fieldset class="org-options" id="org-options">
+            <legend>{texts.results.clone()}</legend>
+            <label class="org-choice">
+                <input type="radio" name="org" value="" checked=state.chosen.is_empty()/>
+                <span>{format!("{}{}", texts.city_itself, city_name)}</span>
+            </label>
+            {radios}
+            {none}
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// One tappable choice of the hydrated picker; `code` empty for the city itself.
+fn choice_button(code: String, label: String, chosen: RwSignal<(String, String)>) -> impl IntoView {
+    let data_code = code.clone();
+    let pressed_code = code.clone();
+    let pressed = move || chosen.with(|c| c.0 == pressed_code).to_string();
+    let name = if code.is_empty() {
+        String::new()
+    } else {
+        label.clone()
+    };
+    let choose = move |_: leptos::ev::MouseEvent| chosen.set((code.clone(), name.clone()));
+    view! {
+        <button type="button" class="org-choice" data-code=data_code aria-pressed=pressed on:click=choose>
+            {label}
+        </button>
+    }
+}
+
+/// The hydrated picker's state: what she chose and typed, and the matches for it.
+#[derive(Clone, Copy)]
+struct Picker {
+    city: RwSignal<String>,
+    query: RwSignal<String>,
+    found: RwSignal<Vec<OrgView>>,
+    /// (code, name) of the union chosen; an empty code for the city itself.
+    chosen: RwSignal<(String, String)>,
+    /// Each search takes a ticket; an answer is shown only if no later search was started.
+    latest: RwSignal<u64>,
+    cities: StoredValue<Vec<OrgView>>,
+}
+
+impl Picker {
+    fn new(state: &PickerState) -> Picker {
+        Picker {
+            city: RwSignal::new(state.city.clone()),
+            query: RwSignal::new(state.query.clone()),
+            found: RwSignal::new(state.matches.clone()),
+            chosen: RwSignal::new((state.chosen.clone(), name_in(&state.matches, &state.chosen))),
+            latest: RwSignal::new(0),
+            cities: StoredValue::new(state.cities.clone()),
+        }
+    }
+
+    /// Asks the server for the unions under the city whose name holds what she typed.
+    fn search(self) {
+        let ticket = self.latest.get_untracked() + 1;
+        self.latest.set(ticket);
+        let (under, q) = (self.city.get_untracked(), self.query.get_untracked());
+        if under.is_empty() || q.trim().is_empty() {
+            self.found.set(Vec::new());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let matches = crate::server_fns::search_orgs(under, q)
+                .await
+                .unwrap_or_default();
+            if self.latest.get_untracked() == ticket {
+                self.found.set(matches);
+            }
+        });
+    }
+
+    fn city_name(self) -> String {
+        let city = self.city.get();
+        self.cities.with_value(|c| name_in(c, &city))
+    }
+}
+
+/// Once hydrated: the hidden `org` field, where she will be registered, and the city itself
+/// and the matches as tappable choices.
+fn live_choices(p: Picker, texts: &PickerTexts) -> AnyView {
+    let city_choice = (!p.city.get().is_empty()).then(|| {
+        let label = format!("{}{}", texts.city_itself, p.city_name());
+        choice_button(String::new(), label, p.chosen)
+    });
+    let choices = p
+        .found
+        .get()
+        .into_iter()
+        .map(|o| choice_button(o.code, o.name, p.chosen))
+        .collect_view();
+    let nothing_found =
+        p.found.with(Vec::is_empty) && !p.query.get().trim().is_empty() && !p.city.get().is_empty();
+    let none = nothing_found
+        .then(|| view! { <p class="muted" id="org-no-match">{texts.no_match.clone()}</p> });
+    let shown = p.chosen.with(|c| {
+        if c.0.is_empty() {
+            p.city_name()
+        } else {
+            c.1.clone()
+        }
+    });
+    let value = move || p.chosen.with(|c| c.0.clone());
+    view! {
+        <input type="hidden" name="org" value=value/>
+        <p class="org-status" id="org-status" role="status">{texts.registers_with.clone()}<strong>{shown}</strong></p>
+        <div class="org-options" id="org-options">{city_choice}{choices}{none}</div>
+    }
+    .into_any()
+}
+
+/// The city select's options, the chosen one selected.
+fn city_options(state: &PickerState, texts: &PickerTexts) -> impl IntoView {
+    state
+        .cities
+        .iter()
+        .map(|c| {
+            let selected = c.code == state.city;
+            let label = city_label(c, texts);
+            view! { <option value=c.code.clone() selected=selected>{label}</option> }
+        })
+        .collect_view()
+}
+
+/// The union picker of the registration form: first the city (or the province), then her
+/// union found by part of its name. Once hydrated, matches come as she types (from the
+/// `search_orgs` server function) as tappable choices that fill the hidden `org` field;
+/// before that, and without JavaScript, a "search" button posts the form back (keeping what
+/// she typed) and the matches are radio buttons. Either way, choosing nothing registers her
+/// with the city.
+#[island]
+pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let picker = Picker::new(&state);
+    let options = city_options(&state, &texts);
+    let (radio_state, radio_texts, live_texts) = (state.clone(), texts.clone(), texts.clone());
+    let choices = move || {
+        if hydrated.get() {
+            live_choices(picker, &live_texts)
+        } else {
+            picker_radios(&radio_state, &radio_texts)
+        }
+    };
+    let search_button = texts.search_button.clone();
+    let search_without_js = move || {
+        (!hydrated.get()).then(|| {
+            view! {
+                <button type="submit" name="find" value="1" formnovalidate=true id="org-search">
+                    {search_button.clone()}
+                </button>
+            }
+        })
+    };
+    let on_city = move |ev: leptos::ev::Event| {
+        picker.city.set(event_target_value(&ev));
+        picker.chosen.set((String::new(), String::new()));
+        picker.search();
+    };
+    let on_query = move |ev: leptos::ev::Event| {
+        picker.query.set(event_target_value(&ev));
+        picker.search();
+    };
+    // Matches come as she types: Enter in the box must not send the form.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+        }
+    };
+    let no_city_chosen = state.city.is_empty();
+    view! {
+        <div class="org-picker">
+            <label for="city">{texts.city.clone()}</label>
+            <select id="city" name="city" required=true on:change=on_city>
+                <option value="" selected=no_city_chosen>{texts.city_choose.clone()}</option>
+                {options}
+            </select>
+            <label for="org_q">{texts.search.clone()}</label>
+            <input id="org_q" name="org_q" type="search" maxlength="50" autocomplete="off" value=state.query.clone()
+                aria-describedby="org-q-hint" on:input=on_query on:keydown=on_key/>
+            <small id="org-q-hint">{texts.search_hint.clone()}</small>
+            {search_without_js}
+            {choices}
+        </div>
     }
 }
 

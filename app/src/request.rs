@@ -68,6 +68,17 @@ impl Flash {
     }
 }
 
+/// What the union import form's post came to: the report, or why the file was refused.
+/// The server crate's handler for `POST /admin/orgs/import` puts it in the request, and the
+/// page rendered for that same request shows it ([`org_import_outcome`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgImportOutcome {
+    /// The union the file was for, as the form sent it.
+    pub org: String,
+    pub dry_run: bool,
+    pub result: Result<qihang_core::dto::OrgImportReport, Flash>,
+}
+
 #[cfg(feature = "ssr")]
 pub use server::*;
 
@@ -298,6 +309,33 @@ mod server {
         set_flash(&Flash::succeeded(form));
         redirect(go_to);
     }
+
+    /// Sends the browser back to the form with what was typed (never passwords) and no
+    /// message: a step of filling it in (the registration's union search without
+    /// JavaScript), not an outcome.
+    pub fn keep_form(form: &str, back_to: &str, values: Vec<(&str, String)>) {
+        set_flash(&Flash {
+            form: form.into(),
+            ok: true,
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            ..Flash::default()
+        });
+        redirect(back_to);
+    }
+
+    /// The union import's outcome when this render answers the import form's own post.
+    pub fn org_import_outcome() -> Option<super::OrgImportOutcome> {
+        use actix_web::HttpMessage;
+        let request = use_context::<Request>()?;
+        let outcome = request
+            .extensions()
+            .get::<super::OrgImportOutcome>()
+            .cloned();
+        outcome
+    }
 }
 
 /// In the browser bundle, pages are never rendered; these keep the shared code compiling.
@@ -316,3 +354,8 @@ pub fn redirect(_path: &str) {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn set_not_found() {}
+
+#[cfg(not(feature = "ssr"))]
+pub fn org_import_outcome() -> Option<OrgImportOutcome> {
+    None
+}

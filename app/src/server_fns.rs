@@ -28,6 +28,56 @@ pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
     Ok(qihang_core::services::orgs::with_children(&core, "js").await?)
 }
 
+/// Unions below `under` whose name contains `q`: the registration picker's matches, as she
+/// types (the island) or after "search" (the page, without JavaScript). Public, like the
+/// organisation list itself.
+#[server(prefix = "/_fn", endpoint = "search_orgs")]
+pub async fn search_orgs(under: String, q: String) -> Result<Vec<OrgView>, AppError> {
+    let core = crate::request::core()?;
+    // Enough to find her union on a phone's screen; more words narrow it further.
+    Ok(qihang_core::services::orgs::search(&core, &under, &q, 20).await?)
+}
+
+/// One union by its code, or `None` when no union has it (the union she chose before a
+/// refused registration, shown chosen again).
+#[server(prefix = "/_fn", endpoint = "find_org")]
+pub async fn find_org(code: String) -> Result<Option<OrgView>, AppError> {
+    use qihang_core::ServiceError;
+    let core = crate::request::core()?;
+    match qihang_core::services::orgs::get(&core, &code).await {
+        Ok(org) => Ok(Some(org)),
+        Err(ServiceError::UnknownOrg { .. } | ServiceError::Invalid(_)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The page to come back to after the union search without JavaScript: the city and what
+/// she typed in the query string, scrolled to the picker.
+#[cfg(feature = "ssr")]
+fn picker_page(city: &str, query: &str) -> String {
+    let query: String = query.trim().chars().take(50).collect();
+    format!(
+        "/register?city={}&org_q={}#org-picker",
+        crate::request::slug(city),
+        crate::islands::encode_component(&query)
+    )
+}
+
+/// The union she registers with: a code typed in the fallback box, else the union chosen in
+/// the picker, else the city (or province) chosen above it.
+#[cfg(feature = "ssr")]
+fn chosen_union(org_code: &str, picked: &str, city: &str) -> String {
+    [org_code, picked, city]
+        .into_iter()
+        .map(str::trim)
+        .find(|c| !c.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The registration form. Its "search" button (the picker without JavaScript) posts here
+/// too, with `find`: then nothing is registered, and the form comes back with the matches
+/// and everything typed but the password.
 #[server(prefix = "/_fn", endpoint = "register")]
 pub async fn register(
     name: String,
@@ -35,23 +85,48 @@ pub async fn register(
     email: String,
     password: String,
     gender: Option<String>,
+    city: Option<String>,
+    org_q: Option<String>,
     org: Option<String>,
     org_code: Option<String>,
     consent: Option<String>,
+    find: Option<String>,
 ) -> Result<(), AppError> {
     use qihang_core::services::accounts::{register_and_sign_in, RegisterInput};
     let core = crate::request::core()?;
-    let typed_code = org_code.clone().unwrap_or_default();
-    let chosen_org = Some(typed_code.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .or(org.clone())
-        .unwrap_or_default();
+    let typed_code = org_code.unwrap_or_default();
+    let city = city.unwrap_or_default();
+    let query = org_q.unwrap_or_default();
+    let picked = org.unwrap_or_default();
+    let chosen_org = chosen_union(&typed_code, &picked, &city);
+    let kept = vec![
+        ("name", name.clone()),
+        ("phone", phone.clone()),
+        ("email", email.clone()),
+        ("gender", gender.clone().unwrap_or_default()),
+        ("city", city.clone()),
+        ("org_q", query.clone()),
+        ("org", picked),
+        ("org_code", typed_code),
+        (
+            "consent",
+            if consent.is_some() {
+                "on".into()
+            } else {
+                String::new()
+            },
+        ),
+    ];
+    if find.is_some() {
+        crate::request::keep_form("register", &picker_page(&city, &query), kept);
+        return Ok(());
+    }
     let input = RegisterInput {
-        name: name.clone(),
-        phone: phone.clone(),
-        email: Some(email.clone()),
+        name,
+        phone,
+        email: Some(email),
         password,
-        gender: gender.clone().unwrap_or_default(),
+        gender: gender.unwrap_or_default(),
         org: chosen_org,
         consent: consent.is_some(),
     };
@@ -60,27 +135,7 @@ pub async fn register(
             crate::request::sign_in(&core, &outcome.token);
             crate::request::redirect("/courses?welcome=1");
         }
-        Err(error) => crate::request::fail_form(
-            "register",
-            "/register",
-            &error,
-            vec![
-                ("name", name),
-                ("phone", phone),
-                ("email", email),
-                ("gender", gender.unwrap_or_default()),
-                ("org", org.unwrap_or_default()),
-                ("org_code", typed_code),
-                (
-                    "consent",
-                    if consent.is_some() {
-                        "on".into()
-                    } else {
-                        String::new()
-                    },
-                ),
-            ],
-        ),
+        Err(error) => crate::request::fail_form("register", "/register", &error, kept),
     }
     Ok(())
 }

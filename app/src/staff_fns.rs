@@ -3,7 +3,7 @@
 //! adapters: who may do what is decided in `services::people`.
 
 use leptos::prelude::*;
-use qihang_core::dto::{PersonSummary, PersonView};
+use qihang_core::dto::{OrgView, PersonSummary, PersonView};
 
 use crate::errors::AppError;
 
@@ -122,4 +122,15 @@ pub async fn change_role(
         }
     }
     Ok(())
+}
+
+/// The union the bulk import page adds to: `org` if she administers it, else the first union
+/// she administers (403 when she administers none).
+#[server(prefix = "/_fn", endpoint = "org_import_scope")]
+pub async fn org_import_scope(org: Option<String>) -> Result<OrgView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::orgs::administered(&core, &actor, org).await?)
 }

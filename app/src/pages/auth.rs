@@ -1,23 +1,89 @@
 //! Registration, login and password reset pages: plain HTML forms posting to server functions.
+//! Registration picks her union in two steps (city, then her union by name) with an island
+//! that searches as she types, and the same search as a plain form post without JavaScript.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
-use crate::islands::PasswordInput;
+use crate::i18n::Texts;
+use crate::islands::{OrgPicker, PasswordInput, PickerState, PickerTexts};
 use crate::request::{take_flash, Flash};
-use crate::server_fns::{sms_resets, top_orgs, ForgotPassword, Login, Register, ResetPassword};
+use crate::server_fns::{
+    find_org, search_orgs, sms_resets, top_orgs, ForgotPassword, Login, Register, ResetPassword,
+};
 use leptos::server_fn::ServerFn;
 
+/// The picker's texts in the page's language.
+fn picker_texts(t: &'static Texts) -> PickerTexts {
+    PickerTexts {
+        city: t.picker_city.into(),
+        city_choose: t.picker_city_choose.into(),
+        province_suffix: t.picker_province_suffix.into(),
+        search: t.picker_search.into(),
+        search_hint: t.picker_search_hint.into(),
+        search_button: t.picker_search_button.into(),
+        results: t.picker_results.into(),
+        city_itself: t.picker_city_itself.into(),
+        no_match: t.picker_no_match.into(),
+        city_first: t.picker_city_first.into(),
+        registers_with: t.picker_registers_with.into(),
+    }
+}
+
+/// The picker as the page is drawn: the cities, what she chose and typed (from the query
+/// string after a search, or kept from a refused post), and the matches for it. The union
+/// she chose stays offered even when the words she typed no longer find it.
+async fn picker_state(city: String, query: String, chosen: String) -> PickerState {
+    // The province, its cities and its industry unions: each a branch to search below.
+    let cities = top_orgs().await.unwrap_or_default();
+    let mut matches = if city.is_empty() || query.trim().is_empty() {
+        Vec::new()
+    } else {
+        search_orgs(city.clone(), query.clone())
+            .await
+            .unwrap_or_default()
+    };
+    let missing = !chosen.is_empty() && !matches.iter().any(|m| m.code == chosen);
+    if missing {
+        if let Ok(Some(org)) = find_org(chosen.clone()).await {
+            matches.insert(0, org);
+        }
+    }
+    let chosen = if matches.iter().any(|m| m.code == chosen) {
+        chosen
+    } else {
+        String::new()
+    };
+    PickerState {
+        cities,
+        city,
+        query,
+        matches,
+        chosen,
+    }
+}
+
+/// `/register`: her details, then her union (the city, then her own union found by name;
+/// a code box for those who know it), then the password. `?city=&org_q=` shows the matches
+/// (the picker's search without JavaScript comes back here so).
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let flash = take_flash("register");
-    let values = flash.clone().unwrap_or_default();
+    // A kept form (after the union search) carries what she typed but no message.
+    let message = flash.clone().filter(|f| !f.ok);
+    let values = flash.unwrap_or_default();
+    let query = use_query_map().get_untracked();
+    let from_url = |key: &str| query.get(key).filter(|v| !v.trim().is_empty());
+    let city = from_url("city").unwrap_or_else(|| values.value("city"));
+    let org_q = from_url("org_q").unwrap_or_else(|| values.value("org_q"));
     let chosen_org = values.value("org");
     let gender = values.value("gender");
+    let org_code = values.value("org_code");
+    let texts = picker_texts(t);
     view! {
         <Layout title=t.register_title>
             <Suspense fallback=|| ()>
@@ -31,7 +97,7 @@ pub fn RegisterPage() -> impl IntoView {
                 })}
             </Suspense>
             <h1>{t.register_title}</h1>
-            <FlashMessage flash=flash lang=lang/>
+            <FlashMessage flash=message lang=lang/>
             <form method="post" action=Register::url() class="stack" id="register-form">
                 <label for="name">{t.field_name}</label>
                 <input id="name" name="name" required=true maxlength="50" autocomplete="name" value=values.value("name")/>
@@ -42,34 +108,31 @@ pub fn RegisterPage() -> impl IntoView {
                 <label for="email">{t.field_email}{t.optional}</label>
                 <input id="email" name="email" type="email" autocomplete="email" aria-describedby="email-hint" value=values.value("email")/>
                 <small id="email-hint">{t.field_email_hint}</small>
-                <label for="password">{t.field_password}</label>
-                <PasswordInput name="password".into() id="password".into() autocomplete="new-password".into()
-                    show_label=t.show_password.into() hide_label=t.hide_password.into()/>
-                <small>{t.field_password_hint}</small>
                 <fieldset class="inline">
                     <legend>{t.field_gender}</legend>
                     <label><input type="radio" name="gender" value="female" checked=gender != "male"/>{t.gender_female}</label>
                     <label><input type="radio" name="gender" value="male" checked=gender == "male"/>{t.gender_male}</label>
                 </fieldset>
-                <label for="org">{t.field_org}</label>
-                <select id="org" name="org" required=true>
+                <fieldset class="picker" id="org-picker">
+                    <legend>{t.field_org}</legend>
                     <Suspense fallback=|| ()>
                         {Suspend::new(async move {
-                            let orgs = top_orgs().await.unwrap_or_default();
-                            orgs.into_iter()
-                                .map(|o| {
-                                    let selected = o.code == chosen_org;
-                                    let label = if o.depth == 0 { format!("{}（省级）", o.name) } else { o.name.clone() };
-                                    view! { <option value=o.code selected=selected>{label}</option> }
-                                })
-                                .collect_view()
+                            let state = picker_state(city, org_q, chosen_org).await;
+                            view! { <OrgPicker state=state texts=texts/> }
                         })}
                     </Suspense>
-                </select>
-                <label for="org_code">{t.field_org_code}{t.optional}</label>
-                <input id="org_code" name="org_code" autocapitalize="off" spellcheck="false" aria-describedby="org-code-hint"
-                    value=values.value("org_code")/>
-                <small id="org-code-hint">{t.field_org_code_hint}</small>
+                    <details class="code-fallback" open=!org_code.is_empty()>
+                        <summary>{t.picker_code_fallback}</summary>
+                        <label for="org_code">{t.field_org_code}</label>
+                        <input id="org_code" name="org_code" autocapitalize="off" spellcheck="false" aria-describedby="org-code-hint"
+                            value=org_code.clone()/>
+                        <small id="org-code-hint">{t.field_org_code_hint}</small>
+                    </details>
+                </fieldset>
+                <label for="password">{t.field_password}</label>
+                <PasswordInput name="password".into() id="password".into() autocomplete="new-password".into()
+                    show_label=t.show_password.into() hide_label=t.hide_password.into()/>
+                <small>{t.field_password_hint}</small>
                 <div class="consent">
                     <label class="check">
                         <input type="checkbox" name="consent" id="consent" required=true checked=!values.value("consent").is_empty()/>
@@ -77,7 +140,7 @@ pub fn RegisterPage() -> impl IntoView {
                     </label>
                     <a href="/privacy" target="_blank">{t.read_privacy}</a>
                 </div>
-                <button type="submit" class="primary">{t.register_submit}</button>
+                <button type="submit" class="primary" id="register-submit">{t.register_submit}</button>
             </form>
             <p><a href="/login">{t.have_account}</a></p>
         </Layout>

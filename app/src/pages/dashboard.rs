@@ -497,6 +497,7 @@ fn dashboard_view(
             <a class="button" href=format!("/api/v1/orgs/{}/stats.csv", s.org.code)>{t.export_csv}</a>
             <a class="button" href=format!("/api/v1/orgs/{}/stats.xlsx", s.org.code)>{t.export_xlsx}</a>
             <a class="button" href=evidence>{t.evidence_title}</a>
+            <a class="button" id="org-import-link" href=format!("/admin/orgs/import?org={}", s.org.code)>{t.org_import_title}</a>
         </p>
         {breakdowns(t, &s)}
         {s.can_set_target.then(|| target_form(t, lang, &s, flash))}

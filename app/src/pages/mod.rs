@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod dashboard;
 pub mod home;
 pub mod learn;
+pub mod org_import;
 pub mod packs;
 pub mod people;
 pub mod privacy;

@@ -891,3 +891,100 @@ pub struct ResetLinkView {
     pub expires_china: String,
     pub qr_svg: String,
 }
+
+/// What is wrong with one row of a union import (`POST /api/v1/orgs/{code}/orgs/import`),
+/// typed so that pages say it in their own language; the report's `reason` says it in
+/// English for API clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OrgRowProblem {
+    /// The header has no column for this field (line 1).
+    MissingColumn,
+    /// The CSV line cannot be read (an unclosed quote, …).
+    Unreadable,
+    /// Not a code: 2 to 64 of a-z, 0-9 and '-', starting with a letter.
+    Code,
+    /// The code does not start with its parent's code and a hyphen.
+    ChildCode { parent: String },
+    /// An earlier line of the file has the same code.
+    Duplicate { first_line: usize },
+    /// A union with this code exists already.
+    Taken,
+    /// Not a name of 2 to 100 characters without invisible ones.
+    Name,
+    /// The same, for the English name.
+    NameEn,
+    /// Not one of district, industry, enterprise (or 区县, 产业, 企业).
+    Kind,
+    /// No union has the parent code, and no line of the file adds it.
+    UnknownParent { parent: String },
+    /// The parent is added on a later line: parents come first.
+    ParentLater { parent: String, line: usize },
+    /// The parent exists but is not part of the union the import is for.
+    OutsideSubtree { parent: String, root: String },
+}
+
+impl OrgRowProblem {
+    /// The problem in English, for the report's `reason`.
+    pub fn english(&self) -> String {
+        match self {
+            OrgRowProblem::MissingColumn => "the header has no column for this field".into(),
+            OrgRowProblem::Unreadable => "this line cannot be read as CSV".into(),
+            OrgRowProblem::Code => {
+                "a code is 2 to 64 characters of a-z, 0-9 and '-', starting with a letter".into()
+            }
+            OrgRowProblem::ChildCode { parent } => {
+                format!("the code of a union under {parent} starts with \"{parent}-\"")
+            }
+            OrgRowProblem::Duplicate { first_line } => {
+                format!("the same code is already on line {first_line}")
+            }
+            OrgRowProblem::Taken => "a union with this code exists already".into(),
+            OrgRowProblem::Name => {
+                "a name is 2 to 100 characters without invisible characters".into()
+            }
+            OrgRowProblem::NameEn => {
+                "an English name is 2 to 100 characters without invisible characters".into()
+            }
+            OrgRowProblem::Kind => "kind must be district, industry or enterprise".into(),
+            OrgRowProblem::UnknownParent { parent } => {
+                format!("no union has the parent code {parent:?}, and no earlier line adds it")
+            }
+            OrgRowProblem::ParentLater { parent, line } => {
+                format!(
+                    "the parent {parent} is added on line {line}: put parents before their unions"
+                )
+            }
+            OrgRowProblem::OutsideSubtree { parent, root } => {
+                format!("the parent {parent} is not part of {root}")
+            }
+        }
+    }
+}
+
+/// One bad row of a union import: its line (the header is line 1), the column and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgImportProblem {
+    pub line: usize,
+    /// `code`, `name`, `name_en`, `kind`, `parent`, or `row` for a line that cannot be read.
+    pub field: String,
+    pub problem: OrgRowProblem,
+    pub reason: String,
+}
+
+/// The outcome of a union import: what was checked, what was (or would be) added, and every
+/// bad row. Nothing is written when any row is bad, nor on a dry run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgImportReport {
+    pub dry_run: bool,
+    /// `utf-8`, `gbk` or `xlsx`.
+    pub encoding: String,
+    /// The union the file was imported into.
+    pub org: String,
+    pub rows: usize,
+    /// Unions (to be) added: the rows without problems.
+    pub created: usize,
+    pub problems: Vec<OrgImportProblem>,
+    /// Written only when nothing was wrong and it was not a dry run.
+    pub written: bool,
+}

@@ -7,8 +7,8 @@ use qihang_core::dto::AnswerInput;
 use qihang_core::services::account_settings::{self, EmailChange, PasswordChange};
 use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
-    accounts, attendance, certificates, evidence, learner_import, learning, orgs, quiz, stats,
-    uploads,
+    accounts, attendance, certificates, evidence, learner_import, learning, org_import, orgs, quiz,
+    stats, uploads,
 };
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
@@ -74,6 +74,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/orgs/{code}/learners/import")
                 .app_data(web::PayloadConfig::new(IMPORT_LIMIT))
                 .route(web::post().to(import_learners)),
+        )
+        .service(
+            web::resource("/orgs/{code}/orgs/import")
+                .app_data(web::PayloadConfig::new(org_import::MAX_BYTES))
+                .route(web::post().to(import_orgs)),
+        )
+        .route(
+            "/orgs/{code}/orgs/import-template.csv",
+            web::get().to(org_import_template),
         )
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
@@ -188,11 +197,28 @@ struct OrgsQuery {
     under: Option<String>,
     /// Extension: only this many levels below `under`.
     depth: Option<i32>,
+    /// Extension: only the unions below `under` whose name contains this (the picker's
+    /// search), at most `limit` of them (20 unless given, 50 at most).
+    q: Option<String>,
+    limit: Option<i64>,
 }
 
+/// How many matches a search returns unless the caller asks for another number.
+const DEFAULT_SEARCH_RESULTS: i64 = 20;
+
+/// `GET /api/v1/orgs?under=js-nj`: the subtree in path order; with `&q=电子`, the unions
+/// below `under` whose name contains it (same shape: a list of organisations).
 async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiResult {
-    let under = query.under.clone().unwrap_or_else(|| "js".into());
-    Ok(HttpResponse::Ok().json(orgs::subtree(&core, &under, query.depth).await?))
+    let query = query.into_inner();
+    let under = query.under.unwrap_or_else(|| "js".into());
+    let found = match query.q.filter(|q| !q.trim().is_empty()) {
+        Some(q) => {
+            let limit = query.limit.unwrap_or(DEFAULT_SEARCH_RESULTS);
+            orgs::search(&core, &under, &q, limit).await?
+        }
+        None => orgs::subtree(&core, &under, query.depth).await?,
+    };
+    Ok(HttpResponse::Ok().json(found))
 }
 
 /// `POST /api/v1/roles` `{phone, role, org}`: an administrator appoints a trainer or admin.
@@ -624,4 +650,44 @@ async fn import_learners(
     } else {
         HttpResponse::UnprocessableEntity().json(report)
     })
+}
+
+/// `POST /api/v1/orgs/{code}/orgs/import?dry_run=true`: a CSV or XLSX file of unions to add
+/// under `code` as the body, as for the learner import. 200 with the report when every row is
+/// good (written unless a dry run); 422 with the same report, naming each bad row's line and
+/// column, when any is not (nothing written).
+async fn import_orgs(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    code: web::Path<String>,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> ApiResult {
+    let report = org_import::import(
+        &core,
+        &actor.0,
+        code.into_inner(),
+        body.to_vec(),
+        query.dry_run,
+    )
+    .await?;
+    Ok(if report.problems.is_empty() {
+        HttpResponse::Ok().json(report)
+    } else {
+        HttpResponse::UnprocessableEntity().json(report)
+    })
+}
+
+/// `GET /api/v1/orgs/{code}/orgs/import-template.csv`: the header and two example lines,
+/// their codes under `code`.
+async fn org_import_template(code: web::Path<String>) -> ApiResult {
+    let code = code.into_inner();
+    let text = org_import::template(&code)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"qihang-orgs-{code}.csv\""),
+        ))
+        .body(text))
 }

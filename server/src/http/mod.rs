@@ -6,6 +6,7 @@ mod auth;
 mod csrf;
 mod errors;
 mod json;
+mod org_import;
 mod people;
 mod quiz_form;
 mod upload;
@@ -34,6 +35,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
     let server = HttpServer::new(move || {
         let core = core.clone();
         let context_core = core.clone();
+        let import_core = core.clone();
         let options = leptos_options.clone();
         // What every page render gets: the core, a per-request cache of the signed-in user,
         // and the page's Content-Security-Policy with its nonce.
@@ -83,6 +85,25 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                 web::resource("/quiz/{id}")
                     .guard(actix_web::guard::Post())
                     .to(quiz_form::submit_from_page),
+            )
+            // The union import form: the middleware imports the file, then the page renders
+            // for the same request with the report.
+            .service(
+                web::resource("/admin/orgs/import")
+                    .guard(actix_web::guard::Post())
+                    .route(leptos_actix::render_app_async_with_context(
+                        move || {
+                            provide_context(import_core.clone());
+                            provide_context(qihang_app::request::ActorCache::default());
+                            qihang_app::request::set_page_security_policy();
+                        },
+                        {
+                            let options = options.clone();
+                            move || shell(options.clone())
+                        },
+                        leptos_router::Method::Post,
+                    ))
+                    .wrap(from_fn(org_import::run)),
             )
             .service(
                 actix_files::Files::new("/pkg", site_root.join("pkg"))

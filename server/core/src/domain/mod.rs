@@ -65,6 +65,8 @@ pub enum DomainError {
     Page,
     #[error("search with a phone number or part of a name, 1 to 50 characters")]
     Search,
+    #[error("search with part of a union's name, 1 to 50 characters")]
+    OrgSearch,
     #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
     ClassTimes { field: &'static str },
 }
@@ -89,7 +91,7 @@ impl DomainError {
             DomainError::Deadline => "deadline",
             DomainError::Month => "month",
             DomainError::Page => "page",
-            DomainError::Search => "q",
+            DomainError::Search | DomainError::OrgSearch => "q",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,
         }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts;
 use super::actor::Actor;
+use super::sheet::{self, cell, Table};
 use super::{orgs, Core};
 use crate::db::models::OrgRow;
 use crate::db::{write_tx, DbConn};
@@ -50,107 +51,6 @@ pub struct ImportReport {
     /// Written only when nothing was wrong and it was not a dry run.
     pub written: bool,
     pub learners: Vec<ImportedLearner>,
-}
-
-/// The file as text: UTF-8 (a BOM is dropped) when it is valid UTF-8, else GBK.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str), ServiceError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_string(), "utf-8"));
-    }
-    let (text, _, had_errors) = encoding_rs::GBK.decode(bytes);
-    if had_errors {
-        return Err(ServiceError::BadUpload(
-            "the file is neither UTF-8 nor GBK text: save it as CSV (UTF-8) and try again".into(),
-        ));
-    }
-    Ok((text.into_owned(), "gbk"))
-}
-
-/// The file's header and rows (with their line numbers), and rows that could not be read.
-struct Table {
-    encoding: &'static str,
-    header: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
-    unreadable: Vec<RowProblem>,
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, ServiceError> {
-    let (text, encoding) = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| ServiceError::BadUpload(format!("line 1: {e}")))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let mut table = Table {
-        encoding,
-        header,
-        rows: Vec::new(),
-        unreadable: Vec::new(),
-    };
-    for (index, record) in reader.records().enumerate() {
-        match record {
-            Ok(r) => {
-                let line = r.position().map_or(index + 2, |p| p.line() as usize);
-                table
-                    .rows
-                    .push((line, r.iter().map(String::from).collect()));
-            }
-            Err(e) => table.unreadable.push(RowProblem {
-                line: e.position().map_or(index + 2, |p| p.line() as usize),
-                field: "row".into(),
-                reason: e.to_string(),
-            }),
-        }
-        if table.rows.len() > MAX_ROWS {
-            return Err(ServiceError::UploadTooLarge(format!(
-                "at most {MAX_ROWS} learners per file; split it"
-            )));
-        }
-    }
-    Ok(table)
-}
-
-/// The first sheet of a workbook; numbers that are whole (phones typed as numbers) lose
-/// their ".0".
-fn read_xlsx(bytes: Vec<u8>) -> Result<Table, ServiceError> {
-    use calamine::{Data, Reader, Xlsx};
-    let bad = |e: String| ServiceError::BadUpload(format!("the workbook cannot be read: {e}"));
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| bad("it has no sheet".into()))?
-        .map_err(|e| bad(e.to_string()))?;
-    let text = |cell: &Data| match cell {
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    };
-    let mut rows = range.rows();
-    let header = rows
-        .next()
-        .map(|r| r.iter().map(text).collect())
-        .unwrap_or_default();
-    let rows: Vec<(usize, Vec<String>)> = rows
-        .enumerate()
-        .map(|(i, r)| (i + 2, r.iter().map(text).collect()))
-        .collect();
-    if rows.len() > MAX_ROWS {
-        return Err(ServiceError::UploadTooLarge(format!(
-            "at most {MAX_ROWS} learners per file; split it"
-        )));
-    }
-    Ok(Table {
-        encoding: "xlsx",
-        header,
-        rows,
-        unreadable: Vec::new(),
-    })
 }
 
 /// Which column holds what, from the header (English or Chinese names).
@@ -211,11 +111,7 @@ pub async fn import(
         if !actor.holds(Role::Admin, &root.path) {
             return Err(ServiceError::Forbidden);
         }
-        let table = if bytes.starts_with(b"PK\x03\x04") {
-            read_xlsx(bytes)?
-        } else {
-            read_csv(&bytes)?
-        };
+        let table = sheet::read(bytes, MAX_ROWS, "learners")?;
         let encoding = table.encoding;
         let rows = table.rows.len() + table.unreadable.len();
         let (good, problems) = check_rows(conn, &root, table)?;
@@ -247,7 +143,15 @@ fn check_rows(
     table: Table,
 ) -> Result<(Vec<GoodRow>, Vec<RowProblem>), ServiceError> {
     let at = columns(&table.header)?;
-    let mut problems = table.unreadable;
+    let mut problems: Vec<RowProblem> = table
+        .unreadable
+        .into_iter()
+        .map(|(line, reason)| RowProblem {
+            line,
+            field: "row".into(),
+            reason,
+        })
+        .collect();
     let mut good = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut org_cache: HashMap<String, Option<OrgRow>> = HashMap::new();
@@ -271,13 +175,6 @@ fn check_rows(
 }
 
 /// One row's values, each problem recorded with its field; the row when all are good.
-/// The trimmed cell of `record` in the column named `key` (empty when absent).
-fn cell<'a>(at: &HashMap<&'static str, usize>, record: &'a [String], key: &str) -> &'a str {
-    at.get(key)
-        .and_then(|&i| record.get(i))
-        .map_or("", |c| c.trim())
-}
-
 fn check_row(
     line: usize,
     at: &HashMap<&'static str, usize>,

@@ -1,4 +1,6 @@
-//! The union organisation tree: seeding the bundled nodes, subtree listing and adding children.
+//! The union organisation tree: seeding the bundled nodes, subtree listing, the search behind
+//! the registration picker, and adding children (one at a time here, in bulk in
+//! `org_import`, both through `add_child`, so the rules are checked in one place).
 //!
 //! Each node stores a materialised path of codes (`/js/js-nj/`); a subtree is the index range
 //! `[path, path with its final '/' replaced by '0')`, which stays one range scan at any size.
@@ -8,6 +10,7 @@ use serde::Deserialize;
 
 use super::actor::Actor;
 use super::{now, Core};
+use crate::db::contains_pattern;
 use crate::db::models::OrgRow;
 use crate::db::schema::orgs;
 use crate::db::{unique_violation, write_tx, DbConn, DbError};
@@ -188,6 +191,55 @@ pub struct NewOrg {
     pub kind: String,
 }
 
+/// A node to add under a parent, its values already valid.
+pub(crate) struct NewChild<'a> {
+    pub code: &'a OrgCode,
+    pub name: &'a OrgName,
+    pub name_en: Option<&'a OrgName>,
+    pub kind: OrgKind,
+}
+
+/// A code says where the union stands: it extends its parent's code, so a city cannot mint
+/// codes that read as another city's (js-sz cannot make js-wx-…).
+pub(crate) fn check_child_code(parent: &OrgRow, code: &OrgCode) -> Result<(), DomainError> {
+    if code.as_str().starts_with(&format!("{}-", parent.code)) {
+        Ok(())
+    } else {
+        Err(DomainError::ChildCode {
+            parent: parent.code.clone(),
+        })
+    }
+}
+
+/// Adds `child` under `parent` inside the caller's transaction, once the actor administers
+/// the parent, the code extends the parent's and no node has it yet.
+pub(crate) fn add_child(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &OrgRow,
+    child: &NewChild<'_>,
+) -> Result<OrgRow, ServiceError> {
+    if !actor.holds(Role::Admin, &parent.path) {
+        return Err(ServiceError::Forbidden);
+    }
+    check_child_code(parent, child.code)?;
+    if find_by_code(conn, child.code.as_str())?.is_some() {
+        return Err(ServiceError::Conflict { field: "code" });
+    }
+    match insert(
+        conn,
+        Some(parent),
+        child.code.as_str(),
+        child.name.as_str(),
+        child.name_en.map(OrgName::as_str),
+        child.kind.as_str(),
+    ) {
+        Ok(row) => Ok(row),
+        Err(e) if unique_violation(&e).is_some() => Err(ServiceError::Conflict { field: "code" }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Adds a district, industry or enterprise union under a node the actor administers.
 pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView, ServiceError> {
     let parent_code = OrgCode::parse(&input.parent, "parent")?;
@@ -198,35 +250,82 @@ pub async fn create(core: &Core, actor: &Actor, input: NewOrg) -> Result<OrgView
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
             let parent = require(conn, &parent_code, "parent")?;
-            if !actor.holds(Role::Admin, &parent.path) {
-                return Err(ServiceError::Forbidden);
-            }
-            // A code says where the union stands: it extends its parent's code, so a city
-            // cannot mint codes that read as another city's (js-sz cannot make js-wx-…).
-            if !code.as_str().starts_with(&format!("{}-", parent.code)) {
-                return Err(DomainError::ChildCode {
-                    parent: parent.code.clone(),
-                }
-                .into());
-            }
-            if find_by_code(conn, code.as_str())?.is_some() {
-                return Err(ServiceError::Conflict { field: "code" });
-            }
-            match insert(
-                conn,
-                Some(&parent),
-                code.as_str(),
-                name.as_str(),
-                None,
-                kind.as_str(),
-            ) {
-                Ok(row) => Ok(to_view(&row)),
-                Err(e) if unique_violation(&e).is_some() => {
-                    Err(ServiceError::Conflict { field: "code" })
-                }
-                Err(e) => Err(e.into()),
-            }
+            let child = NewChild {
+                code: &code,
+                name: &name,
+                name_en: None,
+                kind,
+            };
+            add_child(conn, &actor, &parent, &child).map(|row| to_view(&row))
         })
+    })
+    .await
+}
+
+/// The most matches one search returns.
+pub const MAX_SEARCH_RESULTS: i64 = 50;
+
+/// The unions below `under` (not `under` itself) whose name contains `q`, wildcards in it
+/// taken literally; the shallowest first, then by name; at most `limit` (1 to
+/// [`MAX_SEARCH_RESULTS`]). What the registration picker offers as she types.
+pub async fn search(
+    core: &Core,
+    under: &str,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<OrgView>, ServiceError> {
+    let code = OrgCode::parse(under, "under")?;
+    let q = q.trim().to_string();
+    if q.is_empty() || q.chars().count() > 50 {
+        return Err(DomainError::OrgSearch.into());
+    }
+    let limit = limit.clamp(1, MAX_SEARCH_RESULTS);
+    core.run(move |conn, _| {
+        let root = require(conn, &code, "under")?;
+        let rows: Vec<OrgRow> = orgs::table
+            .filter(orgs::path.gt(root.path.clone()))
+            .filter(orgs::path.lt(subtree_upper_bound(&root.path)))
+            .filter(orgs::name.like(contains_pattern(&q)).escape('\\'))
+            .order((orgs::depth.asc(), orgs::name.asc(), orgs::id.asc()))
+            .limit(limit)
+            .select(OrgRow::as_select())
+            .load(conn)?;
+        Ok(rows.iter().map(to_view).collect())
+    })
+    .await
+}
+
+/// One union by its code.
+pub async fn get(core: &Core, code: &str) -> Result<OrgView, ServiceError> {
+    let code = OrgCode::parse(code, "org")?;
+    core.run(move |conn, _| Ok(to_view(&require(conn, &code, "org")?)))
+        .await
+}
+
+/// The union `code` if the actor administers it; without a code, the first union she
+/// administers. Refused (403) when she administers neither.
+pub async fn administered(
+    core: &Core,
+    actor: &Actor,
+    code: Option<String>,
+) -> Result<OrgView, ServiceError> {
+    let code = match code.filter(|c| !c.trim().is_empty()) {
+        Some(code) => code,
+        None => actor
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Admin)
+            .map(|g| g.org_code.clone())
+            .ok_or(ServiceError::Forbidden)?,
+    };
+    let code = OrgCode::parse(&code, "org")?;
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let org = require(conn, &code, "org")?;
+        if !actor.holds(Role::Admin, &org.path) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(to_view(&org))
     })
     .await
 }

@@ -360,14 +360,3 @@ fn record_role(
         },
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::contains_pattern;
-
-    #[test]
-    fn wildcards_are_escaped() {
-        assert_eq!(contains_pattern("王"), "%王%");
-        assert_eq!(contains_pattern("a%_\\"), "%a\\%\\_\\\\%");
-    }
-}
