@@ -27,6 +27,7 @@ pub async fn person_detail(id: String) -> Result<PersonView, AppError> {
     Ok(qihang_core::services::people::person(&core, &actor, id).await?)
 }
 
+#[cfg(feature = "ssr")]
 fn person_page(person: &str) -> String {
     format!("/admin/people/{}", crate::request::slug(person))
 }
