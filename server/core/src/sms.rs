@@ -386,12 +386,14 @@ mod tests {
             head.starts_with("POST /sms/send?account=q HTTP/1.1\r\n"),
             "{head}"
         );
-        assert!(head.contains("\r\nHost: 127.0.0.1:8099\r\n"), "{head}");
-        assert!(head.contains("\r\nX-Api-Key: k-123\r\n"), "{head}");
-        assert!(
-            head.ends_with(&format!("\r\nContent-Length: {}", body.len())),
-            "{head}"
-        );
+        let lines: Vec<&str> = head.split("\r\n").collect();
+        for line in [
+            "Host: 127.0.0.1:8099".to_string(),
+            "X-Api-Key: k-123".to_string(),
+            format!("Content-Length: {}", body.len()),
+        ] {
+            assert!(lines.contains(&line.as_str()), "{line} missing from {head}");
+        }
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["phone"], "13812341234");
         assert_eq!(json["text"], "你好 \"x\"");
