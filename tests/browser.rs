@@ -1076,6 +1076,7 @@ async fn people_page(javascript: bool) {
     click(c, "details.menu a[href='/admin/people']").await;
     fill(c, "#q", "13812341234").await;
     click(c, ".search button").await;
+    text(c, "#people a").await;
     click(c, "#people a").await;
     wait_contains(c, "#person-courses", "已考 3 次，共 3 次机会").await;
     assert_fits(c, 360).await;
@@ -1125,4 +1126,139 @@ async fn a_union_clerk_helps_a_woman_on_her_phone_with_javascript() {
 #[tokio::test]
 async fn a_union_clerk_helps_a_woman_on_her_phone_without_javascript() {
     people_page(false).await;
+}
+
+/// The rest of a woman's path on a phone (issue 11, items 2, 5, 7, 9, 10, 12): a course
+/// locked by a prerequisite says so on its card; search reaches lesson titles; English mode
+/// shows English titles; 我的账户 has the password and email forms; 找回密码 tells a woman
+/// without email to ask her union; a spent quiz says whom to ask; unknown pages lead back;
+/// the show-password button exists only where it works; learners see no upload form.
+async fn the_rest_of_her_path(javascript: bool) {
+    use support::quiz::{start_attempt, submit};
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    let learner = app
+        .enrolled_learner("13812341234", "js-nj", &["smartphone-basics"])
+        .await;
+    for _ in 0..3 {
+        let attempt = start_attempt(&app, &learner, "smartphone-basics").await;
+        submit(&app, &learner, &attempt, &json!({})).await;
+    }
+    let b = browser(javascript).await;
+    let c = &b.client;
+    let mode = if javascript { "js" } else { "nojs" };
+    c.goto(&app.url("/login")).await.unwrap();
+    let toggle_shown = c
+        .find(Locator::Css(".password-input .toggle"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap();
+    assert_eq!(
+        toggle_shown, javascript,
+        "the show-password button only with JavaScript"
+    );
+    fill(c, "#login", "13812341234").await;
+    fill(c, "#password", "password-123").await;
+    click(c, "#login-form button[type=submit]").await;
+    text(c, "h1").await;
+
+    // A spent quiz: whom to ask, and no start button.
+    c.goto(&app.url("/courses/smartphone-basics"))
+        .await
+        .unwrap();
+    wait_contains(c, "#out-of-attempts", "南京市总工会").await;
+    assert!(c.find(Locator::Css("#start-quiz")).await.is_err());
+
+    // The catalogue: locks on the cards, search beyond titles, a way back from a search.
+    c.goto(&app.url("/courses")).await.unwrap();
+    wait_contains(c, "a[data-course='ai-trainer'] .lock-note", "需先完成：").await;
+    fill(c, "#q", "Wi-Fi").await;
+    click(c, ".search button").await;
+    wait_contains(c, "#search-result", "找到").await;
+    c.find(Locator::Css(
+        "a.course-card[data-course='smartphone-basics']",
+    ))
+    .await
+    .expect("a lesson title matched");
+    assert_tap_targets(c, "#clear-search, .search button").await;
+    assert_fits(c, 360).await;
+    std::fs::write(
+        screenshot_dir().join(format!("search-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // 我的账户: change the password, add an email.
+    c.goto(&app.url("/account")).await.unwrap();
+    text(c, "#password-form").await;
+    text(c, "#email-form").await;
+    assert_tap_targets(
+        c,
+        "#password-form button[type=submit], #email-form button[type=submit]",
+    )
+    .await;
+    assert_fits(c, 360).await;
+    std::fs::write(
+        screenshot_dir().join(format!("account-settings-360x640-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Learners get no upload form, and are told who can upload.
+    c.goto(&app.url("/trainer/packs")).await.unwrap();
+    text(c, "#upload-not-allowed").await;
+    assert!(c.find(Locator::Css("#upload-form")).await.is_err());
+
+    // An unknown page, in the site's layout, with the ways back.
+    c.goto(&app.url("/no-such-page")).await.unwrap();
+    text(c, "#not-found").await;
+    assert_tap_targets(c, "#not-found-home, #not-found-courses").await;
+
+    // English mode: English titles where the pack has them.
+    c.goto(&app.url("/courses")).await.unwrap();
+    click(c, ".lang-switch a[lang=en]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("html[lang=en]"))
+        .await
+        .expect("English page");
+    wait_contains(
+        c,
+        "a.course-card[data-course='smartphone-basics'] strong",
+        "Smartphone basics and accessibility settings",
+    )
+    .await;
+
+    // 找回密码 after signing out: a woman without email asks her union.
+    click(c, ".lang-switch a[lang=zh-CN]").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("html[lang=zh-CN]"))
+        .await
+        .expect("Chinese page");
+    c.goto(&app.url("/account")).await.unwrap();
+    click(c, "#logout").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/")).unwrap())
+        .await
+        .unwrap();
+    c.goto(&app.url("/forgot-password")).await.unwrap();
+    wait_contains(c, "#forgot-ask-union", "工会").await;
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_rest_of_her_path_on_a_phone_with_javascript() {
+    the_rest_of_her_path(true).await;
+}
+
+#[tokio::test]
+async fn the_rest_of_her_path_on_a_phone_without_javascript() {
+    the_rest_of_her_path(false).await;
 }
