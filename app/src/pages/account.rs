@@ -32,7 +32,7 @@ pub fn AccountPage() -> impl IntoView {
                             "trainer" => t.role_trainer,
                             _ => t.role_learner,
                         };
-                        view! { <li>{role}" · "<code>{r.org.clone()}</code></li> }
+                        view! { <li>{role}" · "{lang.pick(&r.org_name, r.org_name_en.as_deref()).to_string()}</li> }
                     }).collect_view();
                     view! {
                         <h1>{t.account_title}</h1>

@@ -197,7 +197,7 @@ fn roles_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
             let id = id.clone();
             view! {
                 <li>
-                    {role_name(&r.role)}" · "<code>{r.org.clone()}</code>
+                    {role_name(&r.role)}" · "{r.org_name.clone()}" "<code>{r.org.clone()}</code>
                     <form method="post" action=ChangeRole::url() class="inline">
                         <input type="hidden" name="person" value=id/>
                         <input type="hidden" name="role" value=r.role.clone()/>

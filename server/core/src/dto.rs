@@ -33,6 +33,11 @@ pub struct OrgRef {
 pub struct RoleView {
     pub role: String,
     pub org: String,
+    /// The node's name, for people (the code is for scripts).
+    #[serde(default)]
+    pub org_name: String,
+    #[serde(default)]
+    pub org_name_en: Option<String>,
 }
 
 /// A user as the REST API shows her: the phone is always masked here.

@@ -283,18 +283,34 @@ pub(crate) fn grant(
 
 pub(crate) fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, ServiceError> {
     // An unknown role in the database is a decode error, never a silently dropped grant.
-    let rows: Vec<(Role, String, String)> = role_grants::table
+    #[derive(Queryable)]
+    struct GrantRow {
+        role: Role,
+        code: String,
+        path: String,
+        name: String,
+        name_en: Option<String>,
+    }
+    let rows: Vec<GrantRow> = role_grants::table
         .inner_join(orgs_t::table)
         .filter(role_grants::user_id.eq(user_id))
-        .select((role_grants::role, orgs_t::code, orgs_t::path))
+        .select((
+            role_grants::role,
+            orgs_t::code,
+            orgs_t::path,
+            orgs_t::name,
+            orgs_t::name_en,
+        ))
         .order(role_grants::id.asc())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(role, org_code, org_path)| Grant {
-            role,
-            org_code,
-            org_path,
+        .map(|row| Grant {
+            role: row.role,
+            org_code: row.code,
+            org_path: row.path,
+            org_name: row.name,
+            org_name_en: row.name_en,
         })
         .collect())
 }
@@ -306,6 +322,8 @@ pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, S
         .map(|g| RoleView {
             role: g.role.as_str().into(),
             org: g.org_code,
+            org_name: g.org_name,
+            org_name_en: g.org_name_en,
         })
         .collect();
     Ok(UserView {

@@ -19,6 +19,8 @@ pub struct Grant {
     pub role: Role,
     pub org_code: String,
     pub org_path: String,
+    pub org_name: String,
+    pub org_name_en: Option<String>,
 }
 
 impl Actor {

@@ -138,6 +138,8 @@ fn person_view(
         .map(|g| RoleView {
             role: g.role.as_str().into(),
             org: g.org_code,
+            org_name: g.org_name,
+            org_name_en: g.org_name_en,
         })
         .collect();
     let enrolled: Vec<(i64, String, String, Option<chrono::NaiveDateTime>)> = enrollments::table
