@@ -6,15 +6,14 @@
 //! down, and two servers never send one twice. What sends them is an [`SmsSender`]: a
 //! [`FileSink`] appending to a file (`QIHANG_SMS=file:<path>`, for development and tests,
 //! like mail's `.eml` files), or an [`HttpGateway`] posting JSON to a configured URL
-//! (`QIHANG_SMS=http`). The gateway client is a minimal HTTP/1.1 POST over tokio, with TLS
-//! from the rustls that mail already uses, so SMS adds no dependency.
+//! (`QIHANG_SMS=http`) with ureq (blocking, on the blocking pool; TLS by the rustls that mail
+//! already uses).
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::config::{redact_url, Config, SmsMode};
 use crate::db::models::OutboxRow;
@@ -37,15 +36,11 @@ pub enum SmsError {
         source: std::io::Error,
     },
     #[error("cannot reach the SMS gateway: {0}")]
-    Connect(std::io::Error),
-    #[error("TLS with the SMS gateway failed: {0}")]
-    Tls(std::io::Error),
+    Connect(String),
     #[error("the SMS gateway did not answer within {0} ms")]
     Timeout(u64),
     #[error("the SMS gateway refused the message with HTTP status {0}")]
     Status(u16),
-    #[error("the SMS gateway's answer is not HTTP/1.x")]
-    NotHttp,
 }
 
 /// Why the SMS configuration cannot be used (the server refuses to start).
@@ -169,18 +164,8 @@ impl SmsSender for FileSink {
 /// A generic HTTP SMS gateway: `POST <sms_url>` with the body `{"phone": "138…", "text":
 /// "…"}` as JSON and the API key in the configured header. Any 2xx answer means accepted.
 pub struct HttpGateway {
-    /// Where to connect: a host name or an IP address (IPv6 without brackets).
-    connect_host: String,
-    port: u16,
-    /// The `Host` header: the host as in the URL, with the port when it is not the default.
-    host_header: String,
-    /// Path and query, as sent in the request line.
-    target: String,
-    /// For `https://`: the TLS connector and the name the certificate must carry.
-    tls: Option<(
-        tokio_rustls::TlsConnector,
-        rustls::pki_types::ServerName<'static>,
-    )>,
+    agent: ureq::Agent,
+    url: String,
     key_header: String,
     key: Option<String>,
     timeout_ms: u64,
@@ -195,146 +180,62 @@ impl HttpGateway {
     ) -> Result<HttpGateway, SmsConfigError> {
         let bad_url = || SmsConfigError::BadUrl(redact_url(url));
         let parsed = url::Url::parse(url.trim()).map_err(|_| bad_url())?;
-        let connect_host = match parsed.host() {
-            Some(url::Host::Domain(name)) if !name.is_empty() => name.to_string(),
-            Some(url::Host::Ipv4(ip)) => ip.to_string(),
-            Some(url::Host::Ipv6(ip)) => ip.to_string(),
-            _ => return Err(bad_url()),
-        };
-        let port = parsed.port_or_known_default().ok_or_else(bad_url)?;
-        let host = parsed.host_str().ok_or_else(bad_url)?;
-        let host_header = match parsed.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_string(),
-        };
-        let tls = match parsed.scheme() {
-            "http" => None,
-            "https" => Some((tls_connector()?, server_name(&connect_host)?)),
-            _ => return Err(bad_url()),
-        };
-        let mut target = parsed.path().to_string();
-        if let Some(query) = parsed.query() {
-            target.push('?');
-            target.push_str(query);
+        let has_host = parsed.host_str().is_some_and(|h| !h.is_empty());
+        if !matches!(parsed.scheme(), "http" | "https") || !has_host {
+            return Err(bad_url());
         }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(StdDuration::from_millis(timeout_ms.max(1))))
+            .http_status_as_error(false)
+            .user_agent("qihang")
+            .build()
+            .into();
         Ok(HttpGateway {
-            connect_host,
-            port,
-            host_header,
-            target,
-            tls,
+            agent,
+            url: parsed.to_string(),
             key_header: checked_header_name(key_header)?,
             key: key.map(checked_header_value).transpose()?,
             timeout_ms,
         })
     }
 
-    /// The whole request: head and JSON body.
-    fn request(&self, phone: &str, text: &str) -> Vec<u8> {
-        let body = serde_json::json!({ "phone": phone, "text": text }).to_string();
-        let mut head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: qihang\r\nAccept: */*\r\n\
-             Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\
-             Connection: close\r\n",
-            self.target,
-            self.host_header,
-            body.len()
-        );
+    /// Posts one message and returns the gateway's status (blocking: run on the blocking
+    /// pool).
+    fn post(&self, body: &str) -> Result<u16, SmsError> {
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json; charset=utf-8");
         if let Some(key) = &self.key {
-            head.push_str(&self.key_header);
-            head.push_str(": ");
-            head.push_str(key);
-            head.push_str("\r\n");
+            request = request.header(self.key_header.as_str(), key.as_str());
         }
-        head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(body.as_bytes());
-        bytes
-    }
-
-    /// Connects (with TLS for `https://`), sends the request and reads the status code.
-    async fn exchange(&self, request: &[u8]) -> Result<u16, SmsError> {
-        let stream = tokio::net::TcpStream::connect((self.connect_host.as_str(), self.port))
-            .await
-            .map_err(SmsError::Connect)?;
-        match &self.tls {
-            None => round_trip(stream, request).await,
-            Some((connector, name)) => {
-                let stream = connector
-                    .connect(name.clone(), stream)
-                    .await
-                    .map_err(SmsError::Tls)?;
-                round_trip(stream, request).await
-            }
+        match request.send(body) {
+            Ok(response) => Ok(response.status().as_u16()),
+            Err(ureq::Error::Timeout(_)) => Err(SmsError::Timeout(self.timeout_ms)),
+            Err(error) => Err(SmsError::Connect(error.to_string())),
         }
     }
 }
 
 impl SmsSender for HttpGateway {
     async fn send(&self, phone: &str, text: &str) -> Result<(), SmsError> {
-        let request = self.request(phone, text);
-        let limit = StdDuration::from_millis(self.timeout_ms.max(1));
-        let status = tokio::time::timeout(limit, self.exchange(&request))
+        let body = serde_json::json!({ "phone": phone, "text": text }).to_string();
+        let gateway = HttpGateway {
+            agent: self.agent.clone(),
+            url: self.url.clone(),
+            key_header: self.key_header.clone(),
+            key: self.key.clone(),
+            timeout_ms: self.timeout_ms,
+        };
+        let status = tokio::task::spawn_blocking(move || gateway.post(&body))
             .await
-            .map_err(|_| SmsError::Timeout(self.timeout_ms))??;
+            .map_err(|e| SmsError::Connect(e.to_string()))??;
         if (200..300).contains(&status) {
             Ok(())
         } else {
             Err(SmsError::Status(status))
         }
     }
-}
-
-/// Writes `request` and reads the answer up to the end of its status line.
-async fn round_trip<S>(mut stream: S, request: &[u8]) -> Result<u16, SmsError>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
-    stream.write_all(request).await.map_err(SmsError::Connect)?;
-    stream.flush().await.map_err(SmsError::Connect)?;
-    let mut answer = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !answer.contains(&b'\n') && answer.len() < 8192 {
-        let read = stream.read(&mut buffer).await.map_err(SmsError::Connect)?;
-        if read == 0 {
-            break;
-        }
-        answer.extend_from_slice(&buffer[..read]);
-    }
-    status_code(&answer).ok_or(SmsError::NotHttp)
-}
-
-/// The status code of an HTTP/1.x answer (`HTTP/1.1 200 OK`).
-fn status_code(answer: &[u8]) -> Option<u16> {
-    let line = answer.split(|&b| b == b'\n').next()?;
-    let line = std::str::from_utf8(line).ok()?.trim_end();
-    let mut parts = line.split(' ');
-    if !parts.next()?.starts_with("HTTP/1.") {
-        return None;
-    }
-    let code = parts.next()?;
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    code.parse().ok()
-}
-
-/// TLS with the public roots of webpki-roots and ring, as mail's SMTP client has.
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, SmsConfigError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SmsConfigError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
-}
-
-fn server_name(host: &str) -> Result<rustls::pki_types::ServerName<'static>, SmsConfigError> {
-    rustls::pki_types::ServerName::try_from(host.to_string())
-        .map_err(|_| SmsConfigError::BadUrl(host.to_string()))
 }
 
 fn checked_header_name(name: &str) -> Result<String, SmsConfigError> {
@@ -360,44 +261,6 @@ fn checked_header_value(value: &str) -> Result<String, SmsConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn status_lines() {
-        assert_eq!(status_code(b"HTTP/1.1 200 OK\r\nServer: x\r\n"), Some(200));
-        assert_eq!(status_code(b"HTTP/1.0 503 Busy\r\n"), Some(503));
-        assert_eq!(status_code(b"HTTP/1.1 204\r\n"), Some(204));
-        assert_eq!(status_code(b"SSH-2.0-OpenSSH\r\n"), None);
-        assert_eq!(status_code(b"HTTP/1.1 2000 OK\r\n"), None);
-        assert_eq!(status_code(b""), None);
-    }
-
-    #[test]
-    fn the_request_carries_the_key_and_the_json_body() {
-        let gateway = HttpGateway::new(
-            "http://127.0.0.1:8099/sms/send?account=q",
-            "X-Api-Key",
-            Some("k-123"),
-            1000,
-        )
-        .unwrap();
-        let request = String::from_utf8(gateway.request("13812341234", "你好 \"x\"")).unwrap();
-        let (head, body) = request.split_once("\r\n\r\n").unwrap();
-        assert!(
-            head.starts_with("POST /sms/send?account=q HTTP/1.1\r\n"),
-            "{head}"
-        );
-        let lines: Vec<&str> = head.split("\r\n").collect();
-        for line in [
-            "Host: 127.0.0.1:8099".to_string(),
-            "X-Api-Key: k-123".to_string(),
-            format!("Content-Length: {}", body.len()),
-        ] {
-            assert!(lines.contains(&line.as_str()), "{line} missing from {head}");
-        }
-        let json: serde_json::Value = serde_json::from_str(body).unwrap();
-        assert_eq!(json["phone"], "13812341234");
-        assert_eq!(json["text"], "你好 \"x\"");
-    }
 
     #[test]
     fn bad_settings_are_refused() {
