@@ -627,6 +627,15 @@ struct ImportQuery {
     dry_run: bool,
 }
 
+/// An import's report: 200 when every row is good, 422 (the same report) when any is not.
+fn import_response(clean: bool, report: &impl serde::Serialize) -> HttpResponse {
+    if clean {
+        HttpResponse::Ok().json(report)
+    } else {
+        HttpResponse::UnprocessableEntity().json(report)
+    }
+}
+
 /// `POST /api/v1/orgs/{code}/learners/import?dry_run=true`: the CSV file as the body.
 /// 200 with the report when every row is good (written unless a dry run); 422 with the same
 /// report, naming each bad row, when any is not (nothing written).
@@ -645,11 +654,7 @@ async fn import_learners(
         query.dry_run,
     )
     .await?;
-    Ok(if report.problems.is_empty() {
-        HttpResponse::Ok().json(report)
-    } else {
-        HttpResponse::UnprocessableEntity().json(report)
-    })
+    Ok(import_response(report.problems.is_empty(), &report))
 }
 
 /// `POST /api/v1/orgs/{code}/orgs/import?dry_run=true`: a CSV or XLSX file of unions to add
@@ -671,11 +676,7 @@ async fn import_orgs(
         query.dry_run,
     )
     .await?;
-    Ok(if report.problems.is_empty() {
-        HttpResponse::Ok().json(report)
-    } else {
-        HttpResponse::UnprocessableEntity().json(report)
-    })
+    Ok(import_response(report.problems.is_empty(), &report))
 }
 
 /// `GET /api/v1/orgs/{code}/orgs/import-template.csv`: the header and two example lines,
