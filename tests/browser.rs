@@ -820,6 +820,27 @@ enum RightAnswer {
     Fill(String),
 }
 
+/// The right answers to an attempt started over REST, from the course's bank.
+fn rest_answers(app: &TestApp, course: &str, attempt: &serde_json::Value) -> serde_json::Value {
+    let key = answer_key(app, course);
+    let mut answers = serde_json::Map::new();
+    for q in attempt["questions"].as_array().unwrap() {
+        let answer = match &key[q["text"].as_str().unwrap()] {
+            RightAnswer::Truth(truth) => json!(truth),
+            RightAnswer::Fill(text) => json!(text),
+            RightAnswer::Options(texts) => json!(q["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| texts.contains(&o["text"].as_str().unwrap().to_string()))
+                .map(|o| o["id"].clone())
+                .collect::<Vec<_>>()),
+        };
+        answers.insert(q["id"].as_str().unwrap().to_string(), answer);
+    }
+    serde_json::Value::Object(answers)
+}
+
 /// Question text → its right answer, from the imported bank.
 fn answer_key(app: &TestApp, course: &str) -> std::collections::HashMap<String, RightAnswer> {
     use diesel::prelude::*;
@@ -988,7 +1009,7 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
         fill(c, "#password", "admin-password").await;
         click(c, "#login-form button[type=submit]").await;
         // An administrator lands on her dashboard.
-        wait_text(c, "h1", "数字赋能培训进度: 江苏省总工会").await;
+        wait_text(c, "h1", "数字赋能培训进度：江苏省总工会").await;
         if width == 360 {
             assert_header_compact(c).await;
         }
@@ -1173,6 +1194,35 @@ async fn the_rest_of_her_path(javascript: bool) {
         .unwrap();
     wait_contains(c, "#out-of-attempts", "南京市总工会").await;
     assert!(c.find(Locator::Css("#start-quiz")).await.is_err());
+
+    // Passed before reading: what the course still needs, and the way on to the next lesson.
+    app.enrol(&learner, "payment-safety").await;
+    let early = start_attempt(&app, &learner, "payment-safety").await;
+    let answers = rest_answers(&app, "payment-safety", &early);
+    let result: serde_json::Value = submit(&app, &learner, &early, &answers)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["passed"], true, "{result}");
+    c.goto(&app.url(&format!("/quiz/{}", early["id"].as_str().unwrap())))
+        .await
+        .unwrap();
+    wait_contains(c, "#quiz-congrats", "测验已通过").await;
+    wait_contains(c, "#quiz-congrats", "读完剩下的").await;
+    assert!(
+        c.find(Locator::Css("#quiz-place")).await.is_err(),
+        "no place before completion"
+    );
+    assert_tap_targets(c, "#next-lesson, #back-to-course").await;
+
+    // A course that does not exist: the 404 page, not a dead end.
+    c.goto(&app.url("/courses/no-such-course")).await.unwrap();
+    text(c, "#not-found-home").await;
+    // A locked course leads to its prerequisite instead of a refused enrolment.
+    c.goto(&app.url("/courses/online-services")).await.unwrap();
+    wait_contains(c, "#take-prerequisite", "先去学").await;
+    assert!(c.find(Locator::Css("#enrol-form")).await.is_err());
 
     // The catalogue: locks on the cards, search beyond titles, a way back from a search.
     c.goto(&app.url("/courses")).await.unwrap();

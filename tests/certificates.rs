@@ -780,13 +780,13 @@ async fn english_pages_name_the_course_and_the_union_in_english() {
     let hers = page_in(&app, Some(&token), "zh-CN", &certificate).await;
     assert!(
         hers.contains(r#"id="credential-explained""#)
-            && hers.contains("数字凭证是这张证书带数字签名的电子版"),
+            && hers.contains("数字凭证是这张证书带起航电子签名的电子版"),
         "{hers}"
     );
     let hers = page_in(&app, Some(&token), "en", &certificate).await;
     assert!(
         hers.contains(r#"id="cert-course">Reading course<"#)
-            && hers.contains("check at the verification page (/verify)"),
+            && hers.contains("confirm through Qihang's verification API"),
         "{hers}"
     );
     let learning = page_in(&app, Some(&token), "en", "/learning").await;

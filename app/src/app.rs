@@ -86,19 +86,29 @@ pub fn App() -> impl IntoView {
 /// back to the home page and the courses.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    crate::request::set_not_found();
     let t = use_lang().t();
     view! {
         <Layout title=t.not_found>
-            <section class="not-found" id="not-found">
-                <h1>{t.not_found}</h1>
-                <p>{t.not_found_body}</p>
-                <p class="actions">
-                    <a class="button primary" href="/" id="not-found-home">{t.not_found_home}</a>
-                    <a class="button" href="/courses" id="not-found-courses">{t.not_found_courses}</a>
-                </p>
-            </section>
+            <NotFoundBody/>
         </Layout>
+    }
+}
+
+/// The 404 status and the page's words and ways back, also for a page whose course,
+/// attempt or certificate does not exist.
+#[component]
+pub fn NotFoundBody() -> impl IntoView {
+    crate::request::set_not_found();
+    let t = use_lang().t();
+    view! {
+        <section class="not-found" id="not-found">
+            <h1>{t.not_found}</h1>
+            <p>{t.not_found_body}</p>
+            <p class="actions">
+                <a class="button primary" href="/" id="not-found-home">{t.not_found_home}</a>
+                <a class="button" href="/courses" id="not-found-courses">{t.not_found_courses}</a>
+            </p>
+        </section>
     }
 }
 

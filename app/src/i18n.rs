@@ -456,6 +456,15 @@ pub struct Texts {
     pub imp_parent_later_after: &'static str,
     pub imp_outside_before: &'static str,
     pub imp_outside_middle: &'static str,
+    pub colon: &'static str,
+    pub passed_not_complete: &'static str,
+    pub rest_lessons: &'static str,
+    pub rest_attendance: &'static str,
+    pub go_on_learning: &'static str,
+    pub first_learn_prerequisite: &'static str,
+    pub checked_in_at: &'static str,
+    pub paren_open: &'static str,
+    pub paren_close: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -520,7 +529,7 @@ pub static ZH: Texts = Texts {
     privacy_title: "个人信息保护告知书",
     privacy_body: &[
         "起航平台由工会组织运营，用于女职工数字技能培训。我们收集您的姓名、手机号码、性别、所属工会和（可选的）电子邮箱，用于开设账户、记录学习和发放证书，并按工会层级统计培训人数。",
-        "您的手机号码只向您本人完整显示，对其他人一律部分隐藏。统计报表只向您所属工会及其上级工会的管理员提供。",
+        "您的完整手机号码只向您本人，以及您所属工会和上级工会的管理员显示：管理员用它联系您、在您忘记密码时帮您当面重设；他们每次帮您办理的事项都记入操作记录。对其他人，手机号码一律部分隐藏。统计报表只向您所属工会及其上级工会的管理员提供。",
         "我们不会出售您的个人信息。您可以随时联系所属工会查询、更正或删除您的信息。",
     ],
     not_found: "页面不存在",
@@ -790,7 +799,7 @@ pub static ZH: Texts = Texts {
     not_found_body: "这个地址没有内容，可能是链接输错了，或者页面已经搬走了。",
     not_found_home: "回到首页",
     not_found_courses: "浏览课程",
-    credential_explained: "数字凭证是这张证书带数字签名的电子版：发给用人单位、工作室或其他平台，对方可以在验证页面（/verify）核对它是真的、没有被改过。",
+    credential_explained: "数字凭证是这张证书带起航电子签名的电子版（一个 JSON 文件）：发给用人单位、创新工作室或其他平台，对方的系统可以通过起航的核验接口确认它是真的、没有被改过。只想给人看证书，用上面的二维码或 PDF 就够了。",
     public_url_warning: "证书二维码指向的地址是 {url}，这是服务器本机的地址，别人的手机扫码打不开。请在配置里把 public_url 改成大家访问起航用的网址（例如 https://qihang.example.cn），然后重启服务。",
     // account settings and SMS (issue 11.7)
     account_password_title: "修改密码",
@@ -862,6 +871,15 @@ pub static ZH: Texts = Texts {
     imp_parent_later_after: " 行才添加，请把上级工会放在前面",
     imp_outside_before: "上级工会 ",
     imp_outside_middle: " 不属于 ",
+    colon: "：",
+    passed_not_complete: "测验已通过！完成课程的其余要求（{rest}）后，就能拿到证书。",
+    rest_lessons: "读完剩下的 {n} 课",
+    rest_attendance: "参加线下课堂并签到",
+    go_on_learning: "去读下一课",
+    first_learn_prerequisite: "先去学《{title}》",
+    checked_in_at: "✓ 已签到（{time}）",
+    paren_open: "（",
+    paren_close: "）",
 };
 
 pub static EN: Texts = Texts {
@@ -926,7 +944,7 @@ pub static EN: Texts = Texts {
     privacy_title: "Privacy notice",
     privacy_body: &[
         "Qihang is run by the trade unions for women workers' digital-skills training. We collect your name, mobile number, gender, union and (optionally) email to run your account, record your learning, issue certificates and count training by union.",
-        "Your full mobile number is shown only to you; everyone else sees it partly hidden. Reports go only to administrators of your union and the unions above it.",
+        "Your full mobile number is shown only to you and to the administrators of your union and the unions above it, who use it to contact you and to reset your password in person when you forget it; whatever they do for you is written to an audit log. Everyone else sees it partly hidden. Reports go only to administrators of your union and the unions above it.",
         "We never sell your personal information. Ask your union at any time to see, correct or delete it.",
     ],
     not_found: "Page not found",
@@ -1196,7 +1214,7 @@ pub static EN: Texts = Texts {
     not_found_body: "There is nothing at this address: the link may be mistyped, or the page has moved.",
     not_found_home: "Go to the home page",
     not_found_courses: "Browse the courses",
-    credential_explained: "The digital credential is a digitally signed electronic copy of this certificate: send it to an employer, a studio or another platform, and they can check at the verification page (/verify) that it is genuine and unaltered.",
+    credential_explained: "The digital credential is an electronic copy of this certificate signed by Qihang (a JSON file): send it to an employer, an innovation studio or another platform, and their systems can confirm through Qihang's verification API that it is genuine and unaltered. To show the certificate to a person, the QR code or the PDF above is enough.",
     public_url_warning: "The QR codes on certificates point to {url}, an address on the server itself that nobody else's phone can open. Set public_url in the configuration to the address people use to reach Qihang (such as https://qihang.example.cn), then restart the service.",
     // account settings and SMS (issue 11.7)
     account_password_title: "Change password",
@@ -1268,6 +1286,15 @@ pub static EN: Texts = Texts {
     imp_parent_later_after: "; put each parent before its unions",
     imp_outside_before: "The parent ",
     imp_outside_middle: " is not part of ",
+    colon: ": ",
+    passed_not_complete: "Quiz passed! Complete the rest of the course ({rest}) to get your certificate.",
+    rest_lessons: "read the remaining {n} lessons",
+    rest_attendance: "attend the class and check in",
+    go_on_learning: "Read the next lesson",
+    first_learn_prerequisite: "Take “{title}” first",
+    checked_in_at: "✓ Checked in ({time})",
+    paren_open: " (",
+    paren_close: ")",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -345,7 +345,7 @@ pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
     view! {
         <div class="org-picker">
             <label for="city">{texts.city.clone()}</label>
-            <select id="city" name="city" required=true on:change=on_city>
+            <select id="city" name="city" on:change=on_city>
                 <option value="" selected=no_city_chosen>{texts.city_choose.clone()}</option>
                 {options}
             </select>

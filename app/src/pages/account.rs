@@ -40,7 +40,7 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>{t.field_name}</dt><dd id="account-name">{account.user.name.clone()}</dd>
                             <dt>{t.field_phone}</dt><dd id="account-phone">{account.own_phone.clone()}</dd>
                             <dt>{t.field_email}</dt><dd id="account-email-shown">{account.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                            <dt>{t.account_org}</dt><dd>{lang.pick(&account.user.org.name, account.user.org.name_en.as_deref()).to_string()}" ("<code>{account.user.org.code.clone()}</code>")"</dd>
+                            <dt>{t.account_org}</dt><dd>{lang.pick(&account.user.org.name, account.user.org.name_en.as_deref()).to_string()}{t.paren_open}<code>{account.user.org.code.clone()}</code>{t.paren_close}</dd>
                             <dt>{t.account_roles}</dt><dd><ul class="plain">{roles}</ul></dd>
                         </dl>
                         {password_section(t, lang, password_flash)}

@@ -101,7 +101,7 @@ pub fn CertificatePage() -> impl IntoView {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => return super::error_view(lang, e.code),
                     };
                     let s = cert.status.clone();
                     let api = format!("/api/v1/certificates/{}", s.serial);
@@ -144,7 +144,7 @@ pub fn MyLearningPage() -> impl IntoView {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => return super::error_view(lang, e.code),
                     };
                     let place = me.place_in_drive.map(|n| view! {
                         <p class="notice ok place" id="place">{t.place_prefix}<strong>{n}</strong>{t.place_suffix}</p>

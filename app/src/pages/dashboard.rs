@@ -488,7 +488,7 @@ fn dashboard_view(
     });
     view! {
         {parent}
-        <h1>{t.dashboard_title}": "{s.org.name.clone()}</h1>
+        <h1>{t.dashboard_title}{t.colon}{s.org.name.clone()}</h1>
         {summary(t, &s)}
         {mismatch}
         {(!s.by_month.is_empty()).then(|| month_chart(t, &s.by_month))}

@@ -204,14 +204,25 @@ pub fn CoursePage() -> impl IntoView {
                         .unwrap_or_default();
                     let detail = match course_detail(id).await {
                         Ok(detail) => detail,
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => return super::error_view(lang, e.code),
                     };
                     let c = detail.course.clone();
                     let first_unread = detail.lessons.iter().find(|l| !l.read).or(detail.lessons.first()).map(|l| l.id.clone());
+                    let all_read = !detail.lessons.is_empty() && detail.lessons.iter().all(|l| l.read);
+                    let first_locked = c.locked_by.iter().find(|p| !p.completed).cloned();
                     let action = if c.enrolled {
-                        let label = if c.completed { t.review_lessons } else { t.continue_learning };
+                        // Once every lesson is read, the quiz (below) is what comes next.
+                        let label = if c.completed || all_read { t.review_lessons } else { t.continue_learning };
                         first_unread.map(|lesson| view! {
                             <a class="button primary" id="continue-learning" href=format!("/courses/{}/lessons/{lesson}", c.id)>{label}</a>
+                        }.into_any())
+                    } else if let Some(p) = first_locked {
+                        // Locked by a prerequisite: the way on is that course, not a refused enrolment.
+                        let title = lang.pick(&p.title, p.title_en.as_deref()).to_string();
+                        Some(view! {
+                            <a class="button primary" id="take-prerequisite" href=format!("/courses/{}", crate::request::slug(&p.id))>
+                                {t.first_learn_prerequisite.replace("{title}", &title)}
+                            </a>
                         }.into_any())
                     } else if signed_in {
                         Some(view! {
@@ -262,6 +273,7 @@ pub fn CoursePage() -> impl IntoView {
                         }
                     }).collect_view();
                     view! {
+                        <Title text=format!("{} · {}", lang.pick(&c.title, c.title_en.as_deref()), t.app_name)/>
                         <p class="crumbs"><a href="/courses">{t.catalogue_title}</a>" › "{t.tier(c.tier)}</p>
                         <h1 id="course-title">{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</h1>
                         <p class="meta">{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
@@ -276,7 +288,10 @@ pub fn CoursePage() -> impl IntoView {
                         <h2>{t.rules_title}</h2>
                         <ul>{rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
                         {quiz}
-                        {(c.enrolled && detail.completion.attendance && !c.completed).then(|| view! {
+                        {detail.my_check_in.clone().map(|ci| view! {
+                            <p class="notice ok" id="checked-in">{t.checked_in_at.replace("{time}", &format!("{} · {}", ci.at, ci.location))}</p>
+                        })}
+                        {(c.enrolled && detail.completion.attendance && !c.completed && detail.my_check_in.is_none()).then(|| view! {
                             <h2>{t.check_in_title}</h2>
                             <FlashMessage flash=check_in_flash.clone() lang=lang ok_text=t.checked_in_ok/>
                             <form method="post" action=CheckIn::url() id="check-in">
@@ -319,7 +334,7 @@ pub fn LessonPage() -> impl IntoView {
                             crate::request::redirect(&format!("/courses/{}", crate::request::slug(&course)));
                             return view! { <p>{error_message(lang, e.code, None)}</p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => return super::error_view(lang, e.code),
                     };
                     let here = format!("/courses/{}/lessons/{}", view.course, view.id);
                     let size_link = if large {

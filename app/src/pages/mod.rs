@@ -18,6 +18,15 @@ use qihang_core::dto::ErrorCode;
 use crate::i18n::{error_message, Lang};
 use crate::request::Flash;
 
+/// A page's own thing could not be shown: the 404 page (with its status) when it does not
+/// exist, else the error in words.
+pub fn error_view(lang: Lang, code: ErrorCode) -> AnyView {
+    if code == ErrorCode::NotFound {
+        return view! { <crate::app::NotFoundBody/> }.into_any();
+    }
+    view! { <p class="notice error">{error_message(lang, code, None)}</p> }.into_any()
+}
+
 /// The message box for a failed (or successful) form post.
 #[component]
 pub fn FlashMessage(

@@ -12,7 +12,7 @@ use qihang_core::dto::{
 
 use super::FlashMessage;
 use crate::app::{use_lang, Layout};
-use crate::i18n::{error_message, Texts};
+use crate::i18n::Texts;
 use crate::islands::{QuizAutosave, QuizCountdown, QuizProgress};
 use crate::request::take_flash;
 use crate::server_fns::{quiz_attempt, StartQuiz};
@@ -37,7 +37,7 @@ pub fn QuizPage() -> impl IntoView {
                             crate::request::redirect("/login");
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => return super::error_view(lang, e.code),
                     };
                     let union = crate::server_fns::current_account()
                         .await
@@ -108,7 +108,7 @@ fn form_view(page: &AttemptPage, t: &'static Texts) -> AnyView {
     let attempt = &page.attempt;
     let saved = &attempt.answers;
     let deadline = attempt.deadline.clone().zip(attempt.deadline_china.clone()).map(|(iso, china)| view! {
-        <p class="muted" id="quiz-deadline">{t.deadline_label}": "{china}" "
+        <p class="muted" id="quiz-deadline">{t.deadline_label}{t.colon}{china}" "
             <QuizCountdown deadline=iso left_label=t.time_left.to_string() over_label=t.time_over.to_string()/>
         </p>
     });
@@ -214,6 +214,9 @@ fn next_steps(
     course_page: String,
 ) -> AnyView {
     let standing = &page.standing;
+    if let (true, Some(needed)) = (result.passed, &page.still_needed) {
+        return passed_not_complete(page, needed, t, course_page);
+    }
     if result.passed {
         let place = page.place_in_drive.map(|n| view! {
             <p class="place" id="quiz-place">{t.place_prefix}<strong>{n}</strong>{t.place_suffix}</p>
@@ -299,4 +302,41 @@ fn answer_text(question: &AttemptQuestion, answer: &AnswerInput, t: &Texts) -> S
             .collect::<Vec<_>>()
             .join("；"),
     }
+}
+
+/// Passed, but the course needs more (lessons, a class) before its certificate: say what,
+/// and lead to the next lesson.
+fn passed_not_complete(
+    page: &AttemptPage,
+    needed: &qihang_core::dto::StillNeeded,
+    t: &'static Texts,
+    course_page: String,
+) -> AnyView {
+    let mut rest = Vec::new();
+    if needed.lessons_unread > 0 {
+        rest.push(
+            t.rest_lessons
+                .replace("{n}", &needed.lessons_unread.to_string()),
+        );
+    }
+    if needed.attendance {
+        rest.push(t.rest_attendance.to_string());
+    }
+    let text = t.passed_not_complete.replace(
+        "{rest}",
+        &rest.join(if t.colon == "：" { "、" } else { ", " }),
+    );
+    let next = needed.first_unread.clone().map(|lesson| {
+        let href = format!(
+            "/courses/{}/lessons/{}",
+            crate::request::slug(&page.attempt.course),
+            crate::request::slug(&lesson)
+        );
+        view! { <a class="button primary" id="next-lesson" href=href>{t.go_on_learning}</a> }
+    });
+    view! {
+        <p class="congrats" id="quiz-congrats">{text}</p>
+        <p class="actions">{next}<a class="button" id="back-to-course" href=course_page>{t.back_to_course}</a></p>
+    }
+    .into_any()
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::pack_problems::ReportedProblem;
 
 /// The version of the privacy notice users accept at registration (stored with the time).
-pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-25";
+pub const PRIVACY_NOTICE_VERSION: &str = "2026-11-27";
 
 /// An organisation as clients see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -338,6 +338,9 @@ pub struct CourseDetail {
     /// Her standing in the quiz, when she is enrolled and the course has one.
     #[serde(default)]
     pub my_quiz: Option<QuizStanding>,
+    /// Her check-in at one of the course's classes, once she attended.
+    #[serde(default)]
+    pub my_check_in: Option<CheckInView>,
 }
 
 /// One lesson to read.
@@ -481,6 +484,26 @@ pub struct AttemptPage {
     pub certificate: Option<String>,
     /// Her place among the women trained in the drive, once trained.
     pub place_in_drive: Option<i64>,
+    /// What the course still needs before it completes (none once completed).
+    #[serde(default)]
+    pub still_needed: Option<StillNeeded>,
+}
+
+/// What a course still needs from her beyond the quiz.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StillNeeded {
+    pub lessons_unread: usize,
+    /// The first lesson she has not read, to go on from.
+    pub first_unread: Option<String>,
+    /// The course needs her at a class (checked in), and she has not been.
+    pub attendance: bool,
+}
+
+/// Her check-in at a class of the course: when (China time) and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInView {
+    pub at: String,
+    pub location: String,
 }
 
 /// One graded question, shown after submission.

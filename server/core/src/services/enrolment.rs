@@ -5,9 +5,11 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{courses, enrollments, quiz_attempts};
+use crate::db::schema::{
+    attendances, class_sessions, courses, enrollments, lesson_progress, lessons, quiz_attempts,
+};
 use crate::db::DbConn;
-use crate::dto::QuizStanding;
+use crate::dto::{CheckInView, QuizStanding, StillNeeded};
 use crate::ServiceError;
 
 /// Her enrolment in the course, if any.
@@ -83,5 +85,69 @@ pub(crate) fn standing(
             .rev()
             .find(|t| t.submitted.is_none())
             .map(|t| t.public_id.clone()),
+    }))
+}
+
+/// Her first check-in at a class of the course, if any.
+pub(crate) fn check_in(
+    conn: &mut DbConn,
+    user_id: i64,
+    course_id: i64,
+) -> QueryResult<Option<CheckInView>> {
+    let row: Option<(chrono::NaiveDateTime, String)> = attendances::table
+        .inner_join(class_sessions::table.on(class_sessions::id.eq(attendances::session_id)))
+        .filter(attendances::user_id.eq(user_id))
+        .filter(class_sessions::course_id.eq(course_id))
+        .order(attendances::checked_in_at.asc())
+        .select((attendances::checked_in_at, class_sessions::location))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(at, location)| CheckInView {
+        at: crate::time::to_china(at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        location,
+    }))
+}
+
+/// What the course still needs from her (unread lessons, a class) when its rules ask for
+/// them; `None` once the course is completed or she is not enrolled.
+pub(crate) fn still_needed(
+    conn: &mut DbConn,
+    user_id: i64,
+    course_id: i64,
+) -> QueryResult<Option<StillNeeded>> {
+    let completed: Option<Option<chrono::NaiveDateTime>> = enrollments::table
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::course_id.eq(course_id))
+        .select(enrollments::completed_at)
+        .first(conn)
+        .optional()?;
+    let Some(None) = completed else {
+        return Ok(None);
+    };
+    let (needs_lessons, needs_attendance): (bool, bool) = courses::table
+        .find(course_id)
+        .select((courses::complete_lessons, courses::complete_attendance))
+        .first(conn)?;
+    let read: Vec<i64> = lesson_progress::table
+        .filter(lesson_progress::user_id.eq(user_id))
+        .select(lesson_progress::lesson_id)
+        .load(conn)?;
+    let unread: Vec<String> = match needs_lessons {
+        true => lessons::table
+            .filter(lessons::course_id.eq(course_id))
+            .filter(lessons::active.eq(true))
+            .filter(lessons::id.ne_all(read))
+            .order(lessons::position.asc())
+            .select(lessons::lesson_key)
+            .load(conn)?,
+        false => Vec::new(),
+    };
+    let attendance = needs_attendance && check_in(conn, user_id, course_id)?.is_none();
+    Ok(Some(StillNeeded {
+        lessons_unread: unread.len(),
+        first_unread: unread.into_iter().next(),
+        attendance,
     }))
 }

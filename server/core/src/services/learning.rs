@@ -513,6 +513,10 @@ pub async fn course(
             Some(user_id) => super::enrolment::standing(conn, user_id, row.id)?,
             None => None,
         };
+        let my_check_in = match viewer.user_id {
+            Some(user_id) => super::enrolment::check_in(conn, user_id, row.id)?,
+            None => None,
+        };
         let mut course = summary(&row, &progress, &names);
         if viewer.user_id.is_some() && !course.enrolled {
             course.locked_by = prerequisites
@@ -532,6 +536,7 @@ pub async fn course(
             },
             prerequisites,
             my_quiz,
+            my_check_in,
         })
     })
     .await

@@ -608,6 +608,10 @@ pub async fn get(
             true => place_in_drive(conn, row.user_id)?,
             false => None,
         };
+        let still_needed = match passed {
+            true => super::enrolment::still_needed(conn, row.user_id, row.course_id)?,
+            false => None,
+        };
         Ok(AttemptPage {
             attempt: attempt_view(
                 public_id.clone(),
@@ -622,6 +626,7 @@ pub async fn get(
             course_title_en,
             certificate,
             place_in_drive,
+            still_needed,
         })
     })
     .await
