@@ -745,7 +745,7 @@ async fn pages_render_in_chinese_first_and_english_on_request() {
         .unwrap();
     assert_eq!(offsite.headers().get("location").unwrap(), "/");
 
-    // Signed out, "my account" sends her to log in.
+    // Signed out, "my account" sends her to log in, and back here afterwards.
     let account = app
         .client
         .get(app.url("/account"))
@@ -754,7 +754,10 @@ async fn pages_render_in_chinese_first_and_english_on_request() {
         .await
         .unwrap();
     assert_eq!(account.status(), 302);
-    assert_eq!(account.headers().get("location").unwrap(), "/login");
+    assert_eq!(
+        account.headers().get("location").unwrap(),
+        "/login?next=/account"
+    );
 
     let missing = app
         .client

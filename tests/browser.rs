@@ -296,12 +296,12 @@ async fn journey(javascript: bool) {
 
     fill(c, "#password", "password-123").await;
     click(c, "#login-form button[type=submit]").await;
+    // She opened 我的账户 signed out: once signed in, that is where she lands.
     c.wait()
         .at_most(Duration::from_secs(10))
-        .for_url(&url::Url::parse(&app.url("/learning")).unwrap())
+        .for_url(&url::Url::parse(&app.url("/account")).unwrap())
         .await
         .unwrap();
-    c.goto(&app.url("/account")).await.unwrap();
     wait_text(c, "#account-name", "王秀红").await;
 
     step("    // Registering the same ph");
@@ -1171,7 +1171,11 @@ async fn the_rest_of_her_path(javascript: bool) {
     let b = browser(javascript).await;
     let c = &b.client;
     let mode = if javascript { "js" } else { "nojs" };
-    c.goto(&app.url("/login")).await.unwrap();
+    // A deep link while signed out: log in first, then back to where she was going.
+    c.goto(&app.url("/courses/smartphone-basics/lessons/wifi"))
+        .await
+        .unwrap();
+    wait_contains(c, "#sign-in-first", "请先登录").await;
     let toggle_shown = c
         .find(Locator::Css(".password-input .toggle"))
         .await
@@ -1186,7 +1190,12 @@ async fn the_rest_of_her_path(javascript: bool) {
     fill(c, "#login", "13812341234").await;
     fill(c, "#password", "password-123").await;
     click(c, "#login-form button[type=submit]").await;
-    text(c, "h1").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/courses/smartphone-basics/lessons/wifi")).unwrap())
+        .await
+        .expect("back on the lesson she opened");
+    text(c, "#lesson h1").await;
 
     // A spent quiz: whom to ask, and no start button.
     c.goto(&app.url("/courses/smartphone-basics"))

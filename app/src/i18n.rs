@@ -465,6 +465,7 @@ pub struct Texts {
     pub checked_in_at: &'static str,
     pub paren_open: &'static str,
     pub paren_close: &'static str,
+    pub sign_in_first: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -880,6 +881,7 @@ pub static ZH: Texts = Texts {
     checked_in_at: "✓ 已签到（{time}）",
     paren_open: "（",
     paren_close: "）",
+    sign_in_first: "请先登录，登录后会回到你刚才要看的页面。",
 };
 
 pub static EN: Texts = Texts {
@@ -1295,6 +1297,7 @@ pub static EN: Texts = Texts {
     checked_in_at: "✓ Checked in ({time})",
     paren_open: " (",
     paren_close: ")",
+    sign_in_first: "Please log in first; you will come back to the page you wanted.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -226,6 +226,20 @@ mod server {
         leptos_actix::redirect(path);
     }
 
+    /// To the login page, coming back to this page once signed in.
+    pub fn redirect_to_login() {
+        let here = use_context::<Request>()
+            .and_then(|r| r.uri().path_and_query().map(|p| p.as_str().to_string()))
+            .filter(|p| qihang_core::paths::is_local_path(p));
+        match here {
+            Some(here) => redirect(&format!(
+                "/login?next={}",
+                crate::islands::encode_component(&here)
+            )),
+            None => redirect("/login"),
+        }
+    }
+
     /// Answers this page with 404 Not Found (the router's fallback page; the router itself
     /// leaves the status at 200).
     pub fn set_not_found() {
@@ -351,6 +365,9 @@ pub fn take_flash(_form: &str) -> Option<Flash> {
 
 #[cfg(not(feature = "ssr"))]
 pub fn redirect(_path: &str) {}
+
+#[cfg(not(feature = "ssr"))]
+pub fn redirect_to_login() {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn set_not_found() {}

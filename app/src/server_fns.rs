@@ -141,22 +141,33 @@ pub async fn register(
 }
 
 #[server(prefix = "/_fn", endpoint = "login")]
-pub async fn login(login: String, password: String) -> Result<(), AppError> {
+pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let core = crate::request::core()?;
     let ip = crate::request::client_ip();
+    // Back to the page that asked her to sign in, if it is one of this site's.
+    let next = next.filter(|n| qihang_core::paths::is_local_path(n));
     match qihang_core::services::accounts::login(&core, login.clone(), password, ip).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
-            // Each lands where her work is: an administrator on her dashboard, a learner on
-            // her learning.
-            let administers = outcome.user.roles.iter().any(|r| r.role == "admin");
-            crate::request::redirect(if administers {
+            // Otherwise each lands where her work is: an administrator on her dashboard, a
+            // trainer on her course packs, a learner on her learning.
+            let holds = |role: &str| outcome.user.roles.iter().any(|r| r.role == role);
+            let home = if holds("admin") {
                 "/dashboard"
+            } else if holds("trainer") {
+                "/trainer/packs"
             } else {
                 "/learning"
-            });
+            };
+            crate::request::redirect(next.as_deref().unwrap_or(home));
         }
-        Err(error) => crate::request::fail_form("login", "/login", &error, vec![("login", login)]),
+        Err(error) => {
+            let back = match &next {
+                Some(next) => format!("/login?next={}", crate::islands::encode_component(next)),
+                None => "/login".to_string(),
+            };
+            crate::request::fail_form("login", &back, &error, vec![("login", login)])
+        }
     }
     Ok(())
 }

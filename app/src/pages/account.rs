@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     let Some(account) = current_account().await.ok().flatten() else {
-                        crate::request::redirect("/login");
+                        crate::request::redirect_to_login();
                         return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                     };
                     let (password_flash, email_flash) = flashes.clone();

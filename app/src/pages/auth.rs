@@ -153,11 +153,18 @@ pub fn LoginPage() -> impl IntoView {
     let t = lang.t();
     let flash = take_flash("login");
     let values = flash.clone().unwrap_or_default();
+    let next = use_query_map()
+        .get_untracked()
+        .get("next")
+        .unwrap_or_default();
+    let asked = !next.is_empty();
     view! {
         <Layout title=t.login_title>
             <h1>{t.login_title}</h1>
+            {asked.then(|| view! { <p class="notice" id="sign-in-first">{t.sign_in_first}</p> })}
             <FlashMessage flash=flash lang=lang ok_text=t.reset_done/>
             <form method="post" action=Login::url() class="stack" id="login-form">
+                {asked.then(|| view! { <input type="hidden" name="next" value=next.clone()/> })}
                 <label for="login">{t.field_login}</label>
                 <input id="login" name="login" required=true autocomplete="username" value=values.value("login")/>
                 <label for="password">{t.field_password}</label>

@@ -98,7 +98,7 @@ pub fn CertificatePage() -> impl IntoView {
                     let cert = match certificate_view(serial).await {
                         Ok(cert) => cert,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
                         Err(e) => return super::error_view(lang, e.code),
@@ -141,7 +141,7 @@ pub fn MyLearningPage() -> impl IntoView {
                     let me = match my_learning().await {
                         Ok(me) => me,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
                         Err(e) => return super::error_view(lang, e.code),

@@ -545,7 +545,7 @@ pub fn DashboardPage() -> impl IntoView {
                             Ok(None) => return view! { <p class="notice error">{error_message(lang, ErrorCode::Forbidden, None)}</p> }.into_any(),
                             Err(e) => {
                                 if e.code == ErrorCode::Unauthenticated {
-                                    crate::request::redirect("/login");
+                                    crate::request::redirect_to_login();
                                 }
                                 return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any();
                             }
@@ -556,7 +556,7 @@ pub fn DashboardPage() -> impl IntoView {
                         Ok(s) => view! { {warning}{dashboard_view(t, lang, in_language(lang, s), flash)} }.into_any(),
                         Err(e) => {
                             if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect("/login");
+                                crate::request::redirect_to_login();
                             }
                             view! { <p class="notice error" id="dashboard-error">{error_message(lang, e.code, None)}</p> }.into_any()
                         }
@@ -796,7 +796,7 @@ pub fn EvidencePage() -> impl IntoView {
                         Ok(p) => p,
                         Err(e) => {
                             if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect("/login");
+                                crate::request::redirect_to_login();
                             }
                             return view! {
                                 {crumbs}{filtered}{form}

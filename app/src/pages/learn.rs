@@ -327,7 +327,7 @@ pub fn LessonPage() -> impl IntoView {
                     let view = match lesson_view(course.clone(), lesson).await {
                         Ok(view) => view,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
                         Err(e) if e.code == ErrorCode::NotEnrolled => {
@@ -357,7 +357,7 @@ pub fn LessonPage() -> impl IntoView {
                         <Title text=format!("{} · {}", view.title, t.app_name)/>
                         <p class="crumbs"><a href=format!("/courses/{}", view.course) id="lesson-course">"‹ "{lang.pick(&view.course_title, view.course_title_en.as_deref()).to_string()}</a></p>
                         <p class="lesson-bar"><span id="lesson-position">{position}</span>{size_link}</p>
-                        <article class="lesson" class:large=large id="lesson" inner_html=view.html.clone()></article>
+                        <article class="lesson" lang="zh-CN" class:large=large id="lesson" inner_html=view.html.clone()></article>
                         <form method="post" action=MarkRead::url() id="mark-read">
                             <input type="hidden" name="course" value=view.course.clone()/>
                             <input type="hidden" name="lesson" value=view.id.clone()/>

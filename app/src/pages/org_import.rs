@@ -191,7 +191,7 @@ pub fn OrgImportPage() -> impl IntoView {
                         Ok(org) => page_body(t, lang, &org, outcome).into_any(),
                         Err(e) => {
                             if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect("/login");
+                                crate::request::redirect_to_login();
                             }
                             view! {
                                 <p class="notice error" id="import-scope-error">{error_message(lang, e.code, e.field.as_deref())}</p>

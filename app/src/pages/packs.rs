@@ -117,7 +117,7 @@ pub fn PacksPage() -> impl IntoView {
                     let scope = match upload_scope().await {
                         Ok(scope) => scope,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
                         Err(e) => return view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
@@ -230,7 +230,7 @@ pub fn PackPage() -> impl IntoView {
                     match get_upload(id).await {
                         Ok(upload) => upload_details(t, lang, upload),
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any()
                         }
                         Err(e) => view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),

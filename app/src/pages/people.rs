@@ -49,7 +49,7 @@ pub fn PeoplePage() -> impl IntoView {
                             </ul>
                         }.into_any(),
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             ().into_any()
                         }
                         Err(e) => view! { <p class="notice error">{error_message(lang, e.code, e.field.as_deref())}</p> }.into_any(),
@@ -81,7 +81,7 @@ pub fn PersonPage() -> impl IntoView {
                     let person = match person_detail(id).await {
                         Ok(person) => person,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return ().into_any();
                         }
                         Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),

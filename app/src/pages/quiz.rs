@@ -34,7 +34,7 @@ pub fn QuizPage() -> impl IntoView {
                     let page = match quiz_attempt(id).await {
                         Ok(found) => found,
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect("/login");
+                            crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
                         Err(e) => return super::error_view(lang, e.code),

@@ -21,6 +21,8 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod packs;
 #[cfg(feature = "ssr")]
+pub mod paths;
+#[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod sms;
