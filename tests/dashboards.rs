@@ -1012,15 +1012,24 @@ async fn the_evidence_list_says_what_each_completion_rests_on() {
     assert!(
         header.starts_with("姓名 name,手机 phone,工会代码 org,")
             && header.ends_with(
-                ",线下课地点 class_place,线下课日期（北京时间） class_date,已学课数 lessons_read"
+                ",线下课日期（北京时间） class_date,已学课数 lessons_read,完成时间（北京时间） completed_at_china"
             ),
         "{header}"
     );
     assert!(
         csv.contains(",att-two,class-one,1,")
-            && csv.contains(",100,2,南京市工人文化宫,2026-03-02,1\n"),
+            && csv.contains(",100,2,南京市工人文化宫,2026-03-02,1,"),
         "{csv}"
     );
+    // The last column is the completion time in China time: the UTC time plus eight hours.
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let utc = chrono::DateTime::parse_from_rfc3339(cells[6]).unwrap();
+        let china = (utc + chrono::Duration::hours(8))
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        assert_eq!(cells[16], china, "{line}");
+    }
 }
 
 /// The administrators of a union's parent set its target on its dashboard with a plain form

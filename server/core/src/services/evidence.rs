@@ -510,7 +510,7 @@ fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, Service
 
 /// The columns of the evidence export (new ones only ever added at the end). A blank cell
 /// is evidence the course did not ask for, or that is no longer on record.
-const TRAINED_HEADER: [&str; 16] = [
+const TRAINED_HEADER: [&str; 17] = [
     "姓名 name",
     "手机 phone",
     "工会代码 org",
@@ -527,6 +527,7 @@ const TRAINED_HEADER: [&str; 16] = [
     "线下课地点 class_place",
     "线下课日期（北京时间） class_date",
     "已学课数 lessons_read",
+    "完成时间（北京时间） completed_at_china",
 ];
 
 /// The sheet of the evidence workbook.
@@ -534,6 +535,7 @@ const TRAINED_SHEET: &str = "培训明细 trained";
 
 /// One learner of the evidence list as a row of the export.
 fn trained_cells(row: EvidenceRow) -> Vec<String> {
+    let completed_china = china_time(&row.completed_at);
     vec![
         row.name,
         row.phone,
@@ -551,7 +553,19 @@ fn trained_cells(row: EvidenceRow) -> Vec<String> {
         row.class_place.unwrap_or_default(),
         row.class_date.unwrap_or_default(),
         row.lessons_read.map(count_cell).unwrap_or_default(),
+        completed_china,
     ]
+}
+
+/// An RFC 3339 UTC time as China time, `2026-11-28 00:16` (empty if it does not parse).
+fn china_time(utc: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(utc)
+        .map(|t| {
+            crate::time::to_china(t.naive_utc())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// The evidence list as CSV or XLSX (every row, not paged); audited.
@@ -660,6 +674,26 @@ fn bucket_row(table: &str, key: &str, name: &str, b: &StatsBucketView) -> Vec<St
     ]
 }
 
+/// A tier's name in both languages, for the `name` column (the bucket holds 1, 2 or 3).
+fn tier_name(bucket: &str) -> &'static str {
+    match bucket {
+        "1" => "基础 basic",
+        "2" => "进阶 intermediate",
+        "3" => "高级 advanced",
+        _ => "",
+    }
+}
+
+/// A training mode's name in both languages (the bucket holds `online`, `offline`, `blended`).
+fn mode_name(bucket: &str) -> &'static str {
+    match bucket {
+        "online" => "线上 online",
+        "offline" => "线下 offline",
+        "blended" => "线上线下结合 blended",
+        _ => "",
+    }
+}
+
 /// Every table of a dashboard, in order: the summary, the children, then the breakdowns by
 /// tier, mode, month and course.
 fn stats_rows(view: &OrgStatsView) -> Vec<Vec<String>> {
@@ -668,12 +702,12 @@ fn stats_rows(view: &OrgStatsView) -> Vec<Vec<String>> {
     rows.extend(
         view.by_tier
             .iter()
-            .map(|b| bucket_row("by_tier", &b.bucket, "", b)),
+            .map(|b| bucket_row("by_tier", &b.bucket, tier_name(&b.bucket), b)),
     );
     rows.extend(
         view.by_mode
             .iter()
-            .map(|b| bucket_row("by_mode", &b.bucket, "", b)),
+            .map(|b| bucket_row("by_mode", &b.bucket, mode_name(&b.bucket), b)),
     );
     rows.extend(
         view.by_month
