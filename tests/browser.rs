@@ -1309,6 +1309,13 @@ async fn the_rest_of_her_path(javascript: bool) {
         .unwrap();
     c.goto(&app.url("/forgot-password")).await.unwrap();
     wait_contains(c, "#forgot-ask-union", "工会").await;
+    // A dead password link says so before she types anything, and where to get a new one.
+    c.goto(&app.url("/reset-password?token=made-up"))
+        .await
+        .unwrap();
+    wait_contains(c, "#link-dead", "链接无效").await;
+    assert!(c.find(Locator::Css("input[name=password]")).await.is_err());
+    assert_tap_targets(c, "#ask-new-link").await;
     b.client.clone().close().await.unwrap();
 }
 

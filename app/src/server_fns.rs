@@ -199,6 +199,13 @@ pub async fn forgot_password(login: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether a password link still works, for its page.
+#[server(prefix = "/_fn", endpoint = "password_link_state")]
+pub async fn password_link_state(token: String) -> Result<(), AppError> {
+    let core = crate::request::core()?;
+    Ok(qihang_core::services::accounts::check_password_token(&core, token).await?)
+}
+
 #[server(prefix = "/_fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let core = crate::request::core()?;

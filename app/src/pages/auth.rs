@@ -11,7 +11,8 @@ use crate::i18n::Texts;
 use crate::islands::{OrgPicker, PasswordInput, PickerState, PickerTexts};
 use crate::request::{take_flash, Flash};
 use crate::server_fns::{
-    find_org, search_orgs, sms_resets, top_orgs, ForgotPassword, Login, Register, ResetPassword,
+    find_org, password_link_state, search_orgs, sms_resets, top_orgs, ForgotPassword, Login,
+    Register, ResetPassword,
 };
 use leptos::server_fn::ServerFn;
 
@@ -227,14 +228,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <Layout title=t.reset_title>
             <h1>{t.reset_title}</h1>
             <FlashMessage flash=flash lang=lang/>
-            <form method="post" action=ResetPassword::url() class="stack">
-                <input type="hidden" name="token" value=token/>
-                <label for="password">{t.field_new_password}</label>
-                <PasswordInput name="password".into() id="password".into() autocomplete="new-password".into()
-                    show_label=t.show_password.into() hide_label=t.hide_password.into()/>
-                <small>{t.field_password_hint}</small>
-                <button type="submit" class="primary">{t.reset_submit}</button>
-            </form>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    // A used, expired or made-up link says so at once, with the way to a new one.
+                    if let Err(e) = password_link_state(token.clone()).await {
+                        return view! {
+                            <p class="notice error" id="link-dead">{crate::i18n::error_message(lang, e.code, None)}</p>
+                            <p>{t.link_dead_next}</p>
+                            <p><a class="button primary" href="/forgot-password" id="ask-new-link">{t.forgot_title}</a></p>
+                        }.into_any();
+                    }
+                    view! {
+                        <form method="post" action=ResetPassword::url() class="stack">
+                            <input type="hidden" name="token" value=token.clone()/>
+                            <label for="password">{t.field_new_password}</label>
+                            <PasswordInput name="password".into() id="password".into() autocomplete="new-password".into()
+                                show_label=t.show_password.into() hide_label=t.hide_password.into()/>
+                            <small>{t.field_password_hint}</small>
+                            <button type="submit" class="primary">{t.reset_submit}</button>
+                        </form>
+                    }.into_any()
+                })}
+            </Suspense>
         </Layout>
     }
 }

@@ -699,19 +699,8 @@ pub async fn set_password_with_token(
     core.run(move |conn, _| {
         let password_hash = hash_password(&password)?;
         write_tx(conn, |conn| {
-            let row: PasswordTokenRow = password_tokens::table
-                .filter(password_tokens::token_hash.eq(hash_secret(token.trim())))
-                .select(PasswordTokenRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or(ServiceError::TokenInvalid)?;
-            if row.used_at.is_some() {
-                return Err(ServiceError::TokenInvalid);
-            }
+            let row = live_token(conn, &token)?;
             let at = now();
-            if row.expires_at <= at {
-                return Err(ServiceError::TokenExpired);
-            }
             let (phone, name): (String, String) = users::table
                 .find(row.user_id)
                 .select((users::phone, users::name))
@@ -741,6 +730,30 @@ pub async fn set_password_with_token(
         })
     })
     .await
+}
+
+/// The unused, unexpired reset or set-up link with this token.
+fn live_token(conn: &mut DbConn, token: &str) -> Result<PasswordTokenRow, ServiceError> {
+    let row: PasswordTokenRow = password_tokens::table
+        .filter(password_tokens::token_hash.eq(hash_secret(token.trim())))
+        .select(PasswordTokenRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ServiceError::TokenInvalid)?;
+    if row.used_at.is_some() {
+        return Err(ServiceError::TokenInvalid);
+    }
+    if row.expires_at <= now() {
+        return Err(ServiceError::TokenExpired);
+    }
+    Ok(row)
+}
+
+/// Whether a reset or set-up link still works (the page says so before she types a
+/// password); changes nothing.
+pub async fn check_password_token(core: &Core, token: String) -> Result<(), ServiceError> {
+    core.run(move |conn, _| live_token(conn, &token).map(|_| ()))
+        .await
 }
 
 /// Input of `qihang admin create`.
