@@ -1328,3 +1328,64 @@ async fn the_rest_of_her_path_on_a_phone_with_javascript() {
 async fn the_rest_of_her_path_on_a_phone_without_javascript() {
     the_rest_of_her_path(false).await;
 }
+
+/// A trainer on her phone reads a rejected pack's report (issue 11, item 12): the checker's
+/// problems in Chinese with their file and line, the union's name, China time, and a way to
+/// upload again; on a PC the same at 1280×800.
+async fn pack_report(javascript: bool) {
+    use support::packs::{pack_zip, upload};
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    let admin = app.admin("13600000001", "js-nj").await;
+    let bad_tier = pack_zip("tier-course", "1.0.0", |dir| {
+        let toml = std::fs::read_to_string(dir.join("course.toml"))
+            .unwrap()
+            .replace("tier = 1", "tier = 7");
+        std::fs::write(dir.join("course.toml"), toml).unwrap();
+    });
+    let report: serde_json::Value = upload(&app, &admin, bad_tier).await.json().await.unwrap();
+    let id = report["id"].as_str().unwrap().to_string();
+    for (width, height) in [(360, 640), (1280, 800)] {
+        let b = browser_at(javascript, width, height).await;
+        let c = &b.client;
+        c.goto(&app.url("/login")).await.unwrap();
+        fill(c, "#login", "13600000001").await;
+        fill(c, "#password", "admin-password").await;
+        click(c, "#login-form button[type=submit]").await;
+        text(c, "h1").await;
+        c.goto(&app.url(&format!("/trainer/packs/{id}")))
+            .await
+            .unwrap();
+        wait_contains(c, "ol.problems", "第 4 行").await;
+        let problems = text(c, "ol.problems").await;
+        assert!(problems.contains("tier 的值 7 无效"), "{problems}");
+        let page = text(c, "main").await;
+        assert!(!page.contains("UTC") && !page.contains(" · · "), "{page}");
+        assert_tap_targets(c, "#upload-again").await;
+        if width == 360 {
+            assert_fits(c, 360).await;
+            std::fs::write(
+                screenshot_dir().join(format!(
+                    "pack-report-360x640-{}.png",
+                    if javascript { "js" } else { "nojs" }
+                )),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+        b.client.clone().close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_trainer_reads_a_pack_report_on_her_phone_with_javascript() {
+    pack_report(true).await;
+}
+
+#[tokio::test]
+async fn a_trainer_reads_a_pack_report_on_her_phone_without_javascript() {
+    pack_report(false).await;
+}

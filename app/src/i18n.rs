@@ -467,6 +467,8 @@ pub struct Texts {
     pub paren_close: &'static str,
     pub sign_in_first: &'static str,
     pub link_dead_next: &'static str,
+    pub course_code_label: &'static str,
+    pub upload_again: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -884,6 +886,8 @@ pub static ZH: Texts = Texts {
     paren_close: "）",
     sign_in_first: "请先登录，登录后会回到你刚才要看的页面。",
     link_dead_next: "请在“找回密码”重新申请一个链接；如果你没有电子邮箱，请联系你所在的工会，由工会管理员当面给你一个新的一次性链接。",
+    course_code_label: "课程代码",
+    upload_again: "修改后重新上传",
 };
 
 pub static EN: Texts = Texts {
@@ -1301,6 +1305,8 @@ pub static EN: Texts = Texts {
     paren_close: ")",
     sign_in_first: "Please log in first; you will come back to the page you wanted.",
     link_dead_next: "Ask for a new link on “Forgot password”; if you have no email, ask your union: an administrator can give you a new one-time link in person.",
+    course_code_label: "Course id",
+    upload_again: "Fix it and upload again",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -199,7 +199,7 @@ fn upload_details(t: &'static Texts, lang: Lang, upload: UploadView) -> AnyView 
     view! {
         <h1>{heading}</h1>
         <dl class="facts">
-            <dt>"ID"</dt><dd><code>{upload.course.clone().unwrap_or_else(|| "—".into())}</code>" "{upload.version.clone().unwrap_or_default()}</dd>
+            <dt>{t.course_code_label}</dt><dd><code>{upload.course.clone().unwrap_or_else(|| "—".into())}</code>" "{upload.version.clone().unwrap_or_default()}</dd>
             <dt>{t.publish_to}</dt><dd id="publish-scope">{union}</dd>
             <dt>{t.questions_count}</dt><dd>{upload.questions}</dd>
         </dl>
@@ -208,7 +208,12 @@ fn upload_details(t: &'static Texts, lang: Lang, upload: UploadView) -> AnyView 
         {publish}
         {(!upload.lessons.is_empty()).then(|| view! { <h2>{t.preview_title}</h2> })}
         {lessons}
-        <p><a href="/trainer/packs">{t.my_uploads}</a></p>
+        <p class="actions">
+            {(upload.status == "rejected").then(|| view! {
+                <a class="button primary" id="upload-again" href="/trainer/packs#upload-form">{t.upload_again}</a>
+            })}
+            <a class="button" href="/trainer/packs">{t.my_uploads}</a>
+        </p>
     }
     .into_any()
 }
