@@ -115,6 +115,27 @@ async fn an_administrator_grants_another_attempt_once_hers_ran_out_audited() {
         .await
         .unwrap();
     assert!(none.is_empty(), "another city's administrator finds nobody");
+    // By name too (a part of it), and by the last four digits.
+    let by_name: Vec<Value> = app
+        .get_as(&admin, "/api/v1/people?q=%E7%A7%80")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        by_name.iter().any(|p| p["id"] == her_id.as_str()),
+        "{by_name:?}"
+    );
+    let by_tail: Vec<Value> = app
+        .get_as(&admin, "/api/v1/people?q=1234")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        by_tail.iter().any(|p| p["id"] == her_id.as_str()),
+        "{by_tail:?}"
+    );
     let granted = grant(&admin, &her_id).await;
     assert_eq!(granted.status(), 201);
     let standing: Value = granted.json().await.unwrap();

@@ -469,6 +469,7 @@ pub struct Texts {
     pub link_dead_next: &'static str,
     pub course_code_label: &'static str,
     pub upload_again: &'static str,
+    pub time_limit_line: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -888,6 +889,7 @@ pub static ZH: Texts = Texts {
     link_dead_next: "请在“找回密码”重新申请一个链接；如果你没有电子邮箱，请联系你所在的工会，由工会管理员当面给你一个新的一次性链接。",
     course_code_label: "课程代码",
     upload_again: "修改后重新上传",
+    time_limit_line: "限时 {n} 分钟",
 };
 
 pub static EN: Texts = Texts {
@@ -1307,6 +1309,7 @@ pub static EN: Texts = Texts {
     link_dead_next: "Ask for a new link on “Forgot password”; if you have no email, ask your union: an administrator can give you a new one-time link in person.",
     course_code_label: "Course id",
     upload_again: "Fix it and upload again",
+    time_limit_line: "{n} minutes",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -355,8 +355,8 @@ fn summary(t: &'static Texts, s: &OrgStatsView) -> impl IntoView {
                 <dt>{t.pace_needed}</dt><dd id="pace-needed">{s.pace_needed_per_month.map(number).unwrap_or_else(|| "—".into())}</dd>
                 <dt>{t.pace_recent}</dt><dd id="pace-recent">{recent_pace(t, s)}</dd>
                 <dt>{t.projection}</dt><dd id="projection">{projection(t, s)}</dd>
-                <dt>{t.women_completions}</dt><dd>{number(s.completions)}" · "{format!("{:.0}", s.hours)}" "{t.hours_unit}</dd>
-                <dt>{t.all_learners}</dt><dd>{number(s.all_learners.learners_trained)}" · "{number(s.all_learners.all_completions)}" · "{format!("{:.0}", s.all_learners.all_hours)}" "{t.hours_unit}</dd>
+                <dt>{t.women_completions}</dt><dd>{number(s.completions)}" · "{number(s.hours.round() as i64)}" "{t.hours_unit}</dd>
+                <dt>{t.all_learners}</dt><dd>{number(s.all_learners.learners_trained)}" · "{number(s.all_learners.all_completions)}" · "{number(s.all_learners.all_hours.round() as i64)}" "{t.hours_unit}</dd>
             </dl>
             <p class="muted definition">{t.trained_definition}</p>
         </section>

@@ -247,7 +247,8 @@ pub fn CoursePage() -> impl IntoView {
                             let best = m.best_score.map(|b| format!(" · {}", t.best_score_line.replace("{n}", &b.to_string()))).unwrap_or_default();
                             view! { <p id="quiz-standing">{super::quiz::standing_line(m, t)}{best}</p> }
                         });
-                        view! { <p class="muted">{t.quiz_rules}" "{q.draw}" · "{t.pass_mark}" "{q.pass_mark}" · "{t.attempts}" "{attempts}</p>{mine} }
+                        let limit = (q.time_limit_minutes > 0).then(|| format!(" · {}", t.time_limit_line.replace("{n}", &q.time_limit_minutes.to_string())));
+                        view! { <p class="muted" id="quiz-rules">{t.quiz_rules}" "{q.draw}" · "{t.pass_mark}" "{q.pass_mark}" · "{t.attempts}" "{attempts}{limit}</p>{mine} }
                     });
                     let prerequisites = (!detail.prerequisites.is_empty()).then(|| view! {
                         <h2>{t.prerequisites_title}</h2>

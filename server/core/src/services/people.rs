@@ -77,6 +77,12 @@ pub async fn search(
         return Err(crate::domain::DomainError::Search.into());
     }
     let digits: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    // The last four or more digits of a phone find her too (what she may remember to say).
+    let tail = match digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        true => format!("%{digits}"),
+        // No wildcard and not digits: a pattern no phone number matches.
+        false => "-".to_string(),
+    };
     let roots: Vec<String> = actor
         .grants
         .iter()
@@ -96,6 +102,7 @@ pub async fn search(
                 .filter(
                     users::phone
                         .eq(&digits)
+                        .or(users::phone.like(&tail))
                         .or(users::name.like(contains_pattern(&query)).escape('\\')),
                 )
                 .order((users::name.asc(), users::id.asc()))
