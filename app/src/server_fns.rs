@@ -22,10 +22,19 @@ pub async fn current_account() -> Result<Option<AccountView>, AppError> {
 }
 
 /// The province and the unions directly under it, for the registration form.
+/// A union as the picker names it: its English name on English pages, where it has one.
+#[cfg(feature = "ssr")]
+fn in_page_language(mut org: OrgView) -> OrgView {
+    let lang = crate::request::lang();
+    org.name = lang.pick(&org.name, org.name_en.as_deref()).to_string();
+    org
+}
+
 #[server(prefix = "/_fn", endpoint = "top_orgs")]
 pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
     let core = crate::request::core()?;
-    Ok(qihang_core::services::orgs::with_children(&core, "js").await?)
+    let orgs = qihang_core::services::orgs::with_children(&core, "js").await?;
+    Ok(orgs.into_iter().map(in_page_language).collect())
 }
 
 /// Unions below `under` whose name contains `q`: the registration picker's matches, as she
@@ -35,7 +44,8 @@ pub async fn top_orgs() -> Result<Vec<OrgView>, AppError> {
 pub async fn search_orgs(under: String, q: String) -> Result<Vec<OrgView>, AppError> {
     let core = crate::request::core()?;
     // Enough to find her union on a phone's screen; more words narrow it further.
-    Ok(qihang_core::services::orgs::search(&core, &under, &q, 20).await?)
+    let orgs = qihang_core::services::orgs::search(&core, &under, &q, 20).await?;
+    Ok(orgs.into_iter().map(in_page_language).collect())
 }
 
 /// One union by its code, or `None` when no union has it (the union she chose before a
@@ -45,7 +55,7 @@ pub async fn find_org(code: String) -> Result<Option<OrgView>, AppError> {
     use qihang_core::ServiceError;
     let core = crate::request::core()?;
     match qihang_core::services::orgs::get(&core, &code).await {
-        Ok(org) => Ok(Some(org)),
+        Ok(org) => Ok(Some(in_page_language(org))),
         Err(ServiceError::UnknownOrg { .. } | ServiceError::Invalid(_)) => Ok(None),
         Err(error) => Err(error.into()),
     }

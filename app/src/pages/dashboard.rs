@@ -56,6 +56,10 @@ fn rate(x: f64) -> String {
     if x <= 0.0 || !x.is_finite() {
         return "0".into();
     }
+    // Whole women from ten up; a decimal only where rounding would hide a slow pace.
+    if x >= 9.95 {
+        return number(x.round() as i64);
+    }
     let tenths = (x * 10.0).round() as i64;
     if tenths == 0 {
         return "<0.1".into();
@@ -842,7 +846,8 @@ mod tests {
         assert_eq!(rate(0.0), "0");
         assert_eq!(rate(0.01), "<0.1");
         assert_eq!(rate(1.0 / 3.0), "0.3");
-        assert_eq!(rate(1234.56), "1,234.6");
+        assert_eq!(rate(1234.56), "1,235");
+        assert_eq!(rate(9.94), "9.9");
     }
 
     #[test]

@@ -185,11 +185,7 @@ fn course_item(person: &str, c: &PersonCourseView, t: &'static Texts) -> impl In
 
 fn roles_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
     let id = person.person.id.clone();
-    let role_name = move |role: &str| match role {
-        "admin" => t.role_admin,
-        "trainer" => t.role_trainer,
-        _ => t.role_learner,
-    };
+    let role_name = move |role: &str| role_label(t, role);
     let held = person
         .roles
         .iter()
@@ -226,7 +222,17 @@ fn roles_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
     }
 }
 
+/// A role in words.
+fn role_label(t: &'static Texts, role: &str) -> &'static str {
+    match role {
+        "admin" => t.role_admin,
+        "trainer" => t.role_trainer,
+        _ => t.role_learner,
+    }
+}
+
 fn audit_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
+    let role_name = |role: &str| role_label(t, role);
     let items = person.audit.iter().map(|a| {
         let what = match a.action.as_str() {
             "grant_attempt" => t.audit_grant_attempt,
@@ -234,7 +240,14 @@ fn audit_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
             "grant_role" => t.audit_grant_role,
             _ => t.audit_revoke_role,
         };
-        view! { <li><span class="muted">{a.at.clone()}</span>" · "{what}" · "{a.by.clone()}</li> }
+        // What exactly: the role and union, or the course (from the entry's details).
+        let detail: serde_json::Value = serde_json::from_str(&a.detail).unwrap_or_default();
+        let about = match (detail["role"].as_str(), detail["org"].as_str(), detail["course"].as_str()) {
+            (Some(role), Some(org), _) => format!("{}（{org}）", role_name(role)),
+            (_, _, Some(course)) => course.to_string(),
+            _ => String::new(),
+        };
+        view! { <li><span class="muted">{a.at.clone()}</span>" · "{what}" "{about}" · "{a.by.clone()}</li> }
     }).collect_view();
     view! { <ul class="plain audit" id="person-audit">{items}</ul> }
 }
