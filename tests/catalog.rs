@@ -1403,6 +1403,9 @@ mod learning_journey {
         // smartphone-basics only.
         assert_eq!(found(&app, "微信").await, ["payment-safety"]);
         assert_eq!(found(&app, "Wi-Fi").await, ["smartphone-basics"]);
+        // Without the hyphen, or with a space, as people type it.
+        assert_eq!(found(&app, "wifi").await, ["smartphone-basics"]);
+        assert_eq!(found(&app, "WI FI").await, ["smartphone-basics"]);
         assert_eq!(
             found(&app, "wi-fi").await,
             ["smartphone-basics"],

@@ -20,6 +20,10 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 // PostgreSQL's does not).
 define_sql_function! { fn lower(x: Text) -> Text; }
 
+// `replace(text, from, to)` (the same on both backends), to compare words without their
+// hyphens and spaces ("wifi" finds "Wi-Fi").
+define_sql_function! { fn replace(x: Text, from: Text, to: Text) -> Text; }
+
 /// A `LIKE` pattern matching `text` anywhere, with the wildcards in it (`%`, `_`) and the
 /// escape character `\` escaped: use it with `.escape('\\')`, so a search for "100%" finds
 /// "100%", not everything.

@@ -17,7 +17,7 @@ use super::completion::{complete_if_due, place_in_drive};
 use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
-use crate::db::{contains_pattern, lower, write_tx, DbConn};
+use crate::db::{contains_pattern, lower, replace, write_tx, DbConn};
 use crate::domain::CourseStatus;
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
@@ -277,13 +277,8 @@ impl Search {
         query: Option<&str>,
         skill_names: &HashMap<String, SkillName>,
     ) -> QueryResult<Option<Search>> {
-        let needle: String = query
-            .unwrap_or("")
-            .trim()
-            .to_lowercase()
-            .chars()
-            .take(SEARCH_MAX_CHARS)
-            .collect();
+        let cut: String = query.unwrap_or("").chars().take(SEARCH_MAX_CHARS).collect();
+        let needle = squash(&cut);
         if needle.is_empty() {
             return Ok(None);
         }
@@ -318,9 +313,18 @@ impl Search {
     }
 }
 
-/// Whether `text` contains `needle` (already lower-cased), ignoring case.
+/// Lower-cased, without the hyphens and spaces people type or leave out ("Wi-Fi", "wifi",
+/// "WI FI" are all "wifi").
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `text` contains `needle` (already squashed), ignoring case, hyphens and spaces.
 fn contains(text: &str, needle: &str) -> bool {
-    text.to_lowercase().contains(needle)
+    squash(text).contains(needle)
 }
 
 /// The courses with an active lesson whose title contains `needle` (lower-cased), ignoring
@@ -329,9 +333,13 @@ fn courses_with_lesson_titled(conn: &mut DbConn, needle: &str) -> QueryResult<Ha
     Ok(lessons::table
         .filter(lessons::active.eq(true))
         .filter(
-            lower(lessons::title)
-                .like(contains_pattern(needle))
-                .escape('\\'),
+            replace(
+                replace(replace(lower(lessons::title), "-", ""), " ", ""),
+                "\u{3000}",
+                "",
+            )
+            .like(contains_pattern(needle))
+            .escape('\\'),
         )
         .select(lessons::course_id)
         .load::<i64>(conn)?
