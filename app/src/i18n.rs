@@ -470,6 +470,7 @@ pub struct Texts {
     pub course_code_label: &'static str,
     pub upload_again: &'static str,
     pub time_limit_line: &'static str,
+    pub no_target_yet: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -890,6 +891,7 @@ pub static ZH: Texts = Texts {
     course_code_label: "课程代码",
     upload_again: "修改后重新上传",
     time_limit_line: "限时 {n} 分钟",
+    no_target_yet: "未设目标",
 };
 
 pub static EN: Texts = Texts {
@@ -1310,6 +1312,7 @@ pub static EN: Texts = Texts {
     course_code_label: "Course id",
     upload_again: "Fix it and upload again",
     time_limit_line: "{n} minutes",
+    no_target_yet: "no target set",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -323,7 +323,7 @@ fn projection(t: &'static Texts, s: &OrgStatsView) -> String {
         .map(|p| format!("{}{}{}", t.projected_before, number(p), t.projected_after))
         .unwrap_or_default();
     match s.projection {
-        ProjectionStatus::NoTarget => "—".into(),
+        ProjectionStatus::NoTarget => t.no_target_yet.into(),
         ProjectionStatus::Reached => t.projection_reached.into(),
         ProjectionStatus::NotEnoughData => format!(
             "{}{}{}{}{}{}",
@@ -356,7 +356,7 @@ fn summary(t: &'static Texts, s: &OrgStatsView) -> impl IntoView {
                 <p class="muted">{format!("{p:.1}%")}" · "{t.target_deadline}" "{s.deadline.clone().unwrap_or_default()}</p>
             })}
             <dl class="facts">
-                <dt>{t.pace_needed}</dt><dd id="pace-needed">{s.pace_needed_per_month.map(number).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{t.pace_needed}</dt><dd id="pace-needed">{s.pace_needed_per_month.map(number).unwrap_or_else(|| t.no_target_yet.into())}</dd>
                 <dt>{t.pace_recent}</dt><dd id="pace-recent">{recent_pace(t, s)}</dd>
                 <dt>{t.projection}</dt><dd id="projection">{projection(t, s)}</dd>
                 <dt>{t.women_completions}</dt><dd>{number(s.completions)}" · "{number(s.hours.round() as i64)}" "{t.hours_unit}</dd>
