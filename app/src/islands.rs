@@ -393,6 +393,17 @@ pub fn QuizAutosave(
     view! { <span class="muted autosave" id="autosave-status" role="status">{move || status.get()}</span> }
 }
 
+/// The form with this id on the page, once hydrated.
+#[cfg(feature = "hydrate")]
+fn form_by_id(id: &str) -> Option<web_sys::HtmlFormElement> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into::<web_sys::HtmlFormElement>()
+        .ok()
+}
+
 #[cfg(feature = "hydrate")]
 mod autosave {
     use std::cell::Cell;
@@ -421,11 +432,7 @@ mod autosave {
         failed: &str,
         status: RwSignal<String>,
     ) {
-        let Some(form) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(form_id))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
-        else {
+        let Some(form) = super::form_by_id(form_id) else {
             return;
         };
         let saver = Rc::new(Saver {
@@ -582,11 +589,7 @@ mod progress {
     use wasm_bindgen::JsCast;
 
     pub fn attach(form_id: &str, count: RwSignal<usize>) {
-        let Some(form) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(form_id))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlFormElement>().ok())
-        else {
+        let Some(form) = super::form_by_id(form_id) else {
             return;
         };
         let counted = form.clone();

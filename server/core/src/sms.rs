@@ -163,6 +163,8 @@ impl SmsSender for FileSink {
 
 /// A generic HTTP SMS gateway: `POST <sms_url>` with the body `{"phone": "138…", "text":
 /// "…"}` as JSON and the API key in the configured header. Any 2xx answer means accepted.
+/// Cheap to clone (the agent is shared).
+#[derive(Clone)]
 pub struct HttpGateway {
     agent: ureq::Agent,
     url: String,
@@ -220,13 +222,7 @@ impl HttpGateway {
 impl SmsSender for HttpGateway {
     async fn send(&self, phone: &str, text: &str) -> Result<(), SmsError> {
         let body = serde_json::json!({ "phone": phone, "text": text }).to_string();
-        let gateway = HttpGateway {
-            agent: self.agent.clone(),
-            url: self.url.clone(),
-            key_header: self.key_header.clone(),
-            key: self.key.clone(),
-            timeout_ms: self.timeout_ms,
-        };
+        let gateway = self.clone();
         let status = tokio::task::spawn_blocking(move || gateway.post(&body))
             .await
             .map_err(|e| SmsError::Connect(e.to_string()))??;

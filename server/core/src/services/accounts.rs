@@ -315,9 +315,9 @@ pub(crate) fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, S
         .collect())
 }
 
-pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
-    let org = orgs::find_by_id(conn, user.org_id)?;
-    let roles = grants_of(conn, user.id)?
+/// Her roles as clients see them.
+pub(crate) fn role_views(conn: &mut DbConn, user_id: i64) -> Result<Vec<RoleView>, ServiceError> {
+    Ok(grants_of(conn, user_id)?
         .into_iter()
         .map(|g| RoleView {
             role: g.role.as_str().into(),
@@ -325,7 +325,12 @@ pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, S
             org_name: g.org_name,
             org_name_en: g.org_name_en,
         })
-        .collect();
+        .collect())
+}
+
+pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
+    let org = orgs::find_by_id(conn, user.org_id)?;
+    let roles = role_views(conn, user.id)?;
     Ok(UserView {
         id: user.public_id.clone(),
         name: user.name.clone(),

@@ -41,10 +41,7 @@ fn scope(
     code: &str,
     filter: &EvidenceFilter,
 ) -> Result<(i64, String), ServiceError> {
-    let org = orgs::require(conn, &OrgCode::parse(code, "org")?, "org")?;
-    if !actor.holds(Role::Admin, &org.path) {
-        return Err(ServiceError::Forbidden);
-    }
+    let org = orgs::require_administered(conn, actor, code)?;
     match &filter.org {
         Some(child) => {
             let child = orgs::require(conn, &OrgCode::parse(child, "org")?, "org")?;

@@ -15,7 +15,7 @@ use super::sheet::{self, cell, Table};
 use super::{orgs, Core};
 use crate::db::models::OrgRow;
 use crate::db::{write_tx, DbConn};
-use crate::domain::{Email, Gender, OrgCode, PersonName, Phone, Role};
+use crate::domain::{Email, Gender, OrgCode, PersonName, Phone};
 use crate::ServiceError;
 
 /// At most this many rows per file.
@@ -107,10 +107,7 @@ pub async fn import(
 ) -> Result<ImportReport, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, config| {
-        let root = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
-        if !actor.holds(Role::Admin, &root.path) {
-            return Err(ServiceError::Forbidden);
-        }
+        let root = orgs::require_administered(conn, &actor, &code)?;
         let table = sheet::read(bytes, MAX_ROWS, "learners")?;
         let encoding = table.encoding;
         let rows = table.rows.len() + table.unreadable.len();

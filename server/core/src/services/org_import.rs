@@ -19,7 +19,7 @@ use super::sheet::{self, cell, Table};
 use super::Core;
 use crate::db::models::OrgRow;
 use crate::db::{write_tx, DbConn};
-use crate::domain::{OrgCode, OrgKind, OrgName, Role};
+use crate::domain::{OrgCode, OrgKind, OrgName};
 use crate::dto::{OrgImportProblem, OrgImportReport, OrgRowProblem};
 use crate::ServiceError;
 
@@ -54,10 +54,7 @@ pub async fn import(
 ) -> Result<OrgImportReport, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let root = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
-        if !actor.holds(Role::Admin, &root.path) {
-            return Err(ServiceError::Forbidden);
-        }
+        let root = orgs::require_administered(conn, &actor, &code)?;
         if bytes.len() > MAX_BYTES {
             return Err(ServiceError::UploadTooLarge(format!(
                 "at most {} MB per file; split it",

@@ -114,6 +114,19 @@ fn insert(
         .first(conn)
 }
 
+/// The node with `code`, which must lie in a subtree she administers (403 otherwise).
+pub(crate) fn require_administered(
+    conn: &mut DbConn,
+    actor: &Actor,
+    code: &str,
+) -> Result<OrgRow, ServiceError> {
+    let org = require(conn, &OrgCode::parse(code, "org")?, "org")?;
+    if !actor.holds(Role::Admin, &org.path) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(org)
+}
+
 /// The exclusive upper bound of a subtree's path range.
 pub(crate) fn subtree_upper_bound(path: &str) -> String {
     let mut upper = path.trim_end_matches('/').to_string();
@@ -318,16 +331,9 @@ pub async fn administered(
             .map(|g| g.org_code.clone())
             .ok_or(ServiceError::Forbidden)?,
     };
-    let code = OrgCode::parse(&code, "org")?;
     let actor = actor.clone();
-    core.run(move |conn, _| {
-        let org = require(conn, &code, "org")?;
-        if !actor.holds(Role::Admin, &org.path) {
-            return Err(ServiceError::Forbidden);
-        }
-        Ok(to_view(&org))
-    })
-    .await
+    core.run(move |conn, _| Ok(to_view(&require_administered(conn, &actor, &code)?)))
+        .await
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::accounts::{
-    grant, grants_of, issue_password_token, password_link, user_view, PURPOSE_RESET,
+    grant, issue_password_token, password_link, role_views, user_view, PURPOSE_RESET,
 };
 use super::actor::Actor;
 use super::audit::{self, AuditAction, Entry};
@@ -22,7 +22,7 @@ use crate::db::{contains_pattern, write_tx, DbConn};
 use crate::domain::{OrgCode, Role};
 use crate::dto::{
     AuditView, OrgRef, PersonCourseView, PersonSummary, PersonView, QuizStanding, ResetLinkView,
-    RoleView, UserView,
+    UserView,
 };
 use crate::time::{iso_utc, to_china};
 use crate::ServiceError;
@@ -140,15 +140,7 @@ fn person_view(
     user: &UserRow,
     org: &OrgRow,
 ) -> Result<PersonView, ServiceError> {
-    let roles = grants_of(conn, user.id)?
-        .into_iter()
-        .map(|g| RoleView {
-            role: g.role.as_str().into(),
-            org: g.org_code,
-            org_name: g.org_name,
-            org_name_en: g.org_name_en,
-        })
-        .collect();
+    let roles = role_views(conn, user.id)?;
     let enrolled: Vec<(i64, String, String, Option<chrono::NaiveDateTime>)> = enrollments::table
         .inner_join(courses::table)
         .filter(enrollments::user_id.eq(user.id))

@@ -438,14 +438,7 @@ pub fn rebuild(conn: &mut DbConn) -> Result<usize, ServiceError> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The node she may see: it must lie in a subtree she administers.
-fn administered(conn: &mut DbConn, actor: &Actor, code: &str) -> Result<OrgRow, ServiceError> {
-    let org = orgs::require(conn, &OrgCode::parse(code, "org")?, "org")?;
-    if !actor.holds(Role::Admin, &org.path) {
-        return Err(ServiceError::Forbidden);
-    }
-    Ok(org)
-}
+use super::orgs::require_administered as administered;
 
 /// The node's target: set, or the province default for the root.
 fn target_of(conn: &mut DbConn, org_id: i64, depth: i32) -> QueryResult<Option<(i64, NaiveDate)>> {
