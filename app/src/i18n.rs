@@ -1483,6 +1483,34 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "签到码不正确，或这门课现在没有正在进行的线下课。",
             "That check-in code is wrong, or no class of this course is open now.",
         ),
+        ErrorCode::CheckInExpired => (
+            "签到码已过期：请输入老师屏幕上现在的签到码，或重新扫一次二维码。",
+            "That check-in code has expired: enter the code now on the trainer's screen, or scan the QR code again.",
+        ),
+        ErrorCode::CheckInOtherSession => (
+            "这是另一个班的签到码。请打开您正在上的这节课的签到页。",
+            "That is the check-in code of another class. Open the check-in of the class you are in.",
+        ),
+        ErrorCode::CheckInClosed => (
+            "现在不能签到：签到从开课前 30 分钟开放，到下课结束。",
+            "Check-in is not open now: it opens 30 minutes before the class starts and closes when it ends.",
+        ),
+        ErrorCode::CheckInLimited => (
+            "您输错签到码的次数太多。请请老师为您手动签到，或 15 分钟后再试。",
+            "You entered too many wrong check-in codes. Ask the trainer to mark you present, or try again in 15 minutes.",
+        ),
+        ErrorCode::CheckInSessionLimited => (
+            "这节课输错签到码的次数太多，签到码输入已暂停。请请老师为您手动签到。",
+            "Too many wrong check-in codes at this class; code entry is paused. Ask the trainer to mark you present.",
+        ),
+        ErrorCode::SessionCancelled => (
+            "这节课已取消。可以在“线下课”里找其他时间的课。",
+            "This class was cancelled. Find another time under In-person classes.",
+        ),
+        ErrorCode::SessionStarted => (
+            "这节课已经开始，不能再报名、取消或修改。",
+            "This class has already started; it can no longer be signed up for, cancelled or changed.",
+        ),
         ErrorCode::CannotPrint => (
             "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。",
             "The PDF font cannot show a rare character of the name; print the certificate page instead, or ask an administrator.",

@@ -360,7 +360,7 @@ pub async fn catalogue(
 pub async fn course_detail(id: String) -> Result<qihang_core::dto::CourseDetail, AppError> {
     let core = crate::request::core()?;
     let actor = crate::request::actor().await;
-    Ok(qihang_core::services::learning::course(&core, actor.as_ref(), id).await?)
+    Ok(qihang_core::services::classes::course_page(&core, actor.as_ref(), id).await?)
 }
 
 /// The enrol button: back to the course page with the outcome.
@@ -491,7 +491,7 @@ pub async fn my_learning() -> Result<qihang_core::dto::MyLearningView, AppError>
     let actor = crate::request::actor()
         .await
         .ok_or(qihang_core::ServiceError::Unauthenticated)?;
-    Ok(qihang_core::services::learning::my_learning(&core, &actor).await?)
+    Ok(qihang_core::services::classes::learning_page(&core, &actor).await?)
 }
 
 /// The check-in form on a course page: back to the course with the outcome.
@@ -503,7 +503,7 @@ pub async fn check_in(course: String, code: String) -> Result<(), AppError> {
         crate::request::redirect("/login");
         return Ok(());
     };
-    match qihang_core::services::attendance::check_in(&core, &actor, course, code).await {
+    match qihang_core::services::classes::check_in_course(&core, &actor, course, code).await {
         Ok(_) => crate::request::succeed_form("check_in", &back),
         Err(error) => crate::request::fail_form("check_in", &back, &error, vec![]),
     }

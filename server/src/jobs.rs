@@ -1,4 +1,5 @@
-//! Background jobs of a server process. Each is safe to run in several processes at once.
+//! Background jobs of a server process: the outbox workers and the class reminders. Each is
+//! safe to run in several processes at once.
 
 use qihang_core::services::outbox::{self, MailError, Mailer};
 use qihang_core::sms::{self, SmsConfigError};
@@ -23,5 +24,20 @@ pub fn start(core: &Core) -> Result<(), JobsError> {
     );
     sms::start_worker(core, format!("{worker}-sms"))?;
     tokio::spawn(outbox::run_worker(core.clone(), mailer, worker));
+    tokio::spawn(class_reminders(core.clone()));
     Ok(())
+}
+
+/// Queues the day-before reminders of classes as they fall due. Each pass claims its
+/// sign-ups through the database, so any number of servers may run this at once.
+async fn class_reminders(core: Core) {
+    let pause = std::time::Duration::from_millis(core.config.reminder_poll_ms.max(100));
+    loop {
+        match qihang_core::services::classes::send_due_reminders(&core).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "class reminders queued"),
+            Err(error) => tracing::warn!(%error, "class reminders failed; retrying"),
+        }
+        tokio::time::sleep(pause).await;
+    }
 }

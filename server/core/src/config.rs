@@ -33,6 +33,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Run background jobs (the outbox workers) in this process.
     pub jobs_enabled: bool,
+    /// How often a server looks for class reminders that are due (the day before a class).
+    pub reminder_poll_ms: u64,
     /// Text messages: `off`, `file:<path>` (appended to a file, for development and tests; a
     /// relative path is under `data_dir`) or `http` (the gateway at `sms_url`). When on, a
     /// password reset for an account without email is sent to her phone.
@@ -259,6 +261,7 @@ impl Default for Config {
             setup_token_hours: 72,
             mail: MailConfig::default(),
             jobs_enabled: true,
+            reminder_poll_ms: 60_000,
             sms: SmsMode::Off,
             sms_url: None,
             sms_key: None,
@@ -326,6 +329,7 @@ impl std::fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("mail", &self.mail)
             .field("jobs_enabled", &self.jobs_enabled)
+            .field("reminder_poll_ms", &self.reminder_poll_ms)
             .field("sms", &self.sms)
             .field("sms_url", &self.sms_url.as_deref().map(redact_url))
             .field("sms_key_header", &self.sms_key_header)

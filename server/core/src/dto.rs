@@ -105,10 +105,17 @@ pub enum ErrorCode {
     Csrf,
     NoGrantNeeded,
     WrongPassword,
+    CheckInExpired,
+    CheckInOtherSession,
+    CheckInClosed,
+    CheckInLimited,
+    CheckInSessionLimited,
+    SessionCancelled,
+    SessionStarted,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 41] = [
         ErrorCode::Invalid,
         ErrorCode::WeakPassword,
         ErrorCode::UnknownOrg,
@@ -143,6 +150,13 @@ impl ErrorCode {
         ErrorCode::Csrf,
         ErrorCode::NoGrantNeeded,
         ErrorCode::WrongPassword,
+        ErrorCode::CheckInExpired,
+        ErrorCode::CheckInOtherSession,
+        ErrorCode::CheckInClosed,
+        ErrorCode::CheckInLimited,
+        ErrorCode::CheckInSessionLimited,
+        ErrorCode::SessionCancelled,
+        ErrorCode::SessionStarted,
     ];
 
     /// The code as sent in JSON (`"not_found"`).
@@ -182,6 +196,13 @@ impl ErrorCode {
             ErrorCode::Csrf => "csrf",
             ErrorCode::NoGrantNeeded => "no_grant_needed",
             ErrorCode::WrongPassword => "wrong_password",
+            ErrorCode::CheckInExpired => "check_in_expired",
+            ErrorCode::CheckInOtherSession => "check_in_other_session",
+            ErrorCode::CheckInClosed => "check_in_closed",
+            ErrorCode::CheckInLimited => "check_in_limited",
+            ErrorCode::CheckInSessionLimited => "check_in_session_limited",
+            ErrorCode::SessionCancelled => "session_cancelled",
+            ErrorCode::SessionStarted => "session_started",
         }
     }
 }
@@ -315,6 +336,9 @@ pub struct CompletionRulesView {
     pub lessons: bool,
     pub quiz: bool,
     pub attendance: bool,
+    /// A practical score of at least this mark (0–100), given by the trainer at the class.
+    #[serde(default)]
+    pub practical_pass_mark: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -341,6 +365,9 @@ pub struct CourseDetail {
     /// Her check-in at one of the course's classes, once she attended.
     #[serde(default)]
     pub my_check_in: Option<CheckInView>,
+    /// The course's classes that have not ended, soonest first.
+    #[serde(default)]
+    pub sessions: Vec<ClassSessionView>,
 }
 
 /// One lesson to read.
@@ -626,7 +653,9 @@ pub struct CredentialCheck {
     pub problem: Option<String>,
 }
 
-/// An in-person class session of a course. `code` is shown to trainers only.
+/// An in-person class session of a course (线下课). Times are UTC (RFC 3339); `*_local` are
+/// the same times in China time for display. `code` is the live check-in code, shown to those
+/// who run the class only; `attendees` likewise (empty for learners).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassSessionView {
     pub id: String,
@@ -637,6 +666,53 @@ pub struct ClassSessionView {
     pub ends_at: String,
     pub code: Option<String>,
     pub attendees: Vec<AttendeeView>,
+    #[serde(default)]
+    pub course_title: String,
+    #[serde(default)]
+    pub course_title_en: Option<String>,
+    #[serde(default)]
+    pub org_name: String,
+    #[serde(default)]
+    pub org_name_en: Option<String>,
+    /// Seats; `None` is unlimited.
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub notes: String,
+    /// `scheduled` or `cancelled`.
+    #[serde(default)]
+    pub state: String,
+    /// Signed up with a seat.
+    #[serde(default)]
+    pub confirmed: i64,
+    #[serde(default)]
+    pub waitlisted: i64,
+    /// Seats left (`None` when unlimited).
+    #[serde(default)]
+    pub seats_left: Option<i64>,
+    /// Start and end in China time, `2026-12-01 09:00`.
+    #[serde(default)]
+    pub starts_local: String,
+    #[serde(default)]
+    pub ends_local: String,
+    /// The viewer's own sign-up, if any.
+    #[serde(default)]
+    pub my_signup: Option<SignupView>,
+    /// The viewer was checked in (present).
+    #[serde(default)]
+    pub my_present: bool,
+    /// Check-in is open now (30 minutes before the start until the end, not cancelled).
+    #[serde(default)]
+    pub check_in_open: bool,
+    /// The class has not started yet (sign-up and cancelling are possible).
+    #[serde(default)]
+    pub upcoming: bool,
+    /// The viewer runs the class (its trainer, or a trainer or administrator of its union).
+    #[serde(default)]
+    pub can_manage: bool,
+    /// The course needs a practical score, and the mark that passes.
+    #[serde(default)]
+    pub practical_pass_mark: Option<i32>,
 }
 
 /// Someone who attended (masked for everyone but herself).
@@ -646,6 +722,133 @@ pub struct AttendeeView {
     pub phone: String,
     pub method: String,
     pub checked_in_at: String,
+}
+
+/// `POST /api/v1/sessions/{id}/signup` → her place: `confirmed`, or `waitlisted` with her
+/// position in the wait-list (1 = next to get a seat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignupView {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+}
+
+/// `GET /api/v1/sessions/{id}/code`: the live check-in code, the link the QR code carries
+/// (same window), when the code stops being shown, and the QR code as SVG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInCodeView {
+    pub code: String,
+    pub url: String,
+    pub expires_at: String,
+    /// Whole seconds until `expires_at` (so a client needs no clock of its own).
+    pub expires_in: i64,
+    pub qr_svg: String,
+    pub check_in_open: bool,
+}
+
+/// `POST /api/v1/sessions/{id}/checkin` → she is present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckInResultView {
+    pub status: String,
+    pub checked_in_at: String,
+    pub session: String,
+    pub course: String,
+    pub course_title: String,
+    #[serde(default)]
+    pub course_title_en: Option<String>,
+    pub location: String,
+    /// The course is complete (this attendance finished it, or it was already).
+    pub completed: bool,
+    /// A practical score is still needed from the trainer.
+    pub awaiting_score: bool,
+}
+
+/// One line of a session's attendance list: everyone signed up and everyone present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendanceRowView {
+    /// Her account's public id (for marks and scores).
+    pub person: String,
+    /// In full for the class's own trainer (she calls the roll); masked for others.
+    pub name: String,
+    pub phone: String,
+    /// `confirmed`, `waitlisted`, or `None` for a walk-in.
+    pub signup: Option<String>,
+    pub position: Option<i64>,
+    pub present: bool,
+    /// `code`, `qr`, `trainer`, `roster`.
+    pub method: Option<String>,
+    pub checked_in_at: Option<String>,
+    /// China time, `09:03`.
+    pub checked_in_local: Option<String>,
+    pub practical_score: Option<i32>,
+    pub completed: bool,
+}
+
+/// `GET /api/v1/sessions/{id}/attendance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendanceListView {
+    pub session: ClassSessionView,
+    pub rows: Vec<AttendanceRowView>,
+    pub present: i64,
+    /// Whether names and phones are shown in full (the class's own trainer).
+    pub full_names: bool,
+}
+
+/// The classes a trainer runs, and what she may open new ones for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerSessionsView {
+    /// Not ended yet, soonest first (cancelled ones included, marked).
+    pub upcoming: Vec<ClassSessionView>,
+    /// Ended in the last 30 days, most recent first.
+    pub past: Vec<ClassSessionView>,
+    /// Published courses she may open classes of.
+    pub courses: Vec<CourseChoice>,
+    /// Unions she may run classes for (her trainer and administrator grants).
+    pub orgs: Vec<OrgChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseChoice {
+    pub id: String,
+    pub title: String,
+    pub title_en: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub code: String,
+    pub name: String,
+    pub name_en: Option<String>,
+}
+
+/// What a roster upload did (or, on a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterReport {
+    pub dry_run: bool,
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows that were (or would be) applied: marked present or signed up.
+    pub applied: usize,
+    /// Rows already present or signed up: nothing to change.
+    pub already: usize,
+    /// Bad rows; nothing is written while there is one.
+    pub problems: Vec<RosterProblem>,
+}
+
+/// One bad roster row: its line in the file (the header is line 1), the column and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterProblem {
+    pub line: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+/// One of her upcoming classes, for 我的学习: with the reminder line once it is due.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyClassView {
+    pub session: ClassSessionView,
+    /// The class starts within a day: the page shows it as a reminder.
+    pub soon: bool,
 }
 
 /// One of her quiz attempts, for her learning page.
@@ -673,6 +876,9 @@ pub struct MyLearningView {
     /// Her place among the women trained in the drive (first completion order), once trained.
     pub place_in_drive: Option<i64>,
     pub recommended: Option<CourseSummary>,
+    /// Her classes that have not ended, soonest first.
+    #[serde(default)]
+    pub classes: Vec<MyClassView>,
 }
 
 /// Figures of one bucket (a tier, a mode, a course, a month): women first, then all learners.

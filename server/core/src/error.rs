@@ -91,6 +91,31 @@ pub enum ServiceError {
     /// A check-in code that is wrong, or not open now for this course (422).
     #[error("this check-in code is not valid for a class of this course that is open now")]
     CheckInCode,
+    /// A check-in code of an earlier window of this class (422): the code on the screen has
+    /// changed since.
+    #[error("this check-in code has expired; enter the code now on the trainer's screen, or scan the QR code again")]
+    CheckInExpired,
+    /// The code of another class that is open now (422): she is at the wrong class's page.
+    #[error(
+        "this is the check-in code of another class; open the check-in of the class you are in"
+    )]
+    CheckInOtherSession,
+    /// Check-in of this class is not open now (409): it opens 30 minutes before the start
+    /// and closes at the end.
+    #[error("check-in of this class is open from {opens} to {closes} (China time)")]
+    CheckInClosed { opens: String, closes: String },
+    /// Too many wrong check-in codes from her (429).
+    #[error("too many wrong check-in codes from you; ask the trainer to mark you present, or try again in 15 minutes")]
+    CheckInLimited,
+    /// Too many wrong check-in codes at this class from everyone (429): someone is guessing.
+    #[error("too many wrong check-in codes at this class; ask the trainer to mark you present")]
+    CheckInSessionLimited,
+    /// The class was cancelled (409).
+    #[error("this class was cancelled")]
+    SessionCancelled,
+    /// Signing up, cancelling a sign-up or editing after the class began (409).
+    #[error("this class has already started")]
+    SessionStarted,
     /// The certificate font has no glyph for these characters (422): printing would drop them.
     #[error("the PDF font cannot print {chars} in this certificate; the certificate page shows it, and an administrator can help")]
     CannotPrint { chars: String },
@@ -165,6 +190,13 @@ impl ServiceError {
             ServiceError::BadArchive(_) => ErrorCode::BadUpload,
             ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
             ServiceError::CheckInCode => ErrorCode::CheckInCode,
+            ServiceError::CheckInExpired => ErrorCode::CheckInExpired,
+            ServiceError::CheckInOtherSession => ErrorCode::CheckInOtherSession,
+            ServiceError::CheckInClosed { .. } => ErrorCode::CheckInClosed,
+            ServiceError::CheckInLimited => ErrorCode::CheckInLimited,
+            ServiceError::CheckInSessionLimited => ErrorCode::CheckInSessionLimited,
+            ServiceError::SessionCancelled => ErrorCode::SessionCancelled,
+            ServiceError::SessionStarted => ErrorCode::SessionStarted,
             ServiceError::CannotPrint { .. } => ErrorCode::CannotPrint,
             ServiceError::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             ServiceError::CourseOwned { .. } => ErrorCode::CourseOwned,
@@ -180,7 +212,9 @@ impl ServiceError {
                 Some(field)
             }
             ServiceError::ForeignQuestion { .. } => Some("answers"),
-            ServiceError::CheckInCode => Some("code"),
+            ServiceError::CheckInCode
+            | ServiceError::CheckInExpired
+            | ServiceError::CheckInOtherSession => Some("code"),
             ServiceError::WrongPassword => Some("current_password"),
             ServiceError::CannotPrint { .. } => Some("name"),
             ServiceError::CourseOwned { .. } => Some("id"),
@@ -206,6 +240,8 @@ impl ServiceError {
             | ServiceError::BadUpload(_)
             | ServiceError::ForeignQuestion { .. }
             | ServiceError::CheckInCode
+            | ServiceError::CheckInExpired
+            | ServiceError::CheckInOtherSession
             | ServiceError::WrongPassword
             | ServiceError::CannotPrint { .. } => 422,
             ServiceError::Conflict { .. }
@@ -216,11 +252,17 @@ impl ServiceError {
             | ServiceError::NoGrantNeeded
             | ServiceError::DeadlinePassed
             | ServiceError::AlreadyRevoked
+            | ServiceError::CheckInClosed { .. }
+            | ServiceError::SessionCancelled
+            | ServiceError::SessionStarted
             | ServiceError::CourseOwned { .. } => 409,
             ServiceError::BadCredentials | ServiceError::Unauthenticated => 401,
             ServiceError::Forbidden | ServiceError::NotEnrolled => 403,
             ServiceError::NotFound(_) => 404,
-            ServiceError::TooManyAttempts | ServiceError::RateLimited { .. } => 429,
+            ServiceError::TooManyAttempts
+            | ServiceError::RateLimited { .. }
+            | ServiceError::CheckInLimited
+            | ServiceError::CheckInSessionLimited => 429,
             ServiceError::TokenInvalid | ServiceError::TokenExpired => 400,
             ServiceError::UploadTooLarge(_) => 413,
             ServiceError::BadArchive(e) if e.is_too_large() => 413,

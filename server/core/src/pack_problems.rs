@@ -125,6 +125,14 @@ pub enum ProblemKind {
     OnlineWithAttendance,
     OfflineWithoutAttendance,
     NoCompletionRule,
+    /// `practical = true` without attendance: the score is given at a class.
+    PracticalNeedsAttendance,
+    /// `practical = true` without `practical_pass_mark`, or a mark without `practical`.
+    PracticalPassMarkMissing,
+    PracticalPassMarkWithoutPractical,
+    PracticalPassMarkRange {
+        mark: i64,
+    },
     // Lessons.
     FrontMatterMissing,
     FrontMatterUnclosed,
@@ -440,6 +448,22 @@ impl ProblemKind {
             OfflineWithoutAttendance => say(
                 "线下课程凭签到结业：请设 attendance = true".into(),
                 "an offline course is completed by attendance; set attendance = true".into(),
+            ),
+            PracticalNeedsAttendance => say(
+                "实操考核在线下课上评分：设 practical = true 时也要设 attendance = true".into(),
+                "the practical is scored at a class: with practical = true, set attendance = true too".into(),
+            ),
+            PracticalPassMarkMissing => say(
+                "设了 practical = true，还要设及格分 practical_pass_mark（1 到 100）".into(),
+                "with practical = true, set practical_pass_mark (1 to 100) too".into(),
+            ),
+            PracticalPassMarkWithoutPractical => say(
+                "设了 practical_pass_mark 却没有 practical = true：要实操考核请加 practical = true，否则删掉及格分".into(),
+                "practical_pass_mark is set without practical = true: add practical = true for a practical assessment, or remove the mark".into(),
+            ),
+            PracticalPassMarkRange { mark } => say(
+                format!("实操及格分 {mark} 不在 1 到 100 之间"),
+                format!("the practical pass mark {mark} is not between 1 and 100"),
             ),
             NoCompletionRule => say(
                 "没有设结业条件：lessons、quiz、attendance 至少要有一项为 true".into(),
@@ -825,6 +849,10 @@ mod tests {
             OnlineWithAttendance,
             OfflineWithoutAttendance,
             NoCompletionRule,
+            PracticalNeedsAttendance,
+            PracticalPassMarkMissing,
+            PracticalPassMarkWithoutPractical,
+            PracticalPassMarkRange { mark: 0 },
             FrontMatterMissing,
             FrontMatterUnclosed,
             LessonIdInvalid { id: s("Intro") },
@@ -954,7 +982,7 @@ mod tests {
         ]
     }
 
-    const CODES: usize = 86;
+    const CODES: usize = 90;
 
     /// Each code's place; no wildcard, so adding a code is a compile error here.
     fn position(kind: &ProblemKind) -> usize {
@@ -1046,6 +1074,10 @@ mod tests {
             UnknownFileType { .. } => 83,
             NoCourseToml => 84,
             UnpackFailed { .. } => 85,
+            PracticalNeedsAttendance => 86,
+            PracticalPassMarkMissing => 87,
+            PracticalPassMarkWithoutPractical => 88,
+            PracticalPassMarkRange { .. } => 89,
         }
     }
 

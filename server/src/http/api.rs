@@ -7,7 +7,7 @@ use qihang_core::dto::AnswerInput;
 use qihang_core::services::account_settings::{self, EmailChange, PasswordChange};
 use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
-    accounts, attendance, certificates, evidence, learner_import, learning, org_import, orgs, quiz,
+    accounts, certificates, classes, evidence, learner_import, learning, org_import, orgs, quiz,
     stats, uploads,
 };
 use qihang_core::{Core, ServiceError};
@@ -47,13 +47,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/certificate-keys", web::get().to(certificate_keys))
         .route("/certificate-keys/{key_id}", web::get().to(certificate_key))
         .route("/credentials/verify", web::post().to(verify_credential))
-        .route(
-            "/courses/{id}/sessions",
-            web::post().to(create_class_session),
-        )
-        .route("/courses/{id}/check-in", web::post().to(check_in))
-        .route("/sessions/{id}", web::get().to(get_class_session))
-        .route("/sessions/{id}/attendance", web::post().to(mark_present))
         .route("/courses", web::get().to(list_courses))
         .route("/courses/{id}", web::get().to(get_course))
         .route("/courses/{id}/enrollment", web::post().to(enroll))
@@ -290,7 +283,8 @@ async fn get_course(
     actor: MaybeAuthenticated,
     id: web::Path<String>,
 ) -> ApiResult {
-    Ok(HttpResponse::Ok().json(learning::course(&core, actor.0.as_ref(), id.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(classes::course_page(&core, actor.0.as_ref(), id.into_inner()).await?))
 }
 
 /// 201 when a new enrolment was made, 200 when she was already enrolled.
@@ -371,7 +365,7 @@ async fn my_certificates(core: web::Data<Core>, actor: Authenticated) -> ApiResu
 }
 
 async fn my_learning(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
-    Ok(HttpResponse::Ok().json(learning::my_learning(&core, &actor.0).await?))
+    Ok(HttpResponse::Ok().json(classes::learning_page(&core, &actor.0).await?))
 }
 
 /// `GET /api/v1/certificates/{serial}` (public, masked) and `GET …/{serial}.pdf` (holder).
@@ -464,56 +458,6 @@ async fn verify_credential(core: web::Data<Core>, body: JsonBody<serde_json::Val
     Ok(HttpResponse::Ok().json(certificates::check_credential(&core, body.0).await?))
 }
 
-async fn create_class_session(
-    core: web::Data<Core>,
-    actor: Authenticated,
-    id: web::Path<String>,
-    body: JsonBody<attendance::NewClassSession>,
-) -> ApiResult {
-    let session = attendance::create_session(&core, &actor.0, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(session))
-}
-
-async fn get_class_session(
-    core: web::Data<Core>,
-    actor: Authenticated,
-    id: web::Path<String>,
-) -> ApiResult {
-    Ok(HttpResponse::Ok().json(attendance::session(&core, &actor.0, id.into_inner()).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CheckInBody {
-    code: String,
-}
-
-async fn check_in(
-    core: web::Data<Core>,
-    actor: Authenticated,
-    id: web::Path<String>,
-    body: JsonBody<CheckInBody>,
-) -> ApiResult {
-    let enrollment = attendance::check_in(&core, &actor.0, id.into_inner(), body.0.code).await?;
-    Ok(HttpResponse::Ok().json(enrollment))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MarkPresentBody {
-    phone: String,
-}
-
-async fn mark_present(
-    core: web::Data<Core>,
-    actor: Authenticated,
-    id: web::Path<String>,
-    body: JsonBody<MarkPresentBody>,
-) -> ApiResult {
-    let session = attendance::mark_present(&core, &actor.0, id.into_inner(), body.0.phone).await?;
-    Ok(HttpResponse::Ok().json(session))
-}
-
 async fn org_stats(
     core: web::Data<Core>,
     actor: Authenticated,
@@ -522,7 +466,7 @@ async fn org_stats(
     Ok(HttpResponse::Ok().json(stats::org_stats(&core, &actor.0, code.into_inner()).await?))
 }
 
-fn export_response(bytes: Vec<u8>, name: &str, format: ExportFormat) -> HttpResponse {
+pub(super) fn export_response(bytes: Vec<u8>, name: &str, format: ExportFormat) -> HttpResponse {
     let content_type = match format {
         ExportFormat::Csv => "text/csv; charset=utf-8",
         ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

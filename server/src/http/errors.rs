@@ -93,7 +93,12 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(
             self,
-            ApiError::Service(ServiceError::TooManyAttempts | ServiceError::RateLimited { .. })
+            ApiError::Service(
+                ServiceError::TooManyAttempts
+                    | ServiceError::RateLimited { .. }
+                    | ServiceError::CheckInLimited
+                    | ServiceError::CheckInSessionLimited
+            )
         ) {
             response.insert_header(("Retry-After", "900"));
         }

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod classes;
 mod csrf;
 mod errors;
 mod json;
@@ -67,6 +68,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .service(
                 web::scope("/api/v1")
                     .configure(people::routes)
+                    .configure(classes::routes)
                     .configure(api::routes)
                     .default_service(web::to(api_not_found)),
             )

@@ -240,13 +240,15 @@ pub enum RowLock<'a> {
     Enrollment(i64),
     /// A quiz attempt by its public id: serialises saving and submitting it.
     QuizAttempt(&'a str),
+    /// A class session: serialises sign-ups for its seats and check-ins to it.
+    ClassSession(i64),
 }
 
 /// Locks `row` for the rest of the write transaction: `SELECT … FOR UPDATE` on PostgreSQL;
 /// nothing on SQLite, whose write transactions (`BEGIN IMMEDIATE`, see [`write_tx`]) already
 /// hold the database's one write lock. Call it only inside [`write_tx`].
 pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
-    use schema::{enrollments, quiz_attempts};
+    use schema::{class_sessions, enrollments, quiz_attempts};
     let DbConn::Pg(pg) = conn else {
         return Ok(());
     };
@@ -260,6 +262,12 @@ pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
         RowLock::QuizAttempt(public_id) => quiz_attempts::table
             .filter(quiz_attempts::public_id.eq(public_id))
             .select(quiz_attempts::id)
+            .for_update()
+            .load::<i64>(pg)
+            .map(drop),
+        RowLock::ClassSession(id) => class_sessions::table
+            .find(id)
+            .select(class_sessions::id)
             .for_update()
             .load::<i64>(pg)
             .map(drop),

@@ -129,6 +129,8 @@ diesel::table! {
         updated_at -> Timestamp,
         quiz_reveal -> Text,
         summary_en -> Nullable<Text>,
+        complete_practical -> Bool,
+        practical_pass_mark -> Nullable<Integer>,
     }
 }
 
@@ -252,8 +254,24 @@ diesel::table! {
         location -> Text,
         starts_at -> Timestamp,
         ends_at -> Timestamp,
-        code -> Text,
         created_at -> Timestamp,
+        capacity -> Nullable<BigInt>,
+        notes -> Text,
+        state -> Text,
+        cancelled_at -> Nullable<Timestamp>,
+        code_secret -> Binary,
+    }
+}
+
+diesel::table! {
+    class_signups (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        signed_up_at -> Timestamp,
+        remind_at -> Timestamp,
+        reminder_sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -265,6 +283,9 @@ diesel::table! {
         method -> Text,
         recorded_by -> Nullable<BigInt>,
         checked_in_at -> Timestamp,
+        practical_score -> Nullable<Integer>,
+        scored_by -> Nullable<BigInt>,
+        scored_at -> Nullable<Timestamp>,
     }
 }
 
@@ -377,6 +398,9 @@ diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(first_completions -> users (user_id));
 diesel::joinable!(class_sessions -> courses (course_id));
 diesel::joinable!(attendances -> class_sessions (session_id));
+diesel::joinable!(class_signups -> class_sessions (session_id));
+diesel::joinable!(class_signups -> users (user_id));
+diesel::joinable!(class_sessions -> orgs (org_id));
 diesel::joinable!(certificates -> courses (course_id));
 diesel::joinable!(org_stats -> orgs (org_id));
 diesel::joinable!(org_targets -> orgs (org_id));
@@ -401,6 +425,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     quiz_attempts,
     first_completions,
     class_sessions,
+    class_signups,
     attendances,
     signing_keys,
     certificates,

@@ -8,7 +8,10 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{AttendanceMethod, CourseStatus, Gender, MessageChannel, Role, UploadStatus};
+use crate::domain::{
+    AttendanceMethod, CourseStatus, Gender, MessageChannel, Role, SessionState, SignupStatus,
+    UploadStatus,
+};
 use crate::dto::QuestionKind;
 
 /// Text enumerations: written as their `as_str()`, read back through `parse`, any other text
@@ -56,6 +59,8 @@ text_enum!(CourseStatus, CourseStatus::parse);
 text_enum!(UploadStatus, UploadStatus::parse);
 text_enum!(AttendanceMethod, AttendanceMethod::parse);
 text_enum!(MessageChannel, MessageChannel::parse);
+text_enum!(SessionState, SessionState::parse);
+text_enum!(SignupStatus, SignupStatus::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.

@@ -16,7 +16,9 @@ pub use org::{OrgCode, OrgKind, OrgName};
 pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
-pub use status::{AttendanceMethod, CourseStatus, MessageChannel, UploadStatus};
+pub use status::{
+    AttendanceMethod, CourseStatus, MessageChannel, SessionState, SignupStatus, UploadStatus,
+};
 
 /// Why a value was refused, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +71,28 @@ pub enum DomainError {
     OrgSearch,
     #[error("give the class times as RFC 3339 (2026-12-01T09:00:00+08:00), ending after they start and within 12 hours")]
     ClassTimes { field: &'static str },
+    #[error("seats are a whole number from 1 to 10,000; leave it empty for no limit")]
+    Capacity,
+    #[error("{confirmed} women already have a seat; give at least {confirmed} seats")]
+    CapacityBelowConfirmed { confirmed: i64 },
+    #[error("notes are at most 1,000 characters")]
+    Notes,
+    #[error("a practical score is a whole number from 0 to 100")]
+    Score,
+    #[error("this course has no practical assessment to score")]
+    NoPractical,
+    #[error("mark her present before giving a practical score")]
+    ScoreNotPresent,
+    #[error("she completed the course with this attendance; it cannot be marked absent")]
+    AbsentAfterCompletion,
+    #[error("give a phone number or a person to mark")]
+    MarkWho,
+    #[error("search with at least 2 characters of a name, or the last 4 digits of a phone")]
+    LearnerSearch,
+    #[error("near must be \"me\"")]
+    Near,
+    #[error("the roster action is \"present\" or \"signup\"")]
+    RosterAction,
 }
 
 impl DomainError {
@@ -94,6 +118,16 @@ impl DomainError {
             DomainError::Search | DomainError::OrgSearch => "q",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,
+            DomainError::Capacity | DomainError::CapacityBelowConfirmed { .. } => "capacity",
+            DomainError::Notes => "notes",
+            DomainError::Score | DomainError::NoPractical | DomainError::ScoreNotPresent => {
+                "scores"
+            }
+            DomainError::AbsentAfterCompletion => "present",
+            DomainError::MarkWho => "person",
+            DomainError::LearnerSearch => "q",
+            DomainError::RosterAction => "action",
+            DomainError::Near => "near",
         }
     }
 }

@@ -33,6 +33,31 @@ pub enum AttendanceMethod {
     Code,
     /// Her trainer marked her present.
     Trainer,
+    /// She scanned the QR code on the trainer's screen.
+    Qr,
+    /// Her trainer's uploaded roster marked her present.
+    Roster,
+}
+
+/// Whether a class goes ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum SessionState {
+    Scheduled,
+    /// Cancelled by its trainer or an administrator; those signed up were told.
+    Cancelled,
+}
+
+/// Her place at a class she signed up for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum SignupStatus {
+    /// She has a seat.
+    Confirmed,
+    /// The class was full; she gets a seat in order as seats free.
+    Waitlisted,
 }
 
 /// How a message in the outbox reaches her.
@@ -66,5 +91,7 @@ macro_rules! text_values {
 
 text_values!(CourseStatus { Published => "published", Archived => "archived" });
 text_values!(UploadStatus { Checked => "checked", Rejected => "rejected", Published => "published" });
-text_values!(AttendanceMethod { Code => "code", Trainer => "trainer" });
+text_values!(AttendanceMethod { Code => "code", Trainer => "trainer", Qr => "qr", Roster => "roster" });
+text_values!(SessionState { Scheduled => "scheduled", Cancelled => "cancelled" });
+text_values!(SignupStatus { Confirmed => "confirmed", Waitlisted => "waitlisted" });
 text_values!(MessageChannel { Email => "email", Sms => "sms" });

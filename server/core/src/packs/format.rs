@@ -108,6 +108,8 @@ pub struct Completion {
     pub lessons: bool,
     pub quiz: bool,
     pub attendance: bool,
+    /// A practical score of at least this mark (1–100), given by the trainer at the class.
+    pub practical_pass_mark: Option<u32>,
 }
 
 /// `course.toml` as written.
@@ -173,6 +175,10 @@ pub(crate) struct CompletionFile {
     pub lessons: bool,
     pub quiz: bool,
     pub attendance: bool,
+    #[serde(default)]
+    pub practical: bool,
+    #[serde(default)]
+    pub practical_pass_mark: Option<i64>,
 }
 
 /// A lesson's front matter (between `+++` lines).

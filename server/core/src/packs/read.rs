@@ -554,13 +554,33 @@ fn completion_rules(
     questions: &Option<Vec<Question>>,
 ) -> Completion {
     let file = course.completion.get_ref();
+    let span = course.completion.span();
+    let mut problem = |kind: ProblemKind| toml.at(report, span.clone(), kind);
+    let practical_pass_mark = match (file.practical, file.practical_pass_mark) {
+        (true, Some(mark @ 1..=100)) => Some(mark as u32),
+        (true, Some(mark)) => {
+            problem(ProblemKind::PracticalPassMarkRange { mark });
+            None
+        }
+        (true, None) => {
+            problem(ProblemKind::PracticalPassMarkMissing);
+            None
+        }
+        (false, Some(_)) => {
+            problem(ProblemKind::PracticalPassMarkWithoutPractical);
+            None
+        }
+        (false, None) => None,
+    };
+    if file.practical && !file.attendance {
+        problem(ProblemKind::PracticalNeedsAttendance);
+    }
     let completion = Completion {
         lessons: file.lessons,
         quiz: file.quiz,
         attendance: file.attendance,
+        practical_pass_mark,
     };
-    let span = course.completion.span();
-    let mut problem = |kind: ProblemKind| toml.at(report, span.clone(), kind);
     if completion.quiz && quiz.is_none() {
         problem(ProblemKind::CompletionNeedsQuizSection);
     }

@@ -1,5 +1,5 @@
 //! Completing a course: once every rule the course sets is met (all lessons read, a passed
-//! quiz, attendance at a class), the enrolment is completed exactly once, with its evidence;
+//! quiz, attendance at a class, a passing practical score given there), the enrolment is completed exactly once, with its evidence;
 //! her first completion in the drive records her place and her union at that moment; the
 //! drive's counters and her certificate follow in the same transaction.
 //!
@@ -28,6 +28,8 @@ struct Rules {
     lessons: bool,
     quiz: bool,
     attendance: bool,
+    /// A practical score of at least this mark at one of her classes.
+    practical_pass_mark: Option<i32>,
 }
 
 /// What she has done towards it.
@@ -38,6 +40,8 @@ struct Done {
     passed: Option<(String, i32)>,
     /// The first class session she attended: its public id.
     attended: Option<String>,
+    /// Her best practical score at a class of the course, with that class's public id.
+    practical: Option<(String, i32)>,
 }
 
 impl Done {
@@ -47,6 +51,11 @@ impl Done {
             && (!rules.lessons || self.lessons_read >= self.lessons_total)
             && (!rules.quiz || self.passed.is_some())
             && (!rules.attendance || self.attended.is_some())
+            && rules.practical_pass_mark.is_none_or(|mark| {
+                self.practical
+                    .as_ref()
+                    .is_some_and(|(_, score)| *score >= mark)
+            })
     }
 
     /// The evidence kept with the completion: lessons read, the passed attempt and its score,
@@ -60,6 +69,10 @@ impl Done {
         if let Some(session) = &self.attended {
             evidence["session"] = json!(session);
         }
+        if let (Some(_), Some((session, score))) = (rules.practical_pass_mark, &self.practical) {
+            evidence["practical_session"] = json!(session);
+            evidence["practical_score"] = json!(score);
+        }
         evidence
     }
 }
@@ -71,6 +84,7 @@ fn rules_of(conn: &mut DbConn, course_id: CourseId) -> QueryResult<Rules> {
             courses::complete_lessons,
             courses::complete_quiz,
             courses::complete_attendance,
+            courses::practical_pass_mark,
         ))
         .first(conn)
 }
@@ -116,11 +130,27 @@ fn done_so_far(
     } else {
         None
     };
+    let practical = match rules.practical_pass_mark {
+        Some(_) => attendances::table
+            .inner_join(class_sessions::table)
+            .filter(attendances::user_id.eq(user_id))
+            .filter(class_sessions::course_id.eq(course_id))
+            .filter(attendances::practical_score.is_not_null())
+            .order(attendances::practical_score.desc())
+            .select((
+                class_sessions::public_id,
+                attendances::practical_score.assume_not_null(),
+            ))
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
     Ok(Done {
         lessons_total,
         lessons_read,
         passed,
         attended,
+        practical,
     })
 }
 

@@ -340,7 +340,7 @@ pub async fn trained(
     .await
 }
 
-fn audit(
+pub(crate) fn audit(
     conn: &mut DbConn,
     actor: &Actor,
     org_id: i64,
@@ -386,7 +386,7 @@ impl ExportFormat {
 
 /// How a workbook lays out an export's rows.
 #[derive(Debug, Clone, Copy)]
-enum Sheets {
+pub(crate) enum Sheets {
     /// Every row on one sheet of this name.
     One(&'static str),
     /// A sheet per table, named by [`sheet_title`] after the row's first cell (its table key),
@@ -394,7 +394,7 @@ enum Sheets {
     ByTable,
 }
 
-fn encode(
+pub(crate) fn encode(
     format: ExportFormat,
     header: &[&str],
     rows: Vec<Vec<String>>,

@@ -38,18 +38,20 @@ fn viewer(conn: &mut DbConn, actor: Option<&Actor>) -> QueryResult<Viewer> {
             user_id: None,
             org_path: None,
         }),
-        Some(actor) => {
-            let path: String = users::table
-                .inner_join(orgs::table)
-                .filter(users::id.eq(actor.user_id))
-                .select(orgs::path)
-                .first(conn)?;
-            Ok(Viewer {
-                user_id: Some(actor.user_id),
-                org_path: Some(path),
-            })
-        }
+        Some(actor) => user_viewer(conn, actor.user_id),
     }
+}
+
+fn user_viewer(conn: &mut DbConn, user_id: i64) -> QueryResult<Viewer> {
+    let path: String = users::table
+        .inner_join(orgs::table)
+        .filter(users::id.eq(user_id))
+        .select(orgs::path)
+        .first(conn)?;
+    Ok(Viewer {
+        user_id: Some(user_id),
+        org_path: Some(path),
+    })
 }
 
 impl Viewer {
@@ -72,6 +74,7 @@ struct RulesRow {
     complete_lessons: bool,
     complete_quiz: bool,
     complete_attendance: bool,
+    practical_pass_mark: Option<i32>,
     prerequisites: Json<Vec<String>>,
 }
 
@@ -469,6 +472,16 @@ fn visible_course(
         .ok_or(ServiceError::NotFound("course"))
 }
 
+/// The id of a published course the learner `user_id` can see (for a trainer acting for her).
+pub(crate) fn visible_to_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    code: &str,
+) -> Result<i64, ServiceError> {
+    let viewer = user_viewer(conn, user_id)?;
+    Ok(visible_course(conn, &viewer, code)?.id)
+}
+
 /// The id of a published course she can see, for the quiz engine.
 pub(crate) fn visible_to(
     conn: &mut DbConn,
@@ -513,6 +526,7 @@ pub async fn course(
                 courses::complete_lessons,
                 courses::complete_quiz,
                 courses::complete_attendance,
+                courses::practical_pass_mark,
                 courses::prerequisites,
             ))
             .first(conn)?;
@@ -541,10 +555,13 @@ pub async fn course(
                 lessons: rules.complete_lessons,
                 quiz: rules.complete_quiz,
                 attendance: rules.complete_attendance,
+                practical_pass_mark: rules.practical_pass_mark,
             },
             prerequisites,
             my_quiz,
             my_check_in,
+            // Filled by `classes::course_page`, which depends on this module.
+            sessions: Vec::new(),
         })
     })
     .await
@@ -940,6 +957,8 @@ pub async fn my_learning(core: &Core, actor: &Actor) -> Result<MyLearningView, S
                 .collect(),
             place_in_drive: place_in_drive(conn, actor.user_id)?,
             recommended: recommended(conn, &viewer, actor.user_id)?,
+            // Filled by `classes::learning_page`, which depends on this module.
+            classes: Vec::new(),
         })
     })
     .await

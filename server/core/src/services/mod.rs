@@ -4,10 +4,10 @@
 pub mod account_settings;
 pub mod accounts;
 pub mod actor;
-pub mod attendance;
 pub mod audit;
 pub mod catalog;
 pub mod certificates;
+pub mod classes;
 pub mod clock;
 pub mod completion;
 pub mod demo;

@@ -13,6 +13,8 @@ const WINDOW_MINUTES: i64 = 15;
 pub const SERIAL_MISS: &str = "serial_miss";
 /// Wrong check-in codes, per learner.
 pub const CHECK_IN_FAILURE: &str = "check_in_failure";
+/// Wrong check-in codes at one class, from everyone (per session public id).
+pub const CHECK_IN_SESSION_FAILURE: &str = "check_in_session_failure";
 /// Password reset requests, per login key (registered or not).
 pub const RESET_LOGIN: &str = "reset_login";
 /// Password reset requests, per client address.

@@ -1,0 +1,14 @@
+ALTER TABLE courses DROP COLUMN practical_pass_mark;
+ALTER TABLE courses DROP COLUMN complete_practical;
+ALTER TABLE attendances DROP COLUMN scored_at;
+ALTER TABLE attendances DROP COLUMN scored_by;
+ALTER TABLE attendances DROP COLUMN practical_score;
+DROP TABLE class_signups;
+DROP INDEX class_sessions_trainer;
+DROP INDEX class_sessions_org;
+ALTER TABLE class_sessions ADD COLUMN code TEXT NOT NULL DEFAULT '000000';
+ALTER TABLE class_sessions DROP COLUMN code_secret;
+ALTER TABLE class_sessions DROP COLUMN cancelled_at;
+ALTER TABLE class_sessions DROP COLUMN state;
+ALTER TABLE class_sessions DROP COLUMN notes;
+ALTER TABLE class_sessions DROP COLUMN capacity;
