@@ -11,12 +11,12 @@ use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
-    certificates::VerifyPage, classes::CheckInPage, classes::ClassesPage,
+    certificates::VerifyPage, classes::CheckInPage, classes::ClassesPage, dashboard::DashboardPage,
+    dashboard::EvidencePage, home::HomePage, learn::CataloguePage, learn::CoursePage,
+    learn::LessonPage, org_import::OrgImportPage, packs::PackPage, packs::PacksPage,
+    people::PeoplePage, people::PersonPage, privacy::PrivacyPage, quiz::QuizPage,
     trainer_classes::SessionScreenPage, trainer_classes::TrainerSessionPage,
-    trainer_classes::TrainerSessionsPage, dashboard::DashboardPage, dashboard::EvidencePage, home::HomePage,
-    learn::CataloguePage, learn::CoursePage, learn::LessonPage, org_import::OrgImportPage,
-    packs::PackPage, packs::PacksPage, people::PeoplePage, people::PersonPage,
-    privacy::PrivacyPage, quiz::QuizPage,
+    trainer_classes::TrainerSessionsPage,
 };
 use crate::server_fns::current_account;
 

@@ -341,7 +341,9 @@ pub async fn create_class(
         notes: Some(notes).filter(|n| !n.trim().is_empty()),
     };
     match classes::create_session(&core, &actor, course, input).await {
-        Ok(session) => crate::request::succeed_form("class_edit", &trainer_session_page(&session.id)),
+        Ok(session) => {
+            crate::request::succeed_form("class_edit", &trainer_session_page(&session.id))
+        }
         Err(error) => crate::request::fail_form("class_new", back, &error, kept),
     }
     Ok(())

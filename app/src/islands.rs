@@ -646,9 +646,7 @@ pub struct LiveState {
 /// A row's signup standing and presence in words.
 fn row_status(texts: &LiveTexts, row: &qihang_core::dto::AttendanceRowView) -> (String, String) {
     let signup = match (row.signup.as_deref(), row.position) {
-        (Some("waitlisted"), n) => texts
-            .waitlisted
-            .replace("{n}", &n.unwrap_or(0).to_string()),
+        (Some("waitlisted"), n) => texts.waitlisted.replace("{n}", &n.unwrap_or(0).to_string()),
         (Some(_), _) => texts.confirmed.clone(),
         (None, _) => texts.walk_in.clone(),
     };

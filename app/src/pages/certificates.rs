@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use qihang_core::dto::ErrorCode;
 
 use crate::app::{use_lang, Layout};
-use crate::i18n::{error_message, Lang, Texts};
 use crate::class_fns::china_today;
+use crate::i18n::{error_message, Lang, Texts};
 use crate::request::take_flash;
 use crate::server_fns::{certificate_view, my_learning, verify_certificate};
 use qihang_core::dto::CertificateStatusView;

@@ -62,7 +62,11 @@ fn signup_form(t: &'static Texts, s: &ClassSessionView, back: &str) -> Option<An
         return None;
     }
     let (action, label, class) = match &s.my_signup {
-        Some(_) => (CancelClassSignup::url(), t.cl_cancel_signup, "signup-cancel"),
+        Some(_) => (
+            CancelClassSignup::url(),
+            t.cl_cancel_signup,
+            "signup-cancel",
+        ),
         None if s.seats_left.is_some_and(|n| n <= 0) => {
             (SignUpClass::url(), t.cl_join_waitlist, "signup primary")
         }
@@ -147,7 +151,9 @@ pub fn signup_notice(lang: Lang, flash: Option<Flash>) -> Option<AnyView> {
     }
     let status = flash.value("status");
     let text = match status.as_str() {
-        "waitlisted" => t.cl_signup_waitlisted.replace("{n}", &flash.value("position")),
+        "waitlisted" => t
+            .cl_signup_waitlisted
+            .replace("{n}", &flash.value("position")),
         "cancelled" => t.cl_signup_cancelled.to_string(),
         _ => t.cl_signup_confirmed.to_string(),
     };
@@ -323,7 +329,10 @@ async fn typed_check_in(lang: Lang, id: String, flash: Option<Flash>) -> AnyView
         }
         Err(e) => return super::error_view(lang, e.code),
     };
-    let done = flash.as_ref().filter(|f| f.ok).and_then(CheckInDone::from_flash);
+    let done = flash
+        .as_ref()
+        .filter(|f| f.ok)
+        .and_then(CheckInDone::from_flash);
     let refused = flash.filter(|f| !f.ok).map(|f| {
         let code = f.code.unwrap_or(ErrorCode::Internal);
         refused_view(lang, code, f.field.as_deref())
@@ -357,7 +366,10 @@ async fn link_check_in(lang: Lang, id: String, code: String, pass: Option<String
                 crate::islands::encode_component(&code)
             );
             if let Some(pass) = pass {
-                next.push_str(&format!("&pass={}", crate::islands::encode_component(&pass)));
+                next.push_str(&format!(
+                    "&pass={}",
+                    crate::islands::encode_component(&pass)
+                ));
             }
             crate::request::redirect(&format!(
                 "/login?next={}",

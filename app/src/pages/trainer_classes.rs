@@ -39,7 +39,8 @@ fn session_link(t: &'static Texts, lang: Lang, s: &ClassSessionView) -> impl Int
         None => format!("{} {}", t.cl_signed_up, s.confirmed),
     };
     let waiting = (s.waitlisted > 0).then(|| format!(" · {} {}", t.cl_waitlisted, s.waitlisted));
-    let cancelled = (s.state == "cancelled").then(|| view! { <span class="lock-note">{t.cl_state_cancelled}</span> });
+    let cancelled = (s.state == "cancelled")
+        .then(|| view! { <span class="lock-note">{t.cl_state_cancelled}</span> });
     view! {
         <li><a class="course-card" href=trainer_session_page(&s.id) data-session=s.id.clone()>
             <strong>{course_title(lang, s)}</strong>
@@ -101,14 +102,22 @@ impl ClassFields {
             start: part(s.map(|s| &s.starts_local), 11..16),
             end: part(s.map(|s| &s.ends_local), 11..16),
             location: s.map(|s| s.location.clone()).unwrap_or_default(),
-            capacity: s.and_then(|s| s.capacity).map(|c| c.to_string()).unwrap_or_default(),
+            capacity: s
+                .and_then(|s| s.capacity)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             notes: s.map(|s| s.notes.clone()).unwrap_or_default(),
         }
     }
 }
 
 /// The fields shared by the new-class and edit forms, each with its error beside it.
-fn class_fields(t: &'static Texts, lang: Lang, v: ClassFields, flash: Option<&Flash>) -> impl IntoView {
+fn class_fields(
+    t: &'static Texts,
+    lang: Lang,
+    v: ClassFields,
+    flash: Option<&Flash>,
+) -> impl IntoView {
     let err = |field: &str| field_error(lang, flash, field);
     view! {
         <label for="class-date">{t.cl_field_date}</label>
@@ -133,7 +142,12 @@ fn class_fields(t: &'static Texts, lang: Lang, v: ClassFields, flash: Option<&Fl
 }
 
 /// "开新课": the course and the union, then the class's fields.
-fn new_class_form(t: &'static Texts, lang: Lang, view_: &TrainerSessionsView, flash: Option<Flash>) -> impl IntoView {
+fn new_class_form(
+    t: &'static Texts,
+    lang: Lang,
+    view_: &TrainerSessionsView,
+    flash: Option<Flash>,
+) -> impl IntoView {
     let typed = |name: &str| flash.as_ref().filter(|f| !f.ok).map(|f| f.value(name));
     let (chosen_course, chosen_org) = (typed("course"), typed("org"));
     let courses = view_.courses.iter().map(|c| {
@@ -144,9 +158,18 @@ fn new_class_form(t: &'static Texts, lang: Lang, view_: &TrainerSessionsView, fl
         let selected = chosen_org.as_deref() == Some(o.code.as_str());
         view! { <option value=o.code.clone() selected=selected>{lang.pick(&o.name, o.name_en.as_deref()).to_string()}</option> }
     }).collect_view();
-    let fields = class_fields(t, lang, ClassFields::of(None, flash.as_ref()), flash.as_ref());
+    let fields = class_fields(
+        t,
+        lang,
+        ClassFields::of(None, flash.as_ref()),
+        flash.as_ref(),
+    );
     let general = flash.clone().filter(|f| {
-        !f.ok && !matches!(f.field.as_deref(), Some("location" | "starts_at" | "ends_at" | "capacity" | "notes"))
+        !f.ok
+            && !matches!(
+                f.field.as_deref(),
+                Some("location" | "starts_at" | "ends_at" | "capacity" | "notes")
+            )
     });
     view! {
         <section id="new-class">
@@ -319,7 +342,8 @@ async fn learner_search(t: &'static Texts, lang: Lang, id: String, q: String) ->
             Err(e) => view! { <p class="notice error">{error_message(lang, e.code, e.field.as_deref())}</p> }.into_any(),
         }
     };
-    view! { <section id="find-learners"><h2>{t.cl_find_title}</h2>{form}{found}</section> }.into_any()
+    view! { <section id="find-learners"><h2>{t.cl_find_title}</h2>{form}{found}</section> }
+        .into_any()
 }
 
 /// The roster report: counts and each bad row as "第 N 行 · 字段 · 原因".
@@ -347,7 +371,12 @@ fn roster_report(t: &'static Texts, r: &RosterReport) -> impl IntoView {
 }
 
 /// The roster upload: the outcome of the post this page answers, then the form.
-fn roster_section(t: &'static Texts, lang: Lang, id: &str, outcome: Option<RosterOutcome>) -> impl IntoView {
+fn roster_section(
+    t: &'static Texts,
+    lang: Lang,
+    id: &str,
+    outcome: Option<RosterOutcome>,
+) -> impl IntoView {
     let signup = outcome.as_ref().is_some_and(|o| o.action == "signup");
     let result = outcome.map(|o| match o.result {
         Ok(report) => roster_report(t, &report).into_any(),
@@ -372,11 +401,21 @@ fn roster_section(t: &'static Texts, lang: Lang, id: &str, outcome: Option<Roste
 }
 
 /// Edit (prefilled) and cancel (behind a confirm step) for a class not yet cancelled.
-fn manage_section(t: &'static Texts, lang: Lang, s: &ClassSessionView, flash: Option<Flash>) -> Option<impl IntoView> {
+fn manage_section(
+    t: &'static Texts,
+    lang: Lang,
+    s: &ClassSessionView,
+    flash: Option<Flash>,
+) -> Option<impl IntoView> {
     if s.state == "cancelled" {
         return None;
     }
-    let fields = class_fields(t, lang, ClassFields::of(Some(s), flash.as_ref()), flash.as_ref());
+    let fields = class_fields(
+        t,
+        lang,
+        ClassFields::of(Some(s), flash.as_ref()),
+        flash.as_ref(),
+    );
     let open = flash.as_ref().is_some_and(|f| !f.ok);
     Some(view! {
         <details class="manage" id="edit-class" open=open>
@@ -399,14 +438,26 @@ fn manage_section(t: &'static Texts, lang: Lang, s: &ClassSessionView, flash: Op
 }
 
 /// Everything the class page needs, or why it cannot be shown.
-async fn class_data(id: &str) -> Result<(ClassSessionView, AttendanceListView, Option<CheckInCodeView>), ErrorCode> {
+async fn class_data(
+    id: &str,
+) -> Result<
+    (
+        ClassSessionView,
+        AttendanceListView,
+        Option<CheckInCodeView>,
+    ),
+    ErrorCode,
+> {
     let s = class_session(id.to_string()).await.map_err(|e| e.code)?;
     if !s.can_manage {
         return Err(ErrorCode::Forbidden);
     }
     let list = class_attendance(id.to_string()).await.map_err(|e| e.code)?;
     let code = match s.check_in_open {
-        true => class_live_code(id.to_string()).await.ok().filter(|c| c.check_in_open),
+        true => class_live_code(id.to_string())
+            .await
+            .ok()
+            .filter(|c| c.check_in_open),
         false => None,
     };
     Ok((s, list, code))
@@ -417,7 +468,10 @@ async fn class_data(id: &str) -> Result<(ClassSessionView, AttendanceListView, O
 pub fn TrainerSessionPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
-    let id = use_params_map().get_untracked().get("id").unwrap_or_default();
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
     let q = use_query_map().get_untracked().get("q").unwrap_or_default();
     let flashes = (
         take_flash("class_edit"),
@@ -463,7 +517,10 @@ pub fn TrainerSessionPage() -> impl IntoView {
 pub fn SessionScreenPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
-    let id = use_params_map().get_untracked().get("id").unwrap_or_default();
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
     view! {
         <Title text=t.cl_projector/>
         <main class="projector-page">

@@ -7,9 +7,9 @@ mod csrf;
 mod errors;
 mod json;
 mod org_import;
-mod roster_import;
 mod people;
 mod quiz_form;
+mod roster_import;
 mod upload;
 
 use actix_web::http::header;
