@@ -289,10 +289,11 @@ fn live_section(
     let screen = code.is_some().then(|| view! {
         <p><a class="button" id="projector-link" href=format!("{}/screen", trainer_session_page(&s.id))>{t.cl_projector}</a></p>
     });
+    let refresh = noscript_refresh(code.as_ref());
     view! {
         <section id="attendance">
             <h2>{t.cl_live_title}</h2>
-            {noscript_refresh(code.as_ref())}
+            {refresh}
             {opens}
             <LiveClass state=live_state(list, code) texts=live_texts(t) projector=false/>
             {screen}
@@ -532,8 +533,9 @@ pub fn SessionScreenPage() -> impl IntoView {
                     };
                     let open = code.is_some();
                     let how = t.cl_screen_how.replace("{url}", &crate::class_fns::checkin_page(&s.id));
+                    let refresh = noscript_refresh(code.as_ref());
                     view! {
-                        {noscript_refresh(code.as_ref())}
+                        {refresh}
                         <h1 id="class-title">{course_title(lang, &s)}</h1>
                         <p class="screen-place">{s.location.clone()}" · "{time_range(&s)}</p>
                         {(!open).then(|| view! { <p class="notice">{t.cl_check_in_opens.replace("{time}", &s.starts_local)}</p> })}
