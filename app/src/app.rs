@@ -11,10 +11,12 @@ use crate::islands::LangSwitch;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
-    certificates::VerifyPage, dashboard::DashboardPage, dashboard::EvidencePage, home::HomePage,
-    learn::CataloguePage, learn::CoursePage, learn::LessonPage, org_import::OrgImportPage,
-    packs::PackPage, packs::PacksPage, people::PeoplePage, people::PersonPage,
-    privacy::PrivacyPage, quiz::QuizPage,
+    certificates::VerifyPage, classes::CheckInPage, classes::ClassesPage, dashboard::DashboardPage,
+    dashboard::EvidencePage, home::HomePage, learn::CataloguePage, learn::CoursePage,
+    learn::LessonPage, org_import::OrgImportPage, packs::PackPage, packs::PacksPage,
+    people::PeoplePage, people::PersonPage, privacy::PrivacyPage, quiz::QuizPage,
+    trainer_classes::SessionScreenPage, trainer_classes::TrainerSessionPage,
+    trainer_classes::TrainerSessionsPage,
 };
 use crate::server_fns::current_account;
 
@@ -76,6 +78,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/orgs/import") view=OrgImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/classes") view=ClassesPage ssr=SsrMode::Async/>
+                <Route path=path!("/checkin/:id") view=CheckInPage ssr=SsrMode::Async/>
+                <Route path=path!("/trainer/sessions") view=TrainerSessionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/trainer/sessions/:id") view=TrainerSessionPage ssr=SsrMode::Async/>
+                <Route path=path!("/trainer/sessions/:id/screen") view=SessionScreenPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
@@ -170,8 +177,12 @@ fn nav_links(
     view! {
         <a href="/courses">{t.nav_courses}</a>
         <a href="/learning">{t.nav_learning}</a>
+        <a href="/classes">{t.cl_nav}</a>
         <a href="/account">{t.nav_account}</a>
-        {trains.then(|| view! { <a href="/trainer/packs">{t.nav_packs}</a> })}
+        {trains.then(|| view! {
+            <a href="/trainer/packs">{t.nav_packs}</a>
+            <a href="/trainer/sessions">{t.cl_nav_trainer}</a>
+        })}
         {administers.then(|| view! {
             <a href="/dashboard">{t.nav_dashboard}</a>
             <a href="/admin/people">{t.nav_people}</a>

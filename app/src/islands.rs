@@ -608,3 +608,245 @@ mod progress {
         on_change.forget();
     }
 }
+
+/// The live check-in panel's texts, in the page's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveTexts {
+    /// "{n} 秒后换新码".
+    pub new_code_in: String,
+    /// "已签到 {present} / 已报名 {signed}".
+    pub present_count: String,
+    pub confirmed: String,
+    /// "候补第 {n} 位".
+    pub waitlisted: String,
+    pub walk_in: String,
+    /// "已签到 {time}".
+    pub present_at: String,
+    pub absent: String,
+    pub mark_present: String,
+    pub mark_absent: String,
+    pub score_label: String,
+    pub score_save: String,
+    pub methods: Vec<(String, String)>,
+    pub nobody: String,
+}
+
+/// What the live panel shows: the code (while check-in is open) and the attendance list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveState {
+    pub session: String,
+    pub code: Option<qihang_core::dto::CheckInCodeView>,
+    pub rows: Vec<qihang_core::dto::AttendanceRowView>,
+    pub present: i64,
+    pub signed_up: i64,
+    /// The course needs a practical score: each row gets a score form.
+    pub scores: bool,
+}
+
+/// A row's signup standing and presence in words.
+fn row_status(texts: &LiveTexts, row: &qihang_core::dto::AttendanceRowView) -> (String, String) {
+    let signup = match (row.signup.as_deref(), row.position) {
+        (Some("waitlisted"), n) => texts.waitlisted.replace("{n}", &n.unwrap_or(0).to_string()),
+        (Some(_), _) => texts.confirmed.clone(),
+        (None, _) => texts.walk_in.clone(),
+    };
+    let presence = if row.present {
+        let method = row
+            .method
+            .as_deref()
+            .and_then(|m| texts.methods.iter().find(|(k, _)| k == m))
+            .map(|(_, label)| format!(" · {label}"))
+            .unwrap_or_default();
+        let at = row.checked_in_local.clone().unwrap_or_default();
+        format!("{}{method}", texts.present_at.replace("{time}", &at))
+    } else {
+        texts.absent.clone()
+    };
+    (signup, presence)
+}
+
+/// One line of the attendance list with its 签到/缺席 toggle and, when the course needs
+/// one, its score form. Plain forms: they work the same before and after hydration.
+fn attendance_row(
+    texts: &LiveTexts,
+    session: &str,
+    scores: bool,
+    row: qihang_core::dto::AttendanceRowView,
+) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    let (signup, presence) = row_status(texts, &row);
+    let (toggle_value, toggle_label) = if row.present {
+        ("false", texts.mark_absent.clone())
+    } else {
+        ("true", texts.mark_present.clone())
+    };
+    let score_form = scores.then(|| {
+        let score = row.practical_score.map(|s| s.to_string()).unwrap_or_default();
+        view! {
+            <form method="post" action=crate::class_fns::SetClassScore::url() class="score-form">
+                <input type="hidden" name="id" value=session.to_string()/>
+                <input type="hidden" name="person" value=row.person.clone()/>
+                <label>{texts.score_label.clone()}
+                    <input type="number" name="score" min="0" max="100" inputmode="numeric" value=score required=true/>
+                </label>
+                <button type="submit">{texts.score_save.clone()}</button>
+            </form>
+        }
+    });
+    view! {
+        <li class="attendance-row" class:present=row.present data-person=row.person.clone() data-present=row.present.to_string()>
+            <span class="who"><strong>{row.name.clone()}</strong>" "<span class="muted">{row.phone.clone()}</span></span>
+            <span class="meta">{signup}" · "<span class="presence">{presence}</span></span>
+            <form method="post" action=crate::class_fns::MarkClassAttendance::url() class="inline">
+                <input type="hidden" name="id" value=session.to_string()/>
+                <input type="hidden" name="person" value=row.person.clone()/>
+                <input type="hidden" name="present" value=toggle_value/>
+                <button type="submit">{toggle_label}</button>
+            </form>
+            {score_form}
+        </li>
+    }
+}
+
+/// The live side of a class: the check-in code with its countdown and QR code, the present
+/// count and (on the trainer's page, not the projector) the attendance list. The server
+/// renders all of it, and the page refreshes itself without JavaScript (`<noscript>`
+/// refresh); once hydrated, the countdown ticks every second, a new code is fetched when it
+/// runs out and the list every 5 seconds, from the REST API with the page's own cookie.
+#[island]
+pub fn LiveClass(state: LiveState, texts: LiveTexts, projector: bool) -> impl IntoView {
+    let session = state.session.clone();
+    let code = RwSignal::new(state.code.clone());
+    let left = RwSignal::new(state.code.as_ref().map_or(0, |c| c.expires_in));
+    let list = RwSignal::new((state.rows.clone(), state.present, state.signed_up));
+    Effect::new({
+        let session = session.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            live::start(session.clone(), code, left, list);
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&session, code, left, list);
+        }
+    });
+    let countdown_label = texts.new_code_in.clone();
+    let code_panel = move || {
+        code.get().map(|c| {
+            let countdown = countdown_label.replace("{n}", &left.get().max(0).to_string());
+            view! {
+                <p class="live-code" id="live-code" aria-live="polite">{c.code.clone()}</p>
+                <p class="countdown" id="live-countdown" role="timer">{countdown}</p>
+                <div class="live-qr" id="live-qr" inner_html=c.qr_svg.clone()></div>
+            }
+        })
+    };
+    let count_label = texts.present_count.clone();
+    let count = move || {
+        list.with(|(_, present, signed)| {
+            count_label
+                .replace("{present}", &present.to_string())
+                .replace("{signed}", &signed.to_string())
+        })
+    };
+    let rows = (!projector).then(|| {
+        let (texts, session, scores) = (texts.clone(), session.clone(), state.scores);
+        let nobody = texts.nobody.clone();
+        view! {
+            <ul class="plain attendance" id="attendance-list">
+                <For
+                    each=move || list.with(|l| l.0.clone())
+                    key=|row| serde_json::to_string(row).unwrap_or_default()
+                    children=move |row| attendance_row(&texts, &session, scores, row)
+                />
+            </ul>
+            {move || list.with(|l| l.0.is_empty()).then(|| view! { <p class="muted">{nobody.clone()}</p> })}
+        }
+    });
+    view! {
+        <div class="live-class" class:projector=projector>
+            {code_panel}
+            <p class="present-count" id="present-count">{count}</p>
+            {rows}
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use qihang_core::dto::{AttendanceListView, AttendanceRowView, CheckInCodeView};
+    use wasm_bindgen::JsCast;
+
+    type List = (Vec<AttendanceRowView>, i64, i64);
+
+    /// GETs `url` with the page's cookie and decodes its JSON, or `None`.
+    async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("GET");
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        let window = web_sys::window()?;
+        let response: web_sys::Response =
+            wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(url, &init))
+                .await
+                .ok()?
+                .dyn_into()
+                .ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+            .await
+            .ok()?
+            .as_string()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn refresh_code(session: String, code: RwSignal<Option<CheckInCodeView>>, left: RwSignal<i64>) {
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/sessions/{session}/code");
+            if let Some(fresh) = get_json::<CheckInCodeView>(&url).await {
+                left.set(fresh.expires_in.max(1));
+                code.set(fresh.check_in_open.then_some(fresh));
+            }
+        });
+    }
+
+    fn refresh_list(session: String, list: RwSignal<List>) {
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/v1/sessions/{session}/attendance");
+            if let Some(fresh) = get_json::<AttendanceListView>(&url).await {
+                list.set((fresh.rows, fresh.present, fresh.session.confirmed));
+            }
+        });
+    }
+
+    /// Ticks every second while check-in is open: the countdown, a new code when it runs
+    /// out (retried every 3 s until one comes), the list every fifth tick.
+    pub fn start(
+        session: String,
+        code: RwSignal<Option<CheckInCodeView>>,
+        left: RwSignal<i64>,
+        list: RwSignal<List>,
+    ) {
+        if code.get_untracked().is_none() {
+            return;
+        }
+        let tick = std::cell::Cell::new(0u64);
+        set_interval(
+            move || {
+                tick.set(tick.get() + 1);
+                if code.get_untracked().is_none() {
+                    return;
+                }
+                left.update(|l| *l -= 1);
+                if left.get_untracked() <= 0 {
+                    left.set(3);
+                    refresh_code(session.clone(), code, left);
+                }
+                if tick.get() % 5 == 0 {
+                    refresh_list(session.clone(), list);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+    }
+}

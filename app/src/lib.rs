@@ -7,6 +7,7 @@
 //! page with a one-shot message ([`request::Flash`]).
 
 pub mod app;
+pub mod class_fns;
 pub mod errors;
 pub mod i18n;
 pub mod islands;

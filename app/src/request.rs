@@ -79,6 +79,18 @@ pub struct OrgImportOutcome {
     pub result: Result<qihang_core::dto::OrgImportReport, Flash>,
 }
 
+/// What a class's roster upload came to: the report, or why the file was refused. The
+/// server crate's handler for `POST /trainer/sessions/{id}` puts it in the request, and the
+/// class page rendered for that same request shows it ([`roster_outcome`]), as for the union
+/// import: the whole report, however long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterOutcome {
+    /// `present` or `signup`, as the form sent it.
+    pub action: String,
+    pub dry_run: bool,
+    pub result: Result<qihang_core::dto::RosterReport, Flash>,
+}
+
 #[cfg(feature = "ssr")]
 pub use server::*;
 
@@ -340,15 +352,22 @@ mod server {
         redirect(back_to);
     }
 
-    /// The union import's outcome when this render answers the import form's own post.
-    pub fn org_import_outcome() -> Option<super::OrgImportOutcome> {
+    /// What the server crate left in this request for the page to show (an upload's outcome).
+    fn from_request<T: Clone + 'static>() -> Option<T> {
         use actix_web::HttpMessage;
         let request = use_context::<Request>()?;
-        let outcome = request
-            .extensions()
-            .get::<super::OrgImportOutcome>()
-            .cloned();
-        outcome
+        let found = request.extensions().get::<T>().cloned();
+        found
+    }
+
+    /// The union import's outcome when this render answers the import form's own post.
+    pub fn org_import_outcome() -> Option<super::OrgImportOutcome> {
+        from_request()
+    }
+
+    /// The roster upload's outcome when this render answers the class page's upload post.
+    pub fn roster_outcome() -> Option<super::RosterOutcome> {
+        from_request()
     }
 }
 
@@ -374,5 +393,10 @@ pub fn set_not_found() {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn org_import_outcome() -> Option<OrgImportOutcome> {
+    None
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn roster_outcome() -> Option<RosterOutcome> {
     None
 }

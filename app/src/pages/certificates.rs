@@ -8,7 +8,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use qihang_core::dto::ErrorCode;
 
 use crate::app::{use_lang, Layout};
+use crate::class_fns::china_today;
 use crate::i18n::{error_message, Lang, Texts};
+use crate::request::take_flash;
 use crate::server_fns::{certificate_view, my_learning, verify_certificate};
 use qihang_core::dto::CertificateStatusView;
 
@@ -133,9 +135,11 @@ pub fn CertificatePage() -> impl IntoView {
 pub fn MyLearningPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
+    let signup_flash = take_flash("class_signup");
     view! {
         <Layout title=t.nav_learning>
             <h1>{t.nav_learning}</h1>
+            {super::classes::signup_notice(lang, signup_flash)}
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     let me = match my_learning().await {
@@ -200,8 +204,14 @@ pub fn MyLearningPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     });
+                    let today = china_today().await.unwrap_or_default();
+                    let classes = super::classes::my_classes(t, lang, &me.classes, &today);
                     view! {
                         {place}
+                        <section id="my-classes">
+                            <h2>{t.cl_mine_title}</h2>
+                            {classes}
+                        </section>
                         <h2>{t.certificates_title}</h2>
                         {certificates}
                         <h2>{t.enrollments_title}</h2>

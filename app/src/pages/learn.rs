@@ -12,8 +12,7 @@ use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Lang, Texts};
 use crate::request::take_flash;
 use crate::server_fns::{
-    catalogue, course_detail, lesson_view, recommended_next, CheckIn, EnrollCourse, MarkRead,
-    StartQuiz,
+    catalogue, course_detail, lesson_view, recommended_next, EnrollCourse, MarkRead, StartQuiz,
 };
 
 /// "数字生活 L1 · 网络安全 L2": the skills a course raises, and to which level, by their
@@ -187,7 +186,7 @@ pub fn CoursePage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let flash = take_flash("course");
-    let check_in_flash = take_flash("check_in");
+    let signup_flash = take_flash("class_signup");
     let id = use_params_map()
         .get_untracked()
         .get("id")
@@ -292,16 +291,9 @@ pub fn CoursePage() -> impl IntoView {
                         {detail.my_check_in.clone().map(|ci| view! {
                             <p class="notice ok" id="checked-in">{t.checked_in_at.replace("{time}", &format!("{} · {}", ci.at, ci.location))}</p>
                         })}
-                        {(c.enrolled && detail.completion.attendance && !c.completed && detail.my_check_in.is_none()).then(|| view! {
-                            <h2>{t.check_in_title}</h2>
-                            <FlashMessage flash=check_in_flash.clone() lang=lang ok_text=t.checked_in_ok/>
-                            <form method="post" action=CheckIn::url() id="check-in">
-                                <input type="hidden" name="course" value=c.id.clone()/>
-                                <label for="code">{t.check_in_label}</label>
-                                <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required/>
-                                <button type="submit">{t.check_in_submit}</button>
-                            </form>
-                        })}
+                        // Check-in is per class now: each open class links to its check-in page.
+                        {super::classes::signup_notice(lang, signup_flash.clone())}
+                        {super::classes::course_classes(t, lang, &detail.sessions, &c.id)}
                         {c.completed.then(|| view! {
                             <p><a class="button primary" id="view-certificate" href="/learning">{t.view_certificate}</a></p>
                         })}

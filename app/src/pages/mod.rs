@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod certificates;
+pub mod classes;
 pub mod dashboard;
 pub mod home;
 pub mod learn;
@@ -11,6 +12,7 @@ pub mod packs;
 pub mod people;
 pub mod privacy;
 pub mod quiz;
+pub mod trainer_classes;
 
 use leptos::prelude::*;
 use qihang_core::dto::ErrorCode;

@@ -10,6 +10,7 @@ mod json;
 mod org_import;
 mod people;
 mod quiz_form;
+mod roster_import;
 mod upload;
 
 use actix_web::http::header;
@@ -109,6 +110,17 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                         leptos_router::Method::Post,
                     ))
                     .wrap(from_fn(org_import::run)),
+            )
+            // A class's roster upload: likewise, the class page renders with the report.
+            .service(
+                web::resource("/trainer/sessions/{id}")
+                    .guard(actix_web::guard::Post())
+                    .route(leptos_actix::render_app_async_with_context(
+                        page_context.clone(),
+                        page_shell.clone(),
+                        leptos_router::Method::Post,
+                    ))
+                    .wrap(from_fn(roster_import::run)),
             )
             .service(
                 actix_files::Files::new("/pkg", site_root.join("pkg"))

@@ -29,12 +29,12 @@ struct ImportForm {
     file: Option<Vec<u8>>,
 }
 
-fn unreadable(e: impl std::fmt::Display) -> ServiceError {
+pub(super) fn unreadable(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::BadUpload(format!("the upload could not be read: {e}"))
 }
 
 /// One field's bytes, at most `limit` of them.
-async fn field_bytes(
+pub(super) async fn field_bytes(
     field: &mut actix_multipart::Field,
     limit: usize,
 ) -> Result<Vec<u8>, ServiceError> {
@@ -44,7 +44,7 @@ async fn field_bytes(
         if bytes.len() + chunk.len() > limit {
             return Err(ServiceError::UploadTooLarge(format!(
                 "at most {} MB per file; split it",
-                org_import::MAX_BYTES / 1024 / 1024
+                limit / 1024 / 1024
             )));
         }
         bytes.extend_from_slice(&chunk);
