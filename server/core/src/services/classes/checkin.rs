@@ -229,6 +229,20 @@ pub(crate) fn record_presence(
     recorded_by: Option<UserId>,
 ) -> Result<bool, ServiceError> {
     write_tx(conn, |conn| {
+        presence_in_tx(conn, config, row, user, method, recorded_by)
+    })
+}
+
+/// [`record_presence`] inside the caller's write transaction.
+pub(crate) fn presence_in_tx(
+    conn: &mut DbConn,
+    config: &Config,
+    row: &SessionRow,
+    user: UserId,
+    method: AttendanceMethod,
+    recorded_by: Option<UserId>,
+) -> Result<bool, ServiceError> {
+    {
         lock_for_update(conn, RowLock::ClassSession(row.id.0))?;
         let enrollment = enrol_for_class(conn, user, row.course_id)?;
         let fresh = !super::is_present(conn, row.id, user)?;
@@ -245,7 +259,7 @@ pub(crate) fn record_presence(
         }
         complete_if_due(conn, config, user, row.course_id, EnrollmentId(enrollment))?;
         Ok(fresh)
-    })
+    }
 }
 
 /// Her check-in at the class, as she is shown it.

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::checkin::{completed, record_presence};
+use super::checkin::{completed, presence_in_tx, record_presence};
 use super::signup::{insert_signup, open_for_signup};
 use super::{require_runner, signup_of, view, Looker, SessionRow};
 use crate::db::models::OrgRow;
@@ -488,7 +488,7 @@ fn apply_roster(
         for &user in people {
             match action {
                 RosterAction::Present => {
-                    record_presence(
+                    presence_in_tx(
                         conn,
                         config,
                         row,
