@@ -519,13 +519,23 @@ async fn check_in_codes_complete_an_offline_course_only_while_the_class_runs() {
         .iter()
         .map(|a| a["phone"].as_str().unwrap())
         .collect();
-    assert_eq!(phones, ["138****1234", "139****1234"]);
+    // She opened the class: she calls the roll, so she sees the phones in full.
+    assert_eq!(phones, ["13812341234", "13912341234"]);
     let second_certs = json_of(app.get_as(&second, "/api/v1/me/certificates").await).await;
     assert_eq!(second_certs.as_array().unwrap().len(), 1);
-    // Another city's administrator does not see the session at all.
+    // Another city's administrator sees the class as any learner does (place, time, seats),
+    // never its code or who came; its register is not acknowledged at all.
     let other = app.admin("13700000003", "js-nj").await;
-    assert_eq!(
+    let seen = json_of(
         app.get_as(&other, &format!("/api/v1/sessions/{session_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(seen["code"], Value::Null, "{seen}");
+    assert_eq!(seen["attendees"], json!([]), "{seen}");
+    assert_eq!(seen["can_manage"], false, "{seen}");
+    assert_eq!(
+        app.get_as(&other, &format!("/api/v1/sessions/{session_id}/attendance"))
             .await
             .status(),
         404

@@ -904,7 +904,7 @@ fn quiz_and_class_evidence(app: &TestApp, phone: &str) {
             class_sessions::location.eq("南京市工人文化宫"),
             class_sessions::starts_at.eq(at),
             class_sessions::ends_at.eq(at + chrono::Duration::hours(2)),
-            class_sessions::code.eq("123456"),
+            class_sessions::code_secret.eq(vec![7u8; 32]),
             class_sessions::created_at.eq(at),
         ))
         .execute(&mut conn)

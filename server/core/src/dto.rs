@@ -336,8 +336,8 @@ pub struct CompletionRulesView {
     pub lessons: bool,
     pub quiz: bool,
     pub attendance: bool,
-    /// A practical score of at least this mark (0–100), given by the trainer at the class.
-    #[serde(default)]
+    /// A practical score of at least this mark (1–100), given by the trainer at the class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub practical_pass_mark: Option<i32>,
 }
 
@@ -784,9 +784,11 @@ pub struct AttendanceRowView {
     pub completed: bool,
 }
 
-/// `GET /api/v1/sessions/{id}/attendance`.
+/// `GET /api/v1/sessions/{id}/attendance`: the session's own fields (as `GET
+/// /api/v1/sessions/{id}`, so the original mark response keeps its shape) and the register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttendanceListView {
+    #[serde(flatten)]
     pub session: ClassSessionView,
     pub rows: Vec<AttendanceRowView>,
     pub present: i64,
