@@ -1389,3 +1389,178 @@ async fn a_trainer_reads_a_pack_report_on_her_phone_with_javascript() {
 async fn a_trainer_reads_a_pack_report_on_her_phone_without_javascript() {
     pack_report(false).await;
 }
+
+/// A class run from the trainer's phone (issue 12): her class page at 360×640 shows the live
+/// code and its QR code; a learner who is signed out opens the QR link on her own phone, signs
+/// in, lands back on the check-in and is checked in; the trainer's list shows her without a
+/// reload (JavaScript). Without JavaScript the learner types the code instead. The projector
+/// view fills a 1280×800 screen.
+async fn class_check_in(javascript: bool) {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    let mode = if javascript { "js" } else { "nojs" };
+    let trainer = app.admin("13600000001", "js-nj").await;
+    app.register("13812341234", "js-nj").await;
+    let at = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let class: serde_json::Value = app
+        .post_as(
+            &trainer,
+            "/api/v1/courses/smart-manufacturing/sessions",
+            &json!({"location": "南京市工人文化宫 2 楼机房", "starts_at": at(-5), "ends_at": at(90), "capacity": 30}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = class["id"].as_str().unwrap().to_string();
+
+    // The trainer's phone: the code, the QR code, nobody present yet.
+    let t = browser(javascript).await;
+    let tc = &t.client;
+    tc.goto(&app.url("/login")).await.unwrap();
+    fill(tc, "#login", "13600000001").await;
+    fill(tc, "#password", "admin-password").await;
+    click(tc, "#login-form button[type=submit]").await;
+    text(tc, "#trained").await;
+    tc.goto(&app.url(&format!("/trainer/sessions/{id}")))
+        .await
+        .unwrap();
+    let shown = text(tc, "#live-code").await;
+    assert!(
+        shown.trim().len() == 6 && shown.trim().chars().all(|c| c.is_ascii_digit()),
+        "the live code: {shown:?}"
+    );
+    tc.find(Locator::Css("#live-qr svg"))
+        .await
+        .expect("the QR code on the trainer's page");
+    assert!(tc
+        .find(Locator::Css("#attendance-list [data-present='true']"))
+        .await
+        .is_err());
+    if javascript {
+        assert_fits(tc, 360).await;
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("class-trainer-{mode}.png")),
+        tc.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The learner's phone, signed out.
+    let l = browser(javascript).await;
+    let lc = &l.client;
+    if javascript {
+        // She scans the QR code: its link, as the trainer's screen carries it now.
+        let live: serde_json::Value = app
+            .get_as(&trainer, &format!("/api/v1/sessions/{id}/code"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let link = url::Url::parse(live["url"].as_str().unwrap()).unwrap();
+        let path = format!("{}?{}", link.path(), link.query().unwrap());
+        assert_eq!(
+            path,
+            format!("/checkin/{id}?code={}", live["code"].as_str().unwrap())
+        );
+        lc.goto(&app.url(&path)).await.unwrap();
+        fill(lc, "#login", "13812341234").await;
+        fill(lc, "#password", "password-123").await;
+        std::fs::write(
+            screenshot_dir().join(format!("class-learner-login-{mode}.png")),
+            lc.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        click(lc, "#login-form button[type=submit]").await;
+    } else {
+        // Without JavaScript she signs in, opens the class and types the code on the screen.
+        lc.goto(&app.url(&format!("/checkin/{id}"))).await.unwrap();
+        fill(lc, "#login", "13812341234").await;
+        fill(lc, "#password", "password-123").await;
+        click(lc, "#login-form button[type=submit]").await;
+        text(lc, "#checkin-form").await;
+        let code = text(tc, "#live-code").await;
+        fill(lc, "#checkin-code", code.trim()).await;
+        click(lc, "#checkin-form button[type=submit]").await;
+    }
+    let status = eventually(Duration::from_secs(15), async || {
+        let result = lc.find(Locator::Css("#checkin-result")).await.ok()?;
+        result.attr("data-status").await.ok().flatten()
+    })
+    .await;
+    let page = lc.source().await.unwrap_or_default();
+    assert_eq!(
+        status.as_deref(),
+        Some("present"),
+        "checked in; the page: {}",
+        &page[..page.len().min(3000)]
+    );
+    assert!(lc
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with(&format!("/checkin/{id}")));
+    if javascript {
+        assert_fits(lc, 360).await;
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("class-learner-done-{mode}.png")),
+        lc.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The trainer's list shows her: by itself with JavaScript, after the page's own refresh
+    // (or a reload) without.
+    if !javascript {
+        tc.refresh().await.unwrap();
+    }
+    let listed = eventually(Duration::from_secs(20), async || {
+        tc.find(Locator::Css("#attendance-list [data-present='true']"))
+            .await
+            .ok()
+    })
+    .await;
+    assert!(listed.is_some(), "the trainer's list shows her present");
+    wait_contains(tc, "#attendance-list", "王秀红").await;
+    std::fs::write(
+        screenshot_dir().join(format!("class-trainer-list-{mode}.png")),
+        tc.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The projector view on a classroom screen.
+    if javascript {
+        let p = browser_at(true, 1280, 800).await;
+        let pc = &p.client;
+        pc.goto(&app.url("/login")).await.unwrap();
+        fill(pc, "#login", "13600000001").await;
+        fill(pc, "#password", "admin-password").await;
+        click(pc, "#login-form button[type=submit]").await;
+        text(pc, "#trained").await;
+        pc.goto(&app.url(&format!("/trainer/sessions/{id}/screen")))
+            .await
+            .unwrap();
+        let code = text(pc, "#live-code").await;
+        assert_eq!(code.trim().len(), 6);
+        assert_fits(pc, 1280).await;
+        std::fs::write(
+            screenshot_dir().join("class-projector.png"),
+            pc.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_learner_checks_in_by_the_qr_code_on_the_trainers_phone() {
+    class_check_in(true).await;
+}
+
+#[tokio::test]
+async fn a_learner_checks_in_by_typing_the_code_without_javascript() {
+    class_check_in(false).await;
+}
