@@ -532,7 +532,12 @@ pub fn SessionScreenPage() -> impl IntoView {
                         Err(code) => return failed(lang, code),
                     };
                     let open = code.is_some();
-                    let how = t.cl_screen_how.replace("{url}", &crate::class_fns::checkin_page(&s.id));
+                    // The full address (the site's public URL), without the live code.
+                    let address = code.as_ref().map_or_else(
+                        || crate::class_fns::checkin_page(&s.id),
+                        |c| c.url.split('?').next().unwrap_or_default().to_string(),
+                    );
+                    let how = t.cl_screen_how.replace("{url}", &address);
                     let refresh = noscript_refresh(code.as_ref());
                     view! {
                         {refresh}
