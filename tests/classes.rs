@@ -1386,4 +1386,44 @@ async fn the_register_and_code_are_hidden_outside_the_classs_union() {
         Some(live_code(&secret_of(&app, &class), &class).as_str())
     );
     assert!(code["url"].as_str().unwrap().contains(&class), "{code}");
+
+    // A trainer runs the classes she opened only while she is a trainer there.
+    app.register("13930000001", "js-wx").await;
+    let granted = app
+        .post_as(
+            &trainer,
+            "/api/v1/roles",
+            &json!({"phone": "13930000001", "role": "trainer", "org": "js-wx"}),
+        )
+        .await;
+    assert_eq!(granted.status(), 200);
+    let former = app.login("13930000001", "password-123").await;
+    let hers = id_of(&open_class(&app, &former, "workshop", 60, 120, None).await);
+    let register = format!("/api/v1/sessions/{hers}/attendance");
+    assert_eq!(app.get_as(&former, &register).await.status(), 200);
+    let found = json_ok(
+        app.get_as(&trainer, "/api/v1/people?q=13930000001").await,
+        200,
+    )
+    .await;
+    let person = found[0]["id"].as_str().unwrap().to_string();
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/v1/people/{person}/roles/trainer/js-wx")))
+        .bearer_auth(&trainer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let former = app.login("13930000001", "password-123").await;
+    assert_eq!(app.get_as(&former, &register).await.status(), 404);
+    let edit = app
+        .client
+        .patch(app.url(&format!("/api/v1/sessions/{hers}")))
+        .bearer_auth(&former)
+        .json(&json!({"notes": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edit.status(), 404);
 }

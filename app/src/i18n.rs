@@ -1684,6 +1684,35 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "Give the month as year-month, such as 2026-03.",
         ),
         "org" | "parent" => code_message(ErrorCode::UnknownOrg),
+        "location" => (
+            "请填写上课地点（1 至 200 个字）。",
+            "Give the place of the class (1 to 200 characters).",
+        ),
+        "starts_at" => (
+            "请填写开始日期和时间。",
+            "Give the date and time the class starts.",
+        ),
+        "ends_at" => (
+            "结束时间要晚于开始时间，一节课不超过 12 小时。",
+            "The class must end after it starts, within 12 hours.",
+        ),
+        "capacity" => (
+            "名额应为 1 至 10000 的整数，不限名额请留空；也不能少于已报名的人数。",
+            "Seats are a whole number from 1 to 10,000 (empty for no limit), and no fewer than those already signed up.",
+        ),
+        "notes" => ("备注最多 1000 个字。", "Notes are at most 1,000 characters."),
+        "scores" => (
+            "实操成绩应为 0 至 100 的整数，只能给已到场的学员评分，且这门课要有实操考核。",
+            "A practical score is a whole number from 0 to 100, for a learner who is present, in a course with a practical assessment.",
+        ),
+        "present" => (
+            "她已凭这次签到结业，不能改为缺席。如确有错误，请联系管理员。",
+            "She completed the course with this attendance, so it cannot be marked absent. Ask an administrator if it is a mistake.",
+        ),
+        "q" => (
+            "请输入至少 2 个字的姓名，或手机号后 4 位。",
+            "Enter at least 2 characters of a name, or the last 4 digits of a phone.",
+        ),
         _ => code_message(ErrorCode::Invalid),
     }
 }

@@ -242,24 +242,22 @@ pub(crate) fn presence_in_tx(
     method: AttendanceMethod,
     recorded_by: Option<UserId>,
 ) -> Result<bool, ServiceError> {
-    {
-        lock_for_update(conn, RowLock::ClassSession(row.id.0))?;
-        let enrollment = enrol_for_class(conn, user, row.course_id)?;
-        let fresh = !super::is_present(conn, row.id, user)?;
-        if fresh {
-            diesel::insert_into(attendances::table)
-                .values((
-                    attendances::session_id.eq(row.id),
-                    attendances::user_id.eq(user),
-                    attendances::method.eq(method),
-                    attendances::recorded_by.eq(recorded_by),
-                    attendances::checked_in_at.eq(now()),
-                ))
-                .execute(conn)?;
-        }
-        complete_if_due(conn, config, user, row.course_id, EnrollmentId(enrollment))?;
-        Ok(fresh)
+    lock_for_update(conn, RowLock::ClassSession(row.id.0))?;
+    let enrollment = enrol_for_class(conn, user, row.course_id)?;
+    let fresh = !super::is_present(conn, row.id, user)?;
+    if fresh {
+        diesel::insert_into(attendances::table)
+            .values((
+                attendances::session_id.eq(row.id),
+                attendances::user_id.eq(user),
+                attendances::method.eq(method),
+                attendances::recorded_by.eq(recorded_by),
+                attendances::checked_in_at.eq(now()),
+            ))
+            .execute(conn)?;
     }
+    complete_if_due(conn, config, user, row.course_id, EnrollmentId(enrollment))?;
+    Ok(fresh)
 }
 
 /// Her check-in at the class, as she is shown it.

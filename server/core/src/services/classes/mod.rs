@@ -168,11 +168,11 @@ pub(crate) fn load_by_id(
         .first(conn)?)
 }
 
-/// Whether she runs the class: its own trainer, or a trainer or administrator of its union.
-pub(crate) fn runs(actor: &Actor, row: &SessionRow, org: &OrgRow) -> bool {
-    row.trainer_id == UserId(actor.user_id)
-        || actor.holds(Role::Trainer, &org.path)
-        || actor.holds(Role::Admin, &org.path)
+/// Whether she runs the class: a trainer or administrator of its union (or above) — its own
+/// trainer included while she holds that role; a trainer whose role was revoked no longer
+/// runs the classes she opened.
+pub(crate) fn runs(actor: &Actor, org: &OrgRow) -> bool {
+    actor.holds(Role::Trainer, &org.path) || actor.holds(Role::Admin, &org.path)
 }
 
 /// The session and its union, for those who run it; a session of another union is not
@@ -184,7 +184,7 @@ pub(crate) fn require_runner(
 ) -> Result<(SessionRow, OrgRow), ServiceError> {
     let row = load(conn, public_id)?;
     let org = orgs::find_by_id(conn, row.org_id.0)?;
-    if runs(actor, &row, &org) {
+    if runs(actor, &org) {
         Ok((row, org))
     } else {
         Err(ServiceError::NotFound("class session"))
@@ -219,10 +219,10 @@ pub(crate) struct Looker {
 }
 
 impl Looker {
-    pub(crate) fn of(actor: Option<&Actor>, row: &SessionRow, org: &OrgRow) -> Looker {
+    pub(crate) fn of(actor: Option<&Actor>, org: &OrgRow) -> Looker {
         Looker {
             user: actor.map(|a| UserId(a.user_id)),
-            runs: actor.is_some_and(|a| runs(a, row, org)),
+            runs: actor.is_some_and(|a| runs(a, org)),
         }
     }
 }
@@ -399,7 +399,7 @@ pub(crate) fn view_for(
     actor: Option<&Actor>,
 ) -> Result<ClassSessionView, ServiceError> {
     let org = orgs::find_by_id(conn, row.org_id.0)?;
-    view(conn, row, &org, Looker::of(actor, row, &org))
+    view(conn, row, &org, Looker::of(actor, &org))
 }
 
 fn views_for(
@@ -525,7 +525,7 @@ pub async fn create_session(
                 ))
                 .execute(conn)?;
             let row = load(conn, &public_id)?;
-            view(conn, &row, &org, Looker::of(Some(&actor), &row, &org))
+            view(conn, &row, &org, Looker::of(Some(&actor), &org))
         })
     })
     .await
@@ -590,12 +590,7 @@ pub async fn update_session(
                 tell_everyone(conn, config, &updated, Notice::Moved)?;
             }
             signup::promote(conn, config, &updated)?;
-            view(
-                conn,
-                &updated,
-                &org,
-                Looker::of(Some(&actor), &updated, &org),
-            )
+            view(conn, &updated, &org, Looker::of(Some(&actor), &org))
         })
     })
     .await
@@ -626,7 +621,7 @@ pub async fn cancel_session(
                 tell_everyone(conn, config, &row, Notice::Cancelled)?;
             }
             let row = load(conn, &id)?;
-            view(conn, &row, &org, Looker::of(Some(&actor), &row, &org))
+            view(conn, &row, &org, Looker::of(Some(&actor), &org))
         })
     })
     .await
@@ -643,7 +638,7 @@ pub async fn session_view(
     core.run(move |conn, _| {
         let row = load(conn, &id)?;
         let org = orgs::find_by_id(conn, row.org_id.0)?;
-        let looker = Looker::of(Some(&actor), &row, &org);
+        let looker = Looker::of(Some(&actor), &org);
         if !looker.runs {
             require_visible(conn, &actor, &id)?;
         }
@@ -662,7 +657,7 @@ pub async fn session(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let (row, org) = require_runner(conn, &actor, &id)?;
-        view(conn, &row, &org, Looker::of(Some(&actor), &row, &org))
+        view(conn, &row, &org, Looker::of(Some(&actor), &org))
     })
     .await
 }

@@ -120,7 +120,7 @@ fn register_of(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(AttendanceListView {
         present: rows.iter().filter(|r| r.present).count() as i64,
-        session: view(conn, row, org, Looker::of(Some(actor), row, org))?,
+        session: view(conn, row, org, Looker::of(Some(actor), org))?,
         rows,
         full_names: full,
     })
@@ -279,10 +279,16 @@ pub async fn find_learners(
         if q.chars().count() < 2 || (digits && q.len() < 4) || q.chars().count() > 50 {
             return Err(DomainError::LearnerSearch.into());
         }
-        // A name containing it, or a phone ending with it.
+        // A name containing it, or (digits only) a phone ending with it; an empty pattern
+        // matches no phone.
+        let tail = if digits {
+            format!("%{q}")
+        } else {
+            String::new()
+        };
         let matching = users::name
             .like(contains_pattern(&q))
-            .or(users::phone.like(format!("%{q}")));
+            .or(users::phone.like(tail));
         let upper = orgs::subtree_upper_bound(&org.path);
         let members = orgs_t::table
             .filter(orgs_t::path.ge(org.path.clone()))
@@ -364,7 +370,7 @@ pub async fn import_roster(
 ) -> Result<RosterReport, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, config| {
-        let (row, _) = require_runner(conn, &actor, &id)?;
+        let (row, org) = require_runner(conn, &actor, &id)?;
         if action == RosterAction::Signup {
             open_for_signup(&row)?;
         }
@@ -411,7 +417,7 @@ pub async fn import_roster(
             };
             let person = match action {
                 RosterAction::Present => learner_for_mark(conn, &row, &mark).ok(),
-                RosterAction::Signup => learner_who_sees(conn, &row, &phone)?,
+                RosterAction::Signup => learner_who_sees(conn, &row, &org, &phone)?,
             };
             let Some(person) = person else {
                 fail(
@@ -454,20 +460,27 @@ pub async fn import_roster(
     .await
 }
 
-/// A learner with this phone who can see the class's course (for signing up in advance).
+/// A learner with this phone who can see the class's course, and is one of "her learners"
+/// or a member under the class's union (for signing up in advance): a phone registered
+/// elsewhere in the province gets the same answer as an unregistered one.
 fn learner_who_sees(
     conn: &mut DbConn,
     row: &SessionRow,
+    org: &OrgRow,
     phone: &Phone,
 ) -> Result<Option<PersonRow>, ServiceError> {
-    let person: Option<PersonRow> = users::table
+    let found: Option<(PersonRow, String)> = users::table
+        .inner_join(orgs_t::table)
         .filter(users::phone.eq(phone.as_str()))
-        .select(person_columns())
+        .select((person_columns(), orgs_t::path))
         .first(conn)
         .optional()?;
-    let Some(person) = person else {
+    let Some((person, path)) = found else {
         return Ok(None);
     };
+    if !path.starts_with(&org.path) && !is_hers(conn, row, person.id)? {
+        return Ok(None);
+    }
     let code: String = crate::db::schema::courses::table
         .find(row.course_id)
         .select(crate::db::schema::courses::code)
