@@ -1387,6 +1387,40 @@ async fn the_register_and_code_are_hidden_outside_the_classs_union() {
     );
     assert!(code["url"].as_str().unwrap().contains(&class), "{code}");
 
+    // A running class: a form sending every field back changes the notes; new times are
+    // refused.
+    let running = json_ok(
+        app.get_as(&trainer, &format!("/api/v1/sessions/{class}"))
+            .await,
+        200,
+    )
+    .await;
+    let patch = |body: Value| {
+        app.client
+            .patch(app.url(&format!("/api/v1/sessions/{class}")))
+            .bearer_auth(&trainer)
+            .json(&body)
+            .send()
+    };
+    let same = patch(json!({
+        "starts_at": running["starts_at"], "ends_at": running["ends_at"],
+        "location": running["location"], "capacity": null, "notes": "带上工牌"
+    }))
+    .await
+    .unwrap();
+    assert_eq!(same.status(), 200);
+    assert_eq!(json_ok(same, 200).await["notes"], "带上工牌");
+    let later = chrono::Utc::now() + chrono::Duration::hours(3);
+    expect_error(
+        patch(json!({"starts_at": later.to_rfc3339(), "ends_at": (later + chrono::Duration::hours(1)).to_rfc3339()}))
+            .await
+            .unwrap(),
+        409,
+        "session_started",
+        None,
+    )
+    .await;
+
     // A trainer runs the classes she opened only while she is a trainer there.
     app.register("13930000001", "js-wx").await;
     let granted = app

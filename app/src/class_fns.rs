@@ -342,7 +342,7 @@ pub async fn create_class(
     };
     match classes::create_session(&core, &actor, course, input).await {
         Ok(session) => {
-            crate::request::succeed_form("class_edit", &trainer_session_page(&session.id))
+            crate::request::succeed_form("class_created", &trainer_session_page(&session.id))
         }
         Err(error) => crate::request::fail_form("class_new", back, &error, kept),
     }

@@ -573,6 +573,10 @@ pub struct Texts {
     pub cl_roster_done: &'static str,
     pub cl_screen_how: &'static str,
     pub cl_back_to_class: &'static str,
+    pub cl_created: &'static str,
+    pub cl_reload_code: &'static str,
+    pub cl_cancel_waitlist: &'static str,
+    pub cl_go_learning: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -1046,7 +1050,7 @@ pub static ZH: Texts = Texts {
     cl_field_capacity: "名额（选填）",
     cl_capacity_hint: "不填表示不限名额。",
     cl_field_notes: "备注（选填）",
-    cl_saved: "已保存。已报名的学员会收到变更通知。",
+    cl_saved: "已保存。改了上课时间的话，已报名的学员会收到通知。",
     cl_cancelled_notified: "这节课已取消，已通知所有报名的学员。",
     cl_edit_title: "修改时间、地点、名额",
     cl_edit_submit: "保存修改",
@@ -1095,6 +1099,10 @@ pub static ZH: Texts = Texts {
     cl_roster_done: "导入完成。",
     cl_screen_how: "扫码或输入签到码：打开“起航” {url}",
     cl_back_to_class: "返回课程管理",
+    cl_created: "新课已开好。学员可以在“线下课”里看到并报名；上课时打开这一页给大家签到码。",
+    cl_reload_code: "换成新签到码",
+    cl_cancel_waitlist: "取消候补",
+    cl_go_learning: "去“我的学习”",
 };
 
 pub static EN: Texts = Texts {
@@ -1568,7 +1576,7 @@ pub static EN: Texts = Texts {
     cl_field_capacity: "Seats (optional)",
     cl_capacity_hint: "Leave empty for no limit.",
     cl_field_notes: "Notes (optional)",
-    cl_saved: "Saved. Everyone signed up is told of the change.",
+    cl_saved: "Saved. If the time changed, everyone signed up is told.",
     cl_cancelled_notified: "This class is cancelled; everyone signed up has been told.",
     cl_edit_title: "Change time, place or seats",
     cl_edit_submit: "Save changes",
@@ -1617,6 +1625,10 @@ pub static EN: Texts = Texts {
     cl_roster_done: "Imported.",
     cl_screen_how: "Scan the QR code or type the code at Qihang {url}",
     cl_back_to_class: "Back to the class page",
+    cl_created: "The class is open. Learners see it under In-person classes and can sign up; on the day, open this page to show the check-in code.",
+    cl_reload_code: "Show the new code",
+    cl_cancel_waitlist: "Leave the wait-list",
+    cl_go_learning: "Go to My learning",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's
@@ -1813,8 +1825,8 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "Too many tries; try again in 15 minutes.",
         ),
         ErrorCode::CheckInCode => (
-            "签到码不正确，或这门课现在没有正在进行的线下课。",
-            "That check-in code is wrong, or no class of this course is open now.",
+            "签到码不对。请看老师屏幕上现在的 6 位数字再输一次（每 30 秒换一次）；实在签不上，请老师帮你签到。",
+            "That check-in code is not right. Type the 6 digits on the trainer's screen now (they change every 30 seconds); if it still fails, ask the trainer to mark you present.",
         ),
         ErrorCode::CheckInExpired => (
             "签到码已过期：请输入老师屏幕上现在的签到码，或重新扫一次二维码。",

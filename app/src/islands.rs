@@ -680,6 +680,17 @@ fn attendance_row(
     } else {
         ("true", texts.mark_present.clone())
     };
+    // Once her attendance completed the course it stays: no "absent" button.
+    let toggle = (!(row.present && row.completed)).then(|| {
+        view! {
+                <form method="post" action=crate::class_fns::MarkClassAttendance::url() class="inline">
+                    <input type="hidden" name="id" value=session.to_string()/>
+                    <input type="hidden" name="person" value=row.person.clone()/>
+                    <input type="hidden" name="present" value=toggle_value/>
+                    <button type="submit">{toggle_label}</button>
+                </form>
+        }
+    });
     let score_form = scores.then(|| {
         let score = row.practical_score.map(|s| s.to_string()).unwrap_or_default();
         view! {
@@ -697,12 +708,7 @@ fn attendance_row(
         <li class="attendance-row" class:present=row.present data-person=row.person.clone() data-present=row.present.to_string()>
             <span class="who"><strong>{row.name.clone()}</strong>" "<span class="muted">{row.phone.clone()}</span></span>
             <span class="meta">{signup}" · "<span class="presence">{presence}</span></span>
-            <form method="post" action=crate::class_fns::MarkClassAttendance::url() class="inline">
-                <input type="hidden" name="id" value=session.to_string()/>
-                <input type="hidden" name="person" value=row.person.clone()/>
-                <input type="hidden" name="present" value=toggle_value/>
-                <button type="submit">{toggle_label}</button>
-            </form>
+            {toggle}
             {score_form}
         </li>
     }

@@ -62,6 +62,11 @@ fn signup_form(t: &'static Texts, s: &ClassSessionView, back: &str) -> Option<An
         return None;
     }
     let (action, label, class) = match &s.my_signup {
+        Some(signup) if signup.status == "waitlisted" => (
+            CancelClassSignup::url(),
+            t.cl_cancel_waitlist,
+            "signup-cancel",
+        ),
         Some(_) => (
             CancelClassSignup::url(),
             t.cl_cancel_signup,
@@ -108,7 +113,14 @@ pub fn class_card(
         view! { <span>{title}</span> }.into_any()
     };
     let cancelled = s.state == "cancelled";
-    let status = my_status(t, s).map(|st| view! { <span class="state">{st}</span> });
+    let waiting = s
+        .my_signup
+        .as_ref()
+        .is_some_and(|m| m.status == "waitlisted");
+    let status =
+        my_status(t, s).map(|st| view! { <span class="state" class:waiting=waiting>{st}</span> });
+    // Her own place says it all once she has one; the seats are for those still deciding.
+    let undecided = s.my_signup.is_none() && !s.my_present;
     view! {
         <div class="course-card class-card" data-session=s.id.clone() data-state=s.state.clone()>
             <strong>{heading}</strong>
@@ -117,8 +129,10 @@ pub fn class_card(
             {(!s.notes.is_empty()).then(|| view! { <span class="summary">{s.notes.clone()}</span> })}
             {if cancelled {
                 view! { <span class="lock-note">{t.cl_state_cancelled}</span> }.into_any()
-            } else {
+            } else if undecided {
                 view! { <span class="seats">{seats_line(t, s)}</span> }.into_any()
+            } else {
+                ().into_any()
             }}
             {status}
             <span class="actions">{checkin_link(t, s)}{signup_form(t, s, back)}</span>
@@ -342,8 +356,11 @@ async fn typed_check_in(lang: Lang, id: String, flash: Option<Flash>) -> AnyView
     let body = if succeeded {
         ().into_any()
     } else if s.my_present {
-        view! { <p class="notice ok" id="checkin-result" data-status="present">{t.cl_already_present}</p> }
-            .into_any()
+        view! {
+            <p class="notice ok" id="checkin-result" data-status="present">{t.cl_already_present}</p>
+            <p><a class="button" id="checkin-next" href="/learning">{t.cl_go_learning}</a></p>
+        }
+        .into_any()
     } else if s.state == "cancelled" {
         refused_view(lang, ErrorCode::SessionCancelled, None).into_any()
     } else {

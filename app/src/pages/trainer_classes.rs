@@ -258,7 +258,12 @@ fn noscript_refresh(code: Option<&CheckInCodeView>) -> Option<impl IntoView> {
 }
 
 /// The class's facts: course, time, place, seats and state.
-fn session_facts(t: &'static Texts, lang: Lang, s: &ClassSessionView) -> impl IntoView {
+fn session_facts(
+    t: &'static Texts,
+    lang: Lang,
+    s: &ClassSessionView,
+    just_cancelled: bool,
+) -> impl IntoView {
     let seats = match s.capacity {
         Some(cap) => format!("{}/{cap} · {}", s.confirmed, seats_line(t, s)),
         None => format!("{} · {}", s.confirmed, t.cl_seats_unlimited),
@@ -271,8 +276,9 @@ fn session_facts(t: &'static Texts, lang: Lang, s: &ClassSessionView) -> impl In
             <dt>{t.cl_signed_up}</dt><dd id="class-seats">{seats}</dd>
             <dt>{t.cl_waitlisted}</dt><dd id="class-waitlisted">{s.waitlisted.to_string()}</dd>
         </dl>
-        {(s.state == "cancelled").then(|| view! {
-            <p class="notice error" id="class-cancelled" data-state="cancelled">{t.cl_cancelled_notified}</p>
+        {(s.state == "cancelled").then(|| {
+            let class = if just_cancelled { "notice ok" } else { "notice error" };
+            view! { <p class=class id="class-cancelled" data-state="cancelled" role="status">{t.cl_cancelled_notified}</p> }
         })}
     }
 }
@@ -289,13 +295,17 @@ fn live_section(
     let screen = code.is_some().then(|| view! {
         <p><a class="button" id="projector-link" href=format!("{}/screen", trainer_session_page(&s.id))>{t.cl_projector}</a></p>
     });
-    let refresh = noscript_refresh(code.as_ref());
+    // No self-refresh here (it would wipe the forms below): without JavaScript a link fetches
+    // the new code; the projector view refreshes itself.
+    let reload = code.is_some().then(|| view! {
+        <noscript><p><a class="button" id="reload-code" href=trainer_session_page(&s.id)>{t.cl_reload_code}</a></p></noscript>
+    });
     view! {
         <section id="attendance">
             <h2>{t.cl_live_title}</h2>
-            {refresh}
             {opens}
             <LiveClass state=live_state(list, code) texts=live_texts(t) projector=false/>
+            {reload}
             {screen}
             <p class="actions">
                 <a class="button" id="export-csv" href=format!("/api/v1/sessions/{}/attendance.csv", s.id)>{t.cl_export_csv}</a>
@@ -479,6 +489,7 @@ pub fn TrainerSessionPage() -> impl IntoView {
         take_flash("class_cancel"),
         take_flash("class_mark"),
         take_flash("class_score"),
+        take_flash("class_created"),
     );
     let roster = crate::request::roster_outcome();
     view! {
@@ -490,21 +501,23 @@ pub fn TrainerSessionPage() -> impl IntoView {
                         Ok(data) => data,
                         Err(code) => return failed(lang, code),
                     };
-                    let (edit, cancel, mark, score) = flashes.clone();
+                    let (edit, cancel, mark, score, created) = flashes.clone();
                     let edit_ok = edit.clone().filter(|f| f.ok);
                     let edit_failed = edit.filter(|f| !f.ok);
                     let search = learner_search(t, lang, s.id.clone(), q.clone()).await;
                     view! {
                         <Title text=format!("{} · {}", course_title(lang, &s), t.app_name)/>
+                        <FlashMessage flash=created lang=lang ok_text=t.cl_created/>
                         <FlashMessage flash=edit_ok lang=lang ok_text=t.cl_saved/>
-                        <FlashMessage flash=cancel lang=lang ok_text=t.cl_cancelled_notified/>
-                        {session_facts(t, lang, &s)}
+                        {session_facts(t, lang, &s, cancel.is_some_and(|f| f.ok))}
                         <FlashMessage flash=mark lang=lang ok_text=t.cl_marked/>
                         <FlashMessage flash=score lang=lang ok_text=t.cl_score_saved/>
                         {live_section(t, &s, &list, code)}
-                        {search}
-                        {roster_section(t, lang, &s.id, roster.clone())}
-                        {manage_section(t, lang, &s, edit_failed)}
+                        {(s.state != "cancelled").then(|| view! {
+                            {search}
+                            {roster_section(t, lang, &s.id, roster.clone())}
+                            {manage_section(t, lang, &s, edit_failed)}
+                        })}
                     }.into_any()
                 })}
             </Suspense>

@@ -433,6 +433,15 @@ fn class_org(
     Ok(org)
 }
 
+/// `new` unless it is within the same minute as `old` (then `old`, unchanged).
+fn same_minute(new: NaiveDateTime, old: NaiveDateTime) -> NaiveDateTime {
+    if (new - old).num_seconds().abs() < 60 {
+        old
+    } else {
+        new
+    }
+}
+
 /// Times, place, seats and notes checked together, every bad field reported at once.
 struct Checked {
     location: String,
@@ -548,11 +557,6 @@ pub async fn update_session(
             if row.state == SessionState::Cancelled {
                 return Err(ServiceError::SessionCancelled);
             }
-            let at = now();
-            let retimed = patch.starts_at.is_some() || patch.ends_at.is_some();
-            if (at >= row.starts_at && (retimed || patch.capacity.is_some())) || at > row.ends_at {
-                return Err(ServiceError::SessionStarted);
-            }
             let fields = check_fields(
                 patch.location.as_deref().unwrap_or(&row.location),
                 &patch
@@ -566,6 +570,19 @@ pub async fn update_session(
                 patch.capacity.unwrap_or(row.capacity),
                 patch.notes.as_deref().unwrap_or(&row.notes),
             )?;
+            // A form sends every field back: only real changes count (times to the minute,
+            // as a form gives them).
+            let fields = Checked {
+                starts_at: same_minute(fields.starts_at, row.starts_at),
+                ends_at: same_minute(fields.ends_at, row.ends_at),
+                ..fields
+            };
+            let retimed = fields.starts_at != row.starts_at || fields.ends_at != row.ends_at;
+            let reseated = fields.capacity != row.capacity;
+            let at = now();
+            if at > row.ends_at || (at >= row.starts_at && (retimed || reseated)) {
+                return Err(ServiceError::SessionStarted);
+            }
             let confirmed = count_signups(conn, row.id, SignupStatus::Confirmed)?;
             if fields.capacity.is_some_and(|c| c < confirmed) {
                 return Err(DomainError::CapacityBelowConfirmed { confirmed }.into());

@@ -157,12 +157,13 @@ fn yes() -> bool {
     true
 }
 
-/// One of "her learners" for this class: signed up for it, or enrolled in its course and a
-/// member of a union under the class's union. Anyone else — unregistered or not — gets the
-/// same 404, so marking reveals no registrations.
+/// One of "her learners" for this class: signed up for it, present, enrolled in its course,
+/// or a member under the class's union (a walk-in from her own union). Anyone else —
+/// unregistered or not — gets the same 404, so marking reveals no registrations.
 fn learner_for_mark(
     conn: &mut DbConn,
     row: &SessionRow,
+    org: &OrgRow,
     mark: &AttendanceMark,
 ) -> Result<PersonRow, ServiceError> {
     const NOT_HERS: ServiceError =
@@ -184,11 +185,21 @@ fn learner_for_mark(
         (None, None) => return Err(DomainError::MarkWho.into()),
     };
     let person = found.ok_or(NOT_HERS)?;
-    if is_hers(conn, row, person.id)? {
+    if is_hers(conn, row, person.id)? || is_member(conn, org, person.id)? {
         Ok(person)
     } else {
         Err(NOT_HERS)
     }
+}
+
+/// Whether she belongs to the class's union or a union under it.
+fn is_member(conn: &mut DbConn, org: &OrgRow, user: UserId) -> QueryResult<bool> {
+    let path: String = users::table
+        .inner_join(orgs_t::table)
+        .filter(users::id.eq(user))
+        .select(orgs_t::path)
+        .first(conn)?;
+    Ok(path.starts_with(&org.path))
 }
 
 fn is_hers(conn: &mut DbConn, row: &SessionRow, user: UserId) -> QueryResult<bool> {
@@ -216,7 +227,7 @@ pub async fn mark(
     let actor = actor.clone();
     core.run(move |conn, config| {
         let (row, org) = require_runner(conn, &actor, &id)?;
-        let person = learner_for_mark(conn, &row, &mark)?;
+        let person = learner_for_mark(conn, &row, &org, &mark)?;
         if mark.present {
             record_presence(
                 conn,
@@ -264,7 +275,7 @@ fn mark_absent(conn: &mut DbConn, row: &SessionRow, user: UserId) -> Result<(), 
 }
 
 /// Her learners whose name contains `q` or whose phone ends with it: signed up for the class,
-/// present, or enrolled in its course and a member under the class's union.
+/// or members under the class's union (walk-ins from her own union included).
 pub async fn find_learners(
     core: &Core,
     actor: &Actor,
@@ -294,19 +305,12 @@ pub async fn find_learners(
             .filter(orgs_t::path.ge(org.path.clone()))
             .filter(orgs_t::path.lt(upper))
             .select(orgs_t::id);
-        let enrolled = enrollments::table
-            .filter(enrollments::course_id.eq(row.course_id))
-            .select(enrollments::user_id);
         let signed = class_signups::table
             .filter(class_signups::session_id.eq(row.id))
             .select(class_signups::user_id);
         let people: Vec<PersonRow> = users::table
             .filter(matching)
-            .filter(
-                users::id.eq_any(signed).or(users::id
-                    .eq_any(enrolled)
-                    .and(users::org_id.eq_any(members))),
-            )
+            .filter(users::id.eq_any(signed).or(users::org_id.eq_any(members)))
             .order(users::name.asc())
             .limit(SEARCH_LIMIT)
             .select(person_columns())
@@ -416,7 +420,7 @@ pub async fn import_roster(
                 present: true,
             };
             let person = match action {
-                RosterAction::Present => learner_for_mark(conn, &row, &mark).ok(),
+                RosterAction::Present => learner_for_mark(conn, &row, &org, &mark).ok(),
                 RosterAction::Signup => learner_who_sees(conn, &row, &org, &phone)?,
             };
             let Some(person) = person else {
@@ -563,7 +567,7 @@ pub async fn set_scores(
                 person: input.person.clone(),
                 present: true,
             };
-            let person = learner_for_mark(conn, &row, &mark)?;
+            let person = learner_for_mark(conn, &row, &org, &mark)?;
             if !super::is_present(conn, row.id, person.id)? {
                 return Err(DomainError::ScoreNotPresent.into());
             }

@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{load_by_id, tell, view_for, Notice};
-use crate::db::schema::{class_sessions, class_signups};
+use crate::db::schema::{attendances, class_sessions, class_signups};
 use crate::db::types::{ClassSessionId, UserId};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{SessionState, SignupStatus};
@@ -73,17 +73,28 @@ pub async fn send_due_reminders(core: &Core) -> Result<usize, ServiceError> {
 }
 
 /// Her learning page with her classes that have not ended (soonest first), each marked
-/// `soon` when it starts within a day.
+/// `soon` when she has a seat and it starts within a day.
 pub async fn learning_page(core: &Core, actor: &Actor) -> Result<MyLearningView, ServiceError> {
     let mut page = crate::services::learning::my_learning(core, actor).await?;
     let actor = actor.clone();
     page.classes = core
         .run(move |conn, _| {
             let at = now();
-            let sessions: Vec<ClassSessionId> = class_signups::table
-                .inner_join(class_sessions::table)
-                .filter(class_signups::user_id.eq(UserId(actor.user_id)))
+            let user = UserId(actor.user_id);
+            // Signed up for, or walked in to.
+            let attended = attendances::table
+                .filter(attendances::user_id.eq(user))
+                .select(attendances::session_id);
+            let signed = class_signups::table
+                .filter(class_signups::user_id.eq(user))
+                .select(class_signups::session_id);
+            let sessions: Vec<ClassSessionId> = class_sessions::table
                 .filter(class_sessions::ends_at.ge(at))
+                .filter(
+                    class_sessions::id
+                        .eq_any(signed)
+                        .or(class_sessions::id.eq_any(attended)),
+                )
                 .order(class_sessions::starts_at.asc())
                 .select(class_sessions::id)
                 .limit(20)
@@ -92,12 +103,16 @@ pub async fn learning_page(core: &Core, actor: &Actor) -> Result<MyLearningView,
                 .into_iter()
                 .map(|id| {
                     let row = load_by_id(conn, id)?;
-                    let soon = row.state == SessionState::Scheduled
+                    let session = view_for(conn, &row, Some(&actor))?;
+                    // Only a seat is worth the journey: the wait-listed get no reminder.
+                    let seated = session
+                        .my_signup
+                        .as_ref()
+                        .is_some_and(|s| s.status == SignupStatus::Confirmed.as_str());
+                    let soon = seated
+                        && row.state == SessionState::Scheduled
                         && row.starts_at - at <= Duration::hours(super::REMIND_BEFORE_HOURS);
-                    Ok(MyClassView {
-                        session: view_for(conn, &row, Some(&actor))?,
-                        soon,
-                    })
+                    Ok(MyClassView { session, soon })
                 })
                 .collect::<Result<Vec<_>, ServiceError>>()
         })
