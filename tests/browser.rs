@@ -1390,20 +1390,27 @@ async fn a_trainer_reads_a_pack_report_on_her_phone_without_javascript() {
     pack_report(false).await;
 }
 
+/// The bundled courses, an administrator of 南京市总工会 (who runs classes, token returned) and
+/// a learner of that union, 13812341234.
+async fn class_app() -> (TestApp, String) {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    let trainer = app.admin("13600000001", "js-nj").await;
+    app.register("13812341234", "js-nj").await;
+    (app, trainer)
+}
+
 /// A class run from the trainer's phone (issue 12): her class page at 360×640 shows the live
 /// code and its QR code; a learner who is signed out opens the QR link on her own phone, signs
 /// in, lands back on the check-in and is checked in; the trainer's list shows her without a
 /// reload (JavaScript). Without JavaScript the learner types the code instead. The projector
 /// view fills a 1280×800 screen.
 async fn class_check_in(javascript: bool) {
-    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
-    let app = TestApp::spawn_with(
-        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
-    )
-    .await;
+    let (app, trainer) = class_app().await;
     let mode = if javascript { "js" } else { "nojs" };
-    let trainer = app.admin("13600000001", "js-nj").await;
-    app.register("13812341234", "js-nj").await;
     let at = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
     let class: serde_json::Value = app
         .post_as(
@@ -1563,4 +1570,109 @@ async fn a_learner_checks_in_by_the_qr_code_on_the_trainers_phone() {
 #[tokio::test]
 async fn a_learner_checks_in_by_typing_the_code_without_javascript() {
     class_check_in(false).await;
+}
+
+/// 我的技能 on her phone (issue 13): after a class completes a course, her profile shows the
+/// levels it granted with their evidence and the course that takes her higher; the consent
+/// switches save and stay set, with JavaScript and without.
+async fn skill_profile(javascript: bool) {
+    let (app, trainer) = class_app().await;
+    let mode = if javascript { "js" } else { "nojs" };
+    let learner = app.login("13812341234", "password-123").await;
+    let at = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let class: serde_json::Value = app
+        .post_as(
+            &trainer,
+            "/api/v1/courses/smart-manufacturing/sessions",
+            &json!({"location": "南京市工人文化宫", "starts_at": at(-5), "ends_at": at(60)}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = class["id"].as_str().unwrap();
+    let code: serde_json::Value = app
+        .get_as(&trainer, &format!("/api/v1/sessions/{id}/code"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let done = app
+        .post_as(
+            &learner,
+            &format!("/api/v1/sessions/{id}/checkin"),
+            &json!({"code": code["code"]}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+
+    let b = browser(javascript).await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#login", "13812341234").await;
+    fill(c, "#password", "password-123").await;
+    click(c, "#login-form button[type=submit]").await;
+    text(c, "main").await;
+    c.goto(&app.url("/skills")).await.unwrap();
+    wait_contains(c, "[data-skill='data-analysis']", "中级").await;
+    wait_contains(c, "[data-skill='smart-manufacturing']", "初级").await;
+    let next = c
+        .find(Locator::Css("[data-skill='data-analysis'] .next a"))
+        .await
+        .expect("the course that takes her higher");
+    assert_eq!(
+        next.attr("href").await.unwrap().as_deref(),
+        Some("/courses/data-visualisation")
+    );
+    std::fs::write(
+        screenshot_dir().join(format!("skills-profile-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    assert!(!c
+        .find(Locator::Css("#skills-visible"))
+        .await
+        .unwrap()
+        .is_selected()
+        .await
+        .unwrap());
+    click(c, "#skills-visible").await;
+    click(c, "#consent-form button[type=submit]").await;
+    let saved = eventually(Duration::from_secs(15), async || {
+        let box_ = c.find(Locator::Css("#skills-visible")).await.ok()?;
+        box_.is_selected().await.ok()?.then_some(())
+    })
+    .await;
+    assert!(saved.is_some(), "the consent stays ticked after saving");
+    let consents: serde_json::Value = app
+        .get_as(&learner, "/api/v1/me/consents")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(consents["skills_visible"], true);
+    assert_eq!(consents["talent_pool"], false);
+    if javascript {
+        assert_fits(c, 360).await;
+        assert_tap_targets(
+            c,
+            "#consent-form label, #consent-form button, .skill-card summary",
+        )
+        .await;
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("skills-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn her_skill_profile_and_consents_on_a_phone_with_javascript() {
+    skill_profile(true).await;
+}
+
+#[tokio::test]
+async fn her_skill_profile_and_consents_on_a_phone_without_javascript() {
+    skill_profile(false).await;
 }

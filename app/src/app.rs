@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/quiz/:id") view=QuizPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
+                <Route path=path!("/skills") view=crate::pages::skills::SkillsPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code/trained") view=EvidencePage ssr=SsrMode::Async/>
@@ -178,6 +179,7 @@ fn nav_links(
         <a href="/courses">{t.nav_courses}</a>
         <a href="/learning">{t.nav_learning}</a>
         <a href="/classes">{t.cl_nav}</a>
+        <a href="/skills">{t.sk_nav}</a>
         <a href="/account">{t.nav_account}</a>
         {trains.then(|| view! {
             <a href="/trainer/packs">{t.nav_packs}</a>

@@ -608,3 +608,46 @@ pub async fn set_org_target(
     }
     Ok(())
 }
+
+/// Her skill profile and consents, or `None` when signed out.
+#[server(prefix = "/_fn", endpoint = "my_skills")]
+pub async fn my_skills() -> Result<
+    Option<(
+        Vec<qihang_core::dto::SkillView>,
+        qihang_core::dto::ConsentView,
+    )>,
+    AppError,
+> {
+    use qihang_core::services::skills;
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        return Ok(None);
+    };
+    Ok(Some((
+        skills::mine(&core, &actor).await?,
+        skills::consents(&core, &actor).await?,
+    )))
+}
+
+/// The consent form on 我的技能: an unticked box is absent from the form, so absent is "no".
+#[server(prefix = "/_fn", endpoint = "set_consents")]
+pub async fn set_consents(
+    skills_visible: Option<String>,
+    talent_pool: Option<String>,
+) -> Result<(), AppError> {
+    use qihang_core::services::skills::{self, ConsentInput};
+    let core = crate::request::core()?;
+    let Some(actor) = crate::request::actor().await else {
+        crate::request::redirect("/login?next=/skills");
+        return Ok(());
+    };
+    let input = ConsentInput {
+        skills_visible: skills_visible.is_some(),
+        talent_pool: talent_pool.is_some(),
+    };
+    match skills::set_consents(&core, &actor, input).await {
+        Ok(_) => crate::request::succeed_form("consents", "/skills#consents"),
+        Err(error) => crate::request::fail_form("consents", "/skills#consents", &error, vec![]),
+    }
+    Ok(())
+}

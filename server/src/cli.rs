@@ -51,6 +51,12 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// Skill records: grant the levels of completions that have none (after an upgrade or a
+    /// bulk load), or check them against the completions.
+    Skills {
+        #[command(subcommand)]
+        command: SkillsCommand,
+    },
     /// Certificate signing keys and offline credential checks.
     Certificates {
         #[command(subcommand)]
@@ -71,6 +77,15 @@ pub enum DemoCommand {
         #[arg(long, default_value_t = 2024)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// Check every completion's skill records (and withdrawals of revoked certificates) and
+    /// report each one missing or wrong. Exits 1 if any is.
+    Verify,
+    /// Grant every completion's missing levels and withdraw those of revoked certificates.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,11 +12,12 @@ use clap::Parser;
 use qihang_core::config::{Config, ConfigError};
 use qihang_core::db::DbError;
 use qihang_core::services::accounts::{self, NewAdmin};
-use qihang_core::services::{catalog, certificates, demo, stats};
+use qihang_core::services::{catalog, certificates, demo, skills, stats};
 use qihang_core::{Core, ServiceError};
 
 use cli::{
-    AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, DemoCommand, StatsCommand,
+    AdminCommand, CertificatesCommand, Cli, Command, CoursesCommand, DemoCommand, SkillsCommand,
+    StatsCommand,
 };
 
 fn main() -> ExitCode {
@@ -92,6 +93,8 @@ enum CliError {
     CoursePackProblems { count: usize, dir: PathBuf },
     #[error("{0} counters differ from the records")]
     CountersDiffer(usize),
+    #[error("{0} skill records are missing or wrong; run `qihang skills rebuild`")]
+    SkillsDiffer(usize),
 }
 
 fn init_tracing() {
@@ -144,6 +147,10 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
         Command::Stats { command } => match command {
             StatsCommand::Verify => stats_verify(config).await,
             StatsCommand::Rebuild => stats_rebuild(config).await,
+        },
+        Command::Skills { command } => match command {
+            SkillsCommand::Verify => skills_verify(config).await,
+            SkillsCommand::Rebuild => skills_rebuild(config).await,
         },
         Command::Certificates { command } => match command {
             CertificatesCommand::RotateKey => certificates_rotate_key(config).await,
@@ -268,6 +275,8 @@ async fn demo_generate(config: Config, learners: usize, seed: u64) -> Result<(),
         report.counters,
         started.elapsed().as_secs_f64()
     );
+    let added = skills::rebuild(&core).await?;
+    println!("added {added} skill records from the completions");
     Ok(())
 }
 
@@ -307,6 +316,32 @@ async fn stats_rebuild(config: Config) -> Result<(), CliError> {
     let core = start_core(config).await?;
     let written = core.run(|conn, _| stats::rebuild(conn)).await?;
     println!("rebuilt {written} counters from the completion records");
+    Ok(())
+}
+
+/// `qihang skills verify`: every completion's skill records against its course's mapping.
+async fn skills_verify(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    let (checked, problems) = skills::verify(&core).await?;
+    for p in &problems {
+        println!("{p}");
+    }
+    println!(
+        "checked the skill records of {checked} completions: {} missing or wrong",
+        problems.len()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::SkillsDiffer(problems.len()))
+    }
+}
+
+/// `qihang skills rebuild`: grants missing levels, withdraws those of revoked certificates.
+async fn skills_rebuild(config: Config) -> Result<(), CliError> {
+    let core = start_core(config).await?;
+    let added = skills::rebuild(&core).await?;
+    println!("added {added} skill records from the completions");
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod packs;
 pub mod people;
 pub mod privacy;
 pub mod quiz;
+pub mod skills;
 pub mod trainer_classes;
 
 use leptos::prelude::*;

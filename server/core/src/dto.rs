@@ -845,6 +845,50 @@ pub struct RosterProblem {
     pub reason: String,
 }
 
+/// One skill of her profile: the highest level she holds that is not withdrawn (0: none left),
+/// the evidence behind every level (newest first), and the course that would take her higher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillView {
+    pub skill: String,
+    pub name: String,
+    pub name_en: String,
+    pub level: i32,
+    pub level_name: String,
+    /// The framework's level names, lowest first.
+    pub levels: Vec<String>,
+    pub evidence: Vec<SkillEvidenceView>,
+    pub next_course: Option<CourseChoice>,
+}
+
+/// What one level rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillEvidenceView {
+    /// `course`, `confirmation` or `competition`.
+    pub source: String,
+    pub level: i32,
+    pub level_name: String,
+    pub course: Option<String>,
+    pub course_title: Option<String>,
+    /// Who confirmed it (a trainer or studio leader), with why.
+    pub confirmed_by: Option<String>,
+    pub reason: Option<String>,
+    pub recorded_at: String,
+    /// China date.
+    pub recorded_on: String,
+    pub withdrawn: bool,
+    pub withdrawn_reason: Option<String>,
+}
+
+/// Her consents per purpose (PIPL), separate from registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentView {
+    /// Studios and competition organisers in her union's subtree may see her skills.
+    pub skills_visible: bool,
+    /// She may appear in the talent pool.
+    pub talent_pool: bool,
+    pub updated_at: Option<String>,
+}
+
 /// One of her upcoming classes, for 我的学习: with the reminder line once it is due.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyClassView {

@@ -11,6 +11,7 @@ mod org_import;
 mod people;
 mod quiz_form;
 mod roster_import;
+mod skills;
 mod upload;
 
 use actix_web::http::header;
@@ -70,6 +71,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                 web::scope("/api/v1")
                     .configure(people::routes)
                     .configure(classes::routes)
+                    .configure(skills::routes)
                     .configure(api::routes)
                     .default_service(web::to(api_not_found)),
             )

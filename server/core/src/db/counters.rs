@@ -142,6 +142,8 @@ macro_rules! execute_native {
     };
 }
 
+pub(crate) use execute_native;
+
 /// Inserts `rows` into `table`, [`ROWS_PER_STATEMENT`] rows a statement.
 macro_rules! insert_in_batches {
     ($conn:expr, $table:expr, $rows:expr) => {{

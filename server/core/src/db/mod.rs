@@ -5,6 +5,7 @@
 pub mod counters;
 pub mod models;
 pub mod schema;
+pub mod skill_rows;
 pub mod types;
 
 use std::time::Duration;

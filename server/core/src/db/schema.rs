@@ -264,6 +264,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    skill_records (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        skill_id -> BigInt,
+        level -> Integer,
+        source -> Text,
+        enrollment_id -> Nullable<BigInt>,
+        confirmed_by -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consents (user_id) {
+        user_id -> BigInt,
+        skills_visible -> Bool,
+        talent_pool -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     class_signups (id) {
         id -> BigInt,
         session_id -> BigInt,
@@ -399,6 +424,7 @@ diesel::joinable!(first_completions -> users (user_id));
 diesel::joinable!(class_sessions -> courses (course_id));
 diesel::joinable!(attendances -> class_sessions (session_id));
 diesel::joinable!(class_signups -> class_sessions (session_id));
+diesel::joinable!(skill_records -> skills (skill_id));
 diesel::joinable!(class_signups -> users (user_id));
 diesel::joinable!(class_sessions -> orgs (org_id));
 diesel::joinable!(certificates -> courses (course_id));
@@ -426,6 +452,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     first_completions,
     class_sessions,
     class_signups,
+    skill_records,
+    consents,
     attendances,
     signing_keys,
     certificates,

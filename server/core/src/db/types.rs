@@ -10,7 +10,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::{
     AttendanceMethod, CourseStatus, Gender, MessageChannel, Role, SessionState, SignupStatus,
-    UploadStatus,
+    SkillSource, UploadStatus,
 };
 use crate::dto::QuestionKind;
 
@@ -61,6 +61,7 @@ text_enum!(AttendanceMethod, AttendanceMethod::parse);
 text_enum!(MessageChannel, MessageChannel::parse);
 text_enum!(SessionState, SessionState::parse);
 text_enum!(SignupStatus, SignupStatus::parse);
+text_enum!(SkillSource, SkillSource::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.

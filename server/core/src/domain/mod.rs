@@ -17,7 +17,8 @@ pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
 pub use status::{
-    AttendanceMethod, CourseStatus, MessageChannel, SessionState, SignupStatus, UploadStatus,
+    AttendanceMethod, CourseStatus, MessageChannel, SessionState, SignupStatus, SkillSource,
+    UploadStatus,
 };
 
 /// Why a value was refused, with the field it came from.
@@ -91,6 +92,10 @@ pub enum DomainError {
     LearnerSearch,
     #[error("near must be \"me\"")]
     Near,
+    #[error("no skill has this id; see courses/skills.toml")]
+    Skill,
+    #[error("the level is a whole number from 1 to the skill's number of levels")]
+    SkillLevel,
     #[error("the roster action is \"present\" or \"signup\"")]
     RosterAction,
 }
@@ -128,6 +133,8 @@ impl DomainError {
             DomainError::LearnerSearch => "q",
             DomainError::RosterAction => "action",
             DomainError::Near => "near",
+            DomainError::Skill => "skill",
+            DomainError::SkillLevel => "level",
         }
     }
 }

@@ -39,6 +39,19 @@ pub enum AttendanceMethod {
     Roster,
 }
 
+/// Where a skill level comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum SkillSource {
+    /// A completed course that teaches the skill at that level.
+    Course,
+    /// Confirmed by a trainer (or studio leader) after a practical assessment.
+    Confirmation,
+    /// A competition result.
+    Competition,
+}
+
 /// Whether a class goes ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
@@ -92,6 +105,7 @@ macro_rules! text_values {
 text_values!(CourseStatus { Published => "published", Archived => "archived" });
 text_values!(UploadStatus { Checked => "checked", Rejected => "rejected", Published => "published" });
 text_values!(AttendanceMethod { Code => "code", Trainer => "trainer", Qr => "qr", Roster => "roster" });
+text_values!(SkillSource { Course => "course", Confirmation => "confirmation", Competition => "competition" });
 text_values!(SessionState { Scheduled => "scheduled", Cancelled => "cancelled" });
 text_values!(SignupStatus { Confirmed => "confirmed", Waitlisted => "waitlisted" });
 text_values!(MessageChannel { Email => "email", Sms => "sms" });

@@ -551,6 +551,11 @@ pub async fn revoke(
                     certificates::revoked_by.eq(actor.user_id),
                 ))
                 .execute(conn)?;
+            let enrollment: i64 = certificates::table
+                .filter(certificates::serial.eq(&row.serial))
+                .select(certificates::enrollment_id)
+                .first(conn)?;
+            super::skills::withdraw_for_enrollment(conn, enrollment, &reason)?;
             let row = find(conn, &row.serial)?.ok_or(ServiceError::NotFound("certificate"))?;
             Ok(Some(status_view(config, &row)))
         })?;

@@ -3,7 +3,7 @@
 //! her first completion in the drive records her place and her union at that moment; the
 //! drive's counters and her certificate follow in the same transaction.
 //!
-//! Learning, the quiz and attendance call this module; it calls stats and certificates, and
+//! Learning, the quiz and attendance call this module; it calls stats, certificates and skills, and
 //! nothing it calls calls back.
 
 use chrono::NaiveDateTime;
@@ -188,6 +188,7 @@ pub(crate) fn complete_if_due(
     let first = record_if_first(conn, user_id, enrollment, at)?;
     super::stats::record_completion(conn, enrollment.0, first)?;
     super::certificates::issue(conn, config, enrollment)?;
+    super::skills::grant_for_completion(conn, enrollment)?;
     Ok(())
 }
 

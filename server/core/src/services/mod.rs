@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod people;
 pub mod quiz;
 pub(crate) mod sheet;
+pub mod skills;
 pub mod stats;
 pub mod throttle;
 pub mod tokens;
