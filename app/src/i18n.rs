@@ -1779,6 +1779,50 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "请输入至少 2 个字的姓名，或手机号后 4 位。",
             "Enter at least 2 characters of a name, or the last 4 digits of a phone.",
         ),
+        "title" => (
+            "请填写名称（1 至 100 个字）。",
+            "Give a title of 1 to 100 characters.",
+        ),
+        "description" => (
+            "说明最多 2000 个字。",
+            "A description is at most 2,000 characters.",
+        ),
+        "date" | "registration_opens" | "registration_closes" => (
+            "请按“年-月-日”填写日期，如 2026-12-01；报名截止日不能早于开始日。",
+            "Give dates as year-month-day, such as 2026-12-01; registration cannot close before it opens.",
+        ),
+        "kind" => (
+            "请选择成果类别：专利、工艺改进、五小成果、助企行或其他。",
+            "Choose the kind: patent, technique, wuxiao, zhuqi or other.",
+        ),
+        "skills" | "skill" => (
+            "请从技能列表中选择技能（1 至 20 项）。",
+            "Choose skills from the list (1 to 20).",
+        ),
+        "leader" => (
+            "负责人须是本工会或下属工会的已注册用户，请填写她的用户编号。",
+            "The leader must be a registered user of this union or one under it; give her user id.",
+        ),
+        "user" => (
+            "成员须是本工会或下属工会的已注册用户（负责人不能移出）。",
+            "A member must be a registered user of this union or one under it (the leader cannot be removed).",
+        ),
+        "attachment" => (
+            "附件须是 PDF、JPG 或 PNG 文件，不超过 5 MB。",
+            "The attachment must be a PDF, JPEG or PNG file of at most 5 MB.",
+        ),
+        "results" | "rank" | "award" => (
+            "每条成绩要有已报名选手的编号和名次（1 至 100000），分数 0 至 100，奖项不超过 50 个字。",
+            "Each result needs a registrant's id and a rank (1 to 100,000); a score is 0 to 100, an award at most 50 characters.",
+        ),
+        "minutes" | "draw" | "bank" => (
+            "理论初赛要选题库课程，时长 1 至 300 分钟，抽题数不超过题库题数。",
+            "The theory round needs a bank course, 1 to 300 minutes, and no more questions drawn than the bank holds.",
+        ),
+        "min_account_days" => (
+            "账号注册天数应为 0 至 3650 的整数。",
+            "Account age is a whole number of days from 0 to 3,650.",
+        ),
         _ => code_message(ErrorCode::Invalid),
     }
 }
@@ -1909,6 +1953,26 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
         ErrorCode::SessionStarted => (
             "这节课已经开始，不能再报名、取消或修改。",
             "This class has already started; it can no longer be signed up for, cancelled or changed.",
+        ),
+        ErrorCode::NotEligible => (
+            "你还不符合这个竞赛的报名条件，见下面的说明。达到条件后可以再来报名。",
+            "You do not meet this competition's rules yet (see below). Register once you do.",
+        ),
+        ErrorCode::RegistrationClosed => (
+            "现在不在报名时间内，请在报名日期内再来。",
+            "Registration is not open now; come back within the registration dates.",
+        ),
+        ErrorCode::NotRegistered => (
+            "请先报名这个竞赛，才能参加理论初赛。",
+            "Register for the competition first to take its theory round.",
+        ),
+        ErrorCode::RoundNotStarted => (
+            "理论初赛还没有开始，请在开赛时间再进来。",
+            "The theory round has not started; come back at its start time.",
+        ),
+        ErrorCode::RoundOver => (
+            "理论初赛已经结束，不能再开始答题。",
+            "The theory round is over; it can no longer be started.",
         ),
         ErrorCode::CannotPrint => (
             "PDF 字体无法显示姓名中的个别生僻字，请使用证书网页打印，或联系管理员。",

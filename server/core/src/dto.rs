@@ -112,10 +112,15 @@ pub enum ErrorCode {
     CheckInSessionLimited,
     SessionCancelled,
     SessionStarted,
+    NotEligible,
+    RegistrationClosed,
+    NotRegistered,
+    RoundNotStarted,
+    RoundOver,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 46] = [
         ErrorCode::Invalid,
         ErrorCode::WeakPassword,
         ErrorCode::UnknownOrg,
@@ -157,6 +162,11 @@ impl ErrorCode {
         ErrorCode::CheckInSessionLimited,
         ErrorCode::SessionCancelled,
         ErrorCode::SessionStarted,
+        ErrorCode::NotEligible,
+        ErrorCode::RegistrationClosed,
+        ErrorCode::NotRegistered,
+        ErrorCode::RoundNotStarted,
+        ErrorCode::RoundOver,
     ];
 
     /// The code as sent in JSON (`"not_found"`).
@@ -203,6 +213,11 @@ impl ErrorCode {
             ErrorCode::CheckInSessionLimited => "check_in_session_limited",
             ErrorCode::SessionCancelled => "session_cancelled",
             ErrorCode::SessionStarted => "session_started",
+            ErrorCode::NotEligible => "not_eligible",
+            ErrorCode::RegistrationClosed => "registration_closed",
+            ErrorCode::NotRegistered => "not_registered",
+            ErrorCode::RoundNotStarted => "round_not_started",
+            ErrorCode::RoundOver => "round_over",
         }
     }
 }
@@ -222,6 +237,9 @@ pub struct ErrorDetail {
     /// Every invalid field when a form had several (`field` is the first of them).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub fields: Vec<String>,
+    /// Each competition rule she misses (`not_eligible`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub reasons: Vec<EligibilityMiss>,
 }
 
 /// A web-uploaded course pack: the checker's report and a learner's-eye preview.
@@ -877,6 +895,13 @@ pub struct SkillEvidenceView {
     pub recorded_on: String,
     pub withdrawn: bool,
     pub withdrawn_reason: Option<String>,
+    /// The competition whose result it is (its id and title), with the award.
+    #[serde(default)]
+    pub competition: Option<String>,
+    #[serde(default)]
+    pub competition_title: Option<String>,
+    #[serde(default)]
+    pub award: Option<String>,
 }
 
 /// Her consents per purpose (PIPL), separate from registration.
@@ -1267,4 +1292,251 @@ pub struct OrgImportReport {
     pub problems: Vec<OrgImportProblem>,
     /// Written only when nothing was wrong and it was not a dry run.
     pub written: bool,
+}
+
+/// A skill as lists name it: its id in `courses/skills.toml` and its names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillRef {
+    pub skill: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+/// A woman's level in one skill, as studios, rankings and the talent pool show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelView {
+    pub skill: String,
+    pub name: String,
+    pub level: i32,
+    pub level_name: String,
+}
+
+/// A person named in a list: her public id and name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// An innovation studio (女职工创新工作室) with its figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudioView {
+    pub id: String,
+    pub name: String,
+    pub org: String,
+    pub org_name: String,
+    pub leader: PersonRef,
+    pub skills: Vec<SkillRef>,
+    pub description: String,
+    pub members: i64,
+    /// Courses completed by its members (each member's completions counted once each).
+    pub completions: i64,
+    pub achievements: i64,
+    /// China date.
+    pub created_on: String,
+    /// The viewer's own standing: `invited`, `requested`, `member`, or null.
+    pub my_status: Option<String>,
+    /// Whether the viewer leads it or administers its union (members, achievements, recruiting).
+    pub may_manage: bool,
+}
+
+/// One person of a studio, with her levels in its skills when she consents to show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudioMemberView {
+    pub user: String,
+    pub name: String,
+    pub org_name: String,
+    /// `invited`, `requested` or `member`.
+    pub status: String,
+    /// China date of the latest change.
+    pub since: String,
+    /// Null when she has not consented to studios seeing her skills.
+    pub levels: Option<Vec<LevelView>>,
+    pub completions: i64,
+}
+
+/// A dated achievement of a studio.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AchievementView {
+    pub id: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `patent`, `technique`, `wuxiao`, `zhuqi` or `other`.
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub attachment_name: Option<String>,
+    /// Where the attachment is downloaded, when there is one.
+    pub attachment_url: Option<String>,
+}
+
+/// A studio's page: the studio, its members (and, for its managers, those invited or asking),
+/// and its achievements, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudioPage {
+    pub studio: StudioView,
+    pub members: Vec<StudioMemberView>,
+    pub pending: Vec<StudioMemberView>,
+    pub achievements: Vec<AchievementView>,
+}
+
+/// A consenting woman of the host's subtree the leader may recruit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateView {
+    pub user: String,
+    pub name: String,
+    pub org: String,
+    pub org_name: String,
+    pub level: i32,
+    pub level_name: String,
+    /// Her standing with this studio already, if any.
+    pub status: Option<String>,
+}
+
+/// A competition's eligibility rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EligibilityView {
+    pub min_levels: std::collections::BTreeMap<String, i32>,
+    pub women_only: bool,
+    #[serde(default)]
+    pub min_account_days: i32,
+}
+
+/// One rule a woman misses, with what it asks and what she has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EligibilityMiss {
+    /// `min_level`, `women_only`, `org` or `account_age`.
+    pub rule: String,
+    pub skill: Option<String>,
+    pub level: Option<i32>,
+    pub have: Option<i32>,
+    pub message: String,
+    pub message_zh: String,
+}
+
+/// A competition's online theory round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TheoryView {
+    /// The course whose question bank it draws from.
+    pub bank: String,
+    pub starts_at: String,
+    /// China time, `2026-12-01 09:00`.
+    pub starts_at_china: String,
+    pub ends_at_china: String,
+    pub minutes: i32,
+    pub draw: i32,
+    /// `upcoming`, `open` or `over`.
+    pub state: String,
+}
+
+/// A skills competition (技能竞赛).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompetitionView {
+    pub id: String,
+    pub title: String,
+    pub org: String,
+    pub org_name: String,
+    /// `enterprise`, `city` or `province`.
+    pub level: String,
+    pub skills: Vec<SkillRef>,
+    pub eligibility: EligibilityView,
+    pub registration_opens: String,
+    pub registration_closes: String,
+    /// Whether today (China) lies in the registration dates.
+    pub registration_open: bool,
+    pub theory: Option<TheoryView>,
+    pub registrations: i64,
+    pub results: i64,
+    /// Whether the viewer registered.
+    pub registered: bool,
+    /// The rules the viewer misses (empty when she may register).
+    pub misses: Vec<EligibilityMiss>,
+    /// Whether the viewer organises it (an administrator of its union).
+    pub may_manage: bool,
+    /// The viewer's theory attempt, once started.
+    pub my_attempt: Option<String>,
+    /// The viewer's theory score, once submitted.
+    pub my_score: Option<i32>,
+}
+
+/// One line of the theory round's ranking: by score, then by the time taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankingRow {
+    pub rank: i64,
+    pub user: String,
+    pub name: String,
+    pub org_name: String,
+    pub score: i32,
+    /// Seconds from her start to her submission.
+    pub seconds: i64,
+}
+
+/// What she sees once her theory answers are in (no keys: the round may still be running).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TheoryResult {
+    pub competition: String,
+    pub score: i32,
+    pub right: i32,
+    pub total: i32,
+    pub seconds: i64,
+}
+
+/// A final result entered by the organiser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultView {
+    pub user: String,
+    pub name: String,
+    pub rank: i32,
+    pub score: Option<i32>,
+    pub award: Option<String>,
+}
+
+/// An award she won.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AwardView {
+    pub competition: String,
+    pub title: String,
+    /// The competition's level: `enterprise`, `city` or `province`.
+    pub level: String,
+    pub award: String,
+    pub rank: i32,
+    /// China date the result was entered.
+    pub on: String,
+}
+
+/// One woman of the talent pool (人才库).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TalentEntry {
+    pub user: String,
+    pub name: String,
+    pub org: String,
+    pub org_name: String,
+    pub skills: Vec<LevelView>,
+    pub awards: Vec<AwardView>,
+    pub studios: Vec<String>,
+    /// An award at city level or above: a candidate for honours nominations.
+    pub honours: bool,
+}
+
+/// The drive's skills figures for a subtree's dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SkillsFigures {
+    /// Women at each level per skill (her highest level counts once).
+    pub levels: Vec<SkillLevelCount>,
+    pub studios: i64,
+    /// The drive's goal of studios (100, province-wide).
+    pub studio_goal: i64,
+    pub competitions: i64,
+    pub registrations: i64,
+    pub results: i64,
+    pub talent_pool: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillLevelCount {
+    pub skill: String,
+    pub name: String,
+    /// Women at level 1, 2, … (index 0 is level 1).
+    pub women: Vec<i64>,
+    pub level_names: Vec<String>,
 }

@@ -130,6 +130,19 @@ pub enum ServiceError {
         bundled: bool,
     },
     /// A fault: database down, bug. Logged with its cause, never detailed to clients (500).
+    /// She misses competition rules: each named, with the skill and level.
+    #[error("you do not meet this competition's rules: {}", misses.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; "))]
+    NotEligible {
+        misses: Vec<crate::dto::EligibilityMiss>,
+    },
+    #[error("registration for this competition is open from {opens} to {closes}")]
+    RegistrationClosed { opens: String, closes: String },
+    #[error("register for the competition first")]
+    NotRegistered,
+    #[error("the theory round starts at {starts} (China time); start it then")]
+    RoundNotStarted { starts: String },
+    #[error("the theory round is over")]
+    RoundOver,
     #[error("internal error: {0}")]
     Internal(#[source] Fault),
 }
@@ -200,6 +213,11 @@ impl ServiceError {
             ServiceError::CannotPrint { .. } => ErrorCode::CannotPrint,
             ServiceError::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             ServiceError::CourseOwned { .. } => ErrorCode::CourseOwned,
+            ServiceError::NotEligible { .. } => ErrorCode::NotEligible,
+            ServiceError::RegistrationClosed { .. } => ErrorCode::RegistrationClosed,
+            ServiceError::NotRegistered => ErrorCode::NotRegistered,
+            ServiceError::RoundNotStarted { .. } => ErrorCode::RoundNotStarted,
+            ServiceError::RoundOver => ErrorCode::RoundOver,
             ServiceError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -218,6 +236,7 @@ impl ServiceError {
             ServiceError::WrongPassword => Some("current_password"),
             ServiceError::CannotPrint { .. } => Some("name"),
             ServiceError::CourseOwned { .. } => Some("id"),
+            ServiceError::NotEligible { .. } => Some("eligibility"),
             _ => None,
         }
     }
@@ -243,7 +262,8 @@ impl ServiceError {
             | ServiceError::CheckInExpired
             | ServiceError::CheckInOtherSession
             | ServiceError::WrongPassword
-            | ServiceError::CannotPrint { .. } => 422,
+            | ServiceError::CannotPrint { .. }
+            | ServiceError::NotEligible { .. } => 422,
             ServiceError::Conflict { .. }
             | ServiceError::NeedsNewVersion { .. }
             | ServiceError::PrerequisitesMissing { .. }
@@ -255,9 +275,14 @@ impl ServiceError {
             | ServiceError::CheckInClosed { .. }
             | ServiceError::SessionCancelled
             | ServiceError::SessionStarted
-            | ServiceError::CourseOwned { .. } => 409,
+            | ServiceError::CourseOwned { .. }
+            | ServiceError::RegistrationClosed { .. }
+            | ServiceError::RoundNotStarted { .. }
+            | ServiceError::RoundOver => 409,
             ServiceError::BadCredentials | ServiceError::Unauthenticated => 401,
-            ServiceError::Forbidden | ServiceError::NotEnrolled => 403,
+            ServiceError::Forbidden | ServiceError::NotEnrolled | ServiceError::NotRegistered => {
+                403
+            }
             ServiceError::NotFound(_) => 404,
             ServiceError::TooManyAttempts
             | ServiceError::RateLimited { .. }

@@ -88,6 +88,10 @@ impl ResponseError for ApiError {
                     }
                     _ => Vec::new(),
                 },
+                reasons: match self {
+                    ApiError::Service(ServiceError::NotEligible { misses }) => misses.clone(),
+                    _ => Vec::new(),
+                },
             },
         };
         let mut response = HttpResponse::build(self.status_code());

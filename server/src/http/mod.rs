@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod classes;
+mod competitions;
 mod csrf;
 mod errors;
 mod json;
@@ -72,6 +73,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .configure(people::routes)
                     .configure(classes::routes)
                     .configure(skills::routes)
+                    .configure(competitions::routes)
                     .configure(api::routes)
                     .default_service(web::to(api_not_found)),
             )

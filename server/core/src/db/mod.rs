@@ -2,6 +2,7 @@
 //! a small r2d2 manager that reports real connection errors, embedded migrations per backend,
 //! and write transactions that begin IMMEDIATE on SQLite.
 
+pub mod competition_rows;
 pub mod counters;
 pub mod models;
 pub mod schema;
@@ -243,13 +244,15 @@ pub enum RowLock<'a> {
     QuizAttempt(&'a str),
     /// A class session: serialises sign-ups for its seats and check-ins to it.
     ClassSession(i64),
+    /// A theory-round attempt by its public id: serialises saving and submitting it.
+    TheoryAttempt(&'a str),
 }
 
 /// Locks `row` for the rest of the write transaction: `SELECT … FOR UPDATE` on PostgreSQL;
 /// nothing on SQLite, whose write transactions (`BEGIN IMMEDIATE`, see [`write_tx`]) already
 /// hold the database's one write lock. Call it only inside [`write_tx`].
 pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
-    use schema::{class_sessions, enrollments, quiz_attempts};
+    use schema::{class_sessions, enrollments, quiz_attempts, theory_attempts};
     let DbConn::Pg(pg) = conn else {
         return Ok(());
     };
@@ -269,6 +272,12 @@ pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
         RowLock::ClassSession(id) => class_sessions::table
             .find(id)
             .select(class_sessions::id)
+            .for_update()
+            .load::<i64>(pg)
+            .map(drop),
+        RowLock::TheoryAttempt(public_id) => theory_attempts::table
+            .filter(theory_attempts::public_id.eq(public_id))
+            .select(theory_attempts::id)
             .for_update()
             .load::<i64>(pg)
             .map(drop),

@@ -276,6 +276,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         withdrawn_at -> Nullable<Timestamp>,
         withdrawn_reason -> Nullable<Text>,
+        result_id -> Nullable<BigInt>,
     }
 }
 
@@ -403,6 +404,106 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    studios (id) {
+        id -> BigInt,
+        public_id -> Text,
+        name -> Text,
+        org_id -> BigInt,
+        leader_id -> BigInt,
+        skills -> Text,
+        description -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    studio_members (id) {
+        id -> BigInt,
+        studio_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    studio_achievements (id) {
+        id -> BigInt,
+        studio_id -> BigInt,
+        achieved_on -> Date,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment -> Nullable<Binary>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    competitions (id) {
+        id -> BigInt,
+        public_id -> Text,
+        title -> Text,
+        org_id -> BigInt,
+        level -> Text,
+        skills -> Text,
+        min_levels -> Text,
+        women_only -> Bool,
+        min_account_days -> Integer,
+        registration_opens -> Date,
+        registration_closes -> Date,
+        theory_course_id -> Nullable<BigInt>,
+        theory_starts_at -> Nullable<Timestamp>,
+        theory_minutes -> Nullable<Integer>,
+        theory_draw -> Nullable<Integer>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    competition_registrations (id) {
+        id -> BigInt,
+        competition_id -> BigInt,
+        user_id -> BigInt,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    theory_attempts (id) {
+        id -> BigInt,
+        public_id -> Text,
+        competition_id -> BigInt,
+        user_id -> BigInt,
+        seed -> BigInt,
+        served -> Text,
+        answers -> Text,
+        started_at -> Timestamp,
+        deadline -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        score -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    competition_results (id) {
+        id -> BigInt,
+        competition_id -> BigInt,
+        user_id -> BigInt,
+        rank -> Integer,
+        score -> Nullable<Integer>,
+        award -> Nullable<Text>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(quiz_attempts -> enrollments (enrollment_id));
 diesel::joinable!(quiz_attempts -> courses (course_id));
 diesel::joinable!(enrollments -> users (user_id));
@@ -425,6 +526,16 @@ diesel::joinable!(class_sessions -> courses (course_id));
 diesel::joinable!(attendances -> class_sessions (session_id));
 diesel::joinable!(class_signups -> class_sessions (session_id));
 diesel::joinable!(skill_records -> skills (skill_id));
+diesel::joinable!(studios -> orgs (org_id));
+diesel::joinable!(studio_members -> studios (studio_id));
+diesel::joinable!(studio_members -> users (user_id));
+diesel::joinable!(studio_achievements -> studios (studio_id));
+diesel::joinable!(competitions -> orgs (org_id));
+diesel::joinable!(competition_registrations -> competitions (competition_id));
+diesel::joinable!(competition_registrations -> users (user_id));
+diesel::joinable!(theory_attempts -> competitions (competition_id));
+diesel::joinable!(competition_results -> competitions (competition_id));
+diesel::joinable!(competition_results -> users (user_id));
 diesel::joinable!(class_signups -> users (user_id));
 diesel::joinable!(class_sessions -> orgs (org_id));
 diesel::joinable!(certificates -> courses (course_id));
@@ -454,6 +565,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     class_signups,
     skill_records,
     consents,
+    studios,
+    studio_members,
+    studio_achievements,
+    competitions,
+    competition_registrations,
+    theory_attempts,
+    competition_results,
     attendances,
     signing_keys,
     certificates,

@@ -9,8 +9,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    AttendanceMethod, CourseStatus, Gender, MessageChannel, Role, SessionState, SignupStatus,
-    SkillSource, UploadStatus,
+    AchievementKind, AttendanceMethod, CompetitionLevel, CourseStatus, Gender, MemberStatus,
+    MessageChannel, Role, SessionState, SignupStatus, SkillSource, UploadStatus,
 };
 use crate::dto::QuestionKind;
 
@@ -62,6 +62,9 @@ text_enum!(MessageChannel, MessageChannel::parse);
 text_enum!(SessionState, SessionState::parse);
 text_enum!(SignupStatus, SignupStatus::parse);
 text_enum!(SkillSource, SkillSource::parse);
+text_enum!(MemberStatus, MemberStatus::parse);
+text_enum!(CompetitionLevel, CompetitionLevel::parse);
+text_enum!(AchievementKind, AchievementKind::parse);
 
 /// Ids of rows, one type per table, so a function taking a learner, a course and an enrolment
 /// cannot be called with them in the wrong order.
@@ -114,6 +117,8 @@ id_type! {
     ClassSessionId;
     /// `quiz_attempts.id`
     AttemptId;
+    StudioId;
+    CompetitionId;
 }
 
 /// JSON kept in a TEXT column, decoded on read: text that does not decode as `T` is an error

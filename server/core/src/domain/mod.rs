@@ -17,8 +17,8 @@ pub use password::Password;
 pub use phone::{mask_phone, Phone};
 pub use roles::{Gender, Role};
 pub use status::{
-    AttendanceMethod, CourseStatus, MessageChannel, SessionState, SignupStatus, SkillSource,
-    UploadStatus,
+    AchievementKind, AttendanceMethod, CompetitionLevel, CourseStatus, MemberStatus,
+    MessageChannel, SessionState, SignupStatus, SkillSource, UploadStatus,
 };
 
 /// Why a value was refused, with the field it came from.
@@ -98,6 +98,38 @@ pub enum DomainError {
     SkillLevel,
     #[error("the roster action is \"present\" or \"signup\"")]
     RosterAction,
+    #[error("give a title of 1 to 100 characters")]
+    Title,
+    #[error("a description is at most 2,000 characters")]
+    Description,
+    #[error("level must be one of enterprise, city, province")]
+    CompetitionLevel,
+    #[error("give the date as YYYY-MM-DD")]
+    Date { field: &'static str },
+    #[error("registration must close on or after the day it opens")]
+    RegistrationDates,
+    #[error("kind must be one of patent, technique, wuxiao, zhuqi, other")]
+    AchievementKind,
+    #[error("the theory round needs its bank (a course with questions), starts_at as RFC 3339, minutes from 1 to 300 and draw from 1 to the bank's size")]
+    Theory { field: &'static str },
+    #[error("give one to 20 skills, each an id from courses/skills.toml")]
+    Skills,
+    #[error("a rank is a whole number from 1 to 100,000")]
+    Rank,
+    #[error("an award is at most 50 characters")]
+    Award,
+    #[error("min_account_days is a whole number from 0 to 3650")]
+    AccountDays,
+    #[error("give an attachment of at most 5 MB: a PDF, JPEG or PNG file")]
+    Attachment,
+    #[error("the leader is an account of the host union's subtree; give her id (the id /api/v1/me returns)")]
+    Leader,
+    #[error("a member is an account of the host union's subtree (give her id); the leader cannot be removed")]
+    Member,
+    #[error("a city-level competition is held by a city union or the province union, a province-level one by the province union")]
+    LevelAboveOrg,
+    #[error("give each result's user (a registrant's id), rank, and optionally score (0 to 100) and award")]
+    Results,
 }
 
 impl DomainError {
@@ -135,6 +167,21 @@ impl DomainError {
             DomainError::Near => "near",
             DomainError::Skill => "skill",
             DomainError::SkillLevel => "level",
+            DomainError::Title => "title",
+            DomainError::Description => "description",
+            DomainError::CompetitionLevel => "level",
+            DomainError::Date { field } | DomainError::Theory { field } => field,
+            DomainError::RegistrationDates => "registration_closes",
+            DomainError::AchievementKind => "kind",
+            DomainError::Skills => "skills",
+            DomainError::Rank => "rank",
+            DomainError::Award => "award",
+            DomainError::AccountDays => "min_account_days",
+            DomainError::Attachment => "attachment",
+            DomainError::Leader => "leader",
+            DomainError::Member => "user",
+            DomainError::LevelAboveOrg => "level",
+            DomainError::Results => "results",
         }
     }
 }

@@ -83,6 +83,46 @@ pub enum MessageChannel {
     Sms,
 }
 
+/// Where a woman stands with an innovation studio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum MemberStatus {
+    /// The leader invited her; she has not answered.
+    Invited,
+    /// She asked to join; the leader has not answered.
+    Requested,
+    /// Both agreed.
+    Member,
+}
+
+/// The level of the union that holds a competition: awards at city level or above put a
+/// consenting winner in the talent pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum CompetitionLevel {
+    Enterprise,
+    City,
+    Province,
+}
+
+/// What a studio achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
+pub enum AchievementKind {
+    /// 专利
+    Patent,
+    /// 改进的工艺或操作法
+    Technique,
+    /// 五小（小发明、小创造、小革新、小设计、小建议）
+    Wuxiao,
+    /// 助企行活动
+    Zhuqi,
+    Other,
+}
+
 macro_rules! text_values {
     ($ty:ident { $($variant:ident => $text:literal),* $(,)? }) => {
         impl $ty {
@@ -109,3 +149,6 @@ text_values!(SkillSource { Course => "course", Confirmation => "confirmation", C
 text_values!(SessionState { Scheduled => "scheduled", Cancelled => "cancelled" });
 text_values!(SignupStatus { Confirmed => "confirmed", Waitlisted => "waitlisted" });
 text_values!(MessageChannel { Email => "email", Sms => "sms" });
+text_values!(MemberStatus { Invited => "invited", Requested => "requested", Member => "member" });
+text_values!(CompetitionLevel { Enterprise => "enterprise", City => "city", Province => "province" });
+text_values!(AchievementKind { Patent => "patent", Technique => "technique", Wuxiao => "wuxiao", Zhuqi => "zhuqi", Other => "other" });

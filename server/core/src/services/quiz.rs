@@ -453,7 +453,7 @@ fn answers_revealed(
 }
 
 /// Merges `given` into `saved`, refusing ids that were not served in this attempt.
-fn merge(
+pub(crate) fn merge(
     served: &[ServedQuestion],
     saved: &mut BTreeMap<String, AnswerInput>,
     given: BTreeMap<String, AnswerInput>,

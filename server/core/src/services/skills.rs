@@ -20,7 +20,8 @@ use serde::Deserialize;
 use super::actor::Actor;
 use super::{now, stored_json, Core};
 use crate::db::schema::{
-    certificates, consents, courses, enrollments, orgs, skill_records, skills, users,
+    certificates, competition_results, competitions, consents, courses, enrollments, orgs,
+    skill_records, skills, users,
 };
 use crate::db::types::EnrollmentId;
 use crate::db::{write_tx, DbConn};
@@ -202,6 +203,9 @@ struct RecordRow {
     recorded_at: NaiveDateTime,
     withdrawn_at: Option<NaiveDateTime>,
     withdrawn_reason: Option<String>,
+    competition: Option<String>,
+    competition_title: Option<String>,
+    award: Option<String>,
 }
 
 #[derive(Queryable)]
@@ -229,6 +233,12 @@ fn profile(conn: &mut DbConn, user_id: i64) -> Result<Vec<SkillView>, ServiceErr
             enrollments::table.on(enrollments::id.nullable().eq(skill_records::enrollment_id)),
         )
         .left_join(courses::table.on(courses::id.eq(enrollments::course_id)))
+        .left_join(
+            competition_results::table.on(competition_results::id
+                .nullable()
+                .eq(skill_records::result_id)),
+        )
+        .left_join(competitions::table.on(competitions::id.eq(competition_results::competition_id)))
         .filter(skill_records::user_id.eq(user_id))
         .order(skill_records::id.desc())
         .select((
@@ -242,6 +252,9 @@ fn profile(conn: &mut DbConn, user_id: i64) -> Result<Vec<SkillView>, ServiceErr
             skill_records::recorded_at,
             skill_records::withdrawn_at,
             skill_records::withdrawn_reason,
+            competitions::public_id.nullable(),
+            competitions::title.nullable(),
+            competition_results::award.nullable(),
         ))
         .load(conn)?;
     let skills: Vec<SkillRow> = skills::table
@@ -312,6 +325,9 @@ fn evidence_view(
         recorded_on: china_date(r.recorded_at),
         withdrawn: r.withdrawn_at.is_some(),
         withdrawn_reason: r.withdrawn_reason.clone(),
+        competition: r.competition.clone(),
+        competition_title: r.competition_title.clone(),
+        award: r.award.clone(),
     })
 }
 
@@ -528,4 +544,132 @@ pub async fn confirm(
         profile(conn, user_id)
     })
     .await
+}
+
+/// A skill of the framework, for the modules that name levels (studios, competitions, the
+/// talent pool).
+#[derive(Debug, Clone)]
+pub(crate) struct SkillInfo {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub levels: Vec<String>,
+}
+
+impl SkillInfo {
+    pub fn level_name(&self, level: i32) -> String {
+        level_name(&self.levels, level)
+    }
+
+    pub fn reference(&self) -> crate::dto::SkillRef {
+        crate::dto::SkillRef {
+            skill: self.code.clone(),
+            name: self.name.clone(),
+            name_en: self.name_en.clone(),
+        }
+    }
+
+    pub fn level_view(&self, level: i32) -> crate::dto::LevelView {
+        crate::dto::LevelView {
+            skill: self.code.clone(),
+            name: self.name.clone(),
+            level,
+            level_name: self.level_name(level),
+        }
+    }
+}
+
+/// The whole framework, in its order.
+pub(crate) fn framework(conn: &mut DbConn) -> Result<Vec<SkillInfo>, ServiceError> {
+    let rows: Vec<SkillRow> = skills::table
+        .order(skills::id.asc())
+        .select((
+            skills::id,
+            skills::code,
+            skills::name,
+            skills::name_en,
+            skills::levels,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(SkillInfo {
+                levels: stored_json(&r.levels)?,
+                id: r.id,
+                code: r.code,
+                name: r.name,
+                name_en: r.name_en,
+            })
+        })
+        .collect()
+}
+
+/// The skills named by `codes`, in the framework's order; an unknown id is refused.
+pub(crate) fn resolve(
+    framework: &[SkillInfo],
+    codes: &[String],
+) -> Result<Vec<SkillInfo>, DomainError> {
+    if codes.is_empty() || codes.len() > 20 {
+        return Err(DomainError::Skills);
+    }
+    if codes
+        .iter()
+        .any(|c| !framework.iter().any(|s| s.code == c.trim()))
+    {
+        return Err(DomainError::Skills);
+    }
+    Ok(framework
+        .iter()
+        .filter(|s| codes.iter().any(|c| c.trim() == s.code))
+        .cloned()
+        .collect())
+}
+
+/// The highest level each of `users` holds in each skill (withdrawn records left out), keyed
+/// by (user, skill).
+pub(crate) fn highest_levels(
+    conn: &mut DbConn,
+    users: &[i64],
+) -> QueryResult<HashMap<(i64, i64), i32>> {
+    let mut out = HashMap::new();
+    for chunk in users.chunks(1000) {
+        let rows: Vec<(i64, i64, Option<i32>)> = skill_records::table
+            .filter(skill_records::user_id.eq_any(chunk))
+            .filter(skill_records::withdrawn_at.is_null())
+            .group_by((skill_records::user_id, skill_records::skill_id))
+            .select((
+                skill_records::user_id,
+                skill_records::skill_id,
+                diesel::dsl::max(skill_records::level),
+            ))
+            .load(conn)?;
+        for (user, skill, level) in rows {
+            out.insert((user, skill), level.unwrap_or(0));
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `users` consent to studios and organisers seeing their skills (`skills`), or to
+/// the talent pool (`!skills`). Consent is read at the moment of the request: a withdrawal
+/// counts at once.
+pub(crate) fn consenting(
+    conn: &mut DbConn,
+    users: &[i64],
+    skills: bool,
+) -> QueryResult<std::collections::HashSet<i64>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in users.chunks(1000) {
+        let query = consents::table
+            .filter(consents::user_id.eq_any(chunk))
+            .select(consents::user_id);
+        let rows: Vec<i64> = if skills {
+            query.filter(consents::skills_visible.eq(true)).load(conn)?
+        } else {
+            query.filter(consents::talent_pool.eq(true)).load(conn)?
+        };
+        out.extend(rows);
+    }
+    Ok(out)
 }
