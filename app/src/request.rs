@@ -293,9 +293,19 @@ mod server {
                 | ServiceError::InvalidPack { .. }
                 | ServiceError::NeedsNewVersion { .. }
                 | ServiceError::PrerequisitesMissing { .. }
+                | ServiceError::NotEligible { .. }
+                | ServiceError::RegistrationClosed { .. }
+                | ServiceError::RoundNotStarted { .. }
         )
         .then(|| match error {
             ServiceError::PrerequisitesMissing { missing } => missing.join("、"),
+            ServiceError::NotEligible { misses } => misses
+                .iter()
+                .map(|m| m.message_zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            ServiceError::RegistrationClosed { opens, closes } => format!("{opens} — {closes}"),
+            ServiceError::RoundNotStarted { starts } => starts.clone(),
             other => other.public_message(),
         })
     }

@@ -1540,3 +1540,12 @@ pub struct SkillLevelCount {
     pub women: Vec<i64>,
     pub level_names: Vec<String>,
 }
+
+/// A skill of the framework with its level names (lowest first), for forms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillDef {
+    pub skill: String,
+    pub name: String,
+    pub name_en: String,
+    pub levels: Vec<String>,
+}

@@ -673,3 +673,19 @@ pub(crate) fn consenting(
     }
     Ok(out)
 }
+
+/// The skill framework (`courses/skills.toml`) for forms: every skill with its level names.
+pub async fn list(core: &Core) -> Result<Vec<crate::dto::SkillDef>, ServiceError> {
+    core.run(|conn, _| {
+        Ok(framework(conn)?
+            .into_iter()
+            .map(|s| crate::dto::SkillDef {
+                skill: s.code,
+                name: s.name,
+                name_en: s.name_en,
+                levels: s.levels,
+            })
+            .collect())
+    })
+    .await
+}
