@@ -51,6 +51,7 @@ CREATE TABLE competitions (
     min_levels TEXT NOT NULL,
     women_only BOOLEAN NOT NULL,
     min_account_days INTEGER NOT NULL DEFAULT 0,
+    eligible_org_id BIGINT REFERENCES orgs (id),
     registration_opens DATE NOT NULL,
     registration_closes DATE NOT NULL,
     theory_course_id BIGINT REFERENCES courses (id),

@@ -1400,6 +1400,12 @@ pub struct EligibilityView {
     pub women_only: bool,
     #[serde(default)]
     pub min_account_days: i32,
+    /// Open only to members of this node's subtree (a node under the organiser's); null for
+    /// the organiser's whole subtree.
+    #[serde(default)]
+    pub org: Option<String>,
+    #[serde(default)]
+    pub org_name: Option<String>,
 }
 
 /// One rule a woman misses, with what it asks and what she has.

@@ -455,6 +455,7 @@ diesel::table! {
         min_levels -> Text,
         women_only -> Bool,
         min_account_days -> Integer,
+        eligible_org_id -> Nullable<BigInt>,
         registration_opens -> Date,
         registration_closes -> Date,
         theory_course_id -> Nullable<BigInt>,

@@ -44,6 +44,7 @@ pub(crate) struct CompetitionRow {
     pub min_levels: String,
     pub women_only: bool,
     pub min_account_days: i32,
+    pub eligible_org_id: Option<i64>,
     pub registration_opens: NaiveDate,
     pub registration_closes: NaiveDate,
     pub theory_course_id: Option<i64>,
@@ -66,6 +67,7 @@ macro_rules! competition_query {
             competitions::min_levels,
             competitions::women_only,
             competitions::min_account_days,
+            competitions::eligible_org_id,
             competitions::registration_opens,
             competitions::registration_closes,
             competitions::theory_course_id,
@@ -161,6 +163,9 @@ pub struct EligibilityInput {
     /// How many days her account must be old on the day she registers.
     #[serde(default)]
     pub min_account_days: i32,
+    /// Only members of this node's subtree (a node under the organiser's) may register.
+    #[serde(default)]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -252,6 +257,23 @@ pub async fn create(
             }
             min_levels.insert(skill.code.clone(), *level);
         }
+        let eligible_org = match input.eligibility.org.as_deref().map(str::trim) {
+            Some(code) if !code.is_empty() => {
+                let node = orgs::require(
+                    conn,
+                    &OrgCode::parse(code, "eligibility.org")?,
+                    "eligibility.org",
+                )?;
+                if !node.path.starts_with(&org.path) {
+                    return Err(ServiceError::UnknownOrg {
+                        field: "eligibility.org",
+                        code: code.to_string(),
+                    });
+                }
+                Some(node.id)
+            }
+            _ => None,
+        };
         if !(0..=3650).contains(&input.eligibility.min_account_days) {
             return Err(DomainError::AccountDays.into());
         }
@@ -277,6 +299,7 @@ pub async fn create(
                     competitions::min_levels.eq(serde_json::to_string(&min_levels).expect("json")),
                     competitions::women_only.eq(input.eligibility.women_only),
                     competitions::min_account_days.eq(input.eligibility.min_account_days),
+                    competitions::eligible_org_id.eq(eligible_org),
                     competitions::registration_opens.eq(opens),
                     competitions::registration_closes.eq(closes),
                     competitions::theory_course_id.eq(theory.map(|t| t.0)),
@@ -307,17 +330,25 @@ pub(crate) fn misses(
     framework: &[SkillInfo],
 ) -> Result<Vec<EligibilityMiss>, ServiceError> {
     let mut out = Vec::new();
-    if !me.org_path.starts_with(&row.org_path) {
+    let (code, name, path) = match row.eligible_org_id {
+        Some(id) => {
+            let node = orgs::find_by_id(conn, id)?;
+            (node.code, node.name, node.path)
+        }
+        None => (
+            row.org_code.clone(),
+            row.org_name.clone(),
+            row.org_path.clone(),
+        ),
+    };
+    if !me.org_path.starts_with(&path) {
         out.push(EligibilityMiss {
             rule: "org".into(),
             skill: None,
             level: None,
             have: None,
-            message: format!(
-                "it is open to members of {} and the unions under it",
-                row.org_code
-            ),
-            message_zh: format!("只限{}及下属工会的会员报名", row.org_name),
+            message: format!("it is open to members of {code} and the unions under it"),
+            message_zh: format!("只限{name}及下属工会的会员报名"),
         });
     }
     if row.women_only && me.gender != Gender::Female {
@@ -442,6 +473,10 @@ pub(crate) fn view(
         .optional()?;
     let codes = row.skill_codes()?;
     let today = china_today();
+    let eligible = match row.eligible_org_id {
+        Some(id) => Some(orgs::find_by_id(conn, id)?),
+        None => None,
+    };
     Ok(CompetitionView {
         id: row.public_id.clone(),
         title: row.title.clone(),
@@ -457,6 +492,8 @@ pub(crate) fn view(
             min_levels: row.min_levels()?,
             women_only: row.women_only,
             min_account_days: row.min_account_days,
+            org: eligible.as_ref().map(|o| o.code.clone()),
+            org_name: eligible.map(|o| o.name),
         },
         registration_opens: row.registration_opens.format("%Y-%m-%d").to_string(),
         registration_closes: row.registration_closes.format("%Y-%m-%d").to_string(),
