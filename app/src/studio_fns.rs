@@ -91,8 +91,8 @@ fn done(form: &str, go_to: &str, what: &str, from: &str) {
 
 /// The studios she reaches, and the registration form's needs when she administers a union;
 /// `None` when signed out.
-#[server(prefix = "/_fn", endpoint = "studios_page")]
-pub async fn studios_page() -> Result<Option<StudiosData>, AppError> {
+#[server(prefix = "/_fn", endpoint = "my_studios")]
+pub async fn my_studios() -> Result<Option<StudiosData>, AppError> {
     use qihang_core::services::{skills, studios};
     let core = crate::request::core()?;
     let Some(actor) = crate::request::actor().await else {
@@ -162,8 +162,8 @@ pub async fn create_studio(
 }
 
 /// One studio's page (403 for a studio she does not reach).
-#[server(prefix = "/_fn", endpoint = "studio_page")]
-pub async fn studio_page(id: String) -> Result<StudioData, AppError> {
+#[server(prefix = "/_fn", endpoint = "studio_detail")]
+pub async fn studio_detail(id: String) -> Result<StudioData, AppError> {
     use qihang_core::services::{skills, studios};
     let core = crate::request::core()?;
     let actor = signed_in().await?;

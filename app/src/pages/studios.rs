@@ -19,7 +19,7 @@ use crate::errors::AppError;
 use crate::i18n::{error_message, Lang, Texts};
 use crate::request::{take_flash, Flash};
 use crate::studio_fns::{
-    studio_candidates, studio_page, studio_path, studios_page, AddStudioMember, CreateStudio,
+    my_studios, studio_candidates, studio_detail, studio_path, AddStudioMember, CreateStudio,
     JoinStudio, LeaveStudio, StudioData, StudiosData,
 };
 
@@ -100,7 +100,7 @@ pub fn StudiosPage() -> impl IntoView {
         <Layout title=t.st_title>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let data = match studios_page().await {
+                    let data = match my_studios().await {
                         Ok(Some(data)) => data,
                         Ok(None) => {
                             crate::request::redirect_to_login();
@@ -311,7 +311,7 @@ pub fn StudioPage() -> impl IntoView {
             <p class="crumbs"><a href="/studios">{t.st_back_list}</a></p>
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
-                    let data = match studio_page(id.clone()).await {
+                    let data = match studio_detail(id.clone()).await {
                         Ok(data) => data,
                         Err(e) => return failed(lang, e.code),
                     };
