@@ -69,6 +69,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills") view=crate::pages::skills::SkillsPage ssr=SsrMode::Async/>
+                <Route path=path!("/studios") view=crate::pages::studios::StudiosPage ssr=SsrMode::Async/>
+                <Route path=path!("/studios/:id") view=crate::pages::studios::StudioPage ssr=SsrMode::Async/>
+                <Route path=path!("/talent-pool") view=crate::pages::talent::TalentPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code/trained") view=EvidencePage ssr=SsrMode::Async/>
@@ -180,6 +183,8 @@ fn nav_links(
         <a href="/learning">{t.nav_learning}</a>
         <a href="/classes">{t.cl_nav}</a>
         <a href="/skills">{t.sk_nav}</a>
+        <a href="/studios">{t.st_nav}</a>
+        <a href="/competitions">{t.st_nav_competitions}</a>
         <a href="/account">{t.nav_account}</a>
         {trains.then(|| view! {
             <a href="/trainer/packs">{t.nav_packs}</a>
@@ -188,6 +193,7 @@ fn nav_links(
         {administers.then(|| view! {
             <a href="/dashboard">{t.nav_dashboard}</a>
             <a href="/admin/people">{t.nav_people}</a>
+            <a href="/talent-pool">{t.tp_nav}</a>
         })}
     }
     .into_any()

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod request;
 pub mod server_fns;
 pub mod staff_fns;
+pub mod studio_fns;
 
 /// The stylesheet, served by the server at `/style.css`.
 pub const STYLE: &str = include_str!("../style.css");

@@ -42,6 +42,8 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>{t.field_email}</dt><dd id="account-email-shown">{account.email.clone().unwrap_or_else(|| "—".into())}</dd>
                             <dt>{t.account_org}</dt><dd>{lang.pick(&account.user.org.name, account.user.org.name_en.as_deref()).to_string()}{t.paren_open}<code>{account.user.org.code.clone()}</code>{t.paren_close}</dd>
                             <dt>{t.account_roles}</dt><dd><ul class="plain">{roles}</ul></dd>
+                            <dt>{t.st_my_id}</dt>
+                            <dd><code id="my-id">{account.user.id.clone()}</code><br/><small>{t.st_my_id_hint}</small></dd>
                         </dl>
                         {password_section(t, lang, password_flash)}
                         {email_section(t, lang, email_flash, account.email.clone())}

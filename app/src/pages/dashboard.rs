@@ -13,7 +13,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use qihang_core::dto::{
     ChildStatsView, ErrorCode, EvidenceFilter, EvidenceRow, MonthStatsView, OrgStatsView,
-    ProjectionStatus, PROJECTION_MIN_DAYS,
+    ProjectionStatus, SkillsFigures, PROJECTION_MIN_DAYS,
 };
 
 use super::FlashMessage;
@@ -23,6 +23,7 @@ use crate::request::{take_flash, Flash};
 use crate::server_fns::{
     admin_home, evidence_page, org_dashboard, public_url_warning, SetOrgTarget,
 };
+use crate::studio_fns::org_skills_figures;
 
 const CHART_WIDTH: f64 = 340.0;
 /// Chart text size in view-box units: at least 12 px on a 360 px phone.
@@ -475,11 +476,78 @@ fn breakdowns(t: &'static Texts, s: &OrgStatsView) -> impl IntoView {
     }
 }
 
+/// The drive's skills figures of the node: women at each level per skill (one table when the
+/// skills share their level names, else a line per skill), studios toward the goal,
+/// competitions and the talent pool, each with the way to its page.
+fn skills_section(t: &'static Texts, code: &str, f: &SkillsFigures) -> impl IntoView {
+    let heads = f
+        .levels
+        .first()
+        .map(|l| l.level_names.clone())
+        .unwrap_or_default();
+    let shared = f.levels.iter().all(|l| l.level_names == heads);
+    let levels = if f.levels.is_empty() {
+        view! { <p class="muted" id="dash-skill-levels">{t.ds_no_levels}</p> }.into_any()
+    } else if shared {
+        let head = heads
+            .iter()
+            .map(|h| view! { <th class="num">{h.clone()}</th> })
+            .collect_view();
+        let rows = f.levels.iter().map(|l| {
+            let cells = (0..heads.len())
+                .map(|i| view! { <td class="num">{number(l.women.get(i).copied().unwrap_or(0))}</td> })
+                .collect_view();
+            view! { <tr data-skill=l.skill.clone()><td>{l.name.clone()}</td>{cells}</tr> }
+        }).collect_view();
+        view! {
+            <div class="scroll">
+                <table class="data" id="dash-skill-levels">
+                    <caption class="muted">{t.ds_levels_caption}</caption>
+                    <thead><tr><th>{t.ds_skill}</th>{head}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    } else {
+        let items = f.levels.iter().map(|l| {
+            let counts = l.level_names.iter().enumerate()
+                .map(|(i, name)| format!("{name} {}", number(l.women.get(i).copied().unwrap_or(0))))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            view! { <li data-skill=l.skill.clone()><strong>{l.name.clone()}</strong>{t.colon}{counts}</li> }
+        }).collect_view();
+        view! { <ul class="plain" id="dash-skill-levels">{items}</ul> }.into_any()
+    };
+    let studios = t
+        .ds_studios
+        .replace("{n}", &number(f.studios))
+        .replace("{goal}", &number(f.studio_goal));
+    let competitions = t
+        .ds_competitions
+        .replace("{competitions}", &number(f.competitions))
+        .replace("{registrations}", &number(f.registrations))
+        .replace("{results}", &number(f.results));
+    let pool = t.ds_talent_pool.replace("{n}", &number(f.talent_pool));
+    view! {
+        <section id="dash-skills">
+            <h2>{t.ds_title}</h2>
+            {levels}
+            <ul class="plain dash-skill-links">
+                <li id="dash-studios">{studios}" · "<a href="/studios">{t.ds_studios_link}</a></li>
+                <li id="dash-competitions">{competitions}" · "<a href="/competitions">{t.ds_competitions_link}</a></li>
+                <li id="dash-talent">{pool}" · "<a href=format!("/talent-pool?org={}", crate::request::slug(code))>{t.ds_talent_link}</a></li>
+            </ul>
+        </section>
+    }
+}
+
 /// One node's whole dashboard.
 fn dashboard_view(
     t: &'static Texts,
     lang: Lang,
     s: OrgStatsView,
+    skills: Option<SkillsFigures>,
     flash: Option<Flash>,
 ) -> impl IntoView {
     let evidence = format!("/dashboard/{}/trained", s.org.code);
@@ -504,6 +572,7 @@ fn dashboard_view(
             <a class="button" id="org-import-link" href=format!("/admin/orgs/import?org={}", s.org.code)>{t.org_import_title}</a>
         </p>
         {breakdowns(t, &s)}
+        {skills.map(|f| skills_section(t, &s.org.code, &f))}
         {s.can_set_target.then(|| target_form(t, lang, &s, flash))}
     }
 }
@@ -557,7 +626,10 @@ pub fn DashboardPage() -> impl IntoView {
                     };
                     let warning = public_url_notice(t).await;
                     match org_dashboard(code.clone()).await {
-                        Ok(s) => view! { {warning}{dashboard_view(t, lang, in_language(lang, s), flash)} }.into_any(),
+                        Ok(s) => {
+                            let skills = org_skills_figures(code.clone()).await.ok();
+                            view! { {warning}{dashboard_view(t, lang, in_language(lang, s), skills, flash)} }.into_any()
+                        }
                         Err(e) => {
                             if e.code == ErrorCode::Unauthenticated {
                                 crate::request::redirect_to_login();

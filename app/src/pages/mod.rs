@@ -13,6 +13,8 @@ pub mod people;
 pub mod privacy;
 pub mod quiz;
 pub mod skills;
+pub mod studios;
+pub mod talent;
 pub mod trainer_classes;
 
 use leptos::prelude::*;
