@@ -69,6 +69,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/trainer/packs") view=PacksPage ssr=SsrMode::Async/>
                 <Route path=path!("/learning") view=MyLearningPage ssr=SsrMode::Async/>
                 <Route path=path!("/skills") view=crate::pages::skills::SkillsPage ssr=SsrMode::Async/>
+                <Route path=path!("/competitions") view=crate::pages::competitions::CompetitionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/competitions/:id") view=crate::pages::competitions::CompetitionPage ssr=SsrMode::Async/>
+                <Route path=path!("/theory/:id") view=crate::pages::theory::TheoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code/trained") view=EvidencePage ssr=SsrMode::Async/>

@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod certificates;
 pub mod classes;
+pub mod competitions;
 pub mod dashboard;
 pub mod home;
 pub mod learn;
@@ -13,6 +14,7 @@ pub mod people;
 pub mod privacy;
 pub mod quiz;
 pub mod skills;
+pub mod theory;
 pub mod trainer_classes;
 
 use leptos::prelude::*;
