@@ -72,6 +72,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/studios") view=crate::pages::studios::StudiosPage ssr=SsrMode::Async/>
                 <Route path=path!("/studios/:id") view=crate::pages::studios::StudioPage ssr=SsrMode::Async/>
                 <Route path=path!("/talent-pool") view=crate::pages::talent::TalentPage ssr=SsrMode::Async/>
+                <Route path=path!("/competitions") view=crate::pages::competitions::CompetitionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/competitions/:id") view=crate::pages::competitions::CompetitionPage ssr=SsrMode::Async/>
+                <Route path=path!("/theory/:id") view=crate::pages::theory::TheoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/dashboard/:code/trained") view=EvidencePage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod class_fns;
+pub mod competition_fns;
 pub mod errors;
 pub mod i18n;
 pub mod islands;

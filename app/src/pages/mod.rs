@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod certificates;
 pub mod classes;
+pub mod competitions;
 pub mod dashboard;
 pub mod home;
 pub mod learn;
@@ -15,6 +16,7 @@ pub mod quiz;
 pub mod skills;
 pub mod studios;
 pub mod talent;
+pub mod theory;
 pub mod trainer_classes;
 
 use leptos::prelude::*;
