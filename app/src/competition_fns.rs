@@ -291,6 +291,7 @@ pub async fn create_competition(
         level,
         skills,
         eligibility: EligibilityInput {
+            org: None,
             min_levels: levels,
             women_only: women_only.is_some_and(|v| !v.is_empty()),
             min_account_days: days,

@@ -215,9 +215,10 @@ fn studio_form(
         .iter()
         .map(|s| {
             let id = format!("studio-skill-{}", s.skill);
+            let label_for = id.clone();
             let ticked = chosen.contains(&s.skill);
             view! {
-                <label class="check skill-choice" for=id.clone()>
+                <label class="check skill-choice" for=label_for>
                     <input type="checkbox" name="skills[]" id=id value=s.skill.clone() checked=ticked/>
                     {lang.pick(&s.name, Some(s.name_en.as_str())).to_string()}
                 </label>

@@ -1,6 +1,7 @@
 //! The HTTP server: REST API under `/api/v1`, the Leptos pages and server functions under
 //! `/_fn`, static front-end files, and the middleware around them.
 
+mod achievement_form;
 mod api;
 mod auth;
 mod classes;
@@ -90,6 +91,11 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                 web::resource("/trainer/packs")
                     .guard(actix_web::guard::Post())
                     .to(upload::upload_from_page),
+            )
+            .service(
+                web::resource("/studios/{id}/achievements")
+                    .guard(actix_web::guard::Post())
+                    .to(achievement_form::add_from_page),
             )
             .service(
                 web::resource("/quiz/{id}")

@@ -561,8 +561,8 @@ pub struct AchievementInput {
 /// An attachment of an achievement: a PDF or picture.
 #[derive(Debug, Clone)]
 pub struct Attachment {
+    /// The file's name as uploaded (its type is read from its first bytes, never trusted).
     pub name: String,
-    pub content_type: String,
     pub bytes: Vec<u8>,
 }
 
