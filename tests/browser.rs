@@ -1676,3 +1676,235 @@ async fn her_skill_profile_and_consents_on_a_phone_with_javascript() {
 async fn her_skill_profile_and_consents_on_a_phone_without_javascript() {
     skill_profile(false).await;
 }
+
+/// Signs in at /login in the browser.
+async fn sign_in(c: &Client, app: &TestApp, login: &str, password: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#login", login).await;
+    fill(c, "#password", password).await;
+    click(c, "#login-form button[type=submit]").await;
+    text(c, "main").await;
+}
+
+/// Registers a woman of js-nj and gives her a confirmed level in digital-life: her id.
+async fn woman_at_level(app: &TestApp, admin: &str, phone: &str, name: &str, level: i64) -> String {
+    let mut body = registration(phone, "js-nj");
+    body["name"] = json!(name);
+    let her: serde_json::Value = app
+        .post("/api/v1/auth/register", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = her["id"].as_str().unwrap().to_string();
+    if level > 0 {
+        let confirmed = app
+            .post_as(
+                admin,
+                &format!("/api/v1/users/{id}/skills"),
+                &json!({"skill": "digital-life", "level": level, "reason": "实操考核"}),
+            )
+            .await;
+        assert_eq!(confirmed.status(), 201);
+    }
+    id
+}
+
+/// A studio page on the leader's phone (issue 13): her studio in the list, the members with
+/// their levels (only where they consent), the achievements, the recruiting search finding a
+/// consenting woman of the host's subtree, and an achievement added with its form — with
+/// JavaScript and without.
+async fn studio_page(javascript: bool) {
+    let (app, admin) = class_app().await;
+    let mode = if javascript { "js" } else { "nojs" };
+    let leader = woman_at_level(&app, &admin, "13800000061", "周丽萍", 3).await;
+    let member = woman_at_level(&app, &admin, "13800000062", "陈晓燕", 2).await;
+    let quiet = woman_at_level(&app, &admin, "13800000063", "刘芳", 2).await;
+    let recruit = woman_at_level(&app, &admin, "13800000064", "赵敏", 2).await;
+    for phone in ["13800000062", "13800000064"] {
+        let token = app.login(phone, "password-123").await;
+        let put = app
+            .put_as(
+                &token,
+                "/api/v1/me/consents",
+                &json!({"skills_visible": true, "talent_pool": false}),
+            )
+            .await;
+        assert_eq!(put.status(), 200);
+    }
+    let studio: serde_json::Value = app
+        .post_as(
+            &admin,
+            "/api/v1/studios",
+            &json!({"name": "南京巾帼数字工匠创新工作室", "org": "js-nj", "leader": leader,
+                    "skills": ["digital-life"], "description": "带领女职工用数字工具改进生产"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = studio["id"].as_str().unwrap().to_string();
+    let leader_token = app.login("13800000061", "password-123").await;
+    for (person, phone) in [(&member, "13800000062"), (&quiet, "13800000063")] {
+        app.post_as(
+            &leader_token,
+            &format!("/api/v1/studios/{id}/members"),
+            &json!({"user": person}),
+        )
+        .await;
+        let token = app.login(phone, "password-123").await;
+        app.post_as(&token, &format!("/api/v1/studios/{id}/join"), &json!({}))
+            .await;
+    }
+    let added = app
+        .post_as(
+            &leader_token,
+            &format!("/api/v1/studios/{id}/achievements"),
+            &json!({"date": "2026-10-12", "kind": "wuxiao", "title": "包装线扫码小改进", "description": "节省人工核对时间"}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+
+    let b = browser(javascript).await;
+    let c = &b.client;
+    sign_in(c, &app, "13800000061", "password-123").await;
+    c.goto(&app.url("/studios")).await.unwrap();
+    wait_contains(c, &format!("#studio-{id}"), "南京巾帼数字工匠创新工作室").await;
+    c.goto(&app.url(&format!("/studios/{id}"))).await.unwrap();
+    wait_contains(c, "#studio-members", "陈晓燕").await;
+    let members = text(c, "#studio-members").await;
+    assert!(
+        members.contains("2级") || members.contains("2 级"),
+        "{members}"
+    );
+    assert!(members.contains("刘芳"), "{members}");
+    wait_contains(c, "#achievement-list", "包装线扫码小改进").await;
+    std::fs::write(
+        screenshot_dir().join(format!("studio-page-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The recruiting search: 赵敏 consents and is found; 刘芳 does not consent and is not.
+    c.goto(&app.url(&format!(
+        "/studios/{id}?skill=digital-life&min_level=2#candidate-search"
+    )))
+    .await
+    .unwrap();
+    wait_contains(c, "#candidates", "赵敏").await;
+    assert!(!text(c, "#candidates").await.contains("刘芳"));
+    let _ = recruit;
+
+    // An achievement through the page's form.
+    fill(c, "#achievement-form input[name=title]", "质检数据表模板").await;
+    c.execute(
+        "const d = document.querySelector('#achievement-form input[name=date]'); d.value = '2026-11-20';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(c, "#achievement-form button[type=submit]").await;
+    wait_contains(c, "#achievement-list", "质检数据表模板").await;
+    if javascript {
+        assert_fits(c, 360).await;
+        assert_tap_targets(
+            c,
+            "#achievement-form button, #candidate-search button, nav a",
+        )
+        .await;
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("studio-achievement-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_studio_page_on_the_leaders_phone_with_javascript() {
+    studio_page(true).await;
+}
+
+#[tokio::test]
+async fn a_studio_page_on_the_leaders_phone_without_javascript() {
+    studio_page(false).await;
+}
+
+/// A competition registration refused with its reason (issue 13): a woman at level 1 sees
+/// the competition marked as not open to her, its page names the rule she misses (数字生活
+/// needs level 2) and where to go next, and offers no button; a woman at level 2 registers
+/// with the button.
+async fn competition_refused(javascript: bool) {
+    let (app, admin) = class_app().await;
+    let mode = if javascript { "js" } else { "nojs" };
+    woman_at_level(&app, &admin, "13800000071", "孙丽", 1).await;
+    woman_at_level(&app, &admin, "13800000072", "吴静", 2).await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string();
+    let created: serde_json::Value = app
+        .post_as(
+            &admin,
+            "/api/v1/competitions",
+            &json!({"title": "南京市女职工数字技能竞赛", "org": "js-nj", "level": "city",
+                    "skills": ["digital-life"],
+                    "eligibility": {"min_levels": {"digital-life": 2}, "women_only": true},
+                    "registration_opens": today, "registration_closes": today}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let b = browser(javascript).await;
+    let c = &b.client;
+    sign_in(c, &app, "13800000071", "password-123").await;
+    c.goto(&app.url("/competitions")).await.unwrap();
+    wait_contains(c, &format!("#competition-{id}"), "南京市女职工数字技能竞赛").await;
+    c.goto(&app.url(&format!("/competitions/{id}")))
+        .await
+        .unwrap();
+    wait_contains(c, "#not-eligible", "数字生活").await;
+    let refused = text(c, "#not-eligible").await;
+    assert!(refused.contains("2 级"), "{refused}");
+    assert!(c.find(Locator::Css("#register-button")).await.is_err());
+    assert!(c
+        .find(Locator::Css("#not-eligible a[href='/skills']"))
+        .await
+        .is_ok());
+    if javascript {
+        assert_fits(c, 360).await;
+        assert_tap_targets(c, "#not-eligible a").await;
+    }
+    std::fs::write(
+        screenshot_dir().join(format!("competition-refused-{mode}.png")),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // 吴静 meets the rule and registers with the button.
+    let b2 = browser(javascript).await;
+    let c2 = &b2.client;
+    sign_in(c2, &app, "13800000072", "password-123").await;
+    c2.goto(&app.url(&format!("/competitions/{id}")))
+        .await
+        .unwrap();
+    click(c2, "#register-button").await;
+    wait_contains(c2, "#registration", "已报名").await;
+    std::fs::write(
+        screenshot_dir().join(format!("competition-registered-{mode}.png")),
+        c2.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_competition_registration_refused_with_its_reason_with_javascript() {
+    competition_refused(true).await;
+}
+
+#[tokio::test]
+async fn a_competition_registration_refused_with_its_reason_without_javascript() {
+    competition_refused(false).await;
+}

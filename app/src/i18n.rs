@@ -823,6 +823,7 @@ pub struct Texts {
     pub th_time_up: &'static str,
     pub th_time_up_pending: &'static str,
     pub th_see_result: &'static str,
+    pub cp_registered_now_plain: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -1544,7 +1545,7 @@ pub static ZH: Texts = Texts {
     cp_rule_org: "{org}及下属工会会员",
     cp_registration_title: "报名",
     cp_you_registered: "你已报名。",
-    cp_registered_now: "报名成功！请留意理论初赛的时间。",
+    cp_registered_now: "报名成功，你已报名！请留意下面理论初赛的时间。",
     cp_not_eligible: "你还不能报名：",
     cp_next_steps: "达到条件后再来报名。现在可以先提升技能：",
     cp_register: "报名",
@@ -1595,6 +1596,7 @@ pub static ZH: Texts = Texts {
     th_time_up: "答题时间已到，已按你在时间内保存的答案评分。",
     th_time_up_pending: "答题时间已到，不能再改答案。你在时间内保存的答案会评分。",
     th_see_result: "查看成绩",
+    cp_registered_now_plain: "报名成功，你已报名！比赛安排以主办工会的通知为准。",
 };
 
 pub static EN: Texts = Texts {
@@ -2367,6 +2369,7 @@ pub static EN: Texts = Texts {
     th_time_up: "Time was up: the answers you saved in time were graded.",
     th_time_up_pending: "Time is up and answers can no longer be changed. The answers you saved in time are graded.",
     th_see_result: "See your result",
+    cp_registered_now_plain: "You are registered! The organising union will tell you the competition schedule.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

@@ -472,10 +472,10 @@ fn registration_block(
         .filter(|f| !f.ok && f.code == Some(ErrorCode::NotEligible));
     let body = if c.registered {
         let just_now = flash.as_ref().is_some_and(|f| f.ok);
-        let text = if just_now {
-            t.cp_registered_now
-        } else {
-            t.cp_you_registered
+        let text = match (just_now, c.theory.is_some()) {
+            (true, true) => t.cp_registered_now,
+            (true, false) => t.cp_registered_now_plain,
+            (false, _) => t.cp_you_registered,
         };
         view! { <p class="notice ok" id="registered" role="status">{text}</p> }.into_any()
     } else if !c.misses.is_empty() {
