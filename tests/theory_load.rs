@@ -1,4 +1,5 @@
-//! Theory-round benchmark (not a test): the real release server on loopback, pinned to one
+//! Theory-round benchmark (not a test): the real server (as built by the profile run: release
+//! by default, `--profile dev` for a quick upper bound) on loopback, pinned to one
 //! core, on SQLite (or PostgreSQL). A competition's online theory round is started by N
 //! registrants (2,000 by default) within the same second — each client waits for the
 //! round's start time and fires at once — then each submits. Prints, beside a baseline of the
@@ -71,7 +72,15 @@ where
                     let body = response.json::<Value>().await.unwrap_or(Value::Null);
                     (sent, took, status, body)
                 }
-                Err(_) => (sent, took, 0, Value::Null),
+                Err(e) => {
+                    let mut text = String::new();
+                    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+                    while let Some(c) = cause {
+                        text.push_str(&format!("{c}; "));
+                        cause = c.source();
+                    }
+                    (sent, took, 0, json!(text))
+                }
             }
         }));
     }
@@ -83,8 +92,14 @@ where
     let mut first: Option<Instant> = None;
     let mut last: Option<Instant> = None;
     let mut bodies = Vec::new();
+    let mut errors = BTreeMap::new();
     for task in tasks {
         let (sent, took, status, body) = task.await.unwrap();
+        if status == 0 {
+            let text = body.as_str().unwrap_or_default();
+            let short: String = text.chars().take(160).collect();
+            *errors.entry(short).or_insert(0usize) += 1;
+        }
         first = Some(first.map_or(sent, |f| f.min(sent)));
         last = Some(last.map_or(sent, |l| l.max(sent)));
         *result.statuses.entry(status).or_default() += 1;
@@ -94,6 +109,9 @@ where
     if let (Some(f), Some(l)) = (first, last) {
         result.spread = l - f;
     }
+    for (error, n) in errors {
+        println!("    {n} × transport error: {error}");
+    }
     (result, bodies)
 }
 
@@ -101,7 +119,7 @@ where
 /// API would spend minutes hashing passwords): their bearer tokens.
 fn women(db: &TestDb, n: usize) -> Vec<String> {
     use qihang_core::db::schema::{orgs, sessions, users};
-    use qihang_core::services::tokens::{hash_secret, new_public_id};
+    use qihang_core::services::tokens::{hash_secret, new_public_id, new_secret};
     let mut conn = db.connect();
     let org: i64 = orgs::table
         .filter(orgs::code.eq("js-nj"))
@@ -130,7 +148,7 @@ fn women(db: &TestDb, n: usize) -> Vec<String> {
                 .filter(users::phone.eq(&phone))
                 .select(users::id)
                 .first(conn)?;
-            let token = format!("bench-token-{i:06}-{}", new_public_id());
+            let token = new_secret();
             diesel::insert_into(sessions::table)
                 .values((
                     sessions::token_hash.eq(hash_secret(&token)),
@@ -162,8 +180,11 @@ async fn bench(backend: &str, registrants: usize) {
         server,
         db,
         data_dir,
+        // Each request on a connection of its own, as 2,000 phones would (a pooled
+        // connection the server closed after its keep-alive would fail the client, not the
+        // server).
         client: reqwest::Client::builder()
-            .pool_max_idle_per_host(registrants)
+            .pool_max_idle_per_host(0)
             .timeout(Duration::from_secs(120))
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -283,7 +304,7 @@ async fn bench(backend: &str, registrants: usize) {
         for q in body["questions"].as_array().unwrap() {
             let first = q["options"][0]["id"].clone();
             let answer = match q["kind"].as_str() {
-                Some("truefalse") => json!(true),
+                Some("true_false") => json!(true),
                 Some("fill") => json!("答案"),
                 _ => json!([first]),
             };

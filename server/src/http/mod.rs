@@ -35,8 +35,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
         .site_pkg_dir("pkg")
         .build();
     let routes = generate_route_list(WebApp);
-    let listener = std::net::TcpListener::bind(&core.config.bind)?;
-    let addr = listener.local_addr()?;
+    let bind = core.config.bind.clone();
     let server = HttpServer::new(move || {
         let core = core.clone();
         let context_core = core.clone();
@@ -153,8 +152,18 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             let _ = tcp.set_nodelay(true);
         }
     })
-    .listen(listener)?
-    .run();
+    // A campaign day brings thousands of women at the same second (a theory round's start):
+    // a deep accept queue keeps their connections instead of dropping them, and a request's
+    // head may take 20 s to be read while the one worker is busy, instead of 408 at 5 s.
+    .backlog(4096)
+    .client_request_timeout(std::time::Duration::from_secs(20))
+    .bind(&bind)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("bound to no address"))?;
+    let server = server.run();
     println!("listening on http://{addr}");
     server.await
 }
