@@ -664,19 +664,29 @@ pub async fn attachment(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let row = visible(conn, &actor, &id)?;
-        let file: Option<(Option<String>, Option<String>, Option<Vec<u8>>)> =
-            studio_achievements::table
-                .filter(studio_achievements::id.eq(achievement))
-                .filter(studio_achievements::studio_id.eq(row.id))
-                .select((
-                    studio_achievements::attachment_name,
-                    studio_achievements::attachment_type,
-                    studio_achievements::attachment,
-                ))
-                .first(conn)
-                .optional()?;
+        /// The stored file, when there is one.
+        #[derive(Queryable)]
+        struct FileRow {
+            name: Option<String>,
+            kind: Option<String>,
+            bytes: Option<Vec<u8>>,
+        }
+        let file: Option<FileRow> = studio_achievements::table
+            .filter(studio_achievements::id.eq(achievement))
+            .filter(studio_achievements::studio_id.eq(row.id))
+            .select((
+                studio_achievements::attachment_name,
+                studio_achievements::attachment_type,
+                studio_achievements::attachment,
+            ))
+            .first(conn)
+            .optional()?;
         match file {
-            Some((Some(name), Some(kind), Some(bytes))) => Ok((name, kind, bytes)),
+            Some(FileRow {
+                name: Some(name),
+                kind: Some(kind),
+                bytes: Some(bytes),
+            }) => Ok((name, kind, bytes)),
             _ => Err(ServiceError::NotFound("attachment")),
         }
     })

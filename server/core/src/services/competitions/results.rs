@@ -166,8 +166,18 @@ fn record_line(
     Ok(())
 }
 
+/// A result as listed, with her public id and name.
+#[derive(Queryable)]
+struct ResultRow {
+    user: String,
+    name: String,
+    rank: i32,
+    score: Option<i32>,
+    award: Option<String>,
+}
+
 fn results_of(conn: &mut DbConn, row: &CompetitionRow) -> QueryResult<Vec<ResultView>> {
-    let rows: Vec<(String, String, i32, Option<i32>, Option<String>)> = competition_results::table
+    let rows: Vec<ResultRow> = competition_results::table
         .inner_join(users::table)
         .filter(competition_results::competition_id.eq(row.id))
         .order((
@@ -184,12 +194,12 @@ fn results_of(conn: &mut DbConn, row: &CompetitionRow) -> QueryResult<Vec<Result
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(user, name, rank, score, award)| ResultView {
-            user,
-            name,
-            rank,
-            score,
-            award,
+        .map(|r| ResultView {
+            user: r.user,
+            name: r.name,
+            rank: r.rank,
+            score: r.score,
+            award: r.award,
         })
         .collect())
 }
