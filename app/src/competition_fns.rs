@@ -383,7 +383,9 @@ pub async fn enter_results(id: String, results: Option<Vec<ResultRow>>) -> Resul
     let mut lines = Vec::new();
     for row in results.unwrap_or_default() {
         let user = row.user.unwrap_or_default().trim().to_string();
-        if user.is_empty() {
+        let rank_text = row.rank.clone().unwrap_or_default();
+        // A row without a woman, or a ranking line left without a final rank, is not entered.
+        if user.is_empty() || rank_text.trim().is_empty() {
             continue;
         }
         let Ok(rank) = row.rank.unwrap_or_default().trim().parse::<i32>() else {

@@ -824,6 +824,7 @@ pub struct Texts {
     pub th_time_up_pending: &'static str,
     pub th_see_result: &'static str,
     pub cp_registered_now_plain: &'static str,
+    pub person_no_skills: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -1390,7 +1391,7 @@ pub static ZH: Texts = Texts {
     st_field_org: "主办工会代码",
     st_field_org_hint: "你管理的工会或其下属工会的代码。",
     st_field_leader: "负责人的用户编号",
-    st_field_leader_hint: "负责人在“我的账号”页面可以看到自己的用户编号，请她告诉你。",
+    st_field_leader_hint: "负责人在“我的账户”页面可以看到自己的用户编号，请她告诉你。",
     st_field_skills: "重点技能（可多选）",
     st_field_description: "工作室简介（选填）",
     st_form_submit: "登记工作室",
@@ -1429,7 +1430,7 @@ pub static ZH: Texts = Texts {
     st_done_invited: "已发出邀请，她接受后即成为成员。",
     st_invite_title: "按用户编号邀请",
     st_invite_field: "她的用户编号",
-    st_invite_hint: "请她在“我的账号”页面查看自己的用户编号。",
+    st_invite_hint: "请她在“我的账户”页面查看自己的用户编号。",
     st_invite: "邀请",
     st_search_title: "招募成员",
     st_search_explain: "只显示本工会及下属工会中同意工作室查看技能的女职工。",
@@ -1572,7 +1573,7 @@ pub static ZH: Texts = Texts {
     cp_col_user: "用户编号",
     cp_duration: "{m}分{s}秒",
     cp_results_form_title: "录入最终成绩",
-    cp_results_hint: "每行一位选手：名次必填，分数和奖项可以不填。不在排名里的报名选手，请在下面的空行填她的用户编号。",
+    cp_results_hint: "每行一位选手：填了名次的行才会保存，分数和奖项可以不填；名字后面括号里是她的理论初赛名次，仅供参考。不在排名里的报名选手，请在下面的空行填她的用户编号。",
     cp_other_registrant: "其他报名选手",
     cp_award_first: "一等奖",
     cp_award_second: "二等奖",
@@ -1587,7 +1588,7 @@ pub static ZH: Texts = Texts {
     th_answered: "已保存 {n}/{total} 题",
     th_save: "保存答案",
     th_saved: "答案已保存。可以继续答题，答完后交卷。",
-    th_submit_hint: "交卷后不能再改答案。到时间还没交卷的，按已保存的答案评分。",
+    th_submit_hint: "交卷前请先按“保存答案”，确认每题都已作答；交卷后不能再改答案。到时间还没交卷的，按已保存的答案评分。",
     th_submit: "交卷",
     th_result: "你的成绩：{score} 分（答对 {right}/{total} 题），用时 {time}",
     th_no_answers: "比赛期间不公布正确答案。",
@@ -1597,6 +1598,7 @@ pub static ZH: Texts = Texts {
     th_time_up_pending: "答题时间已到，不能再改答案。你在时间内保存的答案会评分。",
     th_see_result: "查看成绩",
     cp_registered_now_plain: "报名成功，你已报名！比赛安排以主办工会的通知为准。",
+    person_no_skills: "她还没有技能等级记录。",
 };
 
 pub static EN: Texts = Texts {
@@ -2360,7 +2362,7 @@ pub static EN: Texts = Texts {
     th_answered: "{n}/{total} answers saved",
     th_save: "Save answers",
     th_saved: "Answers saved. Carry on, and hand in when you are done.",
-    th_submit_hint: "Once handed in, answers cannot be changed. If time runs out first, what you saved is graded.",
+    th_submit_hint: "Save your answers first and check every question is answered; once handed in, answers cannot be changed. If time runs out first, what you saved is graded.",
     th_submit: "Hand in",
     th_result: "Your score: {score} ({right} of {total} right), time taken {time}",
     th_no_answers: "The right answers are not published during the competition.",
@@ -2370,6 +2372,7 @@ pub static EN: Texts = Texts {
     th_time_up_pending: "Time is up and answers can no longer be changed. The answers you saved in time are graded.",
     th_see_result: "See your result",
     cp_registered_now_plain: "You are registered! The organising union will tell you the competition schedule.",
+    person_no_skills: "She has no skill levels on record yet.",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's
@@ -2454,6 +2457,10 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "Seats are a whole number from 1 to 10,000 (empty for no limit), and no fewer than those already signed up.",
         ),
         "notes" => ("备注最多 1000 个字。", "Notes are at most 1,000 characters."),
+        "level" => (
+            "等级不对：技能等级是 1 至该技能的最高级；竞赛级别是企业级、市级或省级，市级竞赛由市总工会或省总工会举办，省级竞赛由省总工会举办。",
+            "Check the level: a skill level runs from 1 to the skill's top level; a competition is enterprise, city or province level, a city one held by a city union or the province, a province one by the province.",
+        ),
         "scores" => (
             "实操成绩应为 0 至 100 的整数，只能给已到场的学员评分，且这门课要有实操考核。",
             "A practical score is a whole number from 0 to 100, for a learner who is present, in a course with a practical assessment.",

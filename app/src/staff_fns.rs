@@ -27,6 +27,17 @@ pub async fn person_detail(id: String) -> Result<PersonView, AppError> {
     Ok(qihang_core::services::people::person(&core, &actor, id).await?)
 }
 
+/// Her skill profile with its evidence, for those allowed to see it (her union's
+/// administrators always).
+#[server(prefix = "/_fn", endpoint = "person_skills")]
+pub async fn person_skills(id: String) -> Result<Vec<qihang_core::dto::SkillView>, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::skills::of_person(&core, &actor, id).await?)
+}
+
 #[cfg(feature = "ssr")]
 fn person_page(person: &str) -> String {
     format!("/admin/people/{}", crate::request::slug(person))

@@ -505,7 +505,7 @@ fn registration_block(
                 <input type="hidden" name="id" value=c.id.clone()/>
                 <button type="submit" class="primary" id="register-button">{t.cp_register}</button>
             </form>
-            <p class="muted">{t.cp_register_hint}</p>
+            {c.theory.is_some().then(|| view! { <p class="muted">{t.cp_register_hint}</p> })}
         }
         .into_any()
     } else {
@@ -645,6 +645,11 @@ fn ranking_section(t: &'static Texts, ranking: &[RankingRow]) -> Option<impl Int
     })
 }
 
+/// Her name with her theory-round place, for a results row not entered yet.
+fn t_theory_hint(name: &str, rank: i64, score: i32) -> String {
+    format!("{name}（理论初赛第 {rank} 名 · {score} 分）")
+}
+
 /// One prefilled line of the results form: (user, name, rank, score, award).
 type ResultLine = (String, String, String, String, String);
 
@@ -663,11 +668,13 @@ fn result_lines(data: &CompetitionData) -> Vec<ResultLine> {
                 done.score.map(|s| s.to_string()).unwrap_or_default(),
                 done.award.clone().unwrap_or_default(),
             ),
+            // Not entered yet: her theory-round place is a hint beside her name, never a
+            // prefilled final rank (saving the form would enter it for her).
             None => (
                 r.user.clone(),
-                r.name.clone(),
-                r.rank.to_string(),
-                r.score.to_string(),
+                t_theory_hint(&r.name, r.rank, r.score),
+                String::new(),
+                String::new(),
                 String::new(),
             ),
         })

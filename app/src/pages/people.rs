@@ -13,7 +13,8 @@ use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Texts};
 use crate::request::take_flash;
 use crate::staff_fns::{
-    find_people, link_qr, person_detail, ChangeRole, GrantExtraAttempt, IssueResetLink,
+    find_people, link_qr, person_detail, person_skills, ChangeRole, GrantExtraAttempt,
+    IssueResetLink,
 };
 
 #[component]
@@ -88,12 +89,15 @@ pub fn PersonPage() -> impl IntoView {
                     };
                     let (attempt_flash, link_flash, role_flash) = flashes.clone();
                     let link = reset_link_view(link_flash, t).await;
+                    let skills = person_skills(person.person.id.clone()).await.unwrap_or_default();
                     view! {
                         <h1 id="person-name">{person.person.name.clone()}</h1>
                         <p class="meta">{person.person.phone.clone()}" · "{person.person.org.name.clone()}</p>
                         <h2>{t.person_courses}</h2>
                         <FlashMessage flash=attempt_flash lang=lang ok_text=t.attempt_granted/>
                         {courses_view(&person, t)}
+                        <h2>{t.sk_title}</h2>
+                        {skills_view(&skills, t)}
                         <h2>{t.reset_link_title}</h2>
                         <p class="muted">{t.reset_link_intro}</p>
                         {link}
@@ -133,6 +137,32 @@ async fn reset_link_view(flash: Option<crate::request::Flash>, t: &'static Texts
         </div>
     }
     .into_any()
+}
+
+/// Her levels with the evidence behind each (withdrawn evidence struck through).
+fn skills_view(skills: &[qihang_core::dto::SkillView], t: &'static Texts) -> AnyView {
+    if skills.is_empty() {
+        return view! { <p class="muted" id="person-skills">{t.person_no_skills}</p> }.into_any();
+    }
+    let items = skills
+        .iter()
+        .map(|s| {
+            let evidence = s
+                .evidence
+                .iter()
+                .map(|e| {
+                    view! { <li class:withdrawn=e.withdrawn>{crate::pages::skills::evidence_line(t, e)}</li> }
+                })
+                .collect_view();
+            view! {
+                <li data-skill=s.skill.clone()>
+                    <strong>{s.name.clone()}</strong>" "{t.sk_level.replace("{level}", &s.level.to_string()).replace("{name}", &s.level_name)}
+                    <ul>{evidence}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="plain" id="person-skills">{items}</ul> }.into_any()
 }
 
 fn courses_view(person: &PersonView, t: &'static Texts) -> AnyView {

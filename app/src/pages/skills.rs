@@ -93,7 +93,7 @@ fn skill_card(t: &'static Texts, lang: Lang, s: &SkillView) -> impl IntoView {
 }
 
 /// "2026-11-27 · 中级 · 完成课程《…》", "… · 李老师确认：…", "（已撤回：…）".
-fn evidence_line(t: &'static Texts, e: &SkillEvidenceView) -> String {
+pub(crate) fn evidence_line(t: &'static Texts, e: &SkillEvidenceView) -> String {
     let what = match e.source.as_str() {
         "course" => t.sk_from_course.replace(
             "{course}",
@@ -105,7 +105,16 @@ fn evidence_line(t: &'static Texts, e: &SkillEvidenceView) -> String {
             .sk_from_confirmation
             .replace("{who}", e.confirmed_by.as_deref().unwrap_or(""))
             .replace("{why}", e.reason.as_deref().unwrap_or("")),
-        _ => t.sk_from_competition.to_string(),
+        _ => {
+            let mut what = t.sk_from_competition.to_string();
+            if let Some(title) = &e.competition_title {
+                what.push_str(&format!("：{title}"));
+            }
+            if let Some(award) = &e.award {
+                what.push_str(&format!(" {award}"));
+            }
+            what
+        }
     };
     let mut line = format!("{} · {} · {what}", e.recorded_on, e.level_name);
     if e.withdrawn {

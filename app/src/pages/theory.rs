@@ -158,6 +158,7 @@ fn form_view(t: &'static Texts, data: &TheoryPageData) -> AnyView {
             }
         })
         .collect_view();
+    let progress_again = progress.clone();
     view! {
         {deadline}
         <p class="muted" id="theory-progress">{progress}</p>
@@ -167,7 +168,7 @@ fn form_view(t: &'static Texts, data: &TheoryPageData) -> AnyView {
             <p>
                 <button type="submit" id="theory-save">{t.th_save}</button>
             </p>
-            <p class="muted">{t.th_submit_hint}</p>
+            <p class="muted">{progress_again}" · "{t.th_submit_hint}</p>
             <button type="submit" class="primary" id="theory-submit" formaction=SubmitTheory::url()>{t.th_submit}</button>
         </form>
     }

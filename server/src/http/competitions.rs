@@ -145,6 +145,8 @@ async fn attachment(
             format!("inline; filename=\"attachment\"; filename*=UTF-8''{encoded}"),
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
+        // A PDF opened inline runs in a sandbox: no script of it acts as this site.
+        .insert_header(("Content-Security-Policy", "sandbox"))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
 }

@@ -393,16 +393,19 @@ pub(crate) fn misses(
                 level: Some(level),
                 have: Some(have),
                 message: format!("{code} needs level {level} (you have {have})"),
-                message_zh: format!(
-                    "「{}」需要达到 {level} 级（{}），你现在是 {}",
-                    skill.name,
-                    skill.level_name(level),
-                    if have == 0 {
-                        "还没有等级".to_string()
-                    } else {
-                        format!("{have} 级")
-                    }
-                ),
+                message_zh: if have == 0 {
+                    format!(
+                        "「{}」需要达到 {level} 级（{}），你现在还没有这项技能的等级",
+                        skill.name,
+                        skill.level_name(level)
+                    )
+                } else {
+                    format!(
+                        "「{}」需要达到 {level} 级（{}），你现在是 {have} 级",
+                        skill.name,
+                        skill.level_name(level)
+                    )
+                },
             });
         }
     }

@@ -95,13 +95,24 @@ fn record_line(
 ) -> Result<(), ServiceError> {
     let (user, rank, score, award) = line;
     let at = now();
-    let existing: Option<i64> = competition_results::table
+    let existing: Option<(i64, i32, Option<i32>, Option<String>)> = competition_results::table
         .filter(competition_results::competition_id.eq(row.id))
         .filter(competition_results::user_id.eq(user))
-        .select(competition_results::id)
+        .select((
+            competition_results::id,
+            competition_results::rank,
+            competition_results::score,
+            competition_results::award,
+        ))
         .first(conn)
         .optional()?;
-    let result_id = match existing {
+    // Saving the form again with her result unchanged changes nothing (no evidence churn).
+    if let Some((_, r, s, a)) = &existing {
+        if (r, s, a) == (rank, score, award) {
+            return Ok(());
+        }
+    }
+    let result_id = match existing.map(|e| e.0) {
         Some(id) => {
             diesel::update(competition_results::table.find(id))
                 .set((
@@ -119,7 +130,7 @@ fn record_line(
             )
             .set((
                 skill_records::withdrawn_at.eq(at),
-                skill_records::withdrawn_reason.eq("competition result re-entered"),
+                skill_records::withdrawn_reason.eq("竞赛成绩已更正（result corrected）"),
             ))
             .execute(conn)?;
             id
