@@ -1176,13 +1176,23 @@ async fn the_rest_of_her_path(javascript: bool) {
         .await
         .unwrap();
     wait_contains(c, "#sign-in-first", "请先登录").await;
-    let toggle_shown = c
-        .find(Locator::Css(".password-input .toggle"))
+    // The button appears once the island hydrates, which on a loaded machine can take a
+    // while after the text is there: wait for it with JavaScript; without, it never comes.
+    let toggle_shown = if javascript {
+        eventually(Duration::from_secs(15), async || {
+            let toggle = c.find(Locator::Css(".password-input .toggle")).await.ok()?;
+            toggle.is_displayed().await.ok()?.then_some(())
+        })
         .await
-        .unwrap()
-        .is_displayed()
-        .await
-        .unwrap();
+        .is_some()
+    } else {
+        c.find(Locator::Css(".password-input .toggle"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    };
     assert_eq!(
         toggle_shown, javascript,
         "the show-password button only with JavaScript"
