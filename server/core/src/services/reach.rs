@@ -78,3 +78,21 @@ pub(crate) fn require_reach(
         Err(ServiceError::Forbidden)
     }
 }
+
+/// The subtree a list is narrowed to by `?org=`: none when absent; the node's path when she
+/// reaches it or it lies under her own union; 403 for any other node (a sibling's).
+pub(crate) fn narrowed_to(
+    conn: &mut DbConn,
+    actor: &Actor,
+    home: &str,
+    org: Option<&str>,
+) -> Result<Option<String>, ServiceError> {
+    let Some(code) = org.map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(None);
+    };
+    let node = super::orgs::require(conn, &crate::domain::OrgCode::parse(code, "org")?, "org")?;
+    if !reaches(actor, home, &node.path) && !node.path.starts_with(home) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(Some(node.path))
+}

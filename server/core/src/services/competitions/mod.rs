@@ -521,16 +521,7 @@ pub async fn list(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let home = reach::home_path(conn, &actor)?;
-        let within = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-            Some(code) => {
-                let node = orgs::require(conn, &OrgCode::parse(code, "org")?, "org")?;
-                if !reach::reaches(&actor, &home, &node.path) && !node.path.starts_with(&home) {
-                    return Err(ServiceError::Forbidden);
-                }
-                Some(node.path)
-            }
-            None => None,
-        };
+        let within = reach::narrowed_to(conn, &actor, &home, org.as_deref())?;
         let rows: Vec<CompetitionRow> = competition_query!()
             .order(competitions::id.desc())
             .load(conn)?;
