@@ -14,6 +14,96 @@ async fn health_answers_when_the_database_does() {
     assert_eq!(response.json::<Value>().await.unwrap()["status"], "ok");
 }
 
+/// The front end's files: served under content-hashed addresses, cached for a year, and sent
+/// precompressed exactly as built (the bytes of `NAME.br`/`NAME.gz`, never compressed per
+/// request); pages are `text/html; charset=utf-8`.
+#[tokio::test]
+async fn static_assets_are_hashed_immutable_and_precompressed() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let js = "export default function init() {}\n".repeat(40);
+    std::fs::write(pkg.join("qihang.js"), &js).unwrap();
+    std::fs::write(pkg.join("qihang.js.br"), b"BROTLI-TWIN").unwrap();
+    std::fs::write(pkg.join("qihang.js.gz"), b"GZIP-TWIN").unwrap();
+    std::fs::write(pkg.join("qihang_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_SITE_ROOT", site.path().display().to_string()),
+    )
+    .await;
+    let page = app.client.get(app.url("/courses")).send().await.unwrap();
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    let start = html.find("/pkg/").expect("the page names the bundle") + 5;
+    let hash: String = html[start..].chars().take_while(|c| *c != '/').collect();
+    assert_eq!(hash.len(), 16, "{html}");
+    assert!(html.contains(&format!("/pkg/{hash}/qihang.js")), "{html}");
+    let style_start = html.find("href=\"/style.").expect("hashed stylesheet") + 6;
+    let style: String = html[style_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    assert!(
+        style.ends_with(".css") && style.len() == "/style.".len() + 16 + 4,
+        "{style}"
+    );
+
+    let get = |path: String, encoding: &'static str| {
+        let request = app.client.get(app.url(&path));
+        async move {
+            request
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (encoding, want_encoding, want_body) in [
+        ("gzip, deflate, br", "br", b"BROTLI-TWIN".to_vec()),
+        ("gzip", "gzip", b"GZIP-TWIN".to_vec()),
+        ("identity", "identity", js.as_bytes().to_vec()),
+    ] {
+        let response = get(format!("/pkg/{hash}/qihang.js"), encoding).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(response.headers()["content-encoding"], want_encoding);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            response.bytes().await.unwrap().to_vec(),
+            want_body,
+            "{encoding}"
+        );
+    }
+    // The wasm had no twins on disk: gzipped once at start-up, then served as stored.
+    let wasm = get(format!("/pkg/{hash}/qihang_bg.wasm"), "gzip").await;
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["content-encoding"], "gzip");
+    let css = get(style.clone(), "gzip").await;
+    assert_eq!(css.status(), 200);
+    assert_eq!(
+        css.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(css.headers()["content-encoding"], "gzip");
+    // The unhashed addresses still answer, briefly cached; unknown files are 404.
+    let old = get("/pkg/qihang.js".into(), "identity").await;
+    assert_eq!(old.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(get("/pkg/nothing.js".into(), "gzip").await.status(), 404);
+    assert_eq!(
+        get(format!("/pkg/{hash}/nothing.js"), "gzip")
+            .await
+            .status(),
+        404
+    );
+}
+
 #[tokio::test]
 async fn register_login_me_logout() {
     let app = TestApp::spawn().await;
@@ -883,7 +973,7 @@ async fn favicon_not_found_page_password_toggle_and_consent_line() {
         assert_eq!(missing.status(), 404, "{lang}");
         let html = missing.text().await.unwrap();
         assert!(
-            html.contains(r#"href="/style.css""#)
+            html.contains(r#"href="/style."#)
                 && html.contains(r#"id="not-found""#)
                 && html.contains(&format!("<h1>{heading}</h1>"))
                 && html.contains(r#"id="not-found-home""#)

@@ -77,32 +77,10 @@ async fn bench(backend: &str, learners: usize) {
     println!("\n== {backend}: {learners} learners");
     let db = TestDb::create();
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
-    let t = Instant::now();
-    let generated = qihang_command()
-        .args([
-            "--database-url",
-            &db.url,
-            "demo",
-            "generate",
-            "--learners",
-            &learners.to_string(),
-        ])
-        .env("QIHANG_COURSES_DIR", &courses)
-        .env("QIHANG_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    let (summary, took) = support::bench::generate_drive(&db, learners);
     println!(
-        "  demo generate: {} ({:.1} s wall)",
-        String::from_utf8_lossy(&generated.stdout)
-            .lines()
-            .last()
-            .unwrap_or(""),
-        t.elapsed().as_secs_f64()
+        "  demo generate: {summary} ({:.1} s wall)",
+        took.as_secs_f64()
     );
     create_admin_cli(&db, "13700000001", "js", Some("admin-password"));
     create_admin_cli(&db, "13700000002", "js-sz", Some("admin-password"));

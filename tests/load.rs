@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::packs::{edit_course, write_course};
 use support::*;
 
 const CLIENTS: usize = 50;
@@ -95,58 +94,19 @@ where
     figures
 }
 
-fn pin_self_to(cpu: u32) {
-    let _ = Command::new("taskset")
-        .args([
-            "-a",
-            "-p",
-            "-c",
-            &cpu.to_string(),
-            &std::process::id().to_string(),
-        ])
-        .output();
-}
-
 async fn bench(backend: &str, seconds: u64) {
     std::env::set_var("QIHANG_TEST_DB", backend);
     let duration = Duration::from_secs(seconds);
     println!("\n== {backend}: server pinned to CPU 0, load on CPU 1, {CLIENTS} clients, {seconds} s per run");
 
-    // A quiz course with unlimited attempts, imported beside the bundled catalogue.
-    let packs = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses/skills.toml"),
-        packs.path().join("skills.toml"),
-    )
-    .unwrap();
-    write_course(
-        packs.path(),
-        "bench-quiz",
-        "1.0.0",
-        &[],
-        &[("one", "第一课")],
-    );
-    edit_course(
-        packs.path(),
-        "bench-quiz",
-        &[("max_attempts = 3", "max_attempts = 0")],
-    );
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
     let options = ServerOptions::default()
         .env("QIHANG_COURSES_DIR", courses.display().to_string())
         .env("QIHANG_DB_POOL_SIZE", "16")
         .pinned_to(0);
     let db = TestDb::create();
-    let imported = qihang_command()
-        .args(["--database-url", &db.url, "courses", "import"])
-        .arg(packs.path())
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    // A quiz course with unlimited attempts, imported beside the bundled catalogue.
+    support::bench::import_bench_quiz(&db);
     let data_dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&db, data_dir.path(), options);
     let app = TestApp {
@@ -408,7 +368,7 @@ async fn main() {
         .collect();
     let which = args.first().map(String::as_str).unwrap_or("both");
     let seconds = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    pin_self_to(1);
+    support::bench::pin_self_to(1);
     let backends: &[&str] = match which {
         "sqlite" => &["sqlite"],
         "postgres" => &["postgres"],

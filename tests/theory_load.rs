@@ -115,56 +115,6 @@ where
     (result, bodies)
 }
 
-/// Adds `n` women of js-nj with sessions straight in the database (registering through the
-/// API would spend minutes hashing passwords): their bearer tokens.
-fn women(db: &TestDb, n: usize) -> Vec<String> {
-    use qihang_core::db::schema::{orgs, sessions, users};
-    use qihang_core::services::tokens::{hash_secret, new_public_id, new_secret};
-    let mut conn = db.connect();
-    let org: i64 = orgs::table
-        .filter(orgs::code.eq("js-nj"))
-        .select(orgs::id)
-        .first(&mut conn)
-        .unwrap();
-    let now = chrono::Utc::now().naive_utc();
-    let mut tokens = Vec::new();
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        for i in 0..n {
-            let phone = format!("137{:08}", i);
-            diesel::insert_into(users::table)
-                .values((
-                    users::public_id.eq(new_public_id()),
-                    users::name.eq(format!("选手{i}")),
-                    users::phone.eq(&phone),
-                    users::gender.eq("female"),
-                    users::org_id.eq(org),
-                    users::consent_version.eq("2026-11"),
-                    users::consent_at.eq(now),
-                    users::disabled.eq(false),
-                    users::created_at.eq(now),
-                ))
-                .execute(conn)?;
-            let user: i64 = users::table
-                .filter(users::phone.eq(&phone))
-                .select(users::id)
-                .first(conn)?;
-            let token = new_secret();
-            diesel::insert_into(sessions::table)
-                .values((
-                    sessions::token_hash.eq(hash_secret(&token)),
-                    sessions::user_id.eq(user),
-                    sessions::created_at.eq(now),
-                    sessions::expires_at.eq(now + chrono::Duration::days(1)),
-                ))
-                .execute(conn)?;
-            tokens.push(token);
-        }
-        Ok(())
-    })
-    .unwrap();
-    tokens
-}
-
 async fn bench(backend: &str, registrants: usize) {
     std::env::set_var("QIHANG_TEST_DB", backend);
     println!("\n== {backend}: server pinned to CPU 0, {registrants} registrants starting the theory round within one second");
@@ -191,7 +141,8 @@ async fn bench(backend: &str, registrants: usize) {
             .unwrap(),
     };
     let admin = app.admin("13600000001", "js-nj").await;
-    let tokens = women(&app.db, registrants);
+    let tokens =
+        support::bench::women_with_sessions(&app.db, registrants, "js-nj", "137", "选手", None);
 
     // The round starts a whole second well after everyone has registered.
     let setup = Instant::now();

@@ -33,7 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#b5223b"/>
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/style.css"/>
+                <link rel="stylesheet" href=crate::style_href()/>
                 <HydrationScripts options=options islands=true/>
                 <MetaTags/>
             </head>

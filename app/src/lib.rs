@@ -18,8 +18,16 @@ pub mod server_fns;
 pub mod staff_fns;
 pub mod studio_fns;
 
-/// The stylesheet, served by the server at `/style.css`.
+/// The stylesheet, served by the server at a content-hashed address (see [`style_href`]).
 pub const STYLE: &str = include_str!("../style.css");
+
+/// The stylesheet's content-hashed address, set once by the server at start-up.
+pub static STYLE_HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Where the pages link the stylesheet: the hashed address when the server set one.
+pub fn style_href() -> &'static str {
+    STYLE_HREF.get().map_or("/style.css", String::as_str)
+}
 
 /// The site icon, the red 航 mark of the header, served at `/favicon.svg`.
 pub const FAVICON_SVG: &str = include_str!("../favicon.svg");

@@ -3,6 +3,7 @@
 //! loopback and helpers for the REST API.
 #![allow(dead_code)]
 
+pub mod bench;
 pub mod packs;
 pub mod quiz;
 
@@ -91,6 +92,13 @@ pub fn site_root() -> PathBuf {
 pub struct TestServer {
     pub base: String,
     child: Child,
+}
+
+impl TestServer {
+    /// The server's process id (for its memory figures).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for TestServer {

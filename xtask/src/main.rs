@@ -29,8 +29,10 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("wasm") => build_wasm().map(|_| ()),
+        Some("bench") => bench(&args[1..]),
         _ => Err(
-            "usage: cargo xtask run [qihang args…] | test [--db sqlite|postgres|both] | wasm"
+            "usage: cargo xtask run [qihang args…] | test [--db sqlite|postgres|both] | wasm \
+             | bench [--db sqlite|postgres|both] [--learners N] [--seconds S]"
                 .into(),
         ),
     };
@@ -130,6 +132,7 @@ fn build_wasm() -> Result<PathBuf> {
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
     let bundle = pkg.join("qihang_bg.wasm");
     optimise(&root, &bundle);
+    precompress(&pkg)?;
     report(&pkg, started)?;
     Ok(pkg)
 }
@@ -173,17 +176,43 @@ fn optimise(root: &Path, bundle: &Path) {
     }
 }
 
-fn compressed_sizes(bytes: &[u8]) -> (usize, usize) {
+/// Writes `NAME.gz` and `NAME.br` beside every file of the bundle, at the highest levels:
+/// the server serves these as they are and never compresses the bundle per request.
+fn precompress(pkg: &Path) -> Result {
+    step("precompressing the bundle (gzip -9, brotli 11)");
+    let entries = std::fs::read_dir(pkg).map_err(|e| format!("{}: {e}", pkg.display()))?;
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !path.is_file() || name.ends_with(".gz") || name.ends_with(".br") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
+        let (gz, br) = compressed(&bytes);
+        for (ext, data) in [("gz", gz), ("br", br)] {
+            std::fs::write(pkg.join(format!("{name}.{ext}")), data)
+                .map_err(|e| format!("{name}.{ext}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn compressed(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
     use std::io::Write as _;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(bytes).expect("in memory");
-    let gz = gz.finish().expect("in memory").len();
+    let gz = gz.finish().expect("in memory");
     let mut br = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
         writer.write_all(bytes).expect("in memory");
     }
-    (gz, br.len())
+    (gz, br)
+}
+
+fn compressed_sizes(bytes: &[u8]) -> (usize, usize) {
+    let (gz, br) = compressed(bytes);
+    (gz.len(), br.len())
 }
 
 fn report(pkg: &Path, started: Instant) -> Result {
@@ -276,6 +305,49 @@ fn ensure_debian_packages(needed: &[(&str, &str)], why: &str) -> Result {
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
         &format!("apt-get install {list}"),
+    )
+}
+
+/// The campaign benchmark in release: the bundle, then `cargo bench --bench campaign` on each
+/// backend (a generated drive, the server pinned to CPU 0, open-loop load on CPU 1). The table
+/// is printed and written to `target/bench/campaign.md`.
+fn bench(args: &[String]) -> Result {
+    let mut db = "both".to_string();
+    let mut learners = "500000".to_string();
+    let mut seconds = "3".to_string();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .clone();
+        match flag.as_str() {
+            "--db" => db = value,
+            "--learners" => learners = value,
+            "--seconds" => seconds = value,
+            other => {
+                return Err(format!(
+                    "unknown flag {other}: use --db, --learners or --seconds"
+                ))
+            }
+        }
+    }
+    if !matches!(db.as_str(), "sqlite" | "postgres" | "both") {
+        return Err(format!("unknown --db {db:?}: use sqlite, postgres or both"));
+    }
+    build_wasm()?;
+    ensure_debian_packages(
+        &[("/usr/bin/taskset", "util-linux")],
+        "pinning the server and the load to cores",
+    )?;
+    step(&format!(
+        "campaign benchmark: {db}, {learners} learners, {seconds} s per step (release build)"
+    ));
+    status(
+        cargo()
+            .args(["bench", "-p", "qihang", "--bench", "campaign", "--"])
+            .args([&db, &learners, &seconds]),
+        "cargo bench --bench campaign",
     )
 }
 

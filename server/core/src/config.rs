@@ -52,6 +52,9 @@ pub struct Config {
     /// from these have their `X-Forwarded-For`, `X-Forwarded-Host`/`-Proto` and `Forwarded`
     /// headers believed; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serves `/_bench/bytes/{n}` and `/_bench/write`, the same-run baselines of
+    /// `cargo xtask bench`. Off in every real deployment.
+    pub bench_endpoints: bool,
 }
 
 impl Config {
@@ -269,6 +272,7 @@ impl Default for Config {
             sms_timeout_ms: 10_000,
             certificates: CertificateConfig::default(),
             trusted_proxies: Vec::new(),
+            bench_endpoints: false,
         }
     }
 }
@@ -335,6 +339,7 @@ impl std::fmt::Debug for Config {
             .field("sms_key_header", &self.sms_key_header)
             .field("certificates", &self.certificates)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("bench_endpoints", &self.bench_endpoints)
             .finish_non_exhaustive()
     }
 }

@@ -3,6 +3,7 @@
 
 mod achievement_form;
 mod api;
+mod assets;
 mod auth;
 mod classes;
 mod competitions;
@@ -29,10 +30,13 @@ use qihang_core::Core;
 /// Binds, prints `listening on http://ADDR` (the harness reads it), and serves until stopped.
 pub async fn serve(core: Core) -> std::io::Result<()> {
     let site_root = core.config.site_root.clone();
+    let assets = std::sync::Arc::new(assets::Assets::load(&site_root));
+    let _ = qihang_app::STYLE_HREF.set(assets.style_path.clone());
+    // The pages name the bundle under its hash, so a new build is a new address.
     let leptos_options = LeptosOptions::builder()
         .output_name("qihang")
         .site_root(site_root.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(format!("pkg/{}", assets.pkg_hash))
         .build();
     let routes = generate_route_list(WebApp);
     let bind = core.config.bind.clone();
@@ -55,7 +59,9 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
         App::new()
             .app_data(web::Data::new(core))
             .app_data(web::Data::new(options.clone()))
+            .app_data(web::Data::new(assets.clone()))
             .wrap(from_fn(csrf::guard))
+            .wrap(from_fn(html_charset))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()
@@ -68,6 +74,8 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     )),
             )
             .route("/healthz", web::get().to(health))
+            .route("/_bench/bytes/{n}", web::get().to(bench_bytes))
+            .route("/_bench/write/{org}", web::post().to(bench_write))
             .service(
                 web::scope("/api/v1")
                     .configure(people::routes)
@@ -78,8 +86,11 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                     .default_service(web::to(api_not_found)),
             )
             .service(web::scope("/api").default_service(web::to(api_not_found)))
-            .route("/style.css", web::get().to(stylesheet))
-            .route("/style.css", web::head().to(stylesheet))
+            .route("/style.css", web::get().to(assets::stylesheet))
+            .route("/style.css", web::head().to(assets::stylesheet))
+            .route("/style.{hash}.css", web::get().to(assets::stylesheet))
+            .route("/pkg/{hash}/{file}", web::get().to(assets::bundle))
+            .route("/pkg/{file}", web::get().to(assets::bundle_unhashed))
             .route("/favicon.svg", web::get().to(favicon_svg))
             .route("/favicon.svg", web::head().to(favicon_svg))
             .route("/favicon.ico", web::get().to(favicon_ico))
@@ -130,11 +141,6 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
                         leptos_router::Method::Post,
                     ))
                     .wrap(from_fn(roster_import::run)),
-            )
-            .service(
-                actix_files::Files::new("/pkg", site_root.join("pkg"))
-                    .use_etag(true)
-                    .prefer_utf8(true),
             )
             .leptos_routes_with_context(routes.clone(), page_context.clone(), page_shell.clone())
             // Any other address renders the app's own 404 page (the router's fallback, which
@@ -187,6 +193,29 @@ async fn health(core: web::Data<Core>) -> HttpResponse {
     }
 }
 
+/// The benchmark's static baseline: `n` bytes (at most 1 MB) from memory, as HTML. 404 unless
+/// `bench_endpoints` is set.
+async fn bench_bytes(core: web::Data<Core>, n: web::Path<usize>) -> HttpResponse {
+    static BYTES: [u8; 1 << 20] = [b'a'; 1 << 20];
+    if !core.config.bench_endpoints {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(&BYTES[..n.into_inner().min(BYTES.len())])
+}
+
+/// The benchmark's write baseline (see [`Core::bench_write`]). 404 unless `bench_endpoints`.
+async fn bench_write(core: web::Data<Core>, org: web::Path<i64>) -> HttpResponse {
+    if !core.config.bench_endpoints {
+        return HttpResponse::NotFound().finish();
+    }
+    match core.bench_write(org.into_inner()).await {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
+    }
+}
+
 /// Lesson images and audio from the database, for published courses only.
 async fn course_media(core: web::Data<Core>, path: web::Path<(String, String)>) -> HttpResponse {
     let (course, file) = path.into_inner();
@@ -203,11 +232,24 @@ async fn course_media(core: web::Data<Core>, path: web::Path<(String, String)>) 
     }
 }
 
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(qihang_app::STYLE)
+/// Pages are rendered by leptos_actix as `text/html` without a charset: clients that don't
+/// read the `<meta charset>` would decode the Chinese as Latin-1.
+async fn html_charset(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut response = next.call(request).await?;
+    let headers = response.headers_mut();
+    if headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"text/html")
+    {
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+    }
+    Ok(response)
 }
 
 async fn favicon_svg() -> HttpResponse {

@@ -235,6 +235,31 @@ where
     }
 }
 
+/// Runs the reads of `f` as one read transaction on SQLite (`BEGIN DEFERRED`: one snapshot,
+/// and one round of file-lock calls for all its statements instead of one per statement); on
+/// PostgreSQL the statements run as they are (a transaction there adds two round trips and
+/// buys a page nothing). Never call it inside [`write_tx`], nor write inside it.
+pub fn read_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?;
+    } else {
+        return f(conn);
+    }
+    let result = f(conn);
+    let end = match &mut *conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+        DbConn::Pg(_) => Ok(()),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
 /// A row to lock until the end of the current write transaction.
 #[derive(Debug, Clone, Copy)]
 pub enum RowLock<'a> {

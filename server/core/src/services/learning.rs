@@ -14,10 +14,11 @@ use diesel::prelude::*;
 
 use super::actor::Actor;
 use super::completion::{complete_if_due, place_in_drive};
+use super::content::CachedLesson;
 use super::{now, stored_json, Core};
 use crate::db::schema::{courses, enrollments, lesson_progress, lessons, orgs, users};
 use crate::db::types::{CourseId, EnrollmentId, Json, UserId};
-use crate::db::{contains_pattern, lower, replace, write_tx, DbConn};
+use crate::db::{contains_pattern, lower, read_tx, replace, write_tx, DbConn};
 use crate::domain::CourseStatus;
 use crate::dto::{
     AttemptSummary, CompletionRulesView, CourseDetail, CourseSummary, EnrollmentView,
@@ -439,24 +440,26 @@ pub async fn catalogue(
 ) -> Result<Vec<CourseSummary>, ServiceError> {
     let actor = actor.cloned();
     core.run(move |conn, _| {
-        let viewer = viewer(conn, actor.as_ref())?;
-        let progress = progress(conn, viewer.user_id)?;
-        let names = skill_names(conn)?;
-        let search = Search::new(conn, query.as_deref(), &names)?;
-        let rows: Vec<CourseRow> = published(conn)?
-            .into_iter()
-            .filter(|row| viewer.sees(&row.org_path, row.org_depth))
-            .filter(|row| tier.is_none_or(|t| row.tier == t))
-            .filter(|row| search.as_ref().is_none_or(|s| s.matches(row)))
-            .collect();
-        let locks = Locks::load(conn, viewer.user_id, &rows)?;
-        Ok(rows
-            .iter()
-            .map(|row| CourseSummary {
-                locked_by: locks.of(row, &progress),
-                ..summary(row, &progress, &names)
-            })
-            .collect())
+        read_tx(conn, |conn| {
+            let viewer = viewer(conn, actor.as_ref())?;
+            let progress = progress(conn, viewer.user_id)?;
+            let names = skill_names(conn)?;
+            let search = Search::new(conn, query.as_deref(), &names)?;
+            let rows: Vec<CourseRow> = published(conn)?
+                .into_iter()
+                .filter(|row| viewer.sees(&row.org_path, row.org_depth))
+                .filter(|row| tier.is_none_or(|t| row.tier == t))
+                .filter(|row| search.as_ref().is_none_or(|s| s.matches(row)))
+                .collect();
+            let locks = Locks::load(conn, viewer.user_id, &rows)?;
+            Ok(rows
+                .iter()
+                .map(|row| CourseSummary {
+                    locked_by: locks.of(row, &progress),
+                    ..summary(row, &progress, &names)
+                })
+                .collect())
+        })
     })
     .await
 }
@@ -669,43 +672,47 @@ pub async fn lesson(
     key: String,
 ) -> Result<LessonView, ServiceError> {
     let actor = actor.clone();
+    let cache = core.content.clone();
     core.run(move |conn, _| {
-        let viewer = viewer(conn, Some(&actor))?;
-        let row = visible_course(conn, &viewer, &code)?;
-        if enrollment_of(conn, actor.user_id, row.id)?.is_none() {
-            return Err(ServiceError::NotEnrolled);
-        }
-        // The outline (for next/previous) without the texts; then this lesson's text.
-        let all = outline_of(conn, row.id)?;
-        let index = all
-            .iter()
-            .position(|l| l.key == key)
-            .ok_or(ServiceError::NotFound("lesson"))?;
-        let LessonLine {
-            id,
-            key,
-            title,
-            minutes,
-        } = all[index].clone();
-        let html: String = lessons::table.find(id).select(lessons::html).first(conn)?;
-        let read: i64 = lesson_progress::table
-            .filter(lesson_progress::user_id.eq(actor.user_id))
-            .filter(lesson_progress::lesson_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        Ok(LessonView {
-            id: key,
-            title,
-            html,
-            minutes,
-            read: read > 0,
-            previous: index.checked_sub(1).map(|i| all[i].key.clone()),
-            next: all.get(index + 1).map(|l| l.key.clone()),
-            course: row.code.clone(),
-            course_title: row.title.clone(),
-            course_title_en: row.title_en.clone(),
-            position: index + 1,
-            count: all.len(),
+        read_tx(conn, |conn| {
+            let viewer = viewer(conn, Some(&actor))?;
+            let row = visible_course(conn, &viewer, &code)?;
+            if enrollment_of(conn, actor.user_id, row.id)?.is_none() {
+                return Err(ServiceError::NotEnrolled);
+            }
+            // The outline and texts of this version, from memory after the first view.
+            let content = cache.lessons(conn, row.id, &row.version)?;
+            let all = &content.lessons;
+            let index = all
+                .iter()
+                .position(|l| l.key == key)
+                .ok_or(ServiceError::NotFound("lesson"))?;
+            let CachedLesson {
+                id,
+                key,
+                title,
+                minutes,
+                html,
+            } = all[index].clone();
+            let read: i64 = lesson_progress::table
+                .filter(lesson_progress::user_id.eq(actor.user_id))
+                .filter(lesson_progress::lesson_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            Ok(LessonView {
+                id: key,
+                title,
+                html,
+                minutes,
+                read: read > 0,
+                previous: index.checked_sub(1).map(|i| all[i].key.clone()),
+                next: all.get(index + 1).map(|l| l.key.clone()),
+                course: row.code.clone(),
+                course_title: row.title.clone(),
+                course_title_en: row.title_en.clone(),
+                position: index + 1,
+                count: all.len(),
+            })
         })
     })
     .await

@@ -11,6 +11,7 @@ pub mod classes;
 pub mod clock;
 pub mod competitions;
 pub mod completion;
+pub mod content;
 pub mod demo;
 pub mod drive;
 pub mod enrolment;
@@ -48,6 +49,19 @@ pub struct Core {
     certificate_font: Arc<std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>>,
     /// Where services read the time ([`now`]): the system clock, or one a test sets.
     pub clock: clock::Clock,
+    /// Turns for password hashing (see [`Core::hash_work`]).
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// Published lesson content by course version (see [`content`]).
+    pub content: Arc<content::ContentCache>,
+}
+
+/// How many password hashes may run at once: one core fewer than the machine has (at least
+/// one), so a burst of logins always leaves a core for the pages.
+fn hash_permits() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
 }
 
 impl Core {
@@ -60,6 +74,8 @@ impl Core {
             backend,
             certificate_font: Arc::default(),
             clock: clock::Clock::system(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(hash_permits())),
+            content: Arc::default(),
         };
         let mut conn = core.db.get()?;
         orgs::seed_bundled_tree(&mut conn)?;
@@ -83,6 +99,23 @@ impl Core {
         .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))?
     }
 
+    /// Runs CPU-heavy password hashing on the blocking pool, holding no database connection,
+    /// at most [`hash_permits`] at a time (the others wait their turn, in order).
+    pub async fn hash_work<T, F>(&self, work: F) -> Result<T, ServiceError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _turn = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::internal(format!("hash turns closed: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))
+    }
+
     /// The bytes of the configured certificate font (read once per process).
     pub fn certificate_font(&self) -> Result<Arc<Vec<u8>>, ServiceError> {
         let path = &self.config.certificates.font;
@@ -94,6 +127,22 @@ impl Core {
             })
             .clone()
             .map_err(ServiceError::internal)
+    }
+
+    /// The benchmark's write baseline: one single-row write transaction through the pool
+    /// (an organisation's name set to itself), nothing else.
+    pub async fn bench_write(&self, org_id: i64) -> Result<(), ServiceError> {
+        use crate::db::schema::orgs;
+        use diesel::prelude::*;
+        self.run(move |conn, _| {
+            db::write_tx(conn, |conn| {
+                diesel::update(orgs::table.find(org_id))
+                    .set(orgs::name.eq(orgs::name))
+                    .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Whether the database answers (for `/healthz`).
