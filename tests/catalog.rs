@@ -562,10 +562,10 @@ mod web_upload {
                 "x/setup.sh: this kind of file is not part of a course pack",
             ),
             (
-                "svg media",
+                "html media",
                 zip_of(&[
                     ("x/course.toml", b""),
-                    ("x/media/a.svg", b"<svg onload=alert(1)>"),
+                    ("x/media/a.html", b"<script>alert(1)</script>"),
                 ]),
                 422,
                 "not part of a course pack",
@@ -659,6 +659,7 @@ mod web_upload {
                 "args": { "answer": "F", "options": 2 }
             }])
         );
+        assert_eq!(report["warnings"], serde_json::json!([]));
         assert_eq!(
             (report["org"].as_str(), report["org_name"].as_str()),
             (Some("js-sz"), Some("苏州市总工会"))
@@ -694,6 +695,19 @@ mod web_upload {
             ),
             (Some("checked"), Some("my-course"), Some("js-sz"))
         );
+        // Warnings come beside the problems, by code and with their line; a pack with only
+        // warnings is still ready to publish.
+        let warnings: Vec<(&str, i64)> = report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| (w["code"].as_str().unwrap(), w["line"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [("hours_disagree", 6), ("bank_small_for_draw", 13)]
+        );
+        assert_eq!(report["problems"], serde_json::json!([]));
         assert_eq!(report["lessons"].as_array().unwrap().len(), 2);
         let html = report["lessons"][0]["html"].as_str().unwrap();
         assert!(
@@ -2124,4 +2138,68 @@ async fn deadlines_and_expiries_follow_the_cores_clock() {
         matches!(expired, Err(ServiceError::TokenExpired)),
         "{expired:?}"
     );
+}
+
+/// Two server processes on one database: a course re-imported (a new version, by a third
+/// process: the command line) is what the next lesson view shows on both, API and page. The
+/// lesson cache is keyed by course version, so nothing stale survives anywhere.
+#[tokio::test]
+async fn a_reimport_shows_on_the_next_view_on_every_server() {
+    let packs = tempfile::tempdir().unwrap();
+    std::fs::write(packs.path().join("skills.toml"), SKILLS).unwrap();
+    let app = TestApp::spawn().await;
+    let import = |version: &str, text: &str| {
+        write_course(packs.path(), "cache-demo", version, &[], &[("one", text)]);
+        let output = qihang_command()
+            .args(["--database-url", &app.db.url, "courses", "import"])
+            .arg(packs.path())
+            .env("QIHANG_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    import("1.0.0", "第一版的课文");
+    let data = tempfile::tempdir().unwrap();
+    let second = TestServer::start(&app.db, data.path(), ServerOptions::default());
+    let learner = app
+        .enrolled_learner("13800000001", "js-nj", &["cache-demo"])
+        .await;
+    let bases = [app.server.base.clone(), second.base.clone()];
+    let view = |base: &str, path: &str| {
+        let request = app
+            .client
+            .get(format!("{base}{path}"))
+            .header("cookie", format!("qihang_session={learner}"));
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    for base in &bases {
+        for path in [
+            "/api/v1/courses/cache-demo/lessons/one",
+            "/courses/cache-demo/lessons/one",
+        ] {
+            let body = view(base, path).await;
+            assert!(body.contains("第一版的课文"), "{base}{path}: {body}");
+        }
+    }
+    import("1.1.0", "第二版的课文");
+    for base in bases.iter().rev() {
+        for path in [
+            "/api/v1/courses/cache-demo/lessons/one",
+            "/courses/cache-demo/lessons/one",
+        ] {
+            let body = view(base, path).await;
+            assert!(
+                body.contains("第二版的课文") && !body.contains("第一版的课文"),
+                "{base}{path} after the re-import: {body}"
+            );
+        }
+    }
 }

@@ -825,6 +825,16 @@ pub struct Texts {
     pub th_see_result: &'static str,
     pub cp_registered_now_plain: &'static str,
     pub person_no_skills: &'static str,
+    pub study_time: &'static str,
+    pub duration_minutes: &'static str,
+    pub duration_hours: &'static str,
+    pub duration_hours_minutes: &'static str,
+    pub read_aloud: &'static str,
+    pub read_aloud_pause: &'static str,
+    pub read_aloud_resume: &'static str,
+    pub read_aloud_stop: &'static str,
+    pub read_aloud_speed: &'static str,
+    pub warnings_title: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -1599,6 +1609,16 @@ pub static ZH: Texts = Texts {
     th_see_result: "查看成绩",
     cp_registered_now_plain: "报名成功，你已报名！比赛安排以主办工会的通知为准。",
     person_no_skills: "她还没有技能等级记录。",
+    study_time: "学习时长约 {time}（含动手练）",
+    duration_minutes: "{m} 分钟",
+    duration_hours: "{h} 小时",
+    duration_hours_minutes: "{h} 小时 {m} 分钟",
+    read_aloud: "🔊 朗读",
+    read_aloud_pause: "⏸ 暂停",
+    read_aloud_resume: "▶ 继续",
+    read_aloud_stop: "⏹ 停止",
+    read_aloud_speed: "语速",
+    warnings_title: "提醒（可以发布，但最好改正）",
 };
 
 pub static EN: Texts = Texts {
@@ -2373,6 +2393,16 @@ pub static EN: Texts = Texts {
     th_see_result: "See your result",
     cp_registered_now_plain: "You are registered! The organising union will tell you the competition schedule.",
     person_no_skills: "She has no skill levels on record yet.",
+    study_time: "Study time about {time} (hands-on tasks included)",
+    duration_minutes: "{m} min",
+    duration_hours: "{h} h",
+    duration_hours_minutes: "{h} h {m} min",
+    read_aloud: "🔊 Read aloud",
+    read_aloud_pause: "⏸ Pause",
+    read_aloud_resume: "▶ Resume",
+    read_aloud_stop: "⏹ Stop",
+    read_aloud_speed: "Speed",
+    warnings_title: "Warnings (it can be published, but better fix these)",
 };
 
 /// The message shown for an error, in the page's language: for an invalid value the field's

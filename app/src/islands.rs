@@ -856,3 +856,385 @@ mod live {
         );
     }
 }
+
+/// The labels of the read-aloud bar, in the page's language.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReadAloudTexts {
+    pub read: String,
+    pub pause: String,
+    pub resume: String,
+    pub stop: String,
+    pub speed: String,
+}
+
+/// 朗读: reads the lesson (the element `target`) aloud with the phone's own Chinese voice
+/// (the Web Speech API), sentence by sentence, the current sentence highlighted, with pause,
+/// resume, stop and three speeds. The bar stays hidden until the browser reports a Chinese
+/// voice: without JavaScript, or with no such voice, there is no button that does nothing.
+#[island]
+pub fn ReadAloud(target: String, texts: ReadAloudTexts) -> impl IntoView {
+    // 0 idle, 1 reading, 2 paused.
+    let state = RwSignal::new(0u8);
+    let available = RwSignal::new(false);
+    let rate = RwSignal::new(1.0f32);
+    let _ = &target;
+    #[cfg(feature = "hydrate")]
+    let reader = std::rc::Rc::new(read_aloud::Reader::new(&target, state));
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        read_aloud::watch_voices(available);
+    });
+    let ReadAloudTexts {
+        read,
+        pause,
+        resume,
+        stop,
+        speed,
+    } = texts;
+    #[cfg(feature = "hydrate")]
+    let (r1, r2, r3) = (reader.clone(), reader.clone(), reader.clone());
+    let main_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        match state.get_untracked() {
+            0 => r1.start(rate.get_untracked()),
+            1 => r1.pause(),
+            _ => r1.resume(),
+        }
+    };
+    let stop_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        r2.stop();
+    };
+    let speed_click = move |value: f32| {
+        rate.set(value);
+        #[cfg(feature = "hydrate")]
+        r3.set_rate(value);
+    };
+    let speeds = [(0.8f32, "0.8×"), (1.0, "1×"), (1.25, "1.25×")];
+    let group_label = read.clone();
+    view! {
+        <div class="read-aloud" id="read-aloud" hidden=move || !available.get() role="group" aria-label=group_label>
+            <button type="button" class="button small primary" id="read-aloud-main" on:click=main_click
+                aria-pressed=move || (state.get() == 1).to_string()>
+                {move || match state.get() { 0 => read.clone(), 1 => pause.clone(), _ => resume.clone() }}
+            </button>
+            <button type="button" class="button small" id="read-aloud-stop" on:click=stop_click
+                hidden=move || state.get() == 0>{stop}</button>
+            <span class="read-aloud-speed" role="radiogroup" aria-label=speed>
+                {speeds.into_iter().map(|(value, label)| {
+                    // Copy on the server, an `Rc` inside in the browser.
+                    #[allow(clippy::clone_on_copy)]
+                    let click = speed_click.clone();
+                    view! {
+                        <button type="button" class="button small" role="radio"
+                            aria-checked=move || ((rate.get() - value).abs() < 0.01).to_string()
+                            on:click=move |_| click(value)>{label}</button>
+                    }
+                }).collect_view()}
+            </span>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod read_aloud {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    fn synth() -> Option<web_sys::SpeechSynthesis> {
+        web_sys::window()?.speech_synthesis().ok()
+    }
+
+    /// The first voice whose language is Chinese (zh-CN, zh_CN, cmn-Hans-CN…), as the browser
+    /// reports it (a plain object is accepted too: only its `lang` is read).
+    fn chinese_voice() -> Option<JsValue> {
+        let voices = synth()?.get_voices();
+        voices.iter().find(|voice| {
+            js_sys::Reflect::get(voice, &"lang".into())
+                .ok()
+                .and_then(|l| l.as_string())
+                .is_some_and(|lang| {
+                    let lang = lang.to_ascii_lowercase();
+                    lang.starts_with("zh") || lang.starts_with("cmn")
+                })
+        })
+    }
+
+    /// Shows the bar once a Chinese voice is reported (voices load late on many phones).
+    pub fn watch_voices(available: RwSignal<bool>) {
+        let Some(synth) = synth() else {
+            return;
+        };
+        available.set(chinese_voice().is_some());
+        let on_change = Closure::<dyn FnMut()>::new(move || {
+            available.set(chinese_voice().is_some());
+        });
+        let _ = synth
+            .add_event_listener_with_callback("voiceschanged", on_change.as_ref().unchecked_ref());
+        on_change.forget();
+    }
+
+    /// A sentence: its text and where it starts and ends among the lesson's text nodes.
+    struct Sentence {
+        text: String,
+        start: (web_sys::Node, u32),
+        end: (web_sys::Node, u32),
+    }
+
+    pub struct Reader {
+        target: String,
+        state: RwSignal<u8>,
+        sentences: RefCell<Vec<Sentence>>,
+        current: Cell<usize>,
+        rate: Cell<f32>,
+        /// Bumped on every stop or restart, so a finished utterance of an older run does not
+        /// move the current one on.
+        run: Cell<u32>,
+    }
+
+    impl Reader {
+        pub fn new(target: &str, state: RwSignal<u8>) -> Reader {
+            Reader {
+                target: target.to_string(),
+                state,
+                sentences: RefCell::new(Vec::new()),
+                current: Cell::new(0),
+                rate: Cell::new(1.0),
+                run: Cell::new(0),
+            }
+        }
+
+        pub fn start(self: &Rc<Self>, rate: f32) {
+            *self.sentences.borrow_mut() = sentences(&self.target);
+            self.current.set(0);
+            self.rate.set(rate);
+            self.state.set(1);
+            self.speak();
+        }
+
+        pub fn pause(&self) {
+            if let Some(s) = synth() {
+                s.pause();
+            }
+            self.state.set(2);
+        }
+
+        pub fn resume(&self) {
+            if let Some(s) = synth() {
+                s.resume();
+            }
+            self.state.set(1);
+        }
+
+        pub fn stop(&self) {
+            self.run.set(self.run.get() + 1);
+            if let Some(s) = synth() {
+                s.cancel();
+            }
+            highlight(None);
+            self.state.set(0);
+        }
+
+        /// A new speed applies from the current sentence, read again.
+        pub fn set_rate(self: &Rc<Self>, rate: f32) {
+            self.rate.set(rate);
+            if self.state.get_untracked() != 0 {
+                self.run.set(self.run.get() + 1);
+                if let Some(s) = synth() {
+                    s.cancel();
+                }
+                self.state.set(1);
+                self.speak();
+            }
+        }
+
+        fn speak(self: &Rc<Self>) {
+            let sentences = self.sentences.borrow();
+            let Some(sentence) = sentences.get(self.current.get()) else {
+                drop(sentences);
+                self.stop();
+                return;
+            };
+            highlight(Some(sentence));
+            let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(&sentence.text)
+            else {
+                return;
+            };
+            utterance.set_lang("zh-CN");
+            utterance.set_rate(self.rate.get());
+            if let Some(voice) = chinese_voice().and_then(|v| v.dyn_into().ok()) {
+                utterance.set_voice(Some(&voice));
+            }
+            let run = self.run.get();
+            let me = self.clone();
+            let on_end = Closure::once_into_js(move || {
+                if me.run.get() == run && me.state.get_untracked() != 0 {
+                    me.current.set(me.current.get() + 1);
+                    me.speak();
+                }
+            });
+            utterance.set_onend(Some(on_end.unchecked_ref()));
+            drop(sentences);
+            if let Some(s) = synth() {
+                s.speak(&utterance);
+            }
+        }
+    }
+
+    /// The lesson's text split into sentences: at 。！？；!?; and wherever a paragraph, list
+    /// item or heading ends (a text node whose parent differs from the one before).
+    fn sentences(target: &str) -> Vec<Sentence> {
+        let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(target))
+        else {
+            return Vec::new();
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return Vec::new();
+        };
+        // 4 = NodeFilter.SHOW_TEXT
+        let Ok(walker) = document.create_tree_walker_with_what_to_show(&root, 4) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut text = String::new();
+        let mut start: Option<(web_sys::Node, u32)> = None;
+        let mut last: Option<(web_sys::Node, u32)> = None;
+        let mut last_parent: Option<web_sys::Node> = None;
+        let mut finish = |text: &mut String,
+                          start: &mut Option<(web_sys::Node, u32)>,
+                          end: Option<(web_sys::Node, u32)>| {
+            if let (Some(s), Some(e)) = (start.take(), end) {
+                if text.chars().any(|c| c.is_alphanumeric()) {
+                    out.push(Sentence {
+                        text: text.trim().to_string(),
+                        start: s,
+                        end: e,
+                    });
+                }
+            }
+            text.clear();
+        };
+        while let Ok(Some(node)) = walker.next_node() {
+            let parent = block_of(&node);
+            if last_parent.as_ref() != Some(&parent) {
+                finish(&mut text, &mut start, last.clone());
+                last_parent = Some(parent);
+            }
+            let content = node.text_content().unwrap_or_default();
+            let mut offset = 0u32; // UTF-16 offset into this node
+            for c in content.chars() {
+                if start.is_none() && !c.is_whitespace() {
+                    start = Some((node.clone(), offset));
+                }
+                if start.is_some() {
+                    text.push(c);
+                }
+                offset += c.len_utf16() as u32;
+                last = Some((node.clone(), offset));
+                if matches!(c, '。' | '！' | '？' | '；' | '!' | '?' | ';') {
+                    finish(&mut text, &mut start, last.clone());
+                }
+            }
+        }
+        finish(&mut text, &mut start, last);
+        out
+    }
+
+    /// The nearest paragraph-like ancestor of a text node.
+    fn block_of(node: &web_sys::Node) -> web_sys::Node {
+        let mut at = node.parent_node();
+        while let Some(n) = at {
+            let name = n.node_name().to_ascii_lowercase();
+            if matches!(
+                name.as_str(),
+                "p" | "li"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "td"
+                    | "th"
+                    | "blockquote"
+                    | "figcaption"
+                    | "article"
+            ) {
+                return n;
+            }
+            at = n.parent_node();
+        }
+        node.clone()
+    }
+
+    /// Marks the sentence being read: with the CSS Custom Highlight API where the browser has
+    /// it (no change to the page's markup), else the class `reading` on its paragraph; and
+    /// scrolls it into view.
+    fn highlight(sentence: Option<&Sentence>) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Ok(list) = document.query_selector_all(".reading") {
+            for i in 0..list.length() {
+                if let Some(el) = list
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = el.class_list().remove_1("reading");
+                }
+            }
+        }
+        let registry = js_sys::Reflect::get(&js_sys::global(), &"CSS".into())
+            .ok()
+            .and_then(|css| js_sys::Reflect::get(&css, &"highlights".into()).ok())
+            .filter(|h| !h.is_undefined());
+        if let Some(registry) = &registry {
+            let _ = js_sys::Reflect::apply(
+                &js_sys::Reflect::get(registry, &"delete".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                    .unwrap_or_else(|| js_sys::Function::new_no_args("")),
+                registry,
+                &js_sys::Array::of1(&"qihang-reading".into()),
+            );
+        }
+        let Some(sentence) = sentence else {
+            return;
+        };
+        let block = block_of(&sentence.start.0);
+        if let Ok(element) = block.dyn_into::<web_sys::Element>() {
+            let _ = element.class_list().add_1("reading");
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            element.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+        let (Some(registry), Ok(range)) = (registry, document.create_range()) else {
+            return;
+        };
+        if range
+            .set_start(&sentence.start.0, sentence.start.1)
+            .is_err()
+            || range.set_end(&sentence.end.0, sentence.end.1).is_err()
+        {
+            return;
+        }
+        let constructor = js_sys::Reflect::get(&js_sys::global(), &"Highlight".into())
+            .ok()
+            .and_then(|c| c.dyn_into::<js_sys::Function>().ok());
+        if let Some(constructor) = constructor {
+            if let Ok(highlight) =
+                js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&range))
+            {
+                if let Ok(set) = js_sys::Reflect::get(&registry, &"set".into())
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+                {
+                    let _ = set.call2(&registry, &"qihang-reading".into(), &highlight);
+                }
+            }
+        }
+    }
+}

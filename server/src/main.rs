@@ -397,16 +397,21 @@ fn read_json(path: &Path) -> Result<serde_json::Value, CliError> {
     })
 }
 
-/// `qihang courses check DIR`: every problem as `path:line: message`; fails unless clean.
+/// `qihang courses check DIR`: every problem and warning as `path:line: message`; fails
+/// unless there is no problem (warnings alone still exit 0).
 fn courses_check(dir: &Path) -> Result<(), CliError> {
     let checked = qihang_core::packs::check_folder(dir);
-    for problem in &checked.problems {
+    for problem in checked.problems.iter().chain(&checked.warnings) {
         println!("{problem}");
     }
     let packs = checked.packs.len();
     if checked.problems.is_empty() {
+        let warnings = match checked.warnings.len() {
+            0 => "no warnings".to_string(),
+            n => format!("{n} warning(s)"),
+        };
         println!(
-            "{packs} course pack(s) checked in {}: no problems",
+            "{packs} course pack(s) checked in {}: no problems, {warnings}",
             dir.display()
         );
         Ok(())

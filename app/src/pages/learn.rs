@@ -124,6 +124,20 @@ fn search_result(t: &'static Texts, q: &str, found: usize) -> AnyView {
     .into_any()
 }
 
+/// "学习时长约 3 小时 20 分钟（含动手练）": the lessons' minutes added up.
+fn study_time(t: &'static Texts, minutes: i32) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    let time = match (h, m) {
+        (0, m) => t.duration_minutes.replace("{m}", &m.to_string()),
+        (h, 0) => t.duration_hours.replace("{h}", &h.to_string()),
+        (h, m) => t
+            .duration_hours_minutes
+            .replace("{h}", &h.to_string())
+            .replace("{m}", &m.to_string()),
+    };
+    t.study_time.replace("{time}", &time)
+}
+
 /// The course suggested to her next, as a card above the catalogue.
 async fn recommended_card(t: &'static Texts, lang: Lang) -> Option<impl IntoView> {
     let c = recommended_next().await.ok().flatten()?;
@@ -278,6 +292,7 @@ pub fn CoursePage() -> impl IntoView {
                         <h1 id="course-title">{lang.pick(&c.title, c.title_en.as_deref()).to_string()}</h1>
                         <p class="meta">{t.mode(&c.mode)}" · "{c.hours}" "{t.hours_unit}" · "{c.lesson_count}" "{t.lessons_unit}
                             {c.completed.then(|| view! { " · " <strong>{t.completed}</strong> })}</p>
+                        <p class="meta" id="study-time">{study_time(t, detail.lessons.iter().map(|l| l.minutes).sum())}</p>
                         <p id="course-summary">{lang.pick(&c.summary, c.summary_en.as_deref()).to_string()}</p>
                         <p class="skills" id="course-skills">{skills_line(lang, &c.skills)}</p>
                         {locked_line(t, lang, &c.locked_by).map(|line| view! { <p class="notice" id="course-locked">{line}</p> })}
@@ -350,6 +365,13 @@ pub fn LessonPage() -> impl IntoView {
                         <Title text=format!("{} · {}", view.title, t.app_name)/>
                         <p class="crumbs"><a href=format!("/courses/{}", view.course) id="lesson-course">"‹ "{lang.pick(&view.course_title, view.course_title_en.as_deref()).to_string()}</a></p>
                         <p class="lesson-bar"><span id="lesson-position">{position}</span>{size_link}</p>
+                        <crate::islands::ReadAloud target="lesson".to_string() texts=crate::islands::ReadAloudTexts {
+                            read: t.read_aloud.into(),
+                            pause: t.read_aloud_pause.into(),
+                            resume: t.read_aloud_resume.into(),
+                            stop: t.read_aloud_stop.into(),
+                            speed: t.read_aloud_speed.into(),
+                        }/>
                         <article class="lesson" lang="zh-CN" class:large=large id="lesson" inner_html=view.html.clone()></article>
                         <form method="post" action=MarkRead::url() id="mark-read">
                             <input type="hidden" name="course" value=view.course.clone()/>

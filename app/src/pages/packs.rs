@@ -142,6 +142,16 @@ pub fn PacksPage() -> impl IntoView {
 
 /// The checker's report: each problem in the page's language, with its file and line.
 fn problem_list(t: &'static Texts, lang: Lang, report: &[ReportedProblem]) -> Option<AnyView> {
+    reported_list(t.problems_title, "problems", lang, report)
+}
+
+/// A list of reported problems (or warnings) under `title`.
+fn reported_list(
+    title: &'static str,
+    class: &'static str,
+    lang: Lang,
+    report: &[ReportedProblem],
+) -> Option<AnyView> {
     if report.is_empty() {
         return None;
     }
@@ -156,8 +166,8 @@ fn problem_list(t: &'static Texts, lang: Lang, report: &[ReportedProblem]) -> Op
         .collect_view();
     Some(
         view! {
-            <h2>{t.problems_title}</h2>
-            <ol class="problems">{items}</ol>
+            <h2>{title}</h2>
+            <ol class=class id=class>{items}</ol>
         }
         .into_any(),
     )
@@ -205,6 +215,7 @@ fn upload_details(t: &'static Texts, lang: Lang, upload: UploadView) -> AnyView 
         </dl>
         <p class=format!("status {}", upload.status) id="upload-status">{status_text(t, &upload.status)}</p>
         {problem_list(t, lang, &upload.report)}
+        {reported_list(t.warnings_title, "warnings", lang, &upload.warnings)}
         {publish}
         {(!upload.lessons.is_empty()).then(|| view! { <h2>{t.preview_title}</h2> })}
         {lessons}

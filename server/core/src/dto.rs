@@ -258,6 +258,10 @@ pub struct UploadView {
     /// saying them in the reader's language (see [`crate::pack_problems`]).
     #[serde(default)]
     pub report: Vec<ReportedProblem>,
+    /// What the trainer should fix though the pack can be published: study time that does not
+    /// add up, a small question bank (see `packs::depth`). Same shape as `report`.
+    #[serde(default)]
+    pub warnings: Vec<ReportedProblem>,
     /// Code of the organisation whose subtree the course is published to.
     pub org: String,
     /// Its name, `江苏省苏州市总工会`.

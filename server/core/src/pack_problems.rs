@@ -288,6 +288,27 @@ pub enum ProblemKind {
     UnpackFailed {
         detail: String,
     },
+    // Pictures drawn as SVG.
+    SvgNotSafe {
+        file: String,
+        detail: String,
+    },
+    // Warnings: the pack imports, but a trainer should fix these (see `is_warning`).
+    BankSmallForDraw {
+        draw: u32,
+        bank: usize,
+    },
+    HoursDisagree {
+        hours: String,
+        minutes: u32,
+        used: String,
+    },
+    LessonMinutesLow {
+        minutes: u32,
+        needed: u32,
+        chars: usize,
+        tasks: u32,
+    },
 }
 
 /// 单选题 / 多选题 / 判断题 / 填空题.
@@ -317,6 +338,17 @@ fn pick(lang: Lang, zh: String, en: String) -> String {
 }
 
 impl ProblemKind {
+    /// A warning: the pack still imports (and `courses check` exits 0), but the trainer
+    /// should fix it. Everything else is an error that stops the pack.
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            ProblemKind::BankSmallForDraw { .. }
+                | ProblemKind::HoursDisagree { .. }
+                | ProblemKind::LessonMinutesLow { .. }
+        )
+    }
+
     /// The problem in `lang`. The English text is what the command line prints.
     ///
     /// A table rather than logic: one arm per code, Chinese first, and no wildcard, so a new
@@ -518,8 +550,8 @@ impl ProblemKind {
                 "symbolic links are not allowed in a pack; copy the file instead".into(),
             ),
             MediaTypeNotAccepted { file, ext } => say(
-                format!("{file}：不接受 .{ext} 文件，请使用 png、jpg、gif、webp、mp3、m4a、mp4 或 webm"),
-                format!("{file}: .{ext} files are not accepted; use png, jpg, gif, webp, mp3, m4a, mp4 or webm"),
+                format!("{file}：不接受 .{ext} 文件，请使用 png、jpg、gif、webp、svg、mp3、m4a、mp4 或 webm"),
+                format!("{file}: .{ext} files are not accepted; use png, jpg, gif, webp, svg, mp3, m4a, mp4 or webm"),
             ),
             MediaOverBudget { file, bytes } => {
                 let mb = *bytes as f64 / 1_048_576.0;
@@ -695,6 +727,22 @@ impl ProblemKind {
                 format!("无法解压（{detail}）"),
                 format!("cannot unpack: {detail}"),
             ),
+            SvgNotSafe { file, detail } => say(
+                format!("{file}：这张 SVG 图含有不允许的内容（{detail}），请只用基本图形、文字和颜色属性，不用脚本、样式、链接和外部资源"),
+                format!("{file}: this SVG picture has something not allowed ({detail}); use only basic shapes, text and presentation attributes: no scripts, styles, links or outside resources"),
+            ),
+            BankSmallForDraw { draw, bank } => say(
+                format!("提醒：题库只有 {bank} 道题，每次抽 {draw} 道，两次测验会大量重复；题目至少要有抽题数的 3 倍（{} 道）", draw * 3),
+                format!("warning: the bank has {bank} questions for draw = {draw}, so two attempts repeat much; have at least 3 × draw ({}) questions", draw * 3),
+            ),
+            HoursDisagree { hours, minutes, used } => say(
+                format!("提醒：hours = {hours}，但各课 minutes 合计 {minutes} 分钟，相差超过 25%；统计学时将按 {used} 学时计，请改正 hours 或各课的 minutes"),
+                format!("warning: hours = {hours} but the lessons' minutes add up to {minutes}, more than 25% apart; the dashboards will count {used} hours; correct hours or the lessons' minutes"),
+            ),
+            LessonMinutesLow { minutes, needed, chars, tasks } => say(
+                format!("提醒：minutes = {minutes}，但这一课 {chars} 个汉字（约每分钟 300 字）加上动手练 {tasks} 分钟，至少需要约 {needed} 分钟"),
+                format!("warning: minutes = {minutes}, but this lesson's {chars} Chinese characters (about 300 a minute) and {tasks} minutes of hands-on tasks need about {needed}"),
+            ),
         }
     }
 }
@@ -745,6 +793,11 @@ impl CodedProblem {
 }
 
 impl ReportedProblem {
+    /// A warning (the pack still publishes); the lines of old reports are problems.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, ReportedProblem::Coded(p) if p.kind.is_warning())
+    }
+
     /// The file the problem is in (unknown for the lines of old reports).
     pub fn path(&self) -> Option<&str> {
         match self {
@@ -979,10 +1032,26 @@ mod tests {
             UnpackFailed {
                 detail: s("disk full"),
             },
+            SvgNotSafe {
+                file: s("media/a.svg"),
+                detail: s("element <script>"),
+            },
+            BankSmallForDraw { draw: 10, bank: 16 },
+            HoursDisagree {
+                hours: s("8"),
+                minutes: 130,
+                used: s("2"),
+            },
+            LessonMinutesLow {
+                minutes: 5,
+                needed: 22,
+                chars: 2000,
+                tasks: 15,
+            },
         ]
     }
 
-    const CODES: usize = 90;
+    const CODES: usize = 94;
 
     /// Each code's place; no wildcard, so adding a code is a compile error here.
     fn position(kind: &ProblemKind) -> usize {
@@ -1078,6 +1147,10 @@ mod tests {
             PracticalPassMarkMissing => 87,
             PracticalPassMarkWithoutPractical => 88,
             PracticalPassMarkRange { .. } => 89,
+            SvgNotSafe { .. } => 90,
+            BankSmallForDraw { .. } => 91,
+            HoursDisagree { .. } => 92,
+            LessonMinutesLow { .. } => 93,
         }
     }
 

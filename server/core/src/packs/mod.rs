@@ -7,9 +7,11 @@
 //! - [`markdown`] renders lessons to sanitised HTML.
 
 pub mod archive;
+pub mod depth;
 mod format;
 pub mod markdown;
 mod read;
+pub mod svg;
 #[cfg(test)]
 mod tests;
 
@@ -22,8 +24,10 @@ pub use read::{check_folder, check_folder_with, load_pack, load_skills, CheckedF
 
 /// Per-file size budget for media, so a lesson opens on a weak phone connection.
 pub const MEDIA_BUDGET_BYTES: u64 = 5 * 1024 * 1024;
-/// Media types a pack may carry (SVG and HTML are never accepted: they can carry scripts).
+/// Media types a pack may carry. HTML is never accepted (it can carry scripts); SVG only in
+/// the safe subset [`svg::check`] accepts.
 pub const MEDIA_TYPES: &[(&str, &str)] = &[
+    ("svg", "image/svg+xml"),
     ("png", "image/png"),
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),

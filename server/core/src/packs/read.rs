@@ -849,6 +849,21 @@ fn read_media(report: &mut Report<'_>, dir: &Path) -> Vec<MediaFile> {
                                 },
                             );
                         }
+                        if ext == "svg" {
+                            let checked = std::fs::read(&path)
+                                .map_err(|e| e.to_string())
+                                .and_then(|bytes| super::svg::check(&bytes));
+                            if let Err(detail) = checked {
+                                report.at(
+                                    &path,
+                                    0,
+                                    ProblemKind::SvgNotSafe {
+                                        file: rel.clone(),
+                                        detail,
+                                    },
+                                );
+                            }
+                        }
                         media.push(MediaFile {
                             path: rel,
                             content_type,
@@ -1216,6 +1231,8 @@ fn build_question(
 pub struct CheckedFolder {
     pub packs: Vec<Pack>,
     pub problems: Vec<Problem>,
+    /// What the trainer should fix though the packs import (see [`super::depth`]).
+    pub warnings: Vec<Problem>,
     /// The skill framework that applied (from skills.toml), if one was found.
     pub skills: BTreeMap<String, Skill>,
 }
@@ -1274,7 +1291,10 @@ pub fn check_folder_with(path: &Path, known_courses: &BTreeSet<String>) -> Check
     };
     for dir in &dirs {
         match load_pack(dir, base) {
-            Ok(pack) => checked.packs.push(pack),
+            Ok(pack) => {
+                checked.warnings.extend(pack.warnings(base));
+                checked.packs.push(pack);
+            }
             Err(problems) => checked.problems.extend(problems),
         }
     }

@@ -183,8 +183,10 @@ fn broken_packs_are_reported_with_file_line_and_message() {
          "demo-course/lessons/01-intro.md:11: image \"https://cdn.example/x.png\" is not in the pack; copy it into media/ and link it as media/NAME"),
         ("javascript link", vec![("demo-course/lessons/02-more.md", LESSON_2.replace("https://www.12381.cn", "javascript:alert(1)"))],
          "demo-course/lessons/02-more.md:9: link \"javascript:alert(1)\" uses a scheme that is not allowed; use https:// addresses"),
-        ("media type not accepted", vec![("demo-course/media/evil.svg", "<svg onload=alert(1)/>".into())],
-         "demo-course/media/evil.svg:0: media/evil.svg: .svg files are not accepted; use png, jpg, gif, webp, mp3, m4a, mp4 or webm"),
+        ("media type not accepted", vec![("demo-course/media/evil.html", "<script>alert(1)</script>".into())],
+         "demo-course/media/evil.html:0: media/evil.html: .html files are not accepted; use png, jpg, gif, webp, svg, mp3, m4a, mp4 or webm"),
+        ("svg that can run a script", vec![("demo-course/media/evil.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".into())],
+         "demo-course/media/evil.svg:0: media/evil.svg: this SVG picture has something not allowed (attribute onload on <svg>); use only basic shapes, text and presentation attributes: no scripts, styles, links or outside resources"),
         ("quiz required without a quiz", vec![("demo-course/course.toml", course("[quiz]\ndraw = 2\npass_mark = 60\nmax_attempts = 3\ntime_limit_minutes = 10\n", ""))],
          "demo-course/course.toml:14: completion requires the quiz but there is no [quiz] section; add one or set quiz = false"),
         ("online course requiring attendance", vec![("demo-course/course.toml", course("attendance = false", "attendance = true"))],
@@ -431,4 +433,58 @@ mod never_panics {
             ]);
         }
     }
+}
+
+/// The checker's warnings on study time and bank size: each with its file, line and message,
+/// and none of them stops the pack.
+#[test]
+fn dishonest_hours_thin_minutes_and_small_banks_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pack(dir.path(), &[]);
+    let checked = check_folder(dir.path());
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    assert_eq!(checked.packs.len(), 1, "warnings do not stop the pack");
+    let warnings: Vec<String> = checked.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "demo-course/course.toml:7: warning: hours = 2 but the lessons' minutes add up to 13, more than 25% apart; the dashboards will count 0.5 hours; correct hours or the lessons' minutes",
+            "demo-course/course.toml:14: warning: the bank has 3 questions for draw = 2, so two attempts repeat much; have at least 3 × draw (6) questions",
+        ]
+    );
+    assert!(checked.warnings.iter().all(|w| w.kind.is_warning()));
+    assert_eq!(checked.packs[0].counted_hours(), 0.5);
+    assert!(checked.warnings[0]
+        .text(Lang::Zh)
+        .contains("统计学时将按 0.5 学时计"));
+
+    // 1,514 Han characters (6 minutes of reading) and a 15-minute task, declared as 5 minutes.
+    let long = format!(
+        "+++\nid = \"intro\"\ntitle = \"第一课\"\nminutes = 5\n+++\n\n# 第一课\n\n{}\n\n## 动手练（约 15 分钟）\n\n1. 打开设置。\n\n![图](../media/pic.png)\n",
+        "字".repeat(1500)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_pack(dir.path(), &[("demo-course/lessons/01-intro.md", &long)]);
+    let checked = check_folder(dir.path());
+    assert_eq!(
+        checked.warnings[0].to_string(),
+        "demo-course/lessons/01-intro.md:4: warning: minutes = 5, but this lesson's 1514 Chinese characters (about 300 a minute) and 15 minutes of hands-on tasks need about 21"
+    );
+
+    // Honest figures: no warnings, and the declared hours are the ones counted.
+    let honest = long.replace("minutes = 5", "minutes = 22");
+    let course = COURSE
+        .replace("hours = 2", "hours = 0.5")
+        .replace("draw = 2", "draw = 1");
+    let dir = tempfile::tempdir().unwrap();
+    write_pack(
+        dir.path(),
+        &[
+            ("demo-course/lessons/01-intro.md", &honest),
+            ("demo-course/course.toml", &course),
+        ],
+    );
+    let checked = check_folder(dir.path());
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    assert_eq!(checked.packs[0].counted_hours(), 0.5);
 }

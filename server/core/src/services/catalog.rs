@@ -294,7 +294,8 @@ impl<'a> CourseValues<'a> {
             title_en: pack.title_en.as_deref(),
             tier: pack.tier.number(),
             mode: pack.mode.as_str(),
-            hours: pack.hours,
+            // The declared hours only when the checker accepts them (see `packs::depth`).
+            hours: pack.counted_hours(),
             summary: &pack.summary,
             summary_en: pack.summary_en.as_deref(),
             prerequisites: serde_json::to_string(&pack.prerequisites).expect("strings serialise"),

@@ -78,12 +78,15 @@ fn write_skills(conn: &mut DbConn, dir: &Path) -> Result<(), ServiceError> {
     std::fs::write(dir.join("skills.toml"), text).map_err(|e| ServiceError::internal(e.to_string()))
 }
 
-/// Unpacks and checks an archive: the pack (when clean) and the problems.
+/// An archive as checked: the pack (when clean), its problems and its warnings.
+type CheckedArchive = (Option<Pack>, Vec<Problem>, Vec<Problem>, PathBuf);
+
+/// Unpacks and checks an archive.
 fn unpack_and_check(
     conn: &mut DbConn,
     bytes: &[u8],
     work: &Path,
-) -> Result<(Option<Pack>, Vec<Problem>, PathBuf), ServiceError> {
+) -> Result<CheckedArchive, ServiceError> {
     let root = archive::unpack(bytes, work)?;
     write_skills(conn, root.parent().unwrap_or(work))?;
     let known: BTreeSet<String> = courses::table
@@ -97,7 +100,7 @@ fn unpack_and_check(
     } else {
         None
     };
-    Ok((pack, checked.problems, root))
+    Ok((pack, checked.problems, checked.warnings, root))
 }
 
 /// `id/course.toml` of a pack, where problems with its id are reported.
@@ -185,13 +188,18 @@ pub async fn upload(
         let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
         let org =
             orgs::find_by_code(conn, &org_code)?.ok_or(ServiceError::NotFound("organisation"))?;
-        let (pack, mut problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        let (pack, mut problems, warnings, _) = unpack_and_check(conn, &bytes, work.path())?;
         // A course id owned by another union (or bundled, or reserved by the bundled folder)
         // is reported before publishing.
         if let Some(p) = &pack {
             problems.extend(id_problems(conn, config, p, org.id)?);
         }
-        let report: Vec<ReportedProblem> = problems.iter().map(Problem::reported).collect();
+        // Warnings are reported beside the problems ("提醒：…") but do not reject the pack.
+        let report: Vec<ReportedProblem> = problems
+            .iter()
+            .chain(&warnings)
+            .map(Problem::reported)
+            .collect();
         let stored = pack
             .as_ref()
             .map(|p| StoredPreview {
@@ -276,6 +284,11 @@ fn load_row(conn: &mut DbConn, public_id: &str) -> Result<UploadRow, ServiceErro
 
 fn to_view(row: UploadRow) -> UploadView {
     let stored = row.preview.0;
+    let (warnings, problems): (Vec<ReportedProblem>, Vec<ReportedProblem>) = row
+        .problems
+        .0
+        .into_iter()
+        .partition(ReportedProblem::is_warning);
     UploadView {
         id: row.public_id,
         file_name: row.file_name,
@@ -283,13 +296,9 @@ fn to_view(row: UploadRow) -> UploadView {
         version: row.version,
         title: stored.title,
         status: row.status.as_str().into(),
-        problems: row
-            .problems
-            .0
-            .iter()
-            .map(ReportedProblem::english_line)
-            .collect(),
-        report: row.problems.0,
+        problems: problems.iter().map(ReportedProblem::english_line).collect(),
+        report: problems,
+        warnings,
         org: row.org_code,
         org_name: row.org_name,
         org_name_en: row.org_name_en,
@@ -381,7 +390,7 @@ pub async fn publish(
             .select((pack_uploads::org_id, pack_uploads::archive))
             .first(conn)?;
         let work = tempfile::tempdir().map_err(|e| ServiceError::internal(e.to_string()))?;
-        let (pack, problems, _) = unpack_and_check(conn, &bytes, work.path())?;
+        let (pack, problems, _, _) = unpack_and_check(conn, &bytes, work.path())?;
         let Some(pack) = pack else {
             return Err(ServiceError::InvalidPack {
                 problems: problems.iter().map(ToString::to_string).collect(),
