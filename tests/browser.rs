@@ -550,7 +550,7 @@ async fn whole_journey(javascript: bool) {
             .await
             .unwrap()
             .len(),
-        11
+        17
     );
     // Nothing completed yet: the suggestion is a first-tier course she can start now.
     let suggested = c
@@ -575,7 +575,7 @@ async fn whole_journey(javascript: bool) {
     wait_contains(
         c,
         "#quiz-after-lessons",
-        "读完全部 4 课后开始测验（已读 0/4）",
+        "读完全部 8 课后开始测验（已读 0/8）",
     )
     .await;
     wait_contains(c, "#quiz-standing", "已考 0 次，共 3 次机会").await;
@@ -588,16 +588,20 @@ async fn whole_journey(javascript: bool) {
         .unwrap());
     click(c, "#continue-learning").await;
     for (index, title) in [
-        "认识你的手机",
+        "认识你的手机：按键、屏幕和手势",
         "连上 Wi-Fi，管好流量",
         "字大一点，声音清楚一点：无障碍设置",
-        "安全地安装和使用 App",
+        "安全地安装 App，管好权限",
+        "拍照、截屏和分享照片",
+        "清理存储空间，及时更新系统",
+        "锁屏密码和找回丢失的手机",
+        "用嘴打字，和家人视频通话",
     ]
     .iter()
     .enumerate()
     {
         wait_text(c, "#lesson h1", title).await;
-        wait_contains(c, "#lesson-position", &format!("第 {}/4 课", index + 1)).await;
+        wait_contains(c, "#lesson-position", &format!("第 {}/8 课", index + 1)).await;
         assert_eq!(c.title().await.unwrap(), format!("{title} · 起航"));
         // Unread: the only way on marks it read ("next" alone would leave it un-ticked).
         assert!(
@@ -634,7 +638,7 @@ async fn whole_journey(javascript: bool) {
             .await
             .unwrap()
             .len(),
-        4
+        8
     );
 
     // A first attempt handed in blank: right or wrong only, no key (the course reveals it
@@ -647,11 +651,11 @@ async fn whole_journey(javascript: bool) {
     assert_tap_targets(c, "fieldset.question label, #submit-quiz, #save-answers").await;
     assert_fits(c, 360).await;
     wait_contains(c, "#quiz-deadline", "交卷截止（北京时间）").await;
-    wait_contains(c, "#quiz-progress", "已答 0/10").await;
+    wait_contains(c, "#quiz-progress", "已答 0/12").await;
     if javascript {
-        wait_contains(c, "#quiz-countdown", "还剩 19:").await;
+        wait_contains(c, "#quiz-countdown", "还剩 23:").await;
         click(c, "fieldset.question label").await;
-        wait_contains(c, "#quiz-progress", "已答 1/10").await;
+        wait_contains(c, "#quiz-progress", "已答 1/12").await;
         c.refresh().await.unwrap();
         text(c, "#quiz-form").await;
         // Unanswer it again: a radio cannot be cleared by a tap, so the blank attempt below
@@ -691,7 +695,7 @@ async fn whole_journey(javascript: bool) {
     text(c, "#quiz-form").await;
     let key = answer_key(&app, "smartphone-basics");
     let fieldsets = c.find_all(Locator::Css("fieldset.question")).await.unwrap();
-    assert_eq!(fieldsets.len(), 10, "draw = 10");
+    assert_eq!(fieldsets.len(), 12, "draw = 12");
     for fieldset in fieldsets {
         let legend = fieldset
             .find(Locator::Css("legend"))
@@ -735,7 +739,7 @@ async fn whole_journey(javascript: bool) {
     // Saved as she goes (by the island on every change, or by the button without
     // JavaScript): a reload shows every answer again.
     let before = answers_on_page(c).await;
-    assert_eq!(before.0, 10, "every question answered: {before:?}");
+    assert_eq!(before.0, 12, "every question answered: {before:?}");
     if javascript {
         wait_text(c, "#autosave-status", "✓ 已自动保存").await;
     } else {
@@ -1917,4 +1921,153 @@ async fn a_competition_registration_refused_with_its_reason_with_javascript() {
 #[tokio::test]
 async fn a_competition_registration_refused_with_its_reason_without_javascript() {
     competition_refused(false).await;
+}
+
+/// A DevTools command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// Issue 16 on a phone: a lesson with its pictures fits the screen (no sideways scroll, every
+/// picture loaded and within the width), and 朗读 appears only where the browser reports a
+/// Chinese voice. Headless Chromium here has no voice at all; the second browser is given one
+/// (and a speech engine that records what it is asked to say) through the DevTools protocol
+/// before any page script runs.
+#[tokio::test]
+async fn a_lesson_with_pictures_and_read_aloud_on_a_phone() {
+    let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
+    let app = TestApp::spawn_with(
+        ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
+    )
+    .await;
+    app.enrolled_learner("13812341234", "js-nj", &["smartphone-basics"])
+        .await;
+    let lesson = app.url("/courses/smartphone-basics/lessons/wifi");
+
+    // No Chinese voice: the bar stays hidden, even once the island has hydrated.
+    let b = browser(true).await;
+    let c = &b.client;
+    sign_in(c, &app, "13812341234", "password-123").await;
+    c.goto(&lesson).await.unwrap();
+    text(c, "#lesson h1").await;
+    let layout = eventually(Duration::from_secs(15), async || {
+        let v = c
+            .execute(
+                "const imgs = [...document.querySelectorAll('#lesson img')];
+                 return {
+                   scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+                   pictures: imgs.length,
+                   loaded: imgs.every(i => { i.loading = 'eager'; return i.complete && i.naturalWidth > 0; }),
+                   fit: imgs.every(i => i.getBoundingClientRect().left >= 0 && i.getBoundingClientRect().right <= window.innerWidth),
+                   hydrated: !!document.querySelector('leptos-island[data-component^=\"ReadAloud\"]'),
+                 };",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (v["loaded"] == true && v["pictures"].as_u64() > Some(0)).then_some(v)
+    })
+    .await
+    .expect("the lesson's pictures load");
+    assert_eq!(
+        layout["scroll"], layout["width"],
+        "no sideways scroll: {layout}"
+    );
+    assert_eq!(
+        layout["fit"], true,
+        "every picture within the width: {layout}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let shown = c
+        .find(Locator::Css("#read-aloud"))
+        .await
+        .unwrap()
+        .is_displayed()
+        .await
+        .unwrap();
+    assert!(!shown, "no Chinese voice, no read-aloud button");
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(std::env::temp_dir().join("qihang-lesson-360.png"), png);
+    }
+    drop(b);
+
+    // A Chinese voice reported: the bar appears; 朗读 reads the first sentence, highlighted.
+    let b = browser(true).await;
+    let c = &b.client;
+    c.issue_cmd(Cdp {
+        cmd: "Page.addScriptToEvaluateOnNewDocument",
+        params: json!({ "source": "
+            window.__spoken = [];
+            const voice = { lang: 'zh-CN', name: '测试', voiceURI: 'test', localService: true, default: true };
+            speechSynthesis.getVoices = () => [voice];
+            speechSynthesis.speak = (u) => { window.__spoken.push(u.text); };
+            speechSynthesis.cancel = () => { window.__spoken.push('(cancel)'); };
+        " }),
+    })
+    .await
+    .expect("DevTools through chromedriver");
+    sign_in(c, &app, "13812341234", "password-123").await;
+    c.goto(&lesson).await.unwrap();
+    let title = text(c, "#lesson h1").await;
+    let shown = eventually(Duration::from_secs(15), async || {
+        let bar = c.find(Locator::Css("#read-aloud")).await.ok()?;
+        bar.is_displayed().await.ok()?.then_some(())
+    })
+    .await;
+    assert!(shown.is_some(), "a Chinese voice: the read-aloud bar shows");
+    wait_text(c, "#read-aloud-main", "🔊 朗读").await;
+    let size = c
+        .find(Locator::Css("#read-aloud-main"))
+        .await
+        .unwrap()
+        .rectangle()
+        .await
+        .unwrap();
+    assert!(size.3 >= 44.0, "tap target {size:?}");
+    click(c, "#read-aloud-main").await;
+    wait_text(c, "#read-aloud-main", "⏸ 暂停").await;
+    let spoken = c.execute("return window.__spoken;", vec![]).await.unwrap();
+    assert_eq!(spoken[0].as_str(), Some(title.as_str()), "{spoken}");
+    let marked = c
+        .execute(
+            "return document.querySelector('#lesson .reading')?.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.as_str(), Some(title.as_str()));
+    click(c, "#read-aloud-main").await;
+    wait_text(c, "#read-aloud-main", "▶ 继续").await;
+    click(c, "#read-aloud-stop").await;
+    wait_text(c, "#read-aloud-main", "🔊 朗读").await;
+    let marked = c
+        .execute(
+            "return document.querySelectorAll('#lesson .reading').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
 }

@@ -402,49 +402,70 @@ fn bundled_courses() -> std::path::PathBuf {
 
 #[test]
 fn every_bundled_pack_is_clean_and_substantial() {
+    use qihang_core::packs::depth::{han_chars, task_minutes};
     let checked = qihang_core::packs::check_folder(&bundled_courses());
-    let problems: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
+    let problems: Vec<String> = checked
+        .problems
+        .iter()
+        .chain(&checked.warnings)
+        .map(ToString::to_string)
+        .collect();
     assert!(
         problems.is_empty(),
-        "bundled packs have problems:\n{}",
+        "bundled packs have problems or warnings:\n{}",
         problems.join("\n")
     );
     assert!(
-        checked.packs.len() >= 10,
-        "at least 10 courses, found {}",
+        checked.packs.len() >= 16,
+        "at least 16 courses, found {}",
         checked.packs.len()
     );
     for pack in &checked.packs {
+        let lessons = pack.lessons.len();
+        assert!(lessons >= 6, "{} has {lessons} lessons", pack.id);
         assert!(
-            pack.lessons.len() >= 4,
-            "{} has {} lessons",
-            pack.id,
-            pack.lessons.len()
-        );
-        assert!(
-            pack.questions.len() >= 15,
+            pack.questions.len() >= 40,
             "{} has {} questions",
             pack.id,
             pack.questions.len()
         );
-        // Chinese is dense: 200 characters is several short paragraphs.
+        let kinds: std::collections::BTreeSet<String> = pack
+            .questions
+            .iter()
+            .map(|q| format!("{:?}", q.kind))
+            .collect();
+        assert_eq!(
+            kinds.len(),
+            4,
+            "{}: all four kinds, found {kinds:?}",
+            pack.id
+        );
+        let chars: usize = pack.lessons.iter().map(|l| han_chars(&l.markdown)).sum();
+        assert!(
+            chars >= 1_500 * lessons,
+            "{}: {chars} Han characters in {lessons} lessons",
+            pack.id
+        );
+        let pictures: usize = pack
+            .lessons
+            .iter()
+            .map(|l| l.markdown.matches("](../media/").count())
+            .sum();
+        assert!(pictures >= lessons, "{}: {pictures} pictures", pack.id);
         for lesson in &pack.lessons {
             assert!(
-                lesson.markdown.chars().count() >= 200,
-                "{}/{} is too thin",
+                !task_minutes(&lesson.markdown).is_empty(),
+                "{}/{}: no hands-on task (## 动手练（约 N 分钟）)",
                 pack.id,
                 lesson.id
             );
         }
-        let total: usize = pack
-            .lessons
-            .iter()
-            .map(|l| l.markdown.chars().count())
-            .sum();
         assert!(
-            total >= 1000,
-            "{} has only {total} characters of lessons",
-            pack.id
+            pack.hours_agree(),
+            "{}: hours {} vs {} minutes",
+            pack.id,
+            pack.hours,
+            pack.study_minutes()
         );
     }
     use qihang_core::packs::{Mode, Tier};
@@ -455,11 +476,23 @@ fn every_bundled_pack_is_clean_and_substantial() {
     assert!(checked.packs.iter().any(|p| p.mode == Mode::Blended));
     for tier in [Tier::Basic, Tier::Intermediate, Tier::Advanced] {
         assert!(
-            checked.packs.iter().filter(|p| p.tier == tier).count() >= 3,
+            checked.packs.iter().filter(|p| p.tier == tier).count() >= 4,
             "{tier:?}"
         );
     }
     assert_eq!(checked.skills.len(), 7);
+    // Every skill can be reached at every level: some course grants exactly that level.
+    for skill in checked.skills.keys() {
+        for level in 1..=3u8 {
+            assert!(
+                checked.packs.iter().any(|p| p
+                    .skills
+                    .iter()
+                    .any(|s| &s.skill == skill && s.level == level)),
+                "no course gives {skill} level {level}"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -501,7 +534,7 @@ async fn the_bundled_catalogue_imports_and_reimports_unchanged() {
         .first(&mut conn)
         .unwrap();
     assert!(
-        html.contains("<h1>受骗了怎么办：止损与求助</h1>")
+        html.contains("<h1>反诈帮手和受骗后的最初几分钟</h1>")
             && html.contains("<strong>96110</strong>"),
         "{html}"
     );
@@ -1113,13 +1146,13 @@ mod learning_journey {
     async fn learners_see_their_courses_and_prerequisites_are_enforced() {
         let app = app_with(&bundled_courses()).await;
         let all: Vec<Value> = app.get_json("/api/v1/courses").await;
-        assert_eq!(all.len(), 11);
+        assert_eq!(all.len(), 17);
         assert_eq!(all[0]["tier"], 1);
         let basic: Vec<Value> = app.get_json("/api/v1/courses?tier=1").await;
-        assert_eq!(basic.len(), 4);
+        assert_eq!(basic.len(), 5);
         let found: Vec<Value> = app.get_json("/api/v1/courses?q=%E8%AF%88%E9%AA%97").await;
-        assert_eq!(found.len(), 1, "search 诈骗");
-        assert_eq!(found[0]["id"], "payment-safety");
+        let ids: Vec<&str> = found.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["payment-safety", "family-digital"], "search 诈骗");
 
         app.register("13812341234", "js-nj").await;
         let learner = app.login("13812341234", "password-123").await;
@@ -1190,6 +1223,10 @@ mod learning_journey {
             "wifi",
             "accessibility",
             "apps-safely",
+            "camera-photos",
+            "storage-updates",
+            "lock-and-find",
+            "voice-video",
             "wifi",
         ] {
             let done = app
@@ -1213,7 +1250,7 @@ mod learning_journey {
                 mine[0]["lessons_read"].as_u64(),
                 mine[0]["lesson_count"].as_u64()
             ),
-            (Some(4), Some(4))
+            (Some(8), Some(8))
         );
         assert!(
             mine[0]["completed_at"].is_null(),
@@ -1230,7 +1267,7 @@ mod learning_journey {
             .unwrap()
             .iter()
             .all(|l| l["read"] == true));
-        assert_eq!(page["quiz"]["draw"], 10);
+        assert_eq!(page["quiz"]["draw"], 12);
         assert_eq!(
             page["completion"],
             json!({"lessons": true, "quiz": true, "attendance": false})
@@ -1435,8 +1472,13 @@ mod learning_journey {
             ["payment-safety"],
             "English summaries"
         );
-        // A skill by its Chinese or English name: the three courses raising 网络安全.
-        let safety = ["genai-safe", "payment-safety", "personal-info"];
+        // A skill by its Chinese or English name: the four courses raising 网络安全.
+        let safety = [
+            "family-digital",
+            "genai-safe",
+            "payment-safety",
+            "personal-info",
+        ];
         assert_eq!(found(&app, "网络安全").await, safety);
         assert_eq!(found(&app, "online SAFETY").await, safety);
         // Wildcards are text: nothing in the bundled courses contains them.
@@ -1445,7 +1487,7 @@ mod learning_journey {
         }
         assert_eq!(
             found(&app, "诈骗").await,
-            ["payment-safety"],
+            ["family-digital", "payment-safety"],
             "titles still"
         );
 
@@ -1545,13 +1587,13 @@ mod learning_journey {
         assert!(basics["summary_en"]
             .as_str()
             .unwrap()
-            .starts_with("From switching on and getting online"));
+            .starts_with("From buttons and gestures, Wi-Fi and data"));
         assert_eq!(basics["skills"][0]["name_en"], "Digital life");
 
         let (_, catalogue) = page(&app, None, "en", "/courses").await;
         assert!(
             catalogue.contains(">Smartphone basics and accessibility settings<")
-                && catalogue.contains("From switching on and getting online")
+                && catalogue.contains("From buttons and gestures")
                 && catalogue.contains(">Digital life L1<")
                 && catalogue.contains("Online safety L1 · Digital life L1"),
             "{catalogue}"
@@ -1570,7 +1612,7 @@ mod learning_journey {
         assert!(
             course.contains(
                 r#"<h1 id="course-title">Smartphone basics and accessibility settings</h1>"#
-            ) && course.contains("From switching on and getting online"),
+            ) && course.contains("From buttons and gestures"),
             "{course}"
         );
         let (_, course) = page(&app, None, "en", "/courses/online-services").await;

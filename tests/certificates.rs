@@ -143,7 +143,9 @@ async fn completion_issues_one_certificate_that_anyone_can_verify() {
     assert_eq!(public["revoked"], false);
     assert_eq!(public["holder"], "王*红");
     assert_eq!(public["course"], "课程 reading");
-    assert_eq!(public["hours"], 2.0);
+    // The test pack declares 2 hours for 5 minutes of lessons: the checker does not accept
+    // that, so the hours counted (and printed on the certificate) are the lessons' own.
+    assert_eq!(public["hours"], 0.5);
     assert_eq!(public["issuer"], "江苏省总工会");
     assert!(!public.to_string().contains("王秀红"), "full name leaked");
 

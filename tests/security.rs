@@ -166,7 +166,7 @@ async fn course_ids_belong_to_the_union_and_source_that_first_published_them() {
         .first(&mut conn)
         .unwrap();
     assert!(
-        version.starts_with("1.") && source.starts_with("folder:"),
+        version.starts_with("2.") && source.starts_with("folder:"),
         "{version} {source}"
     );
 }
