@@ -1058,3 +1058,51 @@ async fn the_forgot_password_page_shows_the_way_without_email_and_is_no_oracle()
         assert_eq!(with_email, nobody);
     }
 }
+
+/// Issue 15: the caller's right to a staff route is decided before her body is judged. A
+/// learner posting half a union, or nothing at all, gets 403 (not 422 naming a field that
+/// would teach her the shape); without a session, 401.
+#[tokio::test]
+async fn authorisation_is_decided_before_the_body_is_read() {
+    let app = TestApp::spawn().await;
+    let learner = app.enrolled_learner("13900000151", "js-sz", &[]).await;
+    let routes: [(&str, &str); 13] = [
+        ("POST", "/api/v1/orgs"),
+        ("POST", "/api/v1/roles"),
+        ("POST", "/api/v1/certificates/QH-NOPE/revoke"),
+        ("PUT", "/api/v1/orgs/js-sz/target"),
+        ("POST", "/api/v1/courses/digital-basics/sessions"),
+        ("PATCH", "/api/v1/sessions/nope"),
+        ("PUT", "/api/v1/sessions/nope/scores"),
+        ("POST", "/api/v1/studios"),
+        ("POST", "/api/v1/competitions"),
+        ("POST", "/api/v1/competitions/nope/results"),
+        ("POST", "/api/v1/people/nope/extra-attempts"),
+        ("POST", "/api/v1/people/nope/roles"),
+        ("POST", "/api/v1/users/nope/skills"),
+    ];
+    let bodies: [(&str, &str); 3] = [
+        ("application/json", r#"{"parent":"js-sz"}"#),
+        ("application/json", "{not json"),
+        ("text/plain", "hello"),
+    ];
+    let http = client();
+    let mut cells = 0;
+    for (method, path) in routes {
+        for (content_type, body) in bodies {
+            for (token, want) in [(None, 401), (Some(learner.as_str()), 403)] {
+                let mut request = http
+                    .request(method.parse().unwrap(), app.url(path))
+                    .header("Content-Type", content_type)
+                    .body(body);
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                let status = request.send().await.unwrap().status().as_u16();
+                assert_eq!(status, want, "{method} {path} {body:?} as {token:?}");
+                cells += 1;
+            }
+        }
+    }
+    assert_eq!(cells, 78);
+}

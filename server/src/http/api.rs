@@ -13,7 +13,7 @@ use qihang_core::services::{
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
-use super::auth::{client_ip, Authenticated, MaybeAuthenticated};
+use super::auth::{client_ip, AdminSomewhere, Authenticated, MaybeAuthenticated};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -93,7 +93,7 @@ async fn register(
     req: HttpRequest,
     body: JsonBody<accounts::RegisterInput>,
 ) -> ApiResult {
-    let user = accounts::register(&core, body.0, client_ip(&req)).await?;
+    let user = accounts::register(&core, body.take()?, client_ip(&req)).await?;
     Ok(HttpResponse::Created().json(user))
 }
 
@@ -105,7 +105,7 @@ struct LoginBody {
 }
 
 async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody>) -> ApiResult {
-    let LoginBody { login, password } = body.0;
+    let LoginBody { login, password } = body.take()?;
     let outcome = accounts::login(&core, login, password, client_ip(&req)).await?;
     let cookie = session_cookie(
         &outcome.token,
@@ -135,7 +135,7 @@ async fn request_password_reset(
     req: HttpRequest,
     body: JsonBody<ResetRequestBody>,
 ) -> ApiResult {
-    accounts::request_password_reset(&core, body.0.login, client_ip(&req)).await?;
+    accounts::request_password_reset(&core, body.take()?.login, client_ip(&req)).await?;
     Ok(HttpResponse::Accepted().json(
         serde_json::json!({ "status": "if the account exists, a link was sent to its email address, or by SMS to an account without one when SMS is on" }),
     ))
@@ -152,7 +152,8 @@ async fn confirm_password_reset(
     core: web::Data<Core>,
     body: JsonBody<ResetConfirmBody>,
 ) -> ApiResult {
-    accounts::set_password_with_token(&core, body.0.token, body.0.password).await?;
+    let ResetConfirmBody { token, password } = body.take()?;
+    accounts::set_password_with_token(&core, token, password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -169,7 +170,7 @@ async fn change_password(
     actor: Authenticated,
     body: JsonBody<PasswordChange>,
 ) -> ApiResult {
-    account_settings::change_password(&core, &actor.0, body.0, client_ip(&req)).await?;
+    account_settings::change_password(&core, &actor.0, body.take()?, client_ip(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -181,7 +182,7 @@ async fn change_email(
     actor: Authenticated,
     body: JsonBody<EmailChange>,
 ) -> ApiResult {
-    let account = account_settings::change_email(&core, &actor.0, body.0, client_ip(&req)).await?;
+    let account = account_settings::change_email(&core, &actor.0, body.take()?, client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(account))
 }
 
@@ -217,18 +218,18 @@ async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiRe
 /// `POST /api/v1/roles` `{phone, role, org}`: an administrator appoints a trainer or admin.
 async fn grant_role(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     body: JsonBody<accounts::RoleGrantInput>,
 ) -> ApiResult {
-    Ok(HttpResponse::Ok().json(accounts::grant_role(&core, &actor.0, body.0).await?))
+    Ok(HttpResponse::Ok().json(accounts::grant_role(&core, &actor.0, body.take()?).await?))
 }
 
 async fn create_org(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     body: JsonBody<orgs::NewOrg>,
 ) -> ApiResult {
-    let org = orgs::create(&core, &actor.0, body.0).await?;
+    let org = orgs::create(&core, &actor.0, body.take()?).await?;
     Ok(HttpResponse::Created().json(org))
 }
 
@@ -345,7 +346,7 @@ async fn save_answers(
     body: JsonBody<AnswersBody>,
 ) -> ApiResult {
     Ok(HttpResponse::Ok()
-        .json(quiz::save_answers(&core, &actor.0, id.into_inner(), body.0.answers).await?))
+        .json(quiz::save_answers(&core, &actor.0, id.into_inner(), body.take()?.answers).await?))
 }
 
 /// `POST /api/v1/quiz-attempts/{id}/submit` `{answers}` → `{score, passed, results}`; repeats
@@ -357,7 +358,7 @@ async fn submit_attempt(
     body: JsonBody<AnswersBody>,
 ) -> ApiResult {
     Ok(HttpResponse::Ok()
-        .json(quiz::submit(&core, &actor.0, id.into_inner(), body.0.answers).await?))
+        .json(quiz::submit(&core, &actor.0, id.into_inner(), body.take()?.answers).await?))
 }
 
 async fn my_certificates(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
@@ -421,11 +422,11 @@ struct RevokeBody {
 async fn revoke_certificate(
     core: web::Data<Core>,
     req: HttpRequest,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     serial: web::Path<String>,
     body: JsonBody<RevokeBody>,
 ) -> ApiResult {
-    let (serial, reason) = (serial.into_inner(), body.0.reason);
+    let (serial, reason) = (serial.into_inner(), body.take()?.reason);
     let status = certificates::revoke(&core, &actor.0, serial, reason, client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
@@ -455,7 +456,7 @@ async fn certificate_key(core: web::Data<Core>, key_id: web::Path<String>) -> Ap
 }
 
 async fn verify_credential(core: web::Data<Core>, body: JsonBody<serde_json::Value>) -> ApiResult {
-    Ok(HttpResponse::Ok().json(certificates::check_credential(&core, body.0).await?))
+    Ok(HttpResponse::Ok().json(certificates::check_credential(&core, body.take()?).await?))
 }
 
 async fn org_stats(
@@ -483,11 +484,11 @@ pub(super) fn export_response(bytes: Vec<u8>, name: &str, format: ExportFormat) 
 
 async fn set_target(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     code: web::Path<String>,
     body: JsonBody<stats::TargetInput>,
 ) -> ApiResult {
-    let view = stats::set_target(&core, &actor.0, code.into_inner(), body.0).await?;
+    let view = stats::set_target(&core, &actor.0, code.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

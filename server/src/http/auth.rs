@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use qihang_app::request::SESSION_COOKIE;
 use qihang_core::services::accounts;
+use qihang_core::domain::Role;
 use qihang_core::services::actor::Actor;
 use qihang_core::{Core, ServiceError};
 
@@ -39,6 +40,49 @@ impl FromRequest for Authenticated {
             let token = token.ok_or(ServiceError::Unauthenticated)?;
             Ok(Authenticated(accounts::authenticate(&core, token).await?))
         })
+    }
+}
+
+/// A signed-in administrator of some node: 401 without a session, 403 for anyone else, in
+/// both cases before the body is read. Which node she may act on is the service's check.
+pub struct AdminSomewhere(pub Actor);
+
+/// A signed-in trainer or administrator of some node (401/403 otherwise, before the body).
+pub struct StaffSomewhere(pub Actor);
+
+fn gated(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    roles: &'static [Role],
+) -> Pin<Box<dyn Future<Output = Result<Actor, ApiError>>>> {
+    let inner = Authenticated::from_request(req, payload);
+    Box::pin(async move {
+        let Authenticated(actor) = inner.await?;
+        if actor.holds_any(roles) {
+            Ok(actor)
+        } else {
+            Err(ServiceError::Forbidden.into())
+        }
+    })
+}
+
+impl FromRequest for AdminSomewhere {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let actor = gated(req, payload, &[Role::Admin]);
+        Box::pin(async move { actor.await.map(AdminSomewhere) })
+    }
+}
+
+impl FromRequest for StaffSomewhere {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let actor = gated(req, payload, &[Role::Trainer, Role::Admin]);
+        Box::pin(async move { actor.await.map(StaffSomewhere) })
     }
 }
 

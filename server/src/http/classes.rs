@@ -9,7 +9,7 @@ use qihang_core::services::classes::{
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
-use super::auth::{Authenticated, MaybeAuthenticated};
+use super::auth::{Authenticated, MaybeAuthenticated, StaffSomewhere};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -45,11 +45,11 @@ type ApiResult = Result<HttpResponse, ApiError>;
 /// notes?}` → 201 with the session.
 async fn create(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
     body: JsonBody<NewClassSession>,
 ) -> ApiResult {
-    let session = classes::create_session(&core, &actor.0, id.into_inner(), body.0).await?;
+    let session = classes::create_session(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Created().json(session))
 }
 
@@ -92,11 +92,11 @@ async fn get(core: web::Data<Core>, actor: Authenticated, id: web::Path<String>)
 /// `PATCH /api/v1/sessions/{id}` with any of `{location, starts_at, ends_at, capacity, notes}`.
 async fn update(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
     body: JsonBody<SessionPatch>,
 ) -> ApiResult {
-    let session = classes::update_session(&core, &actor.0, id.into_inner(), body.0).await?;
+    let session = classes::update_session(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 
@@ -141,7 +141,7 @@ async fn check_in(
     id: web::Path<String>,
     body: JsonBody<CheckInBody>,
 ) -> ApiResult {
-    let done = classes::check_in(&core, &actor.0, id.into_inner(), body.0.code).await?;
+    let done = classes::check_in(&core, &actor.0, id.into_inner(), body.take()?.code).await?;
     Ok(HttpResponse::Ok().json(done))
 }
 
@@ -154,7 +154,7 @@ async fn check_in_course(
     body: JsonBody<CheckInBody>,
 ) -> ApiResult {
     let enrollment =
-        classes::check_in_course(&core, &actor.0, id.into_inner(), body.0.code).await?;
+        classes::check_in_course(&core, &actor.0, id.into_inner(), body.take()?.code).await?;
     Ok(HttpResponse::Ok().json(enrollment))
 }
 
@@ -260,11 +260,11 @@ enum Scores {
 /// `PUT /api/v1/sessions/{id}/scores` `{scores: [{person|phone, score}]}` → the register.
 async fn scores(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
     body: JsonBody<Scores>,
 ) -> ApiResult {
-    let scores = match body.0 {
+    let scores = match body.take()? {
         Scores::Wrapped { scores } | Scores::Bare(scores) => scores,
     };
     let list = classes::set_scores(&core, &actor.0, id.into_inner(), scores).await?;

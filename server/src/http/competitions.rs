@@ -13,7 +13,7 @@ use qihang_core::Core;
 use serde::Deserialize;
 
 use super::api::export_response;
-use super::auth::Authenticated;
+use super::auth::{AdminSomewhere, Authenticated};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -70,10 +70,10 @@ struct OrgQuery {
 /// `POST /api/v1/studios` `{name, org, leader, skills, description?}` → 201 the studio.
 async fn create_studio(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     body: JsonBody<StudioInput>,
 ) -> ApiResult {
-    Ok(HttpResponse::Created().json(studios::create(&core, &actor.0, body.0).await?))
+    Ok(HttpResponse::Created().json(studios::create(&core, &actor.0, body.take()?).await?))
 }
 
 /// `GET /api/v1/studios[?org=]`: the studios she reaches, with their figures.
@@ -98,7 +98,7 @@ async fn add_member(
     id: web::Path<String>,
     body: JsonBody<MemberInput>,
 ) -> ApiResult {
-    let page = studios::add_member(&core, &actor.0, id.into_inner(), body.0).await?;
+    let page = studios::add_member(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Created().json(page))
 }
 
@@ -124,7 +124,7 @@ async fn add_achievement(
     id: web::Path<String>,
     body: JsonBody<AchievementInput>,
 ) -> ApiResult {
-    let added = studios::add_achievement(&core, &actor.0, id.into_inner(), body.0, None).await?;
+    let added = studios::add_achievement(&core, &actor.0, id.into_inner(), body.take()?, None).await?;
     Ok(HttpResponse::Created().json(added))
 }
 
@@ -184,10 +184,10 @@ async fn candidates(
 /// `POST /api/v1/competitions` → 201 the competition.
 async fn create_competition(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     body: JsonBody<CompetitionInput>,
 ) -> ApiResult {
-    Ok(HttpResponse::Created().json(competitions::create(&core, &actor.0, body.0).await?))
+    Ok(HttpResponse::Created().json(competitions::create(&core, &actor.0, body.take()?).await?))
 }
 
 /// `GET /api/v1/competitions[?org=]`.
@@ -245,11 +245,11 @@ async fn ranking(core: web::Data<Core>, actor: Authenticated, id: web::Path<Stri
 /// every result by rank.
 async fn enter_results(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     id: web::Path<String>,
     body: JsonBody<ResultsInput>,
 ) -> ApiResult {
-    let all = results::enter(&core, &actor.0, id.into_inner(), body.0).await?;
+    let all = results::enter(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Created().json(all))
 }
 
@@ -286,7 +286,7 @@ async fn save_theory(
     id: web::Path<String>,
     body: JsonBody<AnswersBody>,
 ) -> ApiResult {
-    let view = theory::save(&core, &actor.0, id.into_inner(), body.0.answers).await?;
+    let view = theory::save(&core, &actor.0, id.into_inner(), body.take()?.answers).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -298,7 +298,7 @@ async fn submit_theory(
     id: web::Path<String>,
     body: JsonBody<AnswersBody>,
 ) -> ApiResult {
-    let result = theory::submit(&core, &actor.0, id.into_inner(), body.0.answers).await?;
+    let result = theory::submit(&core, &actor.0, id.into_inner(), body.take()?.answers).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 

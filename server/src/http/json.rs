@@ -10,8 +10,18 @@ use serde::de::DeserializeOwned;
 
 use super::errors::ApiError;
 
-/// Like `web::Json`, but 400 for broken JSON and 422 naming the field for a wrong shape.
-pub struct JsonBody<T>(pub T);
+/// Like `web::Json`, but 400 for broken JSON and 422 naming the field for a wrong shape, and
+/// only when the handler asks for the body with [`JsonBody::take`]: extracting never fails,
+/// so the caller's right to send it (the other extractors, which run first in any order) is
+/// decided before the body is judged: a learner posting half a union gets 403, not 422.
+pub struct JsonBody<T>(Result<T, ApiError>);
+
+impl<T> JsonBody<T> {
+    /// The body, or the error that reading or parsing it met.
+    pub fn take(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 const LIMIT: usize = 64 * 1024;
 
@@ -33,7 +43,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             })
             .unwrap_or(false);
         let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
+        Box::pin(async move { Ok(JsonBody(read(is_json, bytes).await)) })
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    is_json: bool,
+    bytes: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+) -> Result<T, ApiError> {
             if !is_json {
                 return Err(ApiError::NotJson);
             }
@@ -47,9 +64,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             if bytes.len() > LIMIT {
                 return Err(ApiError::TooLarge);
             }
-            parse(&bytes).map(JsonBody)
-        })
-    }
+            parse(&bytes)
 }
 
 pub(super) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

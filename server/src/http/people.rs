@@ -7,7 +7,7 @@ use qihang_core::services::people::{self, RoleChange};
 use qihang_core::Core;
 use serde::Deserialize;
 
-use super::auth::Authenticated;
+use super::auth::{AdminSomewhere, Authenticated};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -54,11 +54,11 @@ struct GrantAttempt {
 /// `POST /api/v1/people/{id}/extra-attempts` `{course}` → 201 with her quiz standing.
 async fn grant_attempt(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     id: web::Path<String>,
     body: JsonBody<GrantAttempt>,
 ) -> ApiResult {
-    let standing = people::grant_attempt(&core, &actor.0, id.into_inner(), body.0.course).await?;
+    let standing = people::grant_attempt(&core, &actor.0, id.into_inner(), body.take()?.course).await?;
     Ok(HttpResponse::Created().json(standing))
 }
 
@@ -75,11 +75,11 @@ async fn reset_link(
 /// `POST /api/v1/people/{id}/roles` `{role, org}` → 200 with her roles.
 async fn grant_role(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: AdminSomewhere,
     id: web::Path<String>,
     body: JsonBody<RoleChange>,
 ) -> ApiResult {
-    let user = people::grant_role(&core, &actor.0, id.into_inner(), body.0).await?;
+    let user = people::grant_role(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 

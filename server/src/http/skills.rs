@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use qihang_core::services::skills::{self, Confirmation, ConsentInput};
 use qihang_core::Core;
 
-use super::auth::Authenticated;
+use super::auth::{Authenticated, StaffSomewhere};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -36,7 +36,7 @@ async fn set_consents(
     actor: Authenticated,
     body: JsonBody<ConsentInput>,
 ) -> ApiResult {
-    Ok(HttpResponse::Ok().json(skills::set_consents(&core, &actor.0, body.0).await?))
+    Ok(HttpResponse::Ok().json(skills::set_consents(&core, &actor.0, body.take()?).await?))
 }
 
 /// `GET /api/v1/users/{id}/skills`: herself, admins of her union's subtree, trainers there
@@ -52,10 +52,10 @@ async fn of_person(
 /// `POST /api/v1/users/{id}/skills` `{skill, level, reason}` → 201 her profile.
 async fn confirm(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
     body: JsonBody<Confirmation>,
 ) -> ApiResult {
-    let profile = skills::confirm(&core, &actor.0, id.into_inner(), body.0).await?;
+    let profile = skills::confirm(&core, &actor.0, id.into_inner(), body.take()?).await?;
     Ok(HttpResponse::Created().json(profile))
 }

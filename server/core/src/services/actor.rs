@@ -30,4 +30,10 @@ impl Actor {
             .iter()
             .any(|g| g.role == role && org_path.starts_with(&g.org_path))
     }
+
+    /// Whether she holds any of `roles` on some node: the first gate of a staff-only route,
+    /// decided before its body is read (the service then checks the node itself).
+    pub fn holds_any(&self, roles: &[Role]) -> bool {
+        self.grants.iter().any(|g| roles.contains(&g.role))
+    }
 }
