@@ -7,7 +7,6 @@ mod support;
 use std::path::Path;
 
 use diesel::prelude::*;
-use qihang_core::config::Config;
 use qihang_core::db::schema::{courses, lesson_progress, lessons, questions};
 use qihang_core::services::accounts::{self, RegisterInput};
 use qihang_core::services::catalog::{self, ImportOutcome};
@@ -16,11 +15,7 @@ use support::packs::{write_course, SKILLS};
 use support::*;
 
 async fn core_for(db: &TestDb, data: &Path) -> Core {
-    let config = Config {
-        database_url: db.url.clone(),
-        data_dir: data.to_path_buf(),
-        ..Config::default()
-    };
+    let config = core_config(db, data);
     tokio::task::spawn_blocking(move || Core::start(config))
         .await
         .unwrap()

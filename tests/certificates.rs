@@ -308,16 +308,19 @@ async fn only_the_issuing_subtree_revokes_and_verification_then_says_so() {
     let path = format!("/api/v1/certificates/{serial}/revoke");
     // The bundled courses are issued by the province, and she completed in Yancheng: an
     // administrator of another city cannot revoke, and learns nothing (404, as for an unknown
-    // serial); nor can the holder.
+    // serial); nor can the holder, who administers nothing: 403 whatever the serial, decided
+    // before her body is read (issue 15).
     let city = app.admin("13700000001", "js-nj").await;
     let refused = app.post_as(&city, &path, &json!({"reason": "测试"})).await;
     assert_eq!(refused.status(), 404);
-    assert_eq!(
-        app.post_as(&token, &path, &json!({"reason": "x"}))
-            .await
-            .status(),
-        404
-    );
+    for any in [path.as_str(), "/api/v1/certificates/QH-2026-NOPE/revoke"] {
+        assert_eq!(
+            app.post_as(&token, any, &json!({"reason": "x"}))
+                .await
+                .status(),
+            403
+        );
+    }
     let province = app.admin("13700000002", "js").await;
     let empty = app.post_as(&province, &path, &json!({"reason": " "})).await;
     let (code, field, _) = error_of(empty).await;
@@ -803,4 +806,219 @@ async fn english_pages_name_the_course_and_the_union_in_english() {
     );
     let learning = page_in(&app, Some(&token), "en", "/learning").await;
     assert!(learning.contains(">Reading course</a>"), "{learning}");
+}
+
+/// A signing key as a database dump holds it.
+#[derive(diesel::Queryable)]
+struct DumpedKey {
+    key_id: String,
+    secret: Vec<u8>,
+    public: Vec<u8>,
+    sealed_with: Option<String>,
+}
+
+fn dumped_keys(db: &TestDb) -> Vec<DumpedKey> {
+    use diesel::prelude::*;
+    use qihang_core::db::schema::signing_keys::dsl as k;
+    k::signing_keys
+        .order(k::id.asc())
+        .select((k::key_id, k::secret_key, k::public_key, k::sealed_with))
+        .load(&mut db.connect())
+        .unwrap()
+}
+
+/// Issue 15: a database dump (or backup) alone cannot sign a credential. The secret halves are
+/// sealed under the key-encryption key from configuration: no 32 bytes of the stored column
+/// are the key, and a credential re-signed with what the dump holds does not verify.
+#[tokio::test]
+async fn a_database_dump_alone_cannot_produce_a_valid_signature() {
+    let (_folder, app, _token, _serial, credential) = holder_of_a_credential().await;
+    let keys = dumped_keys(&app.db);
+    assert_eq!(keys.len(), 1);
+    let DumpedKey {
+        key_id,
+        secret,
+        public,
+        sealed_with,
+    } = &keys[0];
+    let kek = qihang_core::kek::Kek::parse(TEST_KEK, "test").unwrap();
+    assert_eq!(sealed_with.as_deref(), Some(kek.fingerprint().as_str()));
+    let mut candidates = 0;
+    for window in secret.windows(32) {
+        let guess = ed25519_dalek::SigningKey::from_bytes(window.try_into().unwrap());
+        assert_ne!(
+            guess.verifying_key().as_bytes().as_slice(),
+            public.as_slice()
+        );
+        candidates += 1;
+    }
+    assert_eq!(candidates, secret.len() - 31);
+    // The best a thief can do: sign with the stored bytes under the real key's id.
+    let mut forged = credential.clone();
+    forged["credentialSubject"]["identifier"][0]["identityHash"] = json!("李冒名");
+    let method = credential["proof"]["verificationMethod"].as_str().unwrap();
+    let stolen = ed25519_dalek::SigningKey::from_bytes(secret[..32].try_into().unwrap());
+    let unsigned = {
+        let mut doc = forged.clone();
+        doc.as_object_mut().unwrap().remove("proof");
+        doc
+    };
+    let resigned = qihang_core::services::certificates::sign_document(
+        unsigned,
+        &stolen,
+        method,
+        credential["proof"]["created"].as_str().unwrap(),
+    );
+    let verdict = json_of(app.post("/api/v1/credentials/verify", &resigned).await).await;
+    assert_eq!(verdict["signature_valid"], false, "{verdict}");
+    // With the key-encryption key, the same column opens to the real key.
+    let seed = kek.open(key_id, secret).unwrap();
+    let real = ed25519_dalek::SigningKey::from_bytes(seed.as_slice().try_into().unwrap());
+    assert_eq!(
+        real.verifying_key().as_bytes().as_slice(),
+        public.as_slice()
+    );
+}
+
+/// Runs `qihang serve` on `db` with `env` until it says where it listens or exits; returns
+/// (started, what it wrote to standard error).
+fn try_serve(db: &TestDb, data: &Path, env: &[(&str, &str)]) -> (bool, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut cmd = qihang_command();
+    cmd.args(["--database-url", &db.url, "serve", "--bind", "127.0.0.1:0"])
+        .env("QIHANG_DATA_DIR", data)
+        .env("QIHANG_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started = line.starts_with("listening on ");
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (started, stderr)
+}
+
+/// Issue 15: without its key-encryption key (or with another one) a server of a database
+/// with sealed keys refuses to start, saying why; a rotation re-seals under a new key, which
+/// then serves, and every credential issued before still verifies. Keys stored in the clear
+/// by an older Qihang are sealed at the next start. A database's first start makes the
+/// default key file, readable by its owner only.
+#[tokio::test]
+async fn the_key_encryption_key_is_required_rotated_and_made_on_first_start() {
+    let (folder, app, _token, _serial, credential) = holder_of_a_credential().await;
+    let data = tempfile::tempdir().unwrap();
+    let (started, said) = try_serve(&app.db, data.path(), &[(KEK_VAR, "")]);
+    assert!(!started, "started without its key");
+    assert!(
+        said.contains("certificate signing: the key-encryption key is missing")
+            && said.contains("1 sealed signing key(s)")
+            && said.contains("QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY"),
+        "{said}"
+    );
+    let other = "11".repeat(32);
+    let (started, said) = try_serve(&app.db, data.path(), &[(KEK_VAR, &other)]);
+    assert!(!started);
+    assert!(said.contains("sealed with key-encryption key"), "{said}");
+    let (started, said) = try_serve(&app.db, data.path(), &[(KEK_VAR, "not-hex")]);
+    assert!(!started);
+    assert!(said.contains("want 64 hexadecimal digits"), "{said}");
+
+    // Rotation: a new signing key, and every key re-sealed under a new KEK file.
+    let new_file = data.path().join("kek-2026.kek");
+    let rotated = qihang_command()
+        .args(["--database-url", &app.db.url, "certificates", "rotate-key"])
+        .arg("--new-kek-file")
+        .arg(&new_file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(said.contains("re-sealed 2 signing key(s)"), "{said}");
+    let new_kek = qihang_core::kek::Kek::read(&new_file).unwrap();
+    let dumped = dumped_keys(&app.db);
+    assert!(dumped
+        .iter()
+        .all(|k| k.sealed_with.as_deref() == Some(new_kek.fingerprint().as_str())));
+    let (started, said) = try_serve(&app.db, data.path(), &[(KEK_VAR, TEST_KEK)]);
+    assert!(!started, "the old key no longer opens them: {said}");
+    drop(app.server);
+    let file = new_file.display().to_string();
+    let served = TestApp {
+        server: TestServer::start(
+            &app.db,
+            data.path(),
+            ServerOptions::default()
+                .env(KEK_VAR, "")
+                .env("QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY_FILE", &file)
+                .env("QIHANG_COURSES_DIR", folder.path().display().to_string()),
+        ),
+        db: app.db,
+        data_dir: app.data_dir,
+        client: client(),
+    };
+    let verdict = json_of(served.post("/api/v1/credentials/verify", &credential).await).await;
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    let (token, serial) =
+        complete_reading(&served, "13812341299", registration("13812341299", "js-yc")).await;
+    let path = format!("/api/v1/certificates/{serial}/credential.json");
+    let signed_after = json_of(served.get_as(&token, &path).await).await;
+    let verdict = json_of(
+        served
+            .post("/api/v1/credentials/verify", &signed_after)
+            .await,
+    )
+    .await;
+    assert_eq!(verdict["valid"], true, "{verdict}");
+
+    // A key in the clear (as Qihang stored them before) is sealed at the next start.
+    {
+        use diesel::prelude::*;
+        use qihang_core::db::schema::signing_keys::dsl as k;
+        let key = dumped_keys(&served.db).pop().unwrap();
+        let seed = new_kek.open(&key.key_id, &key.secret).unwrap();
+        let key_id = key.key_id;
+        diesel::update(k::signing_keys.filter(k::key_id.eq(&key_id)))
+            .set((k::secret_key.eq(seed), k::sealed_with.eq(None::<String>)))
+            .execute(&mut served.db.connect())
+            .unwrap();
+    }
+    let again = TestServer::start(
+        &served.db,
+        data.path(),
+        ServerOptions::default()
+            .env(KEK_VAR, "")
+            .env("QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY_FILE", &file),
+    );
+    assert!(dumped_keys(&served.db)
+        .iter()
+        .all(|k| k.sealed_with.as_deref() == Some(new_kek.fingerprint().as_str())));
+    drop(again);
+
+    // A fresh database with no key configured: the first start makes DATA_DIR/signing.kek.
+    let fresh = TestDb::create();
+    let fresh_data = tempfile::tempdir().unwrap();
+    let (started, said) = try_serve(&fresh, fresh_data.path(), &[(KEK_VAR, "")]);
+    assert!(started, "{said}");
+    let made = fresh_data.path().join("signing.kek");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&made).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(qihang_core::kek::Kek::read(&made).is_ok());
 }

@@ -724,11 +724,7 @@ async fn core_at(
     data: &std::path::Path,
     at: chrono::NaiveDateTime,
 ) -> qihang_core::Core {
-    let config = qihang_core::config::Config {
-        database_url: db.url.clone(),
-        data_dir: data.to_path_buf(),
-        ..qihang_core::config::Config::default()
-    };
+    let config = core_config(db, data);
     let mut core = tokio::task::spawn_blocking(move || qihang_core::Core::start(config))
         .await
         .unwrap()

@@ -326,13 +326,16 @@ async fn a_well_signed_credential_is_valid_only_if_it_is_what_was_issued() {
         "{ok}"
     );
 
-    // The probe: the key's secret half, read from the database, signs a forgery.
+    // The probe: the key's secret half, read from the database and opened with the
+    // key-encryption key (an insider with both), signs a forgery.
     use qihang_core::db::schema::signing_keys;
     let mut conn = app.db.connect();
-    let (key_id, secret): (String, Vec<u8>) = signing_keys::table
+    let (key_id, sealed): (String, Vec<u8>) = signing_keys::table
         .select((signing_keys::key_id, signing_keys::secret_key))
         .first(&mut conn)
         .unwrap();
+    let kek = qihang_core::kek::Kek::parse(TEST_KEK, "test").unwrap();
+    let secret = kek.open(&key_id, &sealed).unwrap();
     let key = SigningKey::from_bytes(&secret.try_into().unwrap());
     let method = genuine["proof"]["verificationMethod"]
         .as_str()
@@ -602,7 +605,10 @@ async fn revocation_is_no_oracle_and_the_holders_union_may_revoke() {
         .enrolled_learner("13812340001", "js-wx", &["quiz-a"])
         .await;
     let serial = complete_course(&app, &holder, "quiz-a").await;
-    let snoop = app.enrolled_learner("13812340002", "js-sz", &[]).await;
+    // The snoop administers another city; a learner is refused before anything is looked up
+    // (403 whatever the serial, issue 15).
+    let snoop = app.admin("13812340002", "js-nj").await;
+    let learner = app.enrolled_learner("13812340003", "js-sz", &[]).await;
     let revoke = async |token: &str, serial: &str| {
         app.post_as(
             token,
@@ -621,6 +627,9 @@ async fn revocation_is_no_oracle_and_the_holders_union_may_revoke() {
         existing.text().await.unwrap(),
         unknown.text().await.unwrap()
     );
+    for serial in [serial.as_str(), "QH-2026-ZZZZZZZZZZ"] {
+        assert_eq!(revoke(&learner, serial).await.status(), 403);
+    }
 
     // The course was issued by the province; the Wuxi admin (her union when she completed)
     // may revoke it, a Suzhou admin may not (and gets the same 404).

@@ -262,11 +262,7 @@ async fn a_handed_over_link_expires_after_a_day() {
     use qihang_core::services::{accounts, people};
     let db = TestDb::create();
     let data = tempfile::tempdir().unwrap();
-    let config = qihang_core::config::Config {
-        database_url: db.url.clone(),
-        data_dir: data.path().to_path_buf(),
-        ..qihang_core::config::Config::default()
-    };
+    let config = core_config(&db, data.path());
     let mut core = tokio::task::spawn_blocking(move || qihang_core::Core::start(config))
         .await
         .unwrap()

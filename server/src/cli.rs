@@ -100,8 +100,14 @@ pub enum StatsCommand {
 #[derive(Debug, Subcommand)]
 pub enum CertificatesCommand {
     /// Retire the current signing key and start signing with a new one (old credentials keep
-    /// verifying: retired keys stay published).
-    RotateKey,
+    /// verifying: retired keys stay published). With `--new-kek-file`, also re-seal every
+    /// signing key under a new key-encryption key (stop the servers first; start them again
+    /// configured with the new key).
+    RotateKey {
+        /// The new key-encryption key's file (64 hex digits); made, mode 0600, if absent.
+        #[arg(long, value_name = "FILE")]
+        new_kek_file: Option<PathBuf>,
+    },
     /// Check a downloaded credential offline, against a saved copy of the published keys
     /// (`GET /api/v1/certificate-keys`). Needs no database. Exits 1 if it does not verify.
     Verify {

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use qihang_core::config::{Config, ConfigError};
+use qihang_core::config::{Config, ConfigError, KekState};
 use qihang_core::db::DbError;
+use qihang_core::kek::Kek;
 use qihang_core::services::accounts::{self, NewAdmin};
 use qihang_core::services::{catalog, certificates, demo, skills, stats};
 use qihang_core::{Core, ServiceError};
@@ -68,6 +69,8 @@ enum CliError {
         flag: &'static str,
         source: ServiceError,
     },
+    #[error("certificate signing: {0}")]
+    Signing(String),
     #[error("HTTP server: {0}")]
     Http(std::io::Error),
     #[error("reading the password: {0}")]
@@ -153,7 +156,9 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
             SkillsCommand::Rebuild => skills_rebuild(config).await,
         },
         Command::Certificates { command } => match command {
-            CertificatesCommand::RotateKey => certificates_rotate_key(config).await,
+            CertificatesCommand::RotateKey { new_kek_file } => {
+                certificates_rotate_key(config, new_kek_file).await
+            }
             CertificatesCommand::Verify { credential, keys } => {
                 certificates_verify(&credential, &keys)
             }
@@ -167,6 +172,9 @@ async fn serve_command(mut config: Config, bind: Option<String>) -> Result<(), C
         config.bind = bind;
     }
     let core = start_core(config).await?;
+    // Certificates are issued in the transaction that completes a course: a server that
+    // could not sign them would fail completions, so it does not start.
+    require_signing(&core)?;
     warn_about_public_url(&core.config);
     import_bundled_courses(&core).await;
     if core.config.jobs_enabled {
@@ -345,12 +353,44 @@ async fn skills_rebuild(config: Config) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `qihang certificates rotate-key`: a new signing key; the old one stays published, retired.
-async fn certificates_rotate_key(config: Config) -> Result<(), CliError> {
+/// `qihang certificates rotate-key [--new-kek-file FILE]`: a new signing key (the old one
+/// stays published, retired); with the flag, every key re-sealed under the new KEK.
+async fn certificates_rotate_key(
+    config: Config,
+    new_kek_file: Option<PathBuf>,
+) -> Result<(), CliError> {
     let core = start_core(config).await?;
+    require_signing(&core)?;
     let key_id = certificates::rotate_key(&core).await?;
     println!("new signing key {key_id}; earlier keys stay published as retired");
+    if let Some(path) = new_kek_file {
+        let new = if path.exists() {
+            Kek::read(&path)
+        } else {
+            Kek::create_file(&path)
+        }
+        .map_err(|e| CliError::Signing(e.to_string()))?;
+        let fingerprint = new.fingerprint();
+        let count = certificates::reseal_keys(&core, new).await?;
+        println!(
+            "re-sealed {count} signing key(s) under key-encryption key {fingerprint} ({}); \
+             configure it on every server (certificates.key_encryption_key_file) before they \
+             start again, and keep a copy apart from the database's backups",
+            path.display()
+        );
+    }
     Ok(())
+}
+
+/// Refuses (with the operator's message) when this process cannot sign certificates.
+fn require_signing(core: &Core) -> Result<(), CliError> {
+    match &core.config.certificates.kek {
+        KekState::Ready(_) => Ok(()),
+        KekState::Unavailable(why) => Err(CliError::Signing(why.clone())),
+        KekState::Unresolved => Err(CliError::Signing(
+            "the key-encryption key was not resolved".into(),
+        )),
+    }
 }
 
 /// `qihang certificates verify FILE --keys KEYS`: the signature check anyone can run offline.

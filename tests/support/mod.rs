@@ -132,12 +132,31 @@ impl ServerOptions {
     }
 }
 
+/// The key-encryption key every test process shares (as every server of one database must);
+/// tests of a missing or wrong key override it.
+pub const TEST_KEK: &str = "7a1f0c3e9b2d4c8e6f5a0b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3d4e5f6";
+
+/// The key-encryption key's variable.
+pub const KEK_VAR: &str = "QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY";
+
 pub fn qihang_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qihang"));
     cmd.env_remove("QIHANG_DATABASE_URL")
         .env_remove("QIHANG_CONFIG")
-        .env_remove("QIHANG_BIND");
+        .env_remove("QIHANG_BIND")
+        .env(KEK_VAR, TEST_KEK);
     cmd
+}
+
+/// The configuration of an in-process core on the test database `db`.
+pub fn core_config(db: &TestDb, data: &Path) -> qihang_core::config::Config {
+    let mut config = qihang_core::config::Config {
+        database_url: db.url.clone(),
+        data_dir: data.to_path_buf(),
+        ..qihang_core::config::Config::default()
+    };
+    config.certificates.key_encryption_key = Some(TEST_KEK.into());
+    config
 }
 
 impl TestServer {
@@ -149,7 +168,8 @@ impl TestServer {
                     .args(["-c", &cpu.to_string(), env!("CARGO_BIN_EXE_qihang")])
                     .env_remove("QIHANG_DATABASE_URL")
                     .env_remove("QIHANG_CONFIG")
-                    .env_remove("QIHANG_BIND");
+                    .env_remove("QIHANG_BIND")
+                    .env(KEK_VAR, TEST_KEK);
                 pinned
             }
             None => qihang_command(),

@@ -210,10 +210,20 @@ impl From<SmsMode> for String {
     }
 }
 
-/// Certificates: the PDF font and how hard serials are to enumerate.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Certificates: the PDF font, how hard serials are to enumerate, and the key-encryption key
+/// that seals the signing keys (see [`crate::kek`]).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CertificateConfig {
+    /// The key-encryption key, 64 hex digits (`QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY`); wins
+    /// over the file. Every server of one database needs the same one.
+    pub key_encryption_key: Option<String>,
+    /// The file holding it; default `DATA_DIR/signing.kek`, made (mode 0600) on the first start
+    /// of a database that has no signing key yet.
+    pub key_encryption_key_file: Option<PathBuf>,
+    /// The key as resolved at start-up (never read from or written to configuration).
+    #[serde(skip)]
+    pub kek: KekState,
     /// A TrueType (glyf) CJK font for PDFs; Debian's fonts-lxgw-wenkai covers rare characters
     /// such as 𠮷 and 𡒄.
     pub font: PathBuf,
@@ -224,9 +234,42 @@ pub struct CertificateConfig {
     pub check_in_failures_per_15min: i64,
 }
 
+/// Whether this process can sign: resolved once by [`crate::Core::start`].
+#[derive(Clone, Debug, Default)]
+pub enum KekState {
+    /// Not looked at yet (a `Config` not started).
+    #[default]
+    Unresolved,
+    Ready(crate::kek::Kek),
+    /// Why certificates cannot be signed, said to the operator as it is.
+    Unavailable(String),
+}
+
+impl std::fmt::Debug for CertificateConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateConfig")
+            .field("font", &self.font)
+            .field("lookup_misses_per_15min", &self.lookup_misses_per_15min)
+            .field(
+                "check_in_failures_per_15min",
+                &self.check_in_failures_per_15min,
+            )
+            .field(
+                "key_encryption_key",
+                &self.key_encryption_key.as_ref().map(|_| "(set)"),
+            )
+            .field("key_encryption_key_file", &self.key_encryption_key_file)
+            .field("kek", &self.kek)
+            .finish()
+    }
+}
+
 impl Default for CertificateConfig {
     fn default() -> Self {
         CertificateConfig {
+            key_encryption_key: None,
+            key_encryption_key_file: None,
+            kek: KekState::Unresolved,
             font: "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf".into(),
             lookup_misses_per_15min: 20,
             check_in_failures_per_15min: 10,

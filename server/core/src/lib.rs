@@ -19,6 +19,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod error;
 #[cfg(feature = "ssr")]
+pub mod kek;
+#[cfg(feature = "ssr")]
 pub mod packs;
 #[cfg(feature = "ssr")]
 pub mod paths;

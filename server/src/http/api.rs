@@ -182,7 +182,8 @@ async fn change_email(
     actor: Authenticated,
     body: JsonBody<EmailChange>,
 ) -> ApiResult {
-    let account = account_settings::change_email(&core, &actor.0, body.take()?, client_ip(&req)).await?;
+    let account =
+        account_settings::change_email(&core, &actor.0, body.take()?, client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(account))
 }
 

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use qihang_app::request::SESSION_COOKIE;
-use qihang_core::services::accounts;
 use qihang_core::domain::Role;
+use qihang_core::services::accounts;
 use qihang_core::services::actor::Actor;
 use qihang_core::{Core, ServiceError};
 

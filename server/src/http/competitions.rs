@@ -124,7 +124,8 @@ async fn add_achievement(
     id: web::Path<String>,
     body: JsonBody<AchievementInput>,
 ) -> ApiResult {
-    let added = studios::add_achievement(&core, &actor.0, id.into_inner(), body.take()?, None).await?;
+    let added =
+        studios::add_achievement(&core, &actor.0, id.into_inner(), body.take()?, None).await?;
     Ok(HttpResponse::Created().json(added))
 }
 

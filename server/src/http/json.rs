@@ -51,20 +51,20 @@ async fn read<T: DeserializeOwned>(
     is_json: bool,
     bytes: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
 ) -> Result<T, ApiError> {
-            if !is_json {
-                return Err(ApiError::NotJson);
-            }
-            let bytes = bytes
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::TooLarge,
-                    _ if e.to_string().contains("overflow") => ApiError::TooLarge,
-                    _ => ApiError::MalformedJson(e.to_string()),
-                })?;
-            if bytes.len() > LIMIT {
-                return Err(ApiError::TooLarge);
-            }
-            parse(&bytes)
+    if !is_json {
+        return Err(ApiError::NotJson);
+    }
+    let bytes = bytes
+        .await
+        .map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => ApiError::TooLarge,
+            _ if e.to_string().contains("overflow") => ApiError::TooLarge,
+            _ => ApiError::MalformedJson(e.to_string()),
+        })?;
+    if bytes.len() > LIMIT {
+        return Err(ApiError::TooLarge);
+    }
+    parse(&bytes)
 }
 
 pub(super) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -58,7 +58,8 @@ async fn grant_attempt(
     id: web::Path<String>,
     body: JsonBody<GrantAttempt>,
 ) -> ApiResult {
-    let standing = people::grant_attempt(&core, &actor.0, id.into_inner(), body.take()?.course).await?;
+    let standing =
+        people::grant_attempt(&core, &actor.0, id.into_inner(), body.take()?.course).await?;
     Ok(HttpResponse::Created().json(standing))
 }
 

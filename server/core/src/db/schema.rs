@@ -323,6 +323,7 @@ diesel::table! {
         public_key -> Binary,
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        sealed_with -> Nullable<Text>,
     }
 }
 

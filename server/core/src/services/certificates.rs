@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::actor::Actor;
 use super::{now, outbox, throttle, Core};
 use crate::certificate_print::{self, CertificateText, PrintError};
-use crate::config::Config;
+use crate::config::{Config, KekState};
 pub use crate::credential::{
     canonical_json, content_digest, new_serial, parse_multikey, parse_serial, public_key_multibase,
     sign_document, tier_label, verify_document,
@@ -26,20 +26,25 @@ use crate::domain::{mask_name, Role};
 use crate::dto::{
     CertificateStatusView, CertificateView, CredentialCheck, MyCertificateView, SigningKeyView,
 };
+use crate::kek::Kek;
 use crate::ServiceError;
 
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-/// A signing key as stored (the public half published, the secret half never shown).
+/// A signing key as stored: the public half published, the secret half sealed under the
+/// key-encryption key named by `sealed_with` (rows from before sealing have none, and are
+/// sealed at the next start: [`prepare_signing`]).
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = signing_keys)]
 struct KeyRow {
+    id: i64,
     key_id: String,
     secret_key: Vec<u8>,
     public_key: Vec<u8>,
     created_at: chrono::NaiveDateTime,
     retired_at: Option<chrono::NaiveDateTime>,
+    sealed_with: Option<String>,
 }
 
 fn all_keys(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
@@ -49,7 +54,42 @@ fn all_keys(conn: &mut DbConn) -> QueryResult<Vec<KeyRow>> {
         .load(conn)
 }
 
-fn create_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
+/// The key-encryption key this process resolved at start-up, or why there is none.
+fn kek_of(config: &Config) -> Result<&Kek, ServiceError> {
+    match &config.certificates.kek {
+        KekState::Ready(kek) => Ok(kek),
+        KekState::Unavailable(why) => Err(ServiceError::internal(format!(
+            "certificates cannot be signed: {why}"
+        ))),
+        KekState::Unresolved => Err(ServiceError::internal(
+            "certificates cannot be signed: the key-encryption key was not resolved",
+        )),
+    }
+}
+
+/// The row's secret half, opened.
+fn secret_of(row: &KeyRow, kek: &Kek) -> Result<SigningKey, ServiceError> {
+    let seed = match &row.sealed_with {
+        None => row.secret_key.clone(),
+        Some(fingerprint) if *fingerprint != kek.fingerprint() => {
+            return Err(ServiceError::internal(format!(
+                "signing key {} is sealed with key-encryption key {fingerprint}, not with the \
+                 configured one ({})",
+                row.key_id,
+                kek.fingerprint()
+            )))
+        }
+        Some(_) => kek
+            .open(&row.key_id, &row.secret_key)
+            .map_err(|e| ServiceError::internal(e.to_string()))?,
+    };
+    let seed: [u8; 32] = seed
+        .try_into()
+        .map_err(|_| ServiceError::internal(format!("signing key {} is corrupt", row.key_id)))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+fn create_key(conn: &mut DbConn, kek: &Kek) -> Result<(String, SigningKey), ServiceError> {
     let mut seed = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
     let key = SigningKey::from_bytes(&seed);
@@ -62,30 +102,25 @@ fn create_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
     diesel::insert_into(signing_keys::table)
         .values((
             signing_keys::key_id.eq(&key_id),
-            signing_keys::secret_key.eq(seed.to_vec()),
+            signing_keys::secret_key.eq(kek.seal(&key_id, &seed)),
             signing_keys::public_key.eq(key.verifying_key().as_bytes().to_vec()),
             signing_keys::created_at.eq(at),
+            signing_keys::sealed_with.eq(kek.fingerprint()),
         ))
         .execute(conn)?;
     Ok((key_id, key))
 }
 
 /// The newest key not retired; the first one is made on first use.
-fn active_key(conn: &mut DbConn) -> Result<(String, SigningKey), ServiceError> {
+fn active_key(conn: &mut DbConn, config: &Config) -> Result<(String, SigningKey), ServiceError> {
+    let kek = kek_of(config)?;
     let newest = all_keys(conn)?
         .into_iter()
         .rev()
         .find(|k| k.retired_at.is_none());
     match newest {
-        Some(KeyRow {
-            key_id, secret_key, ..
-        }) => {
-            let seed: [u8; 32] = secret_key
-                .try_into()
-                .map_err(|_| ServiceError::internal(format!("signing key {key_id} is corrupt")))?;
-            Ok((key_id, SigningKey::from_bytes(&seed)))
-        }
-        None => create_key(conn),
+        Some(row) => Ok((row.key_id.clone(), secret_of(&row, kek)?)),
+        None => create_key(conn, kek),
     }
 }
 
@@ -101,15 +136,125 @@ fn verifying_keys(conn: &mut DbConn) -> QueryResult<Vec<(String, VerifyingKey)>>
 
 /// Retires the current key and makes a new one; old credentials keep verifying.
 pub async fn rotate_key(core: &Core) -> Result<String, ServiceError> {
-    core.run(|conn, _| {
+    core.run(|conn, config| {
+        let kek = kek_of(config)?;
         write_tx(conn, |conn| {
             diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
                 .set(signing_keys::retired_at.eq(now()))
                 .execute(conn)?;
-            Ok(create_key(conn)?.0)
+            Ok(create_key(conn, kek)?.0)
         })
     })
     .await
+}
+
+/// Re-seals every signing key's secret under `new` (opened with the configured key first):
+/// the second half of a key-encryption key rotation. Returns how many keys were re-sealed.
+pub async fn reseal_keys(core: &Core, new: Kek) -> Result<usize, ServiceError> {
+    core.run(move |conn, config| {
+        let old = kek_of(config)?;
+        write_tx(conn, |conn| {
+            let rows = all_keys(conn)?;
+            for row in &rows {
+                let seed = secret_of(row, old)?.to_bytes();
+                diesel::update(signing_keys::table.find(row.id))
+                    .set((
+                        signing_keys::secret_key.eq(new.seal(&row.key_id, &seed)),
+                        signing_keys::sealed_with.eq(new.fingerprint()),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(rows.len())
+        })
+    })
+    .await
+}
+
+/// Resolves the key-encryption key at start-up (see [`crate::kek`] for where it comes from),
+/// makes the default file on a database's first start, and seals any secret stored in the
+/// clear by an older Qihang. Never fails: what it finds is `config.certificates.kek`, and
+/// `qihang serve` refuses to start unless it is ready.
+pub(crate) fn prepare_signing(conn: &mut DbConn, config: &mut Config) -> QueryResult<()> {
+    let rows = all_keys(conn)?;
+    let state = resolve_kek(config, &rows);
+    if let KekState::Ready(kek) = &state {
+        let state = seal_clear_keys(conn, kek, &rows)?;
+        config.certificates.kek = state;
+        return Ok(());
+    }
+    config.certificates.kek = state;
+    Ok(())
+}
+
+fn resolve_kek(config: &Config, rows: &[KeyRow]) -> KekState {
+    let certs = &config.certificates;
+    let kek = match certs.key_encryption_key.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => {
+            match Kek::parse(text, "certificates.key_encryption_key") {
+                Ok(kek) => kek,
+                Err(e) => return KekState::Unavailable(e.to_string()),
+            }
+        }
+        _ => {
+            let path = certs
+                .key_encryption_key_file
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("signing.kek"));
+            let sealed = rows.iter().filter(|r| r.sealed_with.is_some()).count();
+            let read = if path.exists() || sealed > 0 {
+                Kek::read(&path)
+            } else {
+                Kek::create_file(&path).inspect(|_| {
+                    tracing::info!(path = %path.display(), "made a new key-encryption key; \
+                        keep a copy apart from the database's backups")
+                })
+            };
+            match read {
+                Ok(kek) => kek,
+                Err(e) => {
+                    return KekState::Unavailable(format!(
+                        "the key-encryption key is missing ({e}), and the database holds \
+                         {sealed} sealed signing key(s) that only it opens. Restore the file, or \
+                         set QIHANG_CERTIFICATES__KEY_ENCRYPTION_KEY, from where you keep it \
+                         (README, \"Signing keys at rest\")"
+                    ))
+                }
+            }
+        }
+    };
+    let foreign: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.sealed_with.as_deref())
+        .filter(|f| *f != kek.fingerprint())
+        .collect();
+    match foreign.first() {
+        Some(other) => KekState::Unavailable(format!(
+            "the signing keys are sealed with key-encryption key {other}, but the configured \
+             one is {}: configure the key they were sealed with (every server of a database \
+             needs the same one)",
+            kek.fingerprint()
+        )),
+        None => KekState::Ready(kek),
+    }
+}
+
+fn seal_clear_keys(conn: &mut DbConn, kek: &Kek, rows: &[KeyRow]) -> QueryResult<KekState> {
+    for row in rows.iter().filter(|r| r.sealed_with.is_none()) {
+        // Only this row's update, guarded by its being still clear: two servers starting at
+        // once seal it once.
+        diesel::update(
+            signing_keys::table
+                .find(row.id)
+                .filter(signing_keys::sealed_with.is_null()),
+        )
+        .set((
+            signing_keys::secret_key.eq(kek.seal(&row.key_id, &row.secret_key)),
+            signing_keys::sealed_with.eq(kek.fingerprint()),
+        ))
+        .execute(conn)?;
+        tracing::info!(key = %row.key_id, "sealed a signing key stored in the clear");
+    }
+    Ok(KekState::Ready(kek.clone()))
 }
 
 /// Every key Qihang has signed with, retired ones included.
@@ -189,7 +334,7 @@ pub(crate) fn issue(
     let issued_at = now();
     let serial = new_serial(chrono::Datelike::year(&issued_at));
     let issued = timestamp(issued_at);
-    let (key_id, key) = active_key(conn)?;
+    let (key_id, key) = active_key(conn, config)?;
     let credential = sign_document(
         credential_document(
             &config.public_url,

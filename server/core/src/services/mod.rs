@@ -66,8 +66,11 @@ fn hash_permits() -> usize {
 
 impl Core {
     /// Connects to the configured database, applies migrations and seeds the organisation tree.
-    pub fn start(config: Config) -> Result<Core, db::DbError> {
+    /// Resolves the key-encryption key too (`config.certificates.kek` says whether this
+    /// process can sign).
+    pub fn start(mut config: Config) -> Result<Core, db::DbError> {
         let (pool, backend) = db::connect_and_migrate(&config.database_url, config.db_pool_size)?;
+        certificates::prepare_signing(&mut *pool.get()?, &mut config)?;
         let core = Core {
             config: Arc::new(config),
             db: pool,
