@@ -2105,9 +2105,14 @@ async fn deadlines_and_expiries_follow_the_cores_clock() {
     };
     let ip = || "127.0.0.1".to_string();
     accounts::register(&core, input, ip()).await.unwrap();
-    let login = accounts::login(&core, "13812341234".into(), "password-123".into(), ip())
-        .await
-        .unwrap();
+    let login = accounts::login(
+        &core,
+        "13812341234".into(),
+        "password-123".into(),
+        accounts::Client::new(ip(), ""),
+    )
+    .await
+    .unwrap();
     let actor = accounts::authenticate(&core, login.token).await.unwrap();
     learning::enroll(&core, &actor, "timed".into())
         .await

@@ -740,8 +740,8 @@ async fn actor_on(
     password: &str,
 ) -> qihang_core::services::actor::Actor {
     use qihang_core::services::accounts;
-    let ip = "127.0.0.1".to_string();
-    let login = accounts::login(core, phone.into(), password.into(), ip)
+    let client = accounts::Client::new("127.0.0.1".into(), "");
+    let login = accounts::login(core, phone.into(), password.into(), client)
         .await
         .unwrap();
     accounts::authenticate(core, login.token).await.unwrap()

@@ -1115,3 +1115,365 @@ async fn authorisation_is_decided_before_the_body_is_read() {
     }
     assert_eq!(cells, 78);
 }
+
+/// A request with a browser's User-Agent.
+async fn login_from(app: &TestApp, phone: &str, user_agent: &str) -> String {
+    let response = client()
+        .post(app.url("/api/v1/auth/login"))
+        .header("User-Agent", user_agent)
+        .json(&json!({"login": phone, "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+const WECHAT_UA: &str = "Mozilla/5.0 (Linux; Android 12; M2006C3MG) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/86.0.4240.99 Mobile Safari/537.36 MicroMessenger/8.0.28.2240";
+const EDGE_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0";
+
+/// Issue 15.3: she sees the devices signed in as her (device, first and last seen) and can
+/// sign any of them out; another woman's session is never found; a password change ends
+/// every other session.
+#[tokio::test]
+async fn her_sessions_are_listed_and_each_can_be_ended() {
+    let app = TestApp::spawn().await;
+    app.register("13900000161", "js-sz").await;
+    app.register("13900000162", "js-sz").await;
+    let phone = login_from(&app, "13900000161", WECHAT_UA).await;
+    let pc = login_from(&app, "13900000161", EDGE_UA).await;
+    let other = login_from(&app, "13900000162", EDGE_UA).await;
+
+    let listed = app.get_as(&phone, "/api/v1/me/sessions").await;
+    assert_eq!(listed.headers()["cache-control"], "private, no-store");
+    let sessions: Vec<Value> = listed.json().await.unwrap();
+    let devices: Vec<(&str, bool)> = sessions
+        .iter()
+        .map(|s| {
+            (
+                s["device"].as_str().unwrap(),
+                s["current"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(devices.len(), 2, "{sessions:?}");
+    assert!(devices.contains(&("Android · 微信", true)), "{devices:?}");
+    assert!(devices.contains(&("Windows · Edge", false)), "{devices:?}");
+    for s in &sessions {
+        assert!(s["created_at"].as_str().unwrap().ends_with('Z'));
+        assert!(s["last_seen_at"].as_str().unwrap().ends_with('Z'));
+        let id = s["id"].as_str().unwrap();
+        assert_eq!(id.len(), 16);
+        assert!(
+            !phone.contains(id) && !pc.contains(id),
+            "the handle is not the token"
+        );
+    }
+    let pc_handle = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let others: Vec<Value> = app
+        .get_as(&other, "/api/v1/me/sessions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_handle = others[0]["id"].as_str().unwrap().to_string();
+
+    let end = |token: String, handle: String| {
+        let app = &app;
+        async move {
+            client()
+                .delete(app.url(&format!("/api/v1/me/sessions/{handle}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(end(phone.clone(), other_handle.clone()).await, 404);
+    assert_eq!(end(phone.clone(), "not-a-handle".into()).await, 404);
+    assert_eq!(app.get_as(&other, "/api/v1/me").await.status(), 200);
+    assert_eq!(end(phone.clone(), pc_handle).await, 204);
+    assert_eq!(app.get_as(&pc, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.get_as(&phone, "/api/v1/me").await.status(), 200);
+
+    // A password change ends every other session; the one it came from stays.
+    let second = login_from(&app, "13900000161", EDGE_UA).await;
+    let changed = app
+        .put_as(
+            &phone,
+            "/api/v1/me/password",
+            &json!({"current_password": "password-123", "new_password": "another-pass-456"}),
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+    assert_eq!(app.get_as(&second, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.get_as(&phone, "/api/v1/me").await.status(), 200);
+    let left: Vec<Value> = app
+        .get_as(&phone, "/api/v1/me/sessions")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+}
+
+/// The stats of `org` as its administrator sees them, without the moment they were read.
+async fn stats_of(app: &TestApp, admin: &str, org: &str) -> Value {
+    let mut stats: Value = app
+        .get_as(admin, &format!("/api/v1/orgs/{org}/stats"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    stats.as_object_mut().unwrap().remove("as_of");
+    stats
+}
+
+/// Issue 15.5 (PIPL art. 44–47): she downloads everything held about her; deleting her
+/// account erases what identifies her, the verification page still verifies her certificate
+/// with only the masked name, her own copy of the credential still verifies, the dashboard's
+/// counts do not move and `qihang stats verify` stays clean; her number may register again.
+#[tokio::test]
+async fn her_data_downloads_and_deletion_keeps_only_what_verification_needs() {
+    let (app, _folder) =
+        app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
+    let her = app
+        .enrolled_learner("13812340071", "js-wx", &["quiz-a"])
+        .await;
+    let serial = complete_course(&app, &her, "quiz-a").await;
+    let credential: Value = app
+        .get_as(
+            &her,
+            &format!("/api/v1/certificates/{serial}/credential.json"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let province = app.admin("13600000071", "js").await;
+    let before = stats_of(&app, &province, "js").await;
+    assert_eq!(before["trained"], 1, "{before}");
+
+    let export = app.get_as(&her, "/api/v1/me/export").await;
+    assert_eq!(export.status(), 200);
+    assert_eq!(export.headers()["cache-control"], "private, no-store");
+    assert!(export.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"qihang-my-data-"));
+    let data: Value = export.json().await.unwrap();
+    assert_eq!(data["account"]["name"], "王秀红");
+    assert_eq!(data["account"]["phone"], "13812340071");
+    assert_eq!(data["account"]["org"], "js-wx");
+    assert!(data["account"]["consent_version"].is_string());
+    assert_eq!(data["enrolments"][0]["course_id"], "quiz-a");
+    assert!(data["enrolments"][0]["completed_at"].is_string());
+    assert_eq!(data["attempts"][0]["passed"], true);
+    assert_eq!(data["certificates"][0]["serial"], serial.as_str());
+    assert_eq!(data["consents"]["talent_pool"], false);
+    assert_eq!(data["sessions"][0]["current"], true);
+    assert!(data["attendance"].as_array().unwrap().is_empty());
+    // The readable page, signed in by cookie, is not stored by caches.
+    let browser = cookie_client();
+    let signed_in = browser
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "13812340071", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let page = browser.get(app.url("/account/data")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("13812340071") && page.contains("quiz-a"),
+        "{page}"
+    );
+
+    // Deletion: a wrong password is refused on `password`, like a failed login.
+    let delete = |token: &str, body: Value| {
+        client()
+            .delete(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let wrong = delete(&her, json!({"password": "not-her-password"}))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let (code, field, _) = error_of(wrong).await;
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("wrong_password", Some("password"))
+    );
+    let gone = delete(&her, json!({"password": "password-123"}))
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    assert_eq!(app.get_as(&her, "/api/v1/me").await.status(), 401);
+    // Her other sessions ended with the account: the browser is asked to sign in.
+    let page_after = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page_after.contains("href=\"/login") && !page_after.contains("13812340071"),
+        "{page_after}"
+    );
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13812340071", "password": "password-123"}),
+        )
+        .await;
+    assert_eq!(login.status(), 401);
+
+    // Verification: the same masked name, course and date; her own copy still verifies.
+    let status: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/certificates/{serial}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (status["valid"].as_bool(), status["holder"].as_str()),
+        (Some(true), Some("王*红")),
+        "{status}"
+    );
+    let verify_page = app
+        .client
+        .get(app.url(&format!("/verify/{serial}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verify_page.contains("王*红") && !verify_page.contains("王秀红"));
+    let verdict: Value = app
+        .post("/api/v1/credentials/verify", &credential)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verdict["valid"], true, "{verdict}");
+
+    // What the database still holds of her.
+    {
+        use qihang_core::db::schema::{audit_log, certificates, users};
+        let mut conn = app.db.connect();
+        let (name, phone, email, hash): (String, String, Option<String>, Option<String>) =
+            users::table
+                .filter(users::phone.like("deleted:%"))
+                .select((
+                    users::name,
+                    users::phone,
+                    users::email,
+                    users::password_hash,
+                ))
+                .first(&mut conn)
+                .unwrap();
+        assert_eq!(name, "已注销用户");
+        assert!(email.is_none() && hash.is_none(), "{phone}");
+        let (holder, stored): (String, String) = certificates::table
+            .select((certificates::holder_name, certificates::credential))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(holder, "王*红");
+        assert!(!stored.contains("王秀红") && !stored.contains("13812340071"));
+        let actions: Vec<String> = audit_log::table
+            .select(audit_log::action)
+            .load(&mut conn)
+            .unwrap();
+        assert!(actions.contains(&"delete_account".to_string()));
+    }
+
+    // The counts stay, and the counters agree with the records.
+    assert_eq!(stats_of(&app, &province, "js").await, before);
+    let verify = qihang_command()
+        .args(["--database-url", &app.db.url, "stats", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // Her number is free again.
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/register",
+            &registration("13812340071", "js-wx")
+        )
+        .await
+        .status(),
+        201
+    );
+}
+
+/// Issue 15.3: every text answer names its charset, API answers and pages for a signed-in
+/// caller are not stored by caches, and the session cookie is HttpOnly and SameSite.
+#[tokio::test]
+async fn text_answers_name_their_charset_and_personal_ones_are_not_stored() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("13600000081", "js-sz").await;
+    let csv = app.get_as(&admin, "/api/v1/orgs/js-sz/stats.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("charset=utf-8"),
+        "{:?}",
+        csv.headers()["content-type"]
+    );
+    assert!(csv.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    let public = app.client.get(app.url("/courses")).send().await.unwrap();
+    assert_eq!(public.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(public.headers()["cache-control"], "no-cache");
+    let missing = app
+        .client
+        .get(app.url("/api/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.headers()["cache-control"], "private, no-store");
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"login": "13600000081", "password": "admin-password"}),
+        )
+        .await;
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let page = app
+        .client
+        .get(app.url("/courses"))
+        .header("Cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
+}

@@ -300,7 +300,7 @@ async fn a_handed_over_link_expires_after_a_day() {
         &core,
         "13600000001".into(),
         "admin-password".into(),
-        "127.0.0.1".into(),
+        qihang_core::services::accounts::Client::new("127.0.0.1".into(), ""),
     )
     .await
     .unwrap();

@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/data") view=crate::pages::account::MyDataPage ssr=SsrMode::Async/>
+                <Route path=path!("/account/deleted") view=crate::pages::account::AccountDeletedPage ssr=SsrMode::Async/>
                 <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                 <Route path=path!("/courses") view=CataloguePage ssr=SsrMode::Async/>
                 <Route path=path!("/courses/:id") view=CoursePage ssr=SsrMode::Async/>

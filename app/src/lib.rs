@@ -12,6 +12,7 @@ pub mod competition_fns;
 pub mod errors;
 pub mod i18n;
 pub mod islands;
+pub mod my_data_fns;
 pub mod pages;
 pub mod request;
 pub mod server_fns;

@@ -128,6 +128,19 @@ mod server {
             .unwrap_or_default()
     }
 
+    /// The caller's address and device, for a new session.
+    pub fn client() -> qihang_core::services::accounts::Client {
+        let user_agent = use_context::<Request>()
+            .and_then(|r| {
+                r.headers()
+                    .get(actix_web::http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        qihang_core::services::accounts::Client::new(client_ip(), &user_agent)
+    }
+
     /// The caller's address (`X-Forwarded-For` believed only from a trusted proxy).
     pub fn client_ip() -> String {
         let Some(request) = use_context::<Request>() else {

@@ -140,7 +140,7 @@ pub async fn register(
         org: chosen_org,
         consent: consent.is_some(),
     };
-    match register_and_sign_in(&core, input, crate::request::client_ip()).await {
+    match register_and_sign_in(&core, input, crate::request::client()).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
             crate::request::redirect("/courses?welcome=1");
@@ -153,10 +153,10 @@ pub async fn register(
 #[server(prefix = "/_fn", endpoint = "login")]
 pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let core = crate::request::core()?;
-    let ip = crate::request::client_ip();
+    let client = crate::request::client();
     // Back to the page that asked her to sign in, if it is one of this site's.
     let next = next.filter(|n| qihang_core::paths::is_local_path(n));
-    match qihang_core::services::accounts::login(&core, login.clone(), password, ip).await {
+    match qihang_core::services::accounts::login(&core, login.clone(), password, client).await {
         Ok(outcome) => {
             crate::request::sign_in(&core, &outcome.token);
             // Otherwise each lands where her work is: an administrator on her dashboard, a

@@ -1,6 +1,8 @@
 //! "My account": the signed-in user's own details (her phone unmasked, to her alone), changing
-//! her password, adding, changing or removing her email, and logging out. Plain forms posting
-//! to server functions, so they work without JavaScript.
+//! her password, adding, changing or removing her email, the devices signed in as her (each
+//! can be signed out), her data to read or download, deleting her account, and logging out.
+//! Plain forms posting to server functions, so they work without JavaScript. Also the pages
+//! "我的数据" (everything held about her) and the one she lands on after deleting.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -9,14 +11,17 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::{Lang, Texts};
 use crate::islands::PasswordInput;
+use crate::my_data_fns::{my_data, my_sessions, DeleteMyAccount, EndMySession};
 use crate::request::{take_flash, Flash};
 use crate::server_fns::{current_account, ChangeEmail, ChangePassword, Logout};
+use qihang_core::dto::{MyDataExport, SessionView};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
     let flashes = (take_flash("password"), take_flash("email"));
+    let privacy_flashes = (take_flash("sessions"), take_flash("delete"));
     view! {
         <Layout title=t.account_title>
             <Suspense fallback=|| ()>
@@ -26,6 +31,8 @@ pub fn AccountPage() -> impl IntoView {
                         return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                     };
                     let (password_flash, email_flash) = flashes.clone();
+                    let (sessions_flash, delete_flash) = privacy_flashes.clone();
+                    let sessions = my_sessions().await.unwrap_or_default();
                     let roles = account.user.roles.iter().map(|r| {
                         let role = match r.role.as_str() {
                             "admin" => t.role_admin,
@@ -47,6 +54,9 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                         {password_section(t, lang, password_flash)}
                         {email_section(t, lang, email_flash, account.email.clone())}
+                        {sessions_section(t, lang, sessions_flash, sessions)}
+                        {data_section(t)}
+                        {delete_section(t, lang, delete_flash)}
                         <form method="post" action=Logout::url()>
                             <button type="submit" id="logout">{t.logout}</button>
                         </form>
@@ -113,5 +123,270 @@ fn email_section(
                 <button type="submit" class="primary">{t.email_change_submit}</button>
             </form>
         </section>
+    }
+}
+
+/// The devices signed in as her, newest first: each but this one can be signed out.
+fn sessions_section(
+    t: &'static Texts,
+    lang: Lang,
+    flash: Option<Flash>,
+    sessions: Vec<SessionView>,
+) -> impl IntoView {
+    let rows = sessions
+        .into_iter()
+        .map(|s| {
+            let device = if s.device.is_empty() {
+                t.session_unknown_device.to_string()
+            } else {
+                s.device.clone()
+            };
+            let seen = s.last_seen_text.clone().unwrap_or_else(|| s.created_text.clone());
+            let action = if s.current {
+                view! { <strong class="this-device">{t.session_this_device}</strong> }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=EndMySession::url()>
+                        <input type="hidden" name="id" value=s.id.clone()/>
+                        <button type="submit" class="end-session">{t.session_end}</button>
+                    </form>
+                }
+                .into_any()
+            };
+            view! {
+                <li class="session" data-session=s.id.clone()>
+                    <strong>{device}</strong><br/>
+                    <small>{t.session_signed_in_at}" "{s.created_text.clone()}" · "{t.session_last_seen}" "{seen}</small>
+                    <div>{action}</div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="sessions">
+            <h2>{t.account_sessions_title}</h2>
+            <p class="muted">{t.account_sessions_intro}</p>
+            <FlashMessage flash=flash lang=lang ok_text=t.session_ended/>
+            <ul class="plain sessions">{rows}</ul>
+        </section>
+    }
+}
+
+/// Her data: to read on a page, or to download as a file.
+fn data_section(t: &'static Texts) -> impl IntoView {
+    view! {
+        <section id="my-data">
+            <h2>{t.account_data_title}</h2>
+            <p class="muted">{t.account_data_intro}</p>
+            <p>
+                <a class="button" href="/account/data" id="view-my-data">{t.account_data_view}</a>" "
+                <a class="button" href="/api/v1/me/export" id="download-my-data" download="">{t.account_data_download}</a>
+            </p>
+        </section>
+    }
+}
+
+/// Deleting her account: what goes and what stays, then her password and a box to tick.
+fn delete_section(t: &'static Texts, lang: Lang, flash: Option<Flash>) -> impl IntoView {
+    let invalid = flash
+        .as_ref()
+        .is_some_and(|f| !f.ok && f.field.as_deref() == Some("confirm"))
+        .then_some("true");
+    view! {
+        <section id="delete">
+            <h2>{t.account_delete_title}</h2>
+            <p class="muted">{t.account_delete_intro}</p>
+            <FlashMessage flash=flash lang=lang/>
+            <form method="post" action=DeleteMyAccount::url() class="stack" id="delete-form">
+                <label for="delete-password">{t.field_current_password}</label>
+                <PasswordInput name="password".into() id="delete-password".into()
+                    autocomplete="current-password".into()
+                    show_label=t.show_password.into() hide_label=t.hide_password.into()/>
+                <label class="check">
+                    <input type="checkbox" name="confirm" value="yes" required=true aria-invalid=invalid/>
+                    {t.account_delete_confirm}
+                </label>
+                <button type="submit" class="danger" id="delete-account">{t.account_delete_submit}</button>
+            </form>
+        </section>
+    }
+}
+
+/// "我的数据": everything Qihang holds about her, in China time, with the download beside it.
+#[component]
+pub fn MyDataPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    view! {
+        <Layout title=t.account_data_title>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let Ok(data) = my_data().await else {
+                        crate::request::redirect_to_login();
+                        return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
+                    };
+                    data_view(t, data).into_any()
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+fn yes_no(t: &'static Texts, value: bool) -> &'static str {
+    if value {
+        t.data_yes
+    } else {
+        t.data_no
+    }
+}
+
+/// A titled list of rows, or "none".
+fn listing(
+    id: &'static str,
+    title: &'static str,
+    none: &'static str,
+    rows: Vec<String>,
+) -> impl IntoView {
+    let body = if rows.is_empty() {
+        view! { <p class="muted">{none}</p> }.into_any()
+    } else {
+        let items = rows
+            .into_iter()
+            .map(|r| view! { <li>{r}</li> })
+            .collect_view();
+        view! { <ul>{items}</ul> }.into_any()
+    };
+    view! { <section id=id><h2>{title}</h2>{body}</section> }
+}
+
+fn data_view(t: &'static Texts, data: MyDataExport) -> impl IntoView {
+    let a = &data.account;
+    let dash = || "—".to_string();
+    let enrolments = data
+        .enrolments
+        .iter()
+        .map(|e| {
+            let done = e
+                .completed_at
+                .as_ref()
+                .map_or_else(String::new, |c| format!(" · {} {c}", t.data_completed));
+            format!(
+                "{}（{}）· {} {} · {} {}{done}",
+                e.course,
+                e.course_id,
+                t.data_enrolled,
+                e.enrolled_at,
+                t.data_lessons_done,
+                e.lessons_completed
+            )
+        })
+        .collect();
+    let attempts = data
+        .attempts
+        .iter()
+        .map(|q| {
+            let score = q.score.map_or_else(dash, |s| s.to_string());
+            let passed = q.passed.map_or("—", |p| yes_no(t, p));
+            format!(
+                "{} · {} · {} {score} · {} {passed}",
+                q.course_id, q.started_at, t.data_score, t.data_passed
+            )
+        })
+        .collect();
+    let attendance = data
+        .attendance
+        .iter()
+        .map(|c| {
+            format!(
+                "{} · {} · {} · {} {}",
+                c.course_id, c.starts_at, c.location, t.data_checked_in, c.checked_in_at
+            )
+        })
+        .collect();
+    let certificates = data
+        .certificates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} · {} · {}{}",
+                c.serial,
+                c.course,
+                c.issued_at,
+                if c.revoked { t.data_revoked } else { "" }
+            )
+        })
+        .collect();
+    let skills = data
+        .skills
+        .iter()
+        .map(|s| {
+            format!(
+                "{} · {} {} · {}",
+                s.skill_name, t.data_level, s.level, s.recorded_at
+            )
+        })
+        .collect();
+    let roles = data
+        .roles
+        .iter()
+        .map(|r| format!("{} · {}（{}）", r.role, r.org_name, r.org))
+        .collect();
+    let sessions = data
+        .sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "{} · {} {}",
+                if s.device.is_empty() {
+                    t.session_unknown_device
+                } else {
+                    s.device.as_str()
+                },
+                t.session_last_seen,
+                s.last_seen_text
+                    .clone()
+                    .unwrap_or_else(|| s.created_text.clone())
+            )
+        })
+        .collect();
+    view! {
+        <h1>{t.account_data_title}</h1>
+        <p class="muted">{t.data_exported_at}" "{data.exported_at.clone()}</p>
+        <p><a class="button" href="/api/v1/me/export" download="">{t.account_data_download}</a>" "<a href="/account">{t.data_back}</a></p>
+        <section id="data-account">
+            <h2>{t.data_account}</h2>
+            <dl class="facts">
+                <dt>{t.field_name}</dt><dd>{a.name.clone()}</dd>
+                <dt>{t.field_phone}</dt><dd>{a.phone.clone()}</dd>
+                <dt>{t.field_email}</dt><dd>{a.email.clone().unwrap_or_else(dash)}</dd>
+                <dt>{t.account_org}</dt><dd>{a.org_name.clone()}"（"{a.org.clone()}"）"</dd>
+                <dt>{t.data_registered}</dt><dd>{a.created_at.clone()}</dd>
+                <dt>{t.data_privacy_notice}</dt><dd>{a.consent_version.clone().unwrap_or_else(dash)}" · "{a.consent_at.clone().unwrap_or_else(dash)}</dd>
+                <dt>{t.data_skills_visible}</dt><dd>{yes_no(t, data.consents.skills_visible)}</dd>
+                <dt>{t.data_talent_pool}</dt><dd>{yes_no(t, data.consents.talent_pool)}</dd>
+            </dl>
+        </section>
+        {listing("data-roles", t.account_roles, t.data_none, roles)}
+        {listing("data-enrolments", t.data_enrolments, t.data_none, enrolments)}
+        {listing("data-attempts", t.data_attempts, t.data_none, attempts)}
+        {listing("data-attendance", t.data_attendance, t.data_none, attendance)}
+        {listing("data-certificates", t.data_certificates, t.data_none, certificates)}
+        {listing("data-skills", t.data_skills, t.data_none, skills)}
+        {listing("data-sessions", t.account_sessions_title, t.data_none, sessions)}
+        <p><a href="/account">{t.data_back}</a></p>
+    }
+}
+
+/// Where she lands after deleting her account: what happened, and the ways on.
+#[component]
+pub fn AccountDeletedPage() -> impl IntoView {
+    let t = use_lang().t();
+    view! {
+        <Layout title=t.deleted_title>
+            <h1>{t.deleted_title}</h1>
+            <p id="deleted-body">{t.deleted_body}</p>
+            <p>{t.deleted_again}</p>
+            <p><a class="button primary" href="/">{t.deleted_home}</a>" "<a class="button" href="/register">{t.nav_register}</a></p>
+        </Layout>
     }
 }

@@ -1559,3 +1559,99 @@ pub struct SkillDef {
     pub name_en: String,
     pub levels: Vec<String>,
 }
+
+/// One of her signed-in sessions: `GET /api/v1/me/sessions`. Times are UTC (`…Z`); the
+/// `…_text` twins are China time to the minute, for pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// An opaque handle (`DELETE /api/v1/me/sessions/{id}` ends it); not the token.
+    pub id: String,
+    /// "Android · 微信", or empty when the browser said nothing recognisable.
+    pub device: String,
+    pub created_at: String,
+    pub last_seen_at: Option<String>,
+    pub created_text: String,
+    pub last_seen_text: Option<String>,
+    /// The session this request came from.
+    pub current: bool,
+}
+
+/// Everything Qihang holds about her (PIPL art. 45): `GET /api/v1/me/export`, and the page
+/// "我的数据". Times are UTC (`…Z`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyDataExport {
+    pub exported_at: String,
+    pub account: MyAccountData,
+    pub roles: Vec<MyRoleData>,
+    pub consents: ConsentView,
+    pub enrolments: Vec<MyEnrolmentData>,
+    pub attempts: Vec<MyAttemptData>,
+    pub attendance: Vec<MyAttendanceData>,
+    pub certificates: Vec<MyCertificateView>,
+    pub skills: Vec<MySkillData>,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyAccountData {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub gender: String,
+    pub org: String,
+    pub org_name: String,
+    pub created_at: String,
+    /// The privacy notice she agreed to at registration, and when.
+    pub consent_version: Option<String>,
+    pub consent_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyRoleData {
+    pub role: String,
+    pub org: String,
+    pub org_name: String,
+    pub granted_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyEnrolmentData {
+    pub course_id: String,
+    pub course: String,
+    pub enrolled_at: String,
+    pub completed_at: Option<String>,
+    pub lessons_completed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyAttemptData {
+    pub id: String,
+    pub course_id: String,
+    pub started_at: String,
+    pub submitted_at: Option<String>,
+    pub score: Option<i32>,
+    pub passed: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyAttendanceData {
+    pub session: String,
+    pub course_id: String,
+    pub location: String,
+    pub starts_at: String,
+    pub checked_in_at: String,
+    /// `code`, `qr`, `trainer` or `roster`.
+    pub method: String,
+    pub practical_score: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MySkillData {
+    pub skill: String,
+    pub skill_name: String,
+    pub level: i32,
+    pub source: String,
+    pub recorded_at: String,
+    pub withdrawn_at: Option<String>,
+}

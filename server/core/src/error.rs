@@ -30,7 +30,7 @@ pub enum ServiceError {
     /// Her current password, asked again before a change to her account, is wrong (422, on
     /// `current_password`): not 401, as her session is fine.
     #[error("the current password is not right")]
-    WrongPassword,
+    WrongPassword { field: &'static str },
     /// No valid session (401).
     #[error("sign in first")]
     Unauthenticated,
@@ -181,7 +181,7 @@ impl ServiceError {
             ServiceError::UnknownOrg { .. } => ErrorCode::UnknownOrg,
             ServiceError::Conflict { .. } => ErrorCode::Conflict,
             ServiceError::BadCredentials => ErrorCode::BadCredentials,
-            ServiceError::WrongPassword => ErrorCode::WrongPassword,
+            ServiceError::WrongPassword { .. } => ErrorCode::WrongPassword,
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::Forbidden => ErrorCode::Forbidden,
             ServiceError::NotFound(_) => ErrorCode::NotFound,
@@ -233,7 +233,7 @@ impl ServiceError {
             ServiceError::CheckInCode
             | ServiceError::CheckInExpired
             | ServiceError::CheckInOtherSession => Some("code"),
-            ServiceError::WrongPassword => Some("current_password"),
+            ServiceError::WrongPassword { field } => Some(field),
             ServiceError::CannotPrint { .. } => Some("name"),
             ServiceError::CourseOwned { .. } => Some("id"),
             ServiceError::NotEligible { .. } => Some("eligibility"),
@@ -261,7 +261,7 @@ impl ServiceError {
             | ServiceError::CheckInCode
             | ServiceError::CheckInExpired
             | ServiceError::CheckInOtherSession
-            | ServiceError::WrongPassword
+            | ServiceError::WrongPassword { .. }
             | ServiceError::CannotPrint { .. }
             | ServiceError::NotEligible { .. } => 422,
             ServiceError::Conflict { .. }

@@ -7,13 +7,13 @@ use qihang_core::dto::AnswerInput;
 use qihang_core::services::account_settings::{self, EmailChange, PasswordChange};
 use qihang_core::services::evidence::ExportFormat;
 use qihang_core::services::{
-    accounts, certificates, classes, evidence, learner_import, learning, org_import, orgs, quiz,
-    stats, uploads,
+    accounts, certificates, classes, evidence, learner_import, learning, my_data, org_import, orgs,
+    quiz, stats, uploads,
 };
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
-use super::auth::{client_ip, AdminSomewhere, Authenticated, MaybeAuthenticated};
+use super::auth::{client_ip, client_of, AdminSomewhere, Authenticated, MaybeAuthenticated};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -30,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(confirm_password_reset),
         )
         .route("/me", web::get().to(me))
+        .route("/me", web::delete().to(delete_me))
+        .route("/me/export", web::get().to(export_me))
+        .route("/me/sessions", web::get().to(my_sessions))
+        .route("/me/sessions/{id}", web::delete().to(end_session))
         .route("/me/password", web::put().to(change_password))
         .route("/me/email", web::put().to(change_email))
         .route("/me/enrollments", web::get().to(my_enrollments))
@@ -106,7 +110,7 @@ struct LoginBody {
 
 async fn login(core: web::Data<Core>, req: HttpRequest, body: JsonBody<LoginBody>) -> ApiResult {
     let LoginBody { login, password } = body.take()?;
-    let outcome = accounts::login(&core, login, password, client_ip(&req)).await?;
+    let outcome = accounts::login(&core, login, password, client_of(&req)).await?;
     let cookie = session_cookie(
         &outcome.token,
         core.config.secure_cookies,
@@ -159,6 +163,50 @@ async fn confirm_password_reset(
 
 async fn me(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
     Ok(HttpResponse::Ok().json(accounts::me(&core, &actor.0).await?))
+}
+
+/// `GET /api/v1/me/export` → 200 everything Qihang holds about her, as a JSON file
+/// (`qihang-my-data-<id>.json`).
+async fn export_me(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    let data = my_data::export(&core, &actor.0).await?;
+    let name = format!(
+        "attachment; filename=\"qihang-my-data-{}.json\"",
+        data.account.id
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, name))
+        .json(data))
+}
+
+/// `DELETE /api/v1/me` `{password}` → 204: her account is deleted (what is erased and kept:
+/// `services::my_data`), her session cookie removed. 422 `wrong_password` on `password`; 429
+/// like failed logins.
+async fn delete_me(
+    core: web::Data<Core>,
+    req: HttpRequest,
+    actor: Authenticated,
+    body: JsonBody<my_data::DeleteAccount>,
+) -> ApiResult {
+    my_data::delete_account(&core, &actor.0, body.take()?, client_ip(&req)).await?;
+    let removal = clear_cookie(SESSION_COOKIE, core.config.secure_cookies);
+    Ok(HttpResponse::NoContent().cookie(removal).finish())
+}
+
+/// `GET /api/v1/me/sessions` → 200 her live sessions `[{id, device, created_at,
+/// last_seen_at, current}]`.
+async fn my_sessions(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+    Ok(HttpResponse::Ok().json(my_data::my_sessions(&core, &actor.0).await?))
+}
+
+/// `DELETE /api/v1/me/sessions/{id}` → 204: that session is signed out at once; 404 for a
+/// handle that is not one of hers.
+async fn end_session(
+    core: web::Data<Core>,
+    actor: Authenticated,
+    id: web::Path<String>,
+) -> ApiResult {
+    my_data::end_session(&core, &actor.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `PUT /api/v1/me/password` `{current_password, new_password}` → 204; her other sessions

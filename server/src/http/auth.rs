@@ -111,6 +111,16 @@ impl FromRequest for MaybeAuthenticated {
     }
 }
 
+/// The caller's address and device, for a new session.
+pub fn client_of(req: &HttpRequest) -> accounts::Client {
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accounts::Client::new(client_ip(req), user_agent)
+}
+
 /// The caller's address, for throttling: `X-Forwarded-For` is believed only from a
 /// configured trusted proxy.
 pub fn client_ip(req: &HttpRequest) -> String {

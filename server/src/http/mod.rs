@@ -61,7 +61,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .app_data(web::Data::new(options.clone()))
             .app_data(web::Data::new(assets.clone()))
             .wrap(from_fn(csrf::guard))
-            .wrap(from_fn(html_charset))
+            .wrap(from_fn(text_headers))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()
@@ -232,22 +232,47 @@ async fn course_media(core: web::Data<Core>, path: web::Path<(String, String)>) 
     }
 }
 
-/// Pages are rendered by leptos_actix as `text/html` without a charset: clients that don't
-/// read the `<meta charset>` would decode the Chinese as Latin-1.
-async fn html_charset(
+/// Every text answer says its charset (leptos_actix renders `text/html` without one, and
+/// clients that don't read `<meta charset>` would decode the Chinese as Latin-1), and nothing
+/// personal is kept by a cache: API and server-function answers, and any page rendered for a
+/// signed-in caller, are `private, no-store` unless the handler chose a policy (the hashed
+/// static files are immutable, the public verification page may be cached briefly).
+async fn text_headers(
     request: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let path = request.path();
+    let machine = path.starts_with("/api/") || path.starts_with("/_fn/");
+    let signed_in = request.headers().contains_key(header::AUTHORIZATION)
+        || request
+            .cookie(qihang_app::request::SESSION_COOKIE)
+            .is_some();
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();
-    if headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == b"text/html")
-    {
-        headers.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("text/html; charset=utf-8"),
-        );
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_text = content_type.starts_with("text/");
+    let is_html = content_type.starts_with("text/html");
+    if is_text && !content_type.contains("charset") {
+        let with_charset = format!("{content_type}; charset=utf-8");
+        if let Ok(value) = header::HeaderValue::from_str(&with_charset) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        if machine || (is_html && signed_in) {
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, no-store"),
+            );
+        } else if is_html {
+            headers.insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-cache"),
+            );
+        }
     }
     Ok(response)
 }

@@ -28,6 +28,7 @@ diesel::table! {
         consent_at -> Nullable<Timestamp>,
         disabled -> Bool,
         created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -49,6 +50,8 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        device -> Text,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Each type has a `parse` constructor returning [`DomainError`], which names the field at fault.
 
+mod device;
 mod email;
 mod names;
 mod org;
@@ -10,6 +11,7 @@ mod phone;
 mod roles;
 mod status;
 
+pub use device::device_label;
 pub use email::Email;
 pub use names::{mask_name, PersonName};
 pub use org::{OrgCode, OrgKind, OrgName};
@@ -54,6 +56,8 @@ pub enum DomainError {
     OrgKind,
     #[error("you must accept the privacy notice to register")]
     Consent,
+    #[error("tick the box to confirm that the account is to be deleted")]
+    DeleteNotConfirmed,
     #[error("give a reason of 1 to 500 characters")]
     Reason,
     #[error("give the place of the class, 1 to 200 characters")]
@@ -147,6 +151,7 @@ impl DomainError {
             DomainError::ChildCode { .. } => "code",
             DomainError::OrgKind => "kind",
             DomainError::Consent => "consent",
+            DomainError::DeleteNotConfirmed => "confirm",
             DomainError::Reason => "reason",
             DomainError::Target => "target",
             DomainError::Deadline => "deadline",

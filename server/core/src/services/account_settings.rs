@@ -69,6 +69,17 @@ fn confirm_current_password(
     password: &str,
     client_ip: &str,
 ) -> Result<UserRow, ServiceError> {
+    confirm_password_on(conn, user_id, password, client_ip, "current_password")
+}
+
+/// As [`confirm_current_password`], a wrong password reported on `field`.
+pub(crate) fn confirm_password_on(
+    conn: &mut DbConn,
+    user_id: i64,
+    password: &str,
+    client_ip: &str,
+    field: &'static str,
+) -> Result<UserRow, ServiceError> {
     let user: UserRow = users::table
         .find(user_id)
         .select(UserRow::as_select())
@@ -82,7 +93,7 @@ fn confirm_current_password(
         .is_some_and(|stored| verify_password(password, stored));
     if !right {
         record_login_failure(conn, &user.phone, client_ip)?;
-        return Err(ServiceError::WrongPassword);
+        return Err(ServiceError::WrongPassword { field });
     }
     Ok(user)
 }

@@ -391,8 +391,12 @@ pub async fn login(
     core: &Core,
     login: String,
     password: String,
-    client_ip: String,
+    client: Client,
 ) -> Result<LoginOutcome, ServiceError> {
+    let Client {
+        ip: client_ip,
+        device,
+    } = client;
     let key = login_key(&login);
     let (k, ip) = (key.clone(), client_ip.clone());
     let user = core
@@ -427,7 +431,7 @@ pub async fn login(
         write_tx(conn, |conn| {
             diesel::delete(login_failures::table.filter(login_failures::login_key.eq(&key)))
                 .execute(conn)?;
-            let token = start_session(conn, config, user.id)?;
+            let token = start_session(conn, config, user.id, &device)?;
             Ok(LoginOutcome {
                 token,
                 user: user_view(conn, &user)?,
@@ -484,7 +488,30 @@ pub(crate) fn login_locked(conn: &mut DbConn, key: &str, client_ip: &str) -> Que
     Ok(addresses.len() >= ACCOUNT_LOCK_ADDRESSES)
 }
 
-fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<String, ServiceError> {
+/// Who is signing in from where: her address (for throttling) and her device's label.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: String,
+    /// [`crate::domain::device_label`] of her browser's User-Agent.
+    pub device: String,
+}
+
+impl Client {
+    /// From the address and the raw User-Agent header.
+    pub fn new(ip: String, user_agent: &str) -> Client {
+        Client {
+            ip,
+            device: crate::domain::device_label(user_agent),
+        }
+    }
+}
+
+fn start_session(
+    conn: &mut DbConn,
+    config: &Config,
+    user_id: i64,
+    device: &str,
+) -> Result<String, ServiceError> {
     let token = new_secret();
     let at = now();
     diesel::insert_into(sessions::table)
@@ -493,25 +520,32 @@ fn start_session(conn: &mut DbConn, config: &Config, user_id: i64) -> Result<Str
             sessions::user_id.eq(user_id),
             sessions::created_at.eq(at),
             sessions::expires_at.eq(at + Duration::days(config.session_days)),
+            sessions::device.eq(device),
+            sessions::last_seen_at.eq(at),
         ))
         .execute(conn)?;
     Ok(token)
 }
 
+/// How stale `last_seen_at` may get before a request refreshes it: one write per session per
+/// five minutes at most, not one per request.
+const LAST_SEEN_EVERY_MINUTES: i64 = 5;
+
 /// Registers and signs in at once (the registration page does this).
 pub async fn register_and_sign_in(
     core: &Core,
     input: RegisterInput,
-    client_ip: String,
+    client: Client,
 ) -> Result<LoginOutcome, ServiceError> {
-    let user = register(core, input, client_ip).await?;
+    let Client { ip, device } = client;
+    let user = register(core, input, ip).await?;
     let public_id = user.id.clone();
     core.run(move |conn, config| {
         let id: i64 = users::table
             .filter(users::public_id.eq(&public_id))
             .select(users::id)
             .first(conn)?;
-        let token = start_session(conn, config, id)?;
+        let token = start_session(conn, config, id, &device)?;
         Ok(LoginOutcome { token, user })
     })
     .await
@@ -530,21 +564,39 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
             user_id: i64,
             public_id: String,
             disabled: bool,
+            last_seen_at: Option<chrono::NaiveDateTime>,
         }
+        let at = now();
         let found: Option<Found> = sessions::table
             .inner_join(users::table)
             .filter(sessions::token_hash.eq(hash_secret(&token)))
             .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now()))
-            .select((sessions::id, users::id, users::public_id, users::disabled))
+            .filter(sessions::expires_at.gt(at))
+            .select((
+                sessions::id,
+                users::id,
+                users::public_id,
+                users::disabled,
+                sessions::last_seen_at,
+            ))
             .first(conn)
             .optional()?;
+        let stale = at - Duration::minutes(LAST_SEEN_EVERY_MINUTES);
+        if let Some(found) = found
+            .as_ref()
+            .filter(|f| f.last_seen_at.is_none_or(|t| t < stale))
+        {
+            diesel::update(sessions::table.find(found.session_id))
+                .set(sessions::last_seen_at.eq(at))
+                .execute(conn)?;
+        }
         match found {
             Some(Found {
                 session_id,
                 user_id,
                 public_id,
                 disabled: false,
+                ..
             }) => Ok(Actor {
                 user_id,
                 public_id,

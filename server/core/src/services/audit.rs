@@ -22,6 +22,8 @@ pub enum AuditAction {
     IssueResetLink,
     GrantRole,
     RevokeRole,
+    /// She deleted her own account (PIPL art. 47).
+    DeleteAccount,
 }
 
 impl AuditAction {
@@ -31,6 +33,7 @@ impl AuditAction {
             AuditAction::IssueResetLink => "issue_reset_link",
             AuditAction::GrantRole => "grant_role",
             AuditAction::RevokeRole => "revoke_role",
+            AuditAction::DeleteAccount => "delete_account",
         }
     }
 
@@ -40,6 +43,7 @@ impl AuditAction {
             AuditAction::IssueResetLink,
             AuditAction::GrantRole,
             AuditAction::RevokeRole,
+            AuditAction::DeleteAccount,
         ]
         .into_iter()
         .find(|a| a.as_str() == text)
@@ -108,6 +112,7 @@ mod tests {
             AuditAction::IssueResetLink,
             AuditAction::GrantRole,
             AuditAction::RevokeRole,
+            AuditAction::DeleteAccount,
         ] {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }

@@ -596,6 +596,16 @@ pub async fn pdf(core: &Core, actor: &Actor, serial: String) -> Result<Vec<u8>, 
 
 /// Her certificates, newest first.
 pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, ServiceError> {
+    let user_id = actor.user_id;
+    core.run(move |conn, _| Ok(certificates_of(conn, user_id)?))
+        .await
+}
+
+/// A user's certificates, newest first (her list, and her data export).
+pub(crate) fn certificates_of(
+    conn: &mut DbConn,
+    user_id: i64,
+) -> QueryResult<Vec<MyCertificateView>> {
     /// One of her certificates, for her list.
     #[derive(Queryable)]
     struct Mine {
@@ -606,35 +616,31 @@ pub async fn mine(core: &Core, actor: &Actor) -> Result<Vec<MyCertificateView>, 
         issued_at: chrono::NaiveDateTime,
         revoked_at: Option<chrono::NaiveDateTime>,
     }
-    let user_id = actor.user_id;
-    core.run(move |conn, _| {
-        let rows: Vec<Mine> = certificates::table
-            .inner_join(courses::table)
-            .filter(certificates::user_id.eq(user_id))
-            .order(certificates::id.desc())
-            .select((
-                certificates::serial,
-                certificates::course_title,
-                courses::title_en,
-                courses::code,
-                certificates::issued_at,
-                certificates::revoked_at,
-            ))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|m| MyCertificateView {
-                serial: m.serial,
-                course: m.course_title,
-                course_id: m.course_code,
-                issued_at: timestamp(m.issued_at),
-                issued_on: super::china_date(m.issued_at),
-                revoked: m.revoked_at.is_some(),
-                course_en: m.course_title_en,
-            })
-            .collect())
-    })
-    .await
+    let rows: Vec<Mine> = certificates::table
+        .inner_join(courses::table)
+        .filter(certificates::user_id.eq(user_id))
+        .order(certificates::id.desc())
+        .select((
+            certificates::serial,
+            certificates::course_title,
+            courses::title_en,
+            courses::code,
+            certificates::issued_at,
+            certificates::revoked_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| MyCertificateView {
+            serial: m.serial,
+            course: m.course_title,
+            course_id: m.course_code,
+            issued_at: timestamp(m.issued_at),
+            issued_on: super::china_date(m.issued_at),
+            revoked: m.revoked_at.is_some(),
+            course_en: m.course_title_en,
+        })
+        .collect())
 }
 
 /// Who may revoke a certificate: administrators of the issuing union's subtree, and

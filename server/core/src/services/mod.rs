@@ -18,6 +18,7 @@ pub mod enrolment;
 pub mod evidence;
 pub mod learner_import;
 pub mod learning;
+pub mod my_data;
 pub mod org_import;
 pub mod orgs;
 pub mod outbox;
