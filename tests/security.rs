@@ -1404,16 +1404,7 @@ async fn her_data_downloads_and_deletion_keeps_only_what_verification_needs() {
 
     // The counts stay, and the counters agree with the records.
     assert_eq!(stats_of(&app, &province, "js").await, before);
-    let verify = qihang_command()
-        .args(["--database-url", &app.db.url, "stats", "verify"])
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&verify.stdout),
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    stats_verify(&app.db);
     // Her number is free again.
     assert_eq!(
         app.post(

@@ -62,6 +62,20 @@ pub enum Command {
         #[command(subcommand)]
         command: CertificatesCommand,
     },
+    /// Copy the SQLite database to FILE while Qihang serves (a consistent snapshot), then
+    /// check the copy. For PostgreSQL use pg_dump (README, "Backup and restore").
+    Backup {
+        /// The new file (never overwritten)
+        file: PathBuf,
+    },
+    /// Check a backup and make it the SQLite database (stop every server first; a database
+    /// already there is kept, renamed `….before-restore-<time>`). With `--check`, only check.
+    Restore {
+        file: PathBuf,
+        /// Only check the file; change nothing
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -69,6 +69,8 @@ enum CliError {
         flag: &'static str,
         source: ServiceError,
     },
+    #[error(transparent)]
+    Backup(#[from] qihang_core::db::backup::BackupError),
     #[error("certificate signing: {0}")]
     Signing(String),
     #[error("HTTP server: {0}")]
@@ -155,6 +157,8 @@ async fn run(command: Command, config: Config) -> Result<(), CliError> {
             SkillsCommand::Verify => skills_verify(config).await,
             SkillsCommand::Rebuild => skills_rebuild(config).await,
         },
+        Command::Backup { file } => backup(config, &file).await,
+        Command::Restore { file, check } => restore(config, &file, check).await,
         Command::Certificates { command } => match command {
             CertificatesCommand::RotateKey { new_kek_file } => {
                 certificates_rotate_key(config, new_kek_file).await
@@ -195,6 +199,38 @@ fn warn_about_public_url(config: &Config) {
             config.bind, config.public_url
         );
     }
+}
+
+/// `qihang backup FILE`: an online copy of the SQLite database, checked.
+async fn backup(config: Config, file: &Path) -> Result<(), CliError> {
+    let (url, file) = (config.database_url.clone(), file.to_path_buf());
+    let report =
+        tokio::task::spawn_blocking(move || qihang_core::db::backup::backup(&url, &file)).await??;
+    println!("backed up to {report}");
+    Ok(())
+}
+
+/// `qihang restore FILE [--check]`: checks the backup, then makes it the database and
+/// migrates it to this version.
+async fn restore(config: Config, file: &Path, only_check: bool) -> Result<(), CliError> {
+    use qihang_core::db::backup;
+    let file = file.to_path_buf();
+    if only_check {
+        let report = tokio::task::spawn_blocking(move || backup::check(&file)).await??;
+        println!("{report}");
+        return Ok(());
+    }
+    let url = config.database_url.clone();
+    let done = tokio::task::spawn_blocking(move || backup::restore(&file, &url)).await??;
+    if let Some(aside) = &done.moved_aside {
+        println!("the database that was there is kept as {}", aside.display());
+    }
+    let core = start_core(config).await?;
+    println!(
+        "restored {} and migrated it ({:?})",
+        done.restored, core.backend
+    );
+    Ok(())
 }
 
 /// `qihang migrate`: starting the core migrates and seeds the database.

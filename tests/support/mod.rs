@@ -61,6 +61,15 @@ impl TestDb {
         }
     }
 
+    /// A database that exists already at `url` (not dropped after).
+    pub fn at(url: &str) -> TestDb {
+        TestDb {
+            url: url.to_string(),
+            pg_name: None,
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     /// A direct connection, for assertions on stored rows.
     pub fn connect(&self) -> qihang_core::db::DbConn {
         let target = qihang_core::db::DbTarget::parse(&self.url).unwrap();
@@ -416,6 +425,20 @@ pub fn create_admin_cli(
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// `qihang stats verify` on `db` passes: every dashboard counter agrees with the records.
+pub fn stats_verify(db: &TestDb) {
+    let verify = qihang_command()
+        .args(["--database-url", &db.url, "stats", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "stats verify: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
 
 /// Polls `check` until it returns `Some` or `timeout` passes.

@@ -2,6 +2,7 @@
 //! a small r2d2 manager that reports real connection errors, embedded migrations per backend,
 //! and write transactions that begin IMMEDIATE on SQLite.
 
+pub mod backup;
 pub mod competition_rows;
 pub mod counters;
 pub mod models;
