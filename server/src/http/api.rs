@@ -13,7 +13,9 @@ use qihang_core::services::{
 use qihang_core::{Core, ServiceError};
 use serde::Deserialize;
 
-use super::auth::{client_ip, client_of, AdminSomewhere, Authenticated, MaybeAuthenticated};
+use super::auth::{
+    client_ip, client_of, AdminSomewhere, Authenticated, MaybeAuthenticated, StaffSomewhere,
+};
 use super::errors::ApiError;
 use super::json::JsonBody;
 
@@ -286,7 +288,7 @@ async fn create_org(
 /// checker's report (status `checked` or `rejected`); unsafe or oversized zips are refused.
 async fn upload_pack(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     payload: actix_multipart::Multipart,
 ) -> ApiResult {
     let (file_name, bytes) = super::upload::read_pack_field(payload).await?;
@@ -294,17 +296,21 @@ async fn upload_pack(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn my_packs(core: web::Data<Core>, actor: Authenticated) -> ApiResult {
+async fn my_packs(core: web::Data<Core>, actor: StaffSomewhere) -> ApiResult {
     Ok(HttpResponse::Ok().json(uploads::mine(&core, &actor.0).await?))
 }
 
-async fn get_pack(core: web::Data<Core>, actor: Authenticated, id: web::Path<String>) -> ApiResult {
+async fn get_pack(
+    core: web::Data<Core>,
+    actor: StaffSomewhere,
+    id: web::Path<String>,
+) -> ApiResult {
     Ok(HttpResponse::Ok().json(uploads::get(&core, &actor.0, id.into_inner()).await?))
 }
 
 async fn publish_pack(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
 ) -> ApiResult {
     Ok(HttpResponse::Ok().json(uploads::publish(&core, &actor.0, id.into_inner()).await?))
@@ -475,7 +481,9 @@ async fn revoke_certificate(
     serial: web::Path<String>,
     body: JsonBody<RevokeBody>,
 ) -> ApiResult {
-    let (serial, reason) = (serial.into_inner(), body.take()?.reason);
+    let serial = serial.into_inner();
+    let allowed = certificates::authorize_revoke(&core, &actor.0, serial.clone(), client_ip(&req));
+    let reason = body.take_after(allowed).await?.reason;
     let status = certificates::revoke(&core, &actor.0, serial, reason, client_ip(&req)).await?;
     Ok(HttpResponse::Ok().json(status))
 }
@@ -537,7 +545,10 @@ async fn set_target(
     code: web::Path<String>,
     body: JsonBody<stats::TargetInput>,
 ) -> ApiResult {
-    let view = stats::set_target(&core, &actor.0, code.into_inner(), body.take()?).await?;
+    let code = code.into_inner();
+    let allowed = stats::authorize_set_target(&core, &actor.0, code.clone());
+    let input = body.take_after(allowed).await?;
+    let view = stats::set_target(&core, &actor.0, code, input).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -96,7 +96,10 @@ async fn update(
     id: web::Path<String>,
     body: JsonBody<SessionPatch>,
 ) -> ApiResult {
-    let session = classes::update_session(&core, &actor.0, id.into_inner(), body.take()?).await?;
+    let id = id.into_inner();
+    let allowed = classes::authorize_runner(&core, &actor.0, id.clone());
+    let patch = body.take_after(allowed).await?;
+    let session = classes::update_session(&core, &actor.0, id, patch).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 
@@ -218,6 +221,7 @@ async fn mark_or_roster(
     body: web::Bytes,
 ) -> ApiResult {
     let id = id.into_inner();
+    classes::authorize_runner(&core, &actor.0, id.clone()).await?;
     let json = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -264,22 +268,26 @@ async fn scores(
     id: web::Path<String>,
     body: JsonBody<Scores>,
 ) -> ApiResult {
-    let scores = match body.take()? {
+    let id = id.into_inner();
+    let allowed = classes::authorize_runner(&core, &actor.0, id.clone());
+    let scores = match body.take_after(allowed).await? {
         Scores::Wrapped { scores } | Scores::Bare(scores) => scores,
     };
-    let list = classes::set_scores(&core, &actor.0, id.into_inner(), scores).await?;
+    let list = classes::set_scores(&core, &actor.0, id, scores).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
 #[derive(Deserialize)]
 struct SearchQuery {
+    /// Missing is empty: the service refuses it, after the caller's right is decided.
+    #[serde(default)]
     q: String,
 }
 
 /// `GET /api/v1/sessions/{id}/learners?q=` → her learners matching a name or phone tail.
 async fn find_learners(
     core: web::Data<Core>,
-    actor: Authenticated,
+    actor: StaffSomewhere,
     id: web::Path<String>,
     query: web::Query<SearchQuery>,
 ) -> ApiResult {

@@ -21,6 +21,17 @@ impl<T> JsonBody<T> {
     pub fn take(self) -> Result<T, ApiError> {
         self.0
     }
+
+    /// The body once `authorised` says the caller may send it to this resource: a caller
+    /// without the right gets its refusal, whatever she sent (the service checks again with
+    /// the body, in its transaction).
+    pub async fn take_after(
+        self,
+        authorised: impl Future<Output = Result<(), qihang_core::ServiceError>>,
+    ) -> Result<T, ApiError> {
+        authorised.await?;
+        self.0
+    }
 }
 
 const LIMIT: usize = 64 * 1024;

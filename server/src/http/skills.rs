@@ -56,6 +56,9 @@ async fn confirm(
     id: web::Path<String>,
     body: JsonBody<Confirmation>,
 ) -> ApiResult {
-    let profile = skills::confirm(&core, &actor.0, id.into_inner(), body.take()?).await?;
+    let id = id.into_inner();
+    let allowed = skills::authorize_confirm(&core, &actor.0, id.clone());
+    let confirmation = body.take_after(allowed).await?;
+    let profile = skills::confirm(&core, &actor.0, id, confirmation).await?;
     Ok(HttpResponse::Created().json(profile))
 }

@@ -661,6 +661,51 @@ fn may_revoke(conn: &mut DbConn, actor: &Actor, row: &CertificateRow) -> QueryRe
     Ok(completed_in.is_some_and(|path| actor.holds(Role::Admin, &path)))
 }
 
+/// 429 once this address has spent its misses (unknown or not-hers serials) for the window.
+fn misses_left(conn: &mut DbConn, config: &Config, client_ip: &str) -> Result<(), ServiceError> {
+    let limit = config.certificates.lookup_misses_per_15min;
+    if throttle::exhausted(conn, throttle::REVOKE_MISS, client_ip, limit)? {
+        return Err(ServiceError::RateLimited {
+            what: "certificate lookups that found nothing",
+        });
+    }
+    Ok(())
+}
+
+/// Counts a miss against this address; the 404 to answer with.
+fn miss(conn: &mut DbConn, client_ip: &str) -> Result<ServiceError, ServiceError> {
+    write_tx(conn, |conn| {
+        throttle::record(conn, throttle::REVOKE_MISS, client_ip).map_err(ServiceError::from)
+    })?;
+    Ok(ServiceError::NotFound("certificate"))
+}
+
+/// Whether she may revoke the certificate `serial`, decided before what she sends is read:
+/// 404 otherwise, exactly as for an unknown serial, and counted as a miss like one (429 once
+/// the misses are spent), so the order of checks is no oracle either.
+pub async fn authorize_revoke(
+    core: &Core,
+    actor: &Actor,
+    serial: String,
+    client_ip: String,
+) -> Result<(), ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, config| {
+        misses_left(conn, config, &client_ip)?;
+        let row = match parse_serial(&serial) {
+            Some(serial) => find(conn, &serial)?,
+            None => None,
+        };
+        if let Some(row) = row {
+            if may_revoke(conn, &actor, &row)? {
+                return Ok(());
+            }
+        }
+        Err(miss(conn, &client_ip)?)
+    })
+    .await
+}
+
 /// Revokes a certificate. To anyone who may not revoke it, an existing serial answers
 /// exactly like an unknown one (404), and both count against the caller's address like
 /// unknown-serial lookups, so revocation is no oracle for which serials exist.
@@ -677,12 +722,7 @@ pub async fn revoke(
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(crate::domain::DomainError::Reason.into());
         }
-        let limit = config.certificates.lookup_misses_per_15min;
-        if throttle::exhausted(conn, throttle::REVOKE_MISS, &client_ip, limit)? {
-            return Err(ServiceError::RateLimited {
-                what: "certificate lookups that found nothing",
-            });
-        }
+        misses_left(conn, config, &client_ip)?;
         let outcome = write_tx(conn, |conn| {
             let row = match parse_serial(&serial) {
                 Some(serial) => find(conn, &serial)?,
@@ -712,13 +752,7 @@ pub async fn revoke(
         })?;
         match outcome {
             Some(view) => Ok(view),
-            None => {
-                write_tx(conn, |conn| {
-                    throttle::record(conn, throttle::REVOKE_MISS, &client_ip)
-                        .map_err(ServiceError::from)
-                })?;
-                Err(ServiceError::NotFound("certificate"))
-            }
+            None => Err(miss(conn, &client_ip)?),
         }
     })
     .await

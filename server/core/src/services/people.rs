@@ -52,6 +52,18 @@ fn in_reach(
     Ok((user, org))
 }
 
+/// Whether she administers the person `public_id`'s union (404 otherwise, as for no one),
+/// decided before what she sends is read.
+pub async fn authorize_in_reach(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+) -> Result<(), ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| in_reach(conn, &actor, &public_id).map(|_| ()))
+        .await
+}
+
 fn summary(user: &UserRow, org: &OrgRow) -> PersonSummary {
     PersonSummary {
         id: user.public_id.clone(),

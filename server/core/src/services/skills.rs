@@ -463,6 +463,21 @@ fn person(conn: &mut DbConn, public_id: &str) -> Result<(i64, String), ServiceEr
         .ok_or(ServiceError::NotFound("person"))
 }
 
+/// Whether she may confirm levels of the woman `id` (a trainer or administrator of her
+/// union's subtree), decided before what she sends is read.
+pub async fn authorize_confirm(core: &Core, actor: &Actor, id: String) -> Result<(), ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| {
+        let (_, path) = person(conn, &id)?;
+        if actor.holds(Role::Trainer, &path) || actor.holds(Role::Admin, &path) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    })
+    .await
+}
+
 /// Whether `actor` may see the profile of the woman `user_id` of the union at `path`.
 fn may_see(conn: &mut DbConn, actor: &Actor, user_id: i64, path: &str) -> QueryResult<bool> {
     if actor.user_id == user_id || actor.holds(Role::Admin, path) {

@@ -859,6 +859,26 @@ impl TargetInput {
     }
 }
 
+/// Whether she may set `code`'s target, decided before what she sends is read (404 for an
+/// unknown union, 403 for anyone but its parent's administrators).
+pub async fn authorize_set_target(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+) -> Result<(), ServiceError> {
+    let admin = actor.clone();
+    core.run(move |conn, _| {
+        let org = orgs::require(conn, &OrgCode::parse(&code, "org")?, "org")?;
+        let parent = parent_of(conn, &org)?;
+        if may_set_target(&admin, &org, parent.as_ref()) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    })
+    .await
+}
+
 /// Sets a node's target: administrators of its parent set it (the province's own
 /// administrators set the province's).
 pub async fn set_target(

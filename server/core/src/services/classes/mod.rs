@@ -191,6 +191,18 @@ pub(crate) fn require_runner(
     }
 }
 
+/// Whether she runs the class `public_id` (404 otherwise), decided before what she sends is
+/// read.
+pub async fn authorize_runner(
+    core: &Core,
+    actor: &Actor,
+    public_id: String,
+) -> Result<(), ServiceError> {
+    let actor = actor.clone();
+    core.run(move |conn, _| require_runner(conn, &actor, &public_id).map(|_| ()))
+        .await
+}
+
 /// The session, for a learner who can see its course (404 otherwise).
 pub(crate) fn require_visible(
     conn: &mut DbConn,
