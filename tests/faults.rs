@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -372,4 +372,388 @@ async fn a_backup_under_write_load_restores_every_acknowledged_record() {
         );
         assert!(said.contains(&bad.display().to_string()), "{said}");
     }
+}
+
+/// A PostgreSQL cluster of the test's own (initdb in a temporary folder, its own port), so it
+/// can be stopped and started without touching the machine's.
+struct PrivatePg {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivatePg {
+    fn start() -> PrivatePg {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's binaries under /usr/lib/postgresql")
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .find(|p| p.join("initdb").exists())
+            .expect("initdb");
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let status = std::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let out = std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let data = dir.path().join("data");
+        run(&[
+            &bin.join("initdb").display().to_string(),
+            "-D",
+            &data.display().to_string(),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ]);
+        let pg = PrivatePg {
+            bin,
+            port: free_port(),
+            dir,
+        };
+        pg.ctl(&["start", "-w"]);
+        let mut admin = diesel::PgConnection::establish(&pg.url("postgres")).unwrap();
+        diesel::connection::SimpleConnection::batch_execute(&mut admin, "CREATE DATABASE qihang")
+            .unwrap();
+        pg
+    }
+
+    fn ctl(&self, args: &[&str]) {
+        let data = self.dir.path().join("data").display().to_string();
+        let log = self.dir.path().join("log").display().to_string();
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &data, "-l", &log, "-o", &options])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data").display().to_string();
+        let _ = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &data, "stop", "-m", "immediate"])
+            .output();
+    }
+}
+
+/// One request's outcome: (status, how long it took, `Retry-After` present).
+type Outcome = (u16, Duration, bool);
+
+/// Fault 2: PostgreSQL stopped (immediately, as a crash) and started again under load. While
+/// it is down every request is answered within the stated bound (`db_wait_ms`, 5 s, plus
+/// the request's own work) with 503 and `Retry-After`, never 500; Qihang recovers by itself;
+/// every registration acknowledged is in the database. (PostgreSQL only: SQLite has no
+/// server to lose; its faults are the full disk below.)
+#[tokio::test]
+async fn a_restarted_postgresql_fails_requests_fast_and_qihang_recovers() {
+    if backend() != "postgres" {
+        return;
+    }
+    let pg = PrivatePg::start();
+    let db = TestDb::at(&pg.url("qihang"));
+    let data = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&db, data.path(), ServerOptions::default());
+    let base = server.base.clone();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let registered = http
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&registration("13700000300", "js-nj"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "13700000300", "password": "password-123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_string();
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reads = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Outcome>::new()));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut tasks = Vec::new();
+    for w in 0..3 {
+        let (http, base, stop, reads, token) = (
+            http.clone(),
+            base.clone(),
+            stop.clone(),
+            reads.clone(),
+            token.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let began = Instant::now();
+                let answer = http
+                    .get(format!("{base}/api/v1/me"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                let retry = answer.headers().contains_key("retry-after");
+                reads
+                    .lock()
+                    .unwrap()
+                    .push((answer.status().as_u16(), began.elapsed(), retry));
+                tokio::time::sleep(Duration::from_millis(20 + w * 7)).await;
+            }
+        }));
+    }
+    {
+        let (http, base, stop, acked) = (http.clone(), base.clone(), stop.clone(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let phone = format!("1370001{i:04}");
+                i += 1;
+                let answer = http
+                    .post(format!("{base}/api/v1/auth/register"))
+                    .json(&registration(&phone, "js-nj"))
+                    .send()
+                    .await
+                    .unwrap();
+                if answer.status() == 201 {
+                    acked.lock().unwrap().push(phone);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    pg.ctl(&["stop", "-m", "immediate", "-w"]);
+    let down = Instant::now();
+    // Longer than a request waits for a connection (5 s), so some are answered 503.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let down_for = down.elapsed();
+    pg.ctl(&["start", "-w"]);
+    // Recovered by itself: a read succeeds again within 15 s, the server untouched.
+    let back = Instant::now();
+    let recovered = loop {
+        let answer = http
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 200 {
+            break back.elapsed();
+        }
+        assert!(back.elapsed() < Duration::from_secs(15), "not recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let reads = reads.lock().unwrap().clone();
+    let unavailable: Vec<&Outcome> = reads.iter().filter(|r| r.0 == 503).collect();
+    let slowest = reads.iter().map(|r| r.1).max().unwrap();
+    let acked = acked.lock().unwrap().clone();
+    let phones: HashSet<String> = {
+        use qihang_core::db::schema::users;
+        users::table
+            .select(users::phone)
+            .load(&mut db.connect())
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    let lost = acked.iter().filter(|p| !phones.contains(*p)).count();
+    println!(
+        "PostgreSQL down {:.1} s: {} reads ({} answered 503, all with Retry-After: {}), slowest \
+         {:.2} s, recovered {:.2} s after the start; {} registrations acknowledged, lost {lost}",
+        down_for.as_secs_f64(),
+        reads.len(),
+        unavailable.len(),
+        unavailable.iter().all(|r| r.2),
+        slowest.as_secs_f64(),
+        recovered.as_secs_f64(),
+        acked.len()
+    );
+    assert!(!unavailable.is_empty(), "no request saw the database down");
+    assert!(unavailable.iter().all(|r| r.2), "503 without Retry-After");
+    let statuses: BTreeSet<u16> = reads.iter().map(|r| r.0).collect();
+    assert!(
+        statuses.iter().all(|s| [200, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(slowest < Duration::from_secs(7), "a read hung {slowest:?}");
+    assert_eq!(lost, 0);
+    drop(server);
+}
+
+/// A small tmpfs mounted for one test, unmounted after.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            mounted.status.success(),
+            "this test mounts a tmpfs (run as root): {}",
+            String::from_utf8_lossy(&mounted.stderr)
+        );
+        SmallDisk { dir }
+    }
+
+    fn grow(&self, megabytes: u32) {
+        let grown = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={megabytes}m")])
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(grown.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A course pack of about 900 KB (a picture of random bytes: nothing compresses it).
+fn heavy_pack(n: usize) -> Vec<u8> {
+    support::packs::pack_zip(&format!("heavy-{n}"), "1.0.0", |folder| {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ n as u64;
+        let noise: Vec<u8> = (0..900 * 1024)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        std::fs::create_dir_all(folder.join("media")).unwrap();
+        std::fs::write(folder.join("media/noise.png"), noise).unwrap();
+    })
+}
+
+/// Fault 5: SQLite's disk fills while trainers upload packs. Uploads are then refused with
+/// 503 `unavailable` and `Retry-After` (not 500), reads go on, the database stays sound
+/// (`PRAGMA integrity_check`), every acknowledged upload is kept, and uploads work again as
+/// soon as there is space, without a restart. (SQLite only: PostgreSQL's disk is its own.)
+#[tokio::test]
+async fn a_full_disk_refuses_writes_clearly_and_recovers() {
+    if backend() != "sqlite" {
+        return;
+    }
+    let disk = SmallDisk::mount(6);
+    let url = format!("sqlite://{}", disk.dir.path().join("qihang.db").display());
+    let db = TestDb::at(&url);
+    let data = tempfile::tempdir().unwrap();
+    let app = TestApp {
+        server: TestServer::start(&db, data.path(), ServerOptions::default()),
+        db,
+        data_dir: data,
+        client: client(),
+    };
+    create_admin_cli(&app.db, "13600000401", "js-wx", Some("admin-password"));
+    let admin = app.login("13600000401", "admin-password").await;
+    let mut acked = Vec::new();
+    let mut refusal = None;
+    for n in 0..40 {
+        let answer = support::packs::upload(&app, &admin, heavy_pack(n)).await;
+        if answer.status() == 201 {
+            let view: Value = answer.json().await.unwrap();
+            acked.push(view["id"].as_str().unwrap().to_string());
+            continue;
+        }
+        let retry = answer.headers().get("retry-after").cloned();
+        let status = answer.status().as_u16();
+        let body: Value = answer.json().await.unwrap();
+        refusal = Some((status, retry, body));
+        break;
+    }
+    let (status, retry, body) = refusal.expect("the disk never filled");
+    assert_eq!(status, 503, "{body}");
+    assert!(retry.is_some());
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert_eq!(app.get_as(&admin, "/api/v1/me").await.status(), 200);
+
+    disk.grow(64);
+    let again = support::packs::upload(&app, &admin, heavy_pack(99)).await;
+    assert_eq!(
+        again.status(),
+        201,
+        "uploads work again once there is space"
+    );
+    let stored: HashSet<String> = {
+        use qihang_core::db::schema::pack_uploads;
+        pack_uploads::table
+            .select(pack_uploads::public_id)
+            .load(&mut app.db.connect())
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    let lost = acked.iter().filter(|id| !stored.contains(*id)).count();
+    drop(app.server);
+    let checked = qihang_command()
+        .args(["restore", "--check"])
+        .arg(disk.dir.path().join("qihang.db"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&checked.stdout).to_string();
+    println!(
+        "full disk: {} uploads acknowledged before it filled, then {status} `unavailable`; lost \
+         {lost}; after growing it: {}",
+        acked.len(),
+        said.trim()
+    );
+    assert!(
+        checked.status.success() && said.contains("integrity ok"),
+        "{said}"
+    );
+    assert_eq!(lost, 0);
 }

@@ -2843,6 +2843,10 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
             "这个课程编号已属于别的工会或内置课程，只有它的培训师和管理员能发布新版本。请在 course.toml 里换一个课程编号（id）。",
             "This course id belongs to another union or to a bundled course; only its own trainers and administrators can publish new versions. Give the pack another id in course.toml.",
         ),
+        ErrorCode::Unavailable => (
+            "服务器暂时忙不过来或正在维护，您的内容没有保存。请过一分钟再试。",
+            "The server is busy or under maintenance for a moment, and nothing was saved. Please try again in a minute.",
+        ),
         ErrorCode::Internal => (
             "出了点问题，请稍后再试。",
             "Something went wrong; please try again.",

@@ -25,6 +25,10 @@ pub struct Config {
     /// Course packs loaded at start-up, when the folder exists.
     pub courses_dir: PathBuf,
     pub db_pool_size: u32,
+    /// How long a request waits for a database connection before it is answered 503 with
+    /// `Retry-After` (the database down or restarting, or every connection busy): the bound
+    /// on how long any request can hang on the database.
+    pub db_wait_ms: u64,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub session_days: i64,
@@ -301,6 +305,7 @@ impl Default for Config {
             site_root: "target/site".into(),
             courses_dir: "courses".into(),
             db_pool_size: 8,
+            db_wait_ms: 5000,
             secure_cookies: false,
             session_days: 30,
             reset_token_minutes: 60,
@@ -374,6 +379,7 @@ impl std::fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("courses_dir", &self.courses_dir)
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_wait_ms", &self.db_wait_ms)
             .field("mail", &self.mail)
             .field("jobs_enabled", &self.jobs_enabled)
             .field("reminder_poll_ms", &self.reminder_poll_ms)

@@ -97,6 +97,8 @@ pub enum ErrorCode {
     CannotPrint,
     AlreadyRevoked,
     CourseOwned,
+    /// The database (or its disk) is not answering for now: 503 with `Retry-After`.
+    Unavailable,
     Internal,
     BadRequest,
     Request,
@@ -120,7 +122,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 46] = [
+    pub const ALL: [ErrorCode; 47] = [
         ErrorCode::Invalid,
         ErrorCode::WeakPassword,
         ErrorCode::UnknownOrg,
@@ -147,6 +149,7 @@ impl ErrorCode {
         ErrorCode::CannotPrint,
         ErrorCode::AlreadyRevoked,
         ErrorCode::CourseOwned,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
         ErrorCode::BadRequest,
         ErrorCode::Request,
@@ -198,6 +201,7 @@ impl ErrorCode {
             ErrorCode::CannotPrint => "cannot_print",
             ErrorCode::AlreadyRevoked => "already_revoked",
             ErrorCode::CourseOwned => "course_owned",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::Request => "request",

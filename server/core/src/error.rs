@@ -160,6 +160,36 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Whether the database is out of reach for now rather than the request at fault: no
+    /// connection could be had (PostgreSQL down or restarting), the connection was lost, or
+    /// SQLite's disk is full or its file busy past the timeout. Such faults answer 503 with
+    /// `Retry-After`; nothing was written.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Fault::Pool(_) => true,
+            Fault::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            Fault::Db(Error::DatabaseError(_, info)) => {
+                let message = info.message().to_ascii_lowercase();
+                [
+                    "database or disk is full",
+                    "disk i/o error",
+                    "database is locked",
+                    "server closed the connection",
+                    "terminating connection",
+                    "could not connect",
+                    "the database system is starting up",
+                    "the database system is shutting down",
+                    "no space left on device",
+                ]
+                .iter()
+                .any(|m| message.contains(m))
+            }
+            Fault::Db(Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
+    }
+
     /// Whether this is a unique-constraint violation (recognised by kind, not by text).
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -218,6 +248,7 @@ impl ServiceError {
             ServiceError::NotRegistered => ErrorCode::NotRegistered,
             ServiceError::RoundNotStarted { .. } => ErrorCode::RoundNotStarted,
             ServiceError::RoundOver => ErrorCode::RoundOver,
+            ServiceError::Internal(fault) if fault.is_unavailable() => ErrorCode::Unavailable,
             ServiceError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -292,6 +323,7 @@ impl ServiceError {
             ServiceError::UploadTooLarge(_) => 413,
             ServiceError::BadArchive(e) if e.is_too_large() => 413,
             ServiceError::BadArchive(_) => 422,
+            ServiceError::Internal(fault) if fault.is_unavailable() => 503,
             ServiceError::Internal(_) => 500,
         }
     }
@@ -299,6 +331,11 @@ impl ServiceError {
     /// The message safe to show a client (internal causes are hidden).
     pub fn public_message(&self) -> String {
         match self {
+            ServiceError::Internal(fault) if fault.is_unavailable() => {
+                "the database is not answering for a moment and nothing was saved; try again \
+                 shortly"
+                    .into()
+            }
             ServiceError::Internal(_) => {
                 "something went wrong on our side; please try again".into()
             }

@@ -106,6 +106,9 @@ impl ResponseError for ApiError {
         ) {
             response.insert_header(("Retry-After", "900"));
         }
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(("Retry-After", "5"));
+        }
         response.json(body)
     }
 }

@@ -165,7 +165,11 @@ impl r2d2::ManageConnection for ConnManager {
 pub type DbPool = r2d2::Pool<ConnManager>;
 
 /// Connects (failing fast with the driver's own message), migrates, and returns a pool.
-pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<(DbPool, Backend), DbError> {
+pub fn connect_and_migrate(
+    url: &str,
+    pool_size: u32,
+    wait: Duration,
+) -> Result<(DbPool, Backend), DbError> {
     let target = DbTarget::parse(url)?;
     if target.backend == Backend::Sqlite {
         if let Some(parent) = std::path::Path::new(&target.location).parent() {
@@ -185,7 +189,7 @@ pub fn connect_and_migrate(url: &str, pool_size: u32) -> Result<(DbPool, Backend
     let pool = r2d2::Pool::builder()
         .max_size(pool_size.max(1))
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(wait)
         .build(manager)?;
     Ok((pool, target.backend))
 }

@@ -35,6 +35,7 @@ pub mod tokens;
 pub mod uploads;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::db::{self, Backend, DbConn, DbPool};
@@ -70,7 +71,11 @@ impl Core {
     /// Resolves the key-encryption key too (`config.certificates.kek` says whether this
     /// process can sign).
     pub fn start(mut config: Config) -> Result<Core, db::DbError> {
-        let (pool, backend) = db::connect_and_migrate(&config.database_url, config.db_pool_size)?;
+        let (pool, backend) = db::connect_and_migrate(
+            &config.database_url,
+            config.db_pool_size,
+            Duration::from_millis(config.db_wait_ms),
+        )?;
         certificates::prepare_signing(&mut *pool.get()?, &mut config)?;
         let core = Core {
             config: Arc::new(config),
