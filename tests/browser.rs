@@ -99,13 +99,19 @@ async fn text(client: &Client, css: &str) -> String {
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no element {css}: {e}"));
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    // A page that is still navigating may replace the element between finding and reading
+    // it (a stale reference): read it again from the new page.
+    for _ in 0..20 {
+        let read = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(text) => return text,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{css} kept changing under the reader")
 }
 
 /// Waits until the element reads `expected` (the page may still be the previous one for a

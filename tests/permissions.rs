@@ -154,6 +154,7 @@ const MATRIX: &[Entry] = &[
     e("GET", "/orgs/{code}/skills", AdminOfNode),
     e("POST", "/orgs", AdminAnywhere),
     e("POST", "/roles", AdminAnywhere),
+    e("GET", "/audit", Province),
     e("POST", "/course-packs", StaffAnywhere),
     e("GET", "/course-packs", StaffAnywhere),
     e_absent("GET", "/course-packs/{id}", StaffAnywhere),

@@ -1468,3 +1468,81 @@ async fn text_answers_name_their_charset_and_personal_ones_are_not_stored() {
         .unwrap();
     assert_eq!(page.headers()["cache-control"], "private, no-store");
 }
+
+/// Issue 15.5: administrators of the province read the audit log (actions on people and
+/// exports of personal data, newest first, subjects masked); no one else does.
+#[tokio::test]
+async fn the_province_reads_the_audit_log_and_no_one_else_does() {
+    let app = TestApp::spawn().await;
+    let province = app.admin("13600000091", "js").await;
+    let city = app.admin("13600000092", "js-wx").await;
+    let learner = app.enrolled_learner("13900000093", "js-wx", &[]).await;
+    let me: Value = app
+        .get_as(&learner, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let person = me["id"].as_str().unwrap();
+    let link = app
+        .post_as(
+            &city,
+            &format!("/api/v1/people/{person}/reset-links"),
+            &json!({}),
+        )
+        .await;
+    assert!(link.status().is_success(), "{}", link.status());
+    let export = app.get_as(&city, "/api/v1/orgs/js-wx/trained.csv").await;
+    assert_eq!(export.status(), 200);
+
+    let log = app.get_as(&province, "/api/v1/audit").await;
+    assert_eq!(log.status(), 200);
+    assert_eq!(log.headers()["cache-control"], "private, no-store");
+    let log: Value = log.json().await.unwrap();
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[..2], ["export", "issue_reset_link"], "{log}");
+    assert_eq!(entries[1]["subject"], "王*红");
+    assert_eq!(entries[1]["org"], "无锡市总工会");
+    assert!(entries[0]["at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(log["more"], false);
+
+    assert_eq!(app.get_as(&city, "/api/v1/audit").await.status(), 403);
+    assert_eq!(app.get_as(&learner, "/api/v1/audit").await.status(), 403);
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        app.get_as(&province, "/api/v1/audit?page=0").await.status(),
+        422
+    );
+
+    // The page, signed in by cookie.
+    let browser = cookie_client();
+    let signed_in = browser
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"login": "13600000091", "password": "admin-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let page = browser
+        .get(app.url("/admin/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("审计日志") && page.contains("发放重设密码链接") && page.contains("王*红"),
+        "{page}"
+    );
+}

@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify/:serial") view=VerifyPage ssr=SsrMode::Async/>
                 <Route path=path!("/trainer/packs/:id") view=PackPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=crate::pages::audit::AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/people/:id") view=PersonPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/orgs/import") view=OrgImportPage ssr=SsrMode::Async/>
                 <Route path=path!("/classes") view=ClassesPage ssr=SsrMode::Async/>
@@ -183,6 +184,12 @@ fn nav_links(
         .iter()
         .any(|r| r.role == "trainer" || r.role == "admin");
     let administers = account.user.roles.iter().any(|r| r.role == "admin");
+    // The province's administrators (the root of the tree, code `js`) read the audit log.
+    let province = account
+        .user
+        .roles
+        .iter()
+        .any(|r| r.role == "admin" && !r.org.contains('-'));
     view! {
         <a href="/courses">{t.nav_courses}</a>
         <a href="/learning">{t.nav_learning}</a>
@@ -200,6 +207,7 @@ fn nav_links(
             <a href="/admin/people">{t.nav_people}</a>
             <a href="/talent-pool">{t.tp_nav}</a>
         })}
+        {province.then(|| view! { <a href="/admin/audit">{t.al_title}</a> })}
     }
     .into_any()
 }

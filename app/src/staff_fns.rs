@@ -146,3 +146,13 @@ pub async fn org_import_scope(org: Option<String>) -> Result<OrgView, AppError> 
         .ok_or(qihang_core::ServiceError::Unauthenticated)?;
     Ok(qihang_core::services::orgs::administered(&core, &actor, org).await?)
 }
+
+/// A page of the province's audit log (administrators of the province only).
+#[server(prefix = "/_fn", endpoint = "audit_log")]
+pub async fn audit_log(page: i64) -> Result<qihang_core::dto::AuditLogView, AppError> {
+    let core = crate::request::core()?;
+    let actor = crate::request::actor()
+        .await
+        .ok_or(qihang_core::ServiceError::Unauthenticated)?;
+    Ok(qihang_core::services::audit::province_log(&core, &actor, page).await?)
+}

@@ -156,7 +156,10 @@ fn sessions_section(
             view! {
                 <li class="session" data-session=s.id.clone()>
                     <strong>{device}</strong><br/>
-                    <small>{t.session_signed_in_at}" "{s.created_text.clone()}" · "{t.session_last_seen}" "{seen}</small>
+                    <small>
+                        {t.session_signed_in_at}" "<span class="nowrap">{s.created_text.clone()}</span>" · "
+                        {t.session_last_seen}" "<span class="nowrap">{seen}</span>
+                    </small>
                     <div>{action}</div>
                 </li>
             }
@@ -178,8 +181,8 @@ fn data_section(t: &'static Texts) -> impl IntoView {
         <section id="my-data">
             <h2>{t.account_data_title}</h2>
             <p class="muted">{t.account_data_intro}</p>
-            <p>
-                <a class="button" href="/account/data" id="view-my-data">{t.account_data_view}</a>" "
+            <p class="button-row">
+                <a class="button" href="/account/data" id="view-my-data">{t.account_data_view}</a>
                 <a class="button" href="/api/v1/me/export" id="download-my-data" download="">{t.account_data_download}</a>
             </p>
         </section>
@@ -271,13 +274,8 @@ fn data_view(t: &'static Texts, data: MyDataExport) -> impl IntoView {
                 .as_ref()
                 .map_or_else(String::new, |c| format!(" · {} {c}", t.data_completed));
             format!(
-                "{}（{}）· {} {} · {} {}{done}",
-                e.course,
-                e.course_id,
-                t.data_enrolled,
-                e.enrolled_at,
-                t.data_lessons_done,
-                e.lessons_completed
+                "{} · {} {} · {} {}{done}",
+                e.course, t.data_enrolled, e.enrolled_at, t.data_lessons_done, e.lessons_completed
             )
         })
         .collect();
@@ -329,39 +327,53 @@ fn data_view(t: &'static Texts, data: MyDataExport) -> impl IntoView {
     let roles = data
         .roles
         .iter()
-        .map(|r| format!("{} · {}（{}）", r.role, r.org_name, r.org))
+        .map(|r| {
+            let role = match r.role.as_str() {
+                "admin" => t.role_admin,
+                "trainer" => t.role_trainer,
+                _ => t.role_learner,
+            };
+            format!(
+                "{role} · {} · {} {}",
+                r.org_name, t.data_granted_at, r.granted_at
+            )
+        })
         .collect();
     let sessions = data
         .sessions
         .iter()
         .map(|s| {
-            format!(
-                "{} · {} {}",
-                if s.device.is_empty() {
-                    t.session_unknown_device
-                } else {
-                    s.device.as_str()
-                },
-                t.session_last_seen,
-                s.last_seen_text
-                    .clone()
-                    .unwrap_or_else(|| s.created_text.clone())
-            )
+            let device = if s.device.is_empty() {
+                t.session_unknown_device
+            } else {
+                s.device.as_str()
+            };
+            let seen = s
+                .last_seen_text
+                .clone()
+                .unwrap_or_else(|| s.created_text.clone());
+            let this = if s.current { t.session_this_device } else { "" };
+            format!("{device} · {} {seen} {this}", t.session_last_seen)
         })
         .collect();
     view! {
         <h1>{t.account_data_title}</h1>
         <p class="muted">{t.data_exported_at}" "{data.exported_at.clone()}</p>
-        <p><a class="button" href="/api/v1/me/export" download="">{t.account_data_download}</a>" "<a href="/account">{t.data_back}</a></p>
+        <p class="button-row">
+            <a class="button" href="/api/v1/me/export" download="">{t.account_data_download}</a>
+            <a class="button" href="/account">{t.data_back}</a>
+        </p>
         <section id="data-account">
             <h2>{t.data_account}</h2>
-            <dl class="facts">
+            <dl class="facts stack">
                 <dt>{t.field_name}</dt><dd>{a.name.clone()}</dd>
                 <dt>{t.field_phone}</dt><dd>{a.phone.clone()}</dd>
                 <dt>{t.field_email}</dt><dd>{a.email.clone().unwrap_or_else(dash)}</dd>
-                <dt>{t.account_org}</dt><dd>{a.org_name.clone()}"（"{a.org.clone()}"）"</dd>
+                <dt>{t.field_gender}</dt><dd>{if a.gender == "female" { t.gender_female } else { t.gender_male }}</dd>
+                <dt>{t.account_org}</dt><dd>{a.org_name.clone()}</dd>
                 <dt>{t.data_registered}</dt><dd>{a.created_at.clone()}</dd>
-                <dt>{t.data_privacy_notice}</dt><dd>{a.consent_version.clone().unwrap_or_else(dash)}" · "{a.consent_at.clone().unwrap_or_else(dash)}</dd>
+                <dt>{t.data_privacy_notice}</dt>
+                <dd>{t.data_notice_version}" "{a.consent_version.clone().unwrap_or_else(dash)}"，"{t.data_agreed_at}" "{a.consent_at.clone().unwrap_or_else(dash)}</dd>
                 <dt>{t.data_skills_visible}</dt><dd>{yes_no(t, data.consents.skills_visible)}</dd>
                 <dt>{t.data_talent_pool}</dt><dd>{yes_no(t, data.consents.talent_pool)}</dd>
             </dl>
@@ -386,7 +398,10 @@ pub fn AccountDeletedPage() -> impl IntoView {
             <h1>{t.deleted_title}</h1>
             <p id="deleted-body">{t.deleted_body}</p>
             <p>{t.deleted_again}</p>
-            <p><a class="button primary" href="/">{t.deleted_home}</a>" "<a class="button" href="/register">{t.nav_register}</a></p>
+            <p class="button-row">
+                <a class="button primary" href="/">{t.deleted_home}</a>
+                <a class="button" href="/register">{t.nav_register}</a>
+            </p>
         </Layout>
     }
 }

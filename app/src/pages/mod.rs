@@ -1,6 +1,7 @@
 //! The pages, one module per area.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod certificates;
 pub mod classes;

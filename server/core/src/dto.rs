@@ -1659,3 +1659,32 @@ pub struct MySkillData {
     pub recorded_at: String,
     pub withdrawn_at: Option<String>,
 }
+
+/// One entry of the province's audit log: an administrator's action on a person, her own
+/// account deletion, or an export of personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    /// UTC (`…Z`), and China time to the minute for pages.
+    pub at: String,
+    pub at_text: String,
+    /// Who acted.
+    pub who: String,
+    /// `grant_attempt`, `issue_reset_link`, `grant_role`, `revoke_role`, `delete_account`
+    /// or `export`.
+    pub action: String,
+    /// The person acted on (masked), when there is one.
+    pub subject: Option<String>,
+    /// The union it was done under.
+    pub org: Option<String>,
+    /// The action's details: the course, the role, or what was exported with which filters.
+    pub detail: String,
+}
+
+/// `GET /api/v1/audit?page=N`: the newest entries first, 50 a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditLogView {
+    pub page: i64,
+    pub entries: Vec<AuditEntryView>,
+    /// Whether an older page exists.
+    pub more: bool,
+}

@@ -85,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/orgs", web::post().to(create_org))
         .route("/roles", web::post().to(grant_role))
+        .route("/audit", web::get().to(audit_log))
         .route("/course-packs", web::post().to(upload_pack))
         .route("/course-packs", web::get().to(my_packs))
         .route("/course-packs/{id}", web::get().to(get_pack))
@@ -264,6 +265,23 @@ async fn list_orgs(core: web::Data<Core>, query: web::Query<OrgsQuery>) -> ApiRe
         None => orgs::subtree(&core, &under, query.depth).await?,
     };
     Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    page: Option<i64>,
+}
+
+/// `GET /api/v1/audit?page=N` → the province's audit log, newest first, 50 a page
+/// (administrators of the province only).
+async fn audit_log(
+    core: web::Data<Core>,
+    actor: AdminSomewhere,
+    query: web::Query<AuditQuery>,
+) -> ApiResult {
+    let page = query.page.unwrap_or(1);
+    Ok(HttpResponse::Ok()
+        .json(qihang_core::services::audit::province_log(&core, &actor.0, page).await?))
 }
 
 /// `POST /api/v1/roles` `{phone, role, org}`: an administrator appoints a trainer or admin.

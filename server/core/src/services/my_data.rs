@@ -78,7 +78,7 @@ fn live_sessions(conn: &mut DbConn, user_id: i64, current: i64) -> QueryResult<V
             sessions::last_seen_at,
         ))
         .load(conn)?;
-    Ok(rows
+    let mut views: Vec<SessionView> = rows
         .into_iter()
         .map(|r| SessionView {
             id: handle_of(&r.token_hash),
@@ -89,7 +89,10 @@ fn live_sessions(conn: &mut DbConn, user_id: i64, current: i64) -> QueryResult<V
             last_seen_text: r.last_seen_at.map(china_minute),
             current: r.id == current,
         })
-        .collect())
+        .collect();
+    // This device first, then the others by when they were last used.
+    views.sort_by_key(|v| !v.current);
+    Ok(views)
 }
 
 /// Her live sessions (device, first and last seen), the one she asks from marked.

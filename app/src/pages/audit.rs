@@ -1,0 +1,82 @@
+//! The audit log (issue 15.5), for administrators of the province: who did what to whom and
+//! when (roles, extra quiz attempts, password links, deleted accounts), and every export of
+//! personal data, newest first, 50 a page. Plain links page through it without JavaScript.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use qihang_core::dto::{AuditEntryView, ErrorCode};
+
+use crate::app::{use_lang, Layout};
+use crate::i18n::{error_message, Texts};
+use crate::staff_fns::audit_log;
+
+fn action_text(t: &'static Texts, action: &str) -> &'static str {
+    match action {
+        "grant_attempt" => t.al_grant_attempt,
+        "issue_reset_link" => t.al_issue_reset_link,
+        "grant_role" => t.al_grant_role,
+        "revoke_role" => t.al_revoke_role,
+        "delete_account" => t.al_delete_account,
+        _ => t.al_export,
+    }
+}
+
+fn row(t: &'static Texts, e: AuditEntryView) -> impl IntoView {
+    view! {
+        <li class="audit-entry" data-action=e.action.clone()>
+            <strong>{action_text(t, &e.action)}</strong>" · "<span class="nowrap">{e.at_text}</span><br/>
+            <small>
+                {t.al_who}"："{e.who}
+                {e.subject.map(|s| format!(" · {}：{s}", t.al_subject))}
+                {e.org.map(|o| format!(" · {}：{o}", t.al_org))}
+            </small>
+            {(!e.detail.is_empty() && e.detail != "{}").then(|| view! { <br/><code class="detail">{e.detail}</code> })}
+        </li>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let lang = use_lang();
+    let t = lang.t();
+    let page: i64 = use_query_map()
+        .get_untracked()
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1);
+    view! {
+        <Layout title=t.al_title>
+            <h1>{t.al_title}</h1>
+            <p class="muted">{t.al_intro}</p>
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    match audit_log(page).await {
+                        Ok(log) if log.entries.is_empty() => view! { <p class="notice" id="audit-empty">{t.al_empty}</p> }.into_any(),
+                        Ok(log) => {
+                            let older = log.more.then(|| view! {
+                                <a class="button" href=format!("/admin/audit?page={}", log.page + 1)>{t.al_older}</a>
+                            });
+                            let newer = (log.page > 1).then(|| view! {
+                                <a class="button" href=format!("/admin/audit?page={}", log.page - 1)>{t.al_newer}</a>
+                            });
+                            view! {
+                                <ul class="plain audit" id="audit">
+                                    {log.entries.into_iter().map(|e| row(t, e)).collect_view()}
+                                </ul>
+                                <p class="button-row">{newer}{older}</p>
+                            }.into_any()
+                        }
+                        Err(e) if e.code == ErrorCode::Unauthenticated => {
+                            crate::request::redirect_to_login();
+                            ().into_any()
+                        }
+                        Err(e) => view! {
+                            <p class="notice error" id="audit-refused">{error_message(lang, e.code, e.field.as_deref())}</p>
+                            <p><a class="button" href="/dashboard">{t.al_back}</a></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
