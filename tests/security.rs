@@ -1545,4 +1545,11 @@ async fn the_province_reads_the_audit_log_and_no_one_else_does() {
         page.contains("审计日志") && page.contains("发放重设密码链接") && page.contains("王*红"),
         "{page}"
     );
+    // Details in words for a clerk, not the raw record.
+    assert!(page.contains("文件：trained.csv"), "{page}");
+    let log_part = page.split("id=\"audit\"").nth(1).unwrap_or_default();
+    assert!(
+        !log_part.contains("expires_at") && !log_part.contains("{&quot;"),
+        "{page}"
+    );
 }

@@ -96,8 +96,9 @@ async fn an_administrator_grants_another_attempt_once_hers_ran_out_audited() {
     // An administrator of another city cannot see or help her: not found, not forbidden.
     let outsider = grant(&other_city, &her_id).await;
     assert_eq!(outsider.status(), 404);
-    // Nor can she grant herself one.
-    assert_eq!(grant(&learner, &her_id).await.status(), 404);
+    // Nor can she grant herself one: she administers nothing, so she is refused before anyone
+    // is looked up (403 whoever she names; issue 15).
+    assert_eq!(grant(&learner, &her_id).await.status(), 403);
 
     // Her own union's administrator finds her by phone and grants one more.
     let found: Vec<Value> = app

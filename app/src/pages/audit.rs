@@ -21,7 +21,50 @@ fn action_text(t: &'static Texts, action: &str) -> &'static str {
     }
 }
 
+fn role_word(t: &'static Texts, role: &str) -> &'static str {
+    match role {
+        "admin" => t.role_admin,
+        "trainer" => t.role_trainer,
+        _ => t.role_learner,
+    }
+}
+
+/// The entry's details as a clerk reads them (the API keeps the raw JSON for scripts).
+fn detail_text(t: &'static Texts, detail: &str) -> String {
+    use serde_json::Value;
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(detail) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    for (key, value) in &map {
+        match (key.as_str(), value) {
+            ("role", Value::String(r)) => parts.push(format!("{}：{}", t.al_role, role_word(t, r))),
+            ("org", Value::String(o)) => parts.push(format!("{}：{o}", t.al_org_code)),
+            ("course", Value::String(c)) => parts.push(format!("{}：{c}", t.al_course)),
+            ("file", Value::String(f)) => parts.push(format!("{}：{f}", t.al_file)),
+            ("filters", Value::Object(filters)) => {
+                let set: Vec<String> = filters
+                    .iter()
+                    .filter(|(_, v)| !v.is_null() && *v != &Value::Bool(false))
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                        )
+                    })
+                    .collect();
+                if !set.is_empty() {
+                    parts.push(format!("{}：{}", t.al_filters, set.join("，")));
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.join(" · ")
+}
+
 fn row(t: &'static Texts, e: AuditEntryView) -> impl IntoView {
+    let detail = detail_text(t, &e.detail);
     view! {
         <li class="audit-entry" data-action=e.action.clone()>
             <strong>{action_text(t, &e.action)}</strong>" · "<span class="nowrap">{e.at_text}</span><br/>
@@ -30,7 +73,7 @@ fn row(t: &'static Texts, e: AuditEntryView) -> impl IntoView {
                 {e.subject.map(|s| format!(" · {}：{s}", t.al_subject))}
                 {e.org.map(|o| format!(" · {}：{o}", t.al_org))}
             </small>
-            {(!e.detail.is_empty() && e.detail != "{}").then(|| view! { <br/><code class="detail">{e.detail}</code> })}
+            {(!detail.is_empty()).then(|| view! { <br/><small class="detail">{detail}</small> })}
         </li>
     }
 }

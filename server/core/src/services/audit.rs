@@ -198,7 +198,15 @@ fn actions(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Timed>> {
         .into_iter()
         .map(|(action, who, subject, org, detail, at)| {
             let mut view = entry(at, who, action.as_str());
-            view.subject = subject.and_then(|id| names.get(&id)).map(|n| mask_name(n));
+            // A deleted account's placeholder name is shown as it is (masking it reads as
+            // nonsense); every real name is masked.
+            view.subject = subject.and_then(|id| names.get(&id)).map(|n| {
+                if n == super::my_data::DELETED_NAME {
+                    n.clone()
+                } else {
+                    mask_name(n)
+                }
+            });
             view.org = org;
             view.detail = detail;
             (at, view)
@@ -225,7 +233,9 @@ fn exports(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Timed>> {
         .map(|(who, org, what, filters, at)| {
             let mut view = entry(at, who, "export");
             view.org = Some(org);
-            view.detail = format!("{what} {filters}");
+            let filters: serde_json::Value =
+                serde_json::from_str(&filters).unwrap_or(serde_json::Value::Null);
+            view.detail = serde_json::json!({ "file": what, "filters": filters }).to_string();
             (at, view)
         })
         .collect())

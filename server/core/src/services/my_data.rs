@@ -154,9 +154,11 @@ pub async fn export(core: &Core, actor: &Actor) -> Result<MyDataExport, ServiceE
 /// The same, every time in China time to the minute (`2026-11-28 11:20`), for her page.
 pub async fn export_for_page(core: &Core, actor: &Actor) -> Result<MyDataExport, ServiceError> {
     let mut data = export(core, actor).await?;
+    // Non-breaking hyphens and space: a narrow screen never splits a date from itself.
+    let unbroken = |text: &str| text.replace('-', "\u{2011}").replace(' ', "\u{a0}");
     let local = |iso: &mut String| {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M:%SZ") {
-            *iso = china_minute(t);
+            *iso = unbroken(&china_minute(t));
         }
     };
     let local_opt = |iso: &mut Option<String>| iso.iter_mut().for_each(local);
@@ -180,6 +182,10 @@ pub async fn export_for_page(core: &Core, actor: &Actor) -> Result<MyDataExport,
     data.certificates
         .iter_mut()
         .for_each(|c| local(&mut c.issued_at));
+    for s in &mut data.sessions {
+        s.created_text = unbroken(&s.created_text);
+        s.last_seen_text = s.last_seen_text.as_deref().map(unbroken);
+    }
     for s in &mut data.skills {
         local(&mut s.recorded_at);
         local_opt(&mut s.withdrawn_at);
