@@ -2948,6 +2948,15 @@ pub fn code_message(code: ErrorCode) -> (&'static str, &'static str) {
 }
 
 impl Texts {
+    /// 学员 / 培训师 / 管理员 for a role.
+    pub fn role(&self, role: &str) -> &'static str {
+        match role {
+            "admin" => self.role_admin,
+            "trainer" => self.role_trainer,
+            _ => self.role_learner,
+        }
+    }
+
     /// 线上 / 线下 / 线上线下结合 for a course mode.
     pub fn mode(&self, mode: &str) -> &'static str {
         match mode {

@@ -34,11 +34,7 @@ pub fn AccountPage() -> impl IntoView {
                     let (sessions_flash, delete_flash) = privacy_flashes.clone();
                     let sessions = my_sessions().await.unwrap_or_default();
                     let roles = account.user.roles.iter().map(|r| {
-                        let role = match r.role.as_str() {
-                            "admin" => t.role_admin,
-                            "trainer" => t.role_trainer,
-                            _ => t.role_learner,
-                        };
+                        let role = t.role(&r.role);
                         view! { <li>{role}" · "{lang.pick(&r.org_name, r.org_name_en.as_deref()).to_string()}</li> }
                     }).collect_view();
                     view! {
@@ -328,11 +324,7 @@ fn data_view(t: &'static Texts, data: MyDataExport) -> impl IntoView {
         .roles
         .iter()
         .map(|r| {
-            let role = match r.role.as_str() {
-                "admin" => t.role_admin,
-                "trainer" => t.role_trainer,
-                _ => t.role_learner,
-            };
+            let role = t.role(&r.role);
             format!(
                 "{role} · {} · {} {}",
                 r.org_name, t.data_granted_at, r.granted_at

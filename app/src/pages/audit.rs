@@ -21,14 +21,6 @@ fn action_text(t: &'static Texts, action: &str) -> &'static str {
     }
 }
 
-fn role_word(t: &'static Texts, role: &str) -> &'static str {
-    match role {
-        "admin" => t.role_admin,
-        "trainer" => t.role_trainer,
-        _ => t.role_learner,
-    }
-}
-
 /// The entry's details as a clerk reads them (the API keeps the raw JSON for scripts).
 fn detail_text(t: &'static Texts, detail: &str) -> String {
     use serde_json::Value;
@@ -38,7 +30,7 @@ fn detail_text(t: &'static Texts, detail: &str) -> String {
     let mut parts = Vec::new();
     for (key, value) in &map {
         match (key.as_str(), value) {
-            ("role", Value::String(r)) => parts.push(format!("{}：{}", t.al_role, role_word(t, r))),
+            ("role", Value::String(r)) => parts.push(format!("{}：{}", t.al_role, t.role(r))),
             ("org", Value::String(o)) => parts.push(format!("{}：{o}", t.al_org_code)),
             ("course", Value::String(c)) => parts.push(format!("{}：{c}", t.al_course)),
             ("file", Value::String(f)) => parts.push(format!("{}：{f}", t.al_file)),

@@ -215,7 +215,7 @@ fn course_item(person: &str, c: &PersonCourseView, t: &'static Texts) -> impl In
 
 fn roles_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
     let id = person.person.id.clone();
-    let role_name = move |role: &str| role_label(t, role);
+    let role_name = move |role: &str| t.role(role);
     let held = person
         .roles
         .iter()
@@ -252,17 +252,8 @@ fn roles_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
     }
 }
 
-/// A role in words.
-fn role_label(t: &'static Texts, role: &str) -> &'static str {
-    match role {
-        "admin" => t.role_admin,
-        "trainer" => t.role_trainer,
-        _ => t.role_learner,
-    }
-}
-
 fn audit_view(person: &PersonView, t: &'static Texts) -> impl IntoView {
-    let role_name = |role: &str| role_label(t, role);
+    let role_name = |role: &str| t.role(role);
     let items = person.audit.iter().map(|a| {
         let what = match a.action.as_str() {
             "grant_attempt" => t.audit_grant_attempt,
