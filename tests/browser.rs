@@ -1664,12 +1664,18 @@ async fn skill_profile(javascript: bool) {
     })
     .await;
     assert!(saved.is_some(), "the consent stays ticked after saving");
-    let consents: serde_json::Value = app
-        .get_as(&learner, "/api/v1/me/consents")
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The box above may still be the page before the post landed: wait for the saved record.
+    let consents: serde_json::Value = eventually(Duration::from_secs(15), async || {
+        let now: serde_json::Value = app
+            .get_as(&learner, "/api/v1/me/consents")
+            .await
+            .json()
+            .await
+            .ok()?;
+        (now["skills_visible"] == true).then_some(now)
+    })
+    .await
+    .unwrap_or_else(|| serde_json::json!({"skills_visible": false}));
     assert_eq!(consents["skills_visible"], true);
     assert_eq!(consents["talent_pool"], false);
     if javascript {
