@@ -457,3 +457,570 @@ async fn every_route_answers_each_caller_as_its_audience_says() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// One server function: its endpoint under `/_fn`, a form body (`{…}` filled from the
+/// fixture) whose arguments all decode, so a refusal can only come from the caller's right,
+/// its audience, and whether the thing it names exists.
+struct FnEntry {
+    endpoint: &'static str,
+    body: &'static str,
+    audience: Audience,
+    exists: bool,
+}
+
+const fn f(endpoint: &'static str, body: &'static str, audience: Audience) -> FnEntry {
+    FnEntry {
+        endpoint,
+        body,
+        audience,
+        exists: true,
+    }
+}
+
+/// A server function naming something the fixture does not make.
+const fn f_absent(endpoint: &'static str, body: &'static str, audience: Audience) -> FnEntry {
+    FnEntry {
+        endpoint,
+        body,
+        audience,
+        exists: false,
+    }
+}
+
+/// The server functions' matrix, in an order where no row spoils the ones after it.
+const FN_MATRIX: &[FnEntry] = &[
+    f("account", "", Public),
+    f("top_orgs", "", Public),
+    f("search_orgs", "under=js&q=%E6%97%A0%E9%94%A1", Public),
+    f("find_org", "code={code}", Public),
+    f("register", "name=&phone=&email=&password=", Public),
+    f("login", "login=&password=", Public),
+    f("forgot_password", "login=", Public),
+    f_absent("password_link_state", "token=nope", Public),
+    f("reset_password", "token=nope&password=", Public),
+    f("sms_resets", "", Public),
+    f("catalogue", "", Public),
+    f("course_detail", "id={course}", Public),
+    f("recommended_next", "", Public),
+    f("verify_certificate", "serial={serial}", Public),
+    f("public_url_warning", "", Public),
+    f("china_today", "", Public),
+    f("class_scan_pass", "id={session}&code=000000", Public),
+    f(
+        "change_password",
+        "current_password=not-her-password&new_password=another-pass-2030",
+        SignedIn,
+    ),
+    f(
+        "change_email",
+        "email=a%40example.com&current_password=not-her-password",
+        SignedIn,
+    ),
+    f("enroll_course", "id={course}", SignedIn),
+    f("lesson", "course={course}&lesson={lesson}", SignedIn),
+    f("mark_read", "course={course}&lesson={lesson}", SignedIn),
+    f("my_enrollments", "", SignedIn),
+    f("quiz_attempt", "id={attempt}", Owner),
+    f("start_quiz", "course={course}", SignedIn),
+    f("my_learning", "", SignedIn),
+    f("check_in", "course={course}&code=000000", SignedIn),
+    f("certificate", "serial={serial}", OwnerOrIssuer),
+    f("admin_home", "", SignedIn),
+    f("my_skills", "", SignedIn),
+    f("near_me_classes", "", SignedIn),
+    f("class_session", "id={session}", SignedIn),
+    f("class_check_in_link", "id={session}&code=000000", SignedIn),
+    f("sign_up_class", "id={session}", SignedIn),
+    f("cancel_class_signup", "id={session}", SignedIn),
+    f("class_check_in", "id={session}&code=000000", SignedIn),
+    f("load_competitions", "", SignedIn),
+    f_absent("load_competition", "id=nope", SignedIn),
+    f_absent("register_competition", "id=nope", SignedIn),
+    f_absent("start_theory", "id=nope", SignedIn),
+    f_absent("load_theory", "id=nope", SignedIn),
+    f_absent("save_theory", "id=nope", SignedIn),
+    f_absent("submit_theory", "id=nope", SignedIn),
+    f("my_sessions", "", SignedIn),
+    f_absent("end_my_session", "id=0123456789abcdef", SignedIn),
+    f("my_data", "", SignedIn),
+    f(
+        "delete_my_account",
+        "password=not-her-password&confirm=on",
+        SignedIn,
+    ),
+    f("my_studios", "", SignedIn),
+    f_absent("studio_detail", "id=nope", SignedIn),
+    f_absent("studio_candidates", "id=nope&skill=nope", SignedIn),
+    f_absent("join_studio", "id=nope", SignedIn),
+    f_absent("leave_studio", "id=nope", SignedIn),
+    f_absent("add_studio_member", "id=nope&user=nope", SignedIn),
+    f("my_uploads", "", StaffAnywhere),
+    f("upload_scope", "", StaffAnywhere),
+    f_absent("get_upload", "id=nope", StaffAnywhere),
+    f_absent("publish_upload", "id=nope", StaffAnywhere),
+    f("trainer_classes", "", StaffAnywhere),
+    f("class_attendance", "id={session}", StaffOfNode),
+    f("class_live_code", "id={session}", StaffOfNode),
+    f("class_find_learners", "id={session}&q=13", StaffOfNode),
+    f(
+        "create_class",
+        "course={course}&date=&start=&end=&location=",
+        StaffAnywhere,
+    ),
+    f(
+        "update_class",
+        "id={session}&date=not-a-date&start=&end=&location=",
+        StaffOfNode,
+    ),
+    f(
+        "mark_class_attendance",
+        "id={session}&person={person}&present=yes",
+        StaffOfNode,
+    ),
+    f(
+        "set_class_score",
+        "id={session}&person=nope&score=not-a-score",
+        StaffOfNode,
+    ),
+    f("org_dashboard", "code={code}", AdminOfNode),
+    f(
+        "evidence_page",
+        "code={code}&page=1&filter[first_only]=false",
+        AdminOfNode,
+    ),
+    // A node's target is set by its parent's administrators.
+    f(
+        "set_org_target",
+        "code={code}&target=not-a-number",
+        Province,
+    ),
+    f("find_people", "q=13", AdminAnywhere),
+    f("person_detail", "id={person}", AdminOfNode),
+    f("person_skills", "id={person}", AdminOfNode),
+    f(
+        "grant_extra_attempt",
+        "person={person}&course={course}",
+        AdminOfNode,
+    ),
+    f("issue_reset_link", "person={person}", AdminOfNode),
+    f_absent("link_qr", "url=http%3A%2F%2Fexample.com%2F", AdminAnywhere),
+    f(
+        "change_role",
+        "person={person}&role=trainer&org={code}&change=neither",
+        AdminOfNode,
+    ),
+    f("org_import_scope", "org={code}", AdminOfNode),
+    f("audit_log", "page=1", Province),
+    f("create_competition", "title=&org={code}", AdminAnywhere),
+    f_absent("enter_results", "id=nope", AdminAnywhere),
+    f("create_studio", "name=", AdminAnywhere),
+    f("talent_pool_page", "", AdminAnywhere),
+    f("org_skills_figures", "code={code}", AdminOfNode),
+    f("set_consents", "", SignedIn),
+    // Near the end: it cancels the class the rows above use.
+    f("cancel_class", "id={session}", StaffOfNode),
+    // Last: it ends the caller's session.
+    f("logout", "", Public),
+];
+
+/// The server functions the app defines: every `#[server(…, endpoint = "…")]` in `app/src`.
+fn defined_server_fns() -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut found = BTreeSet::new();
+    for file in std::fs::read_dir(&dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split("#[server(").skip(1) {
+            let head = part.split_once(")]").unwrap().0;
+            let endpoint = head
+                .split_once("endpoint = \"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(name, _)| name.to_string())
+                .unwrap_or_else(|| panic!("a server function without an endpoint: {head}"));
+            found.insert(endpoint);
+        }
+    }
+    found
+}
+
+#[test]
+fn every_server_function_has_a_row_in_the_matrix() {
+    let defined = defined_server_fns();
+    assert!(defined.len() >= 80, "{defined:?}");
+    let listed: BTreeSet<String> = FN_MATRIX.iter().map(|e| e.endpoint.to_string()).collect();
+    assert_eq!(
+        listed.len(),
+        FN_MATRIX.len(),
+        "a server function is listed twice"
+    );
+    let missing: Vec<_> = defined.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without a matrix row: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&defined).collect();
+    assert!(
+        stale.is_empty(),
+        "matrix rows for no server function: {stale:?}"
+    );
+}
+
+/// The refusal a form-style server function left in its flash cookie, if any (form handlers
+/// answer a refused post by sending the browser back with the error's code).
+fn flash_refusal(response: &reqwest::Response) -> Option<String> {
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("qihang_flash="))?;
+    let hex = cookie.split(';').next()?;
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    let flash: Value = serde_json::from_slice(&bytes).ok()?;
+    let code = flash["code"].as_str()?.to_string();
+    ["unauthenticated", "forbidden", "not_found"]
+        .contains(&code.as_str())
+        .then_some(code)
+}
+
+#[tokio::test]
+async fn every_server_function_answers_each_caller_as_its_audience_says() {
+    let (app, _folder) =
+        app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
+    let fixture = fixture(&app).await;
+    let http = client();
+    let (mut cells, mut searched) = (0, 0);
+    let mut wrong = Vec::new();
+    for entry in FN_MATRIX {
+        let mut body = entry.body.to_string();
+        for (name, value) in &fixture.values {
+            body = body.replace(name, value);
+        }
+        for (i, token) in fixture.callers.iter().enumerate() {
+            let mut request = http
+                .post(app.url(&format!("/_fn/{}", entry.endpoint)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", "application/json")
+                .body(body.clone());
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let refusal = flash_refusal(&response);
+            let text = response.text().await.unwrap_or_default();
+            cells += 1;
+            let allowed = entry.audience.allows(i);
+            let refused_by_status = match i {
+                0 => status == 401,
+                _ => status == 403 || status == 404,
+            };
+            let fine = if allowed {
+                status != 401
+                    && status != 403
+                    && (!entry.exists || (status != 404 && refusal.is_none()))
+                    && refusal.as_deref() != Some("forbidden")
+                    && refusal.as_deref() != Some("unauthenticated")
+            } else {
+                refused_by_status || (i > 0 && refusal.is_some())
+            };
+            if !fine {
+                wrong.push(format!(
+                    "/_fn/{} as {}: {status} {refusal:?} ({}) {}",
+                    entry.endpoint,
+                    CALLERS[i],
+                    if allowed {
+                        "should be allowed"
+                    } else {
+                        "should be refused"
+                    },
+                    text.chars().take(160).collect::<String>()
+                ));
+            }
+            if (0..=3).contains(&i) && status < 300 {
+                searched += 1;
+                for secret in fixture.secrets {
+                    assert!(
+                        !text.contains(secret),
+                        "/_fn/{} as {} shows {secret}",
+                        entry.endpoint,
+                        CALLERS[i]
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "server function matrix ({}): {} functions × {} callers = {cells} cells, {searched} \
+         answers searched for the sibling's data, {} wrong",
+        backend(),
+        FN_MATRIX.len(),
+        CALLERS.len(),
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// One page: its path (`{…}` filled from the fixture), audience, and whether what it shows
+/// exists.
+struct PageEntry {
+    path: &'static str,
+    audience: Audience,
+    exists: bool,
+}
+
+const fn p(path: &'static str, audience: Audience) -> PageEntry {
+    PageEntry {
+        path,
+        audience,
+        exists: true,
+    }
+}
+
+const fn p_absent(path: &'static str, audience: Audience) -> PageEntry {
+    PageEntry {
+        path,
+        audience,
+        exists: false,
+    }
+}
+
+/// The pages' matrix: `{id}` names nothing (a studio, competition, round or pack the fixture
+/// does not make).
+const PAGE_MATRIX: &[PageEntry] = &[
+    p("/", Public),
+    p("/register", Public),
+    p("/login", Public),
+    p("/forgot-password", Public),
+    p("/reset-password", Public),
+    p("/privacy", Public),
+    p("/courses", Public),
+    p("/courses/{course}", Public),
+    p("/verify", Public),
+    p("/verify/{serial}", Public),
+    p("/account/deleted", Public),
+    // The QR code's page: signed out, she is sent to log in with a pass for the scan.
+    p("/checkin/{session}", SignedIn),
+    p("/account", SignedIn),
+    p("/account/data", SignedIn),
+    p("/courses/{course}/lessons/{lesson}", SignedIn),
+    p("/quiz/{attempt}", Owner),
+    p("/learning", SignedIn),
+    p("/skills", SignedIn),
+    p("/classes", SignedIn),
+    p("/studios", SignedIn),
+    p_absent("/studios/{id}", SignedIn),
+    p("/competitions", SignedIn),
+    p_absent("/competitions/{id}", SignedIn),
+    p_absent("/theory/{id}", SignedIn),
+    p("/certificates/{serial}", OwnerOrIssuer),
+    p("/trainer/packs", StaffAnywhere),
+    p_absent("/trainer/packs/{id}", StaffAnywhere),
+    p("/trainer/sessions", StaffAnywhere),
+    p("/trainer/sessions/{session}", StaffOfNode),
+    p("/trainer/sessions/{session}/screen", StaffOfNode),
+    p("/dashboard", AdminAnywhere),
+    p("/dashboard/{code}", AdminOfNode),
+    p("/dashboard/{code}/trained", AdminOfNode),
+    p("/talent-pool", AdminAnywhere),
+    p("/admin/people", AdminAnywhere),
+    p("/admin/people/{person}", AdminOfNode),
+    p("/admin/orgs/import", AdminAnywhere),
+    p("/admin/audit", Province),
+];
+
+/// The pages the app's router defines: every `path!("…")` in `app/src/app.rs`, with `:name`
+/// segments written as the matrix writes them.
+fn defined_pages() -> BTreeSet<String> {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/app.rs");
+    let text = std::fs::read_to_string(file).unwrap();
+    text.split("path!(\"")
+        .skip(1)
+        .map(|part| {
+            let path = part.split_once('"').unwrap().0;
+            path.split('/')
+                .map(|segment| match segment.strip_prefix(':') {
+                    Some(name) => format!("{{{name}}}"),
+                    None => segment.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect()
+}
+
+/// A matrix page path as the router names its parameters.
+fn page_template(path: &str) -> String {
+    path.replace("{attempt}", "{id}")
+        .replace("{person}", "{id}")
+        .replace("{session}", "{id}")
+        .replace("{course}", "{id}")
+}
+
+#[test]
+fn every_page_has_a_row_in_the_matrix() {
+    let defined = defined_pages();
+    assert!(defined.len() >= 35, "{defined:?}");
+    let listed: BTreeSet<String> = PAGE_MATRIX.iter().map(|e| page_template(e.path)).collect();
+    let missing: Vec<_> = defined.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "pages without a matrix row: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&defined).collect();
+    assert!(stale.is_empty(), "matrix rows for no page: {stale:?}");
+}
+
+#[tokio::test]
+async fn every_page_answers_each_caller_as_its_audience_says() {
+    let (app, _folder) =
+        app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
+    let fixture = fixture(&app).await;
+    let http = client();
+    let (mut cells, mut searched) = (0, 0);
+    let mut wrong = Vec::new();
+    for entry in PAGE_MATRIX {
+        let mut path = entry.path.to_string();
+        for (name, value) in &fixture.values {
+            path = path.replace(name, value);
+        }
+        for (i, token) in fixture.callers.iter().enumerate() {
+            let mut request = http.get(app.url(&path)).header("Accept", "text/html");
+            if let Some(token) = token {
+                request = request.header("Cookie", format!("qihang_session={token}"));
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let to_login = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|l| l.starts_with("/login"));
+            let text = response.text().await.unwrap_or_default();
+            cells += 1;
+            let allowed = entry.audience.allows(i);
+            let fine = match (allowed, i) {
+                // Allowed: the page, or a step on (a signed-in woman on the registration
+                // page goes to her learning; staff not enrolled go from a lesson to its
+                // course), never the login.
+                (true, _) => {
+                    status == 200
+                        || (!entry.exists && status == 404)
+                        || ((status == 302 || status == 303) && !to_login)
+                }
+                (false, 0) => (status == 302 || status == 303) && to_login,
+                (false, _) => status == 403 || status == 404,
+            };
+            if !fine {
+                wrong.push(format!(
+                    "GET {} as {}: {status} ({})",
+                    entry.path,
+                    CALLERS[i],
+                    if allowed {
+                        "should be allowed"
+                    } else {
+                        "should be refused"
+                    }
+                ));
+            }
+            if (0..=3).contains(&i) {
+                searched += 1;
+                for secret in fixture.secrets {
+                    assert!(
+                        !text.contains(secret),
+                        "GET {} as {} shows {secret}",
+                        entry.path,
+                        CALLERS[i]
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "page matrix ({}): {} pages × {} callers = {cells} cells, {searched} pages searched \
+         for the sibling's data, {} wrong",
+        backend(),
+        PAGE_MATRIX.len(),
+        CALLERS.len(),
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The `/_fn` gate itself: nobody reaches a function without a row; the caller's right is
+/// decided before any argument is decoded; a browser's own form post (JavaScript off) that is
+/// refused gets the login page and back, or a page in words, never a JSON body.
+#[tokio::test]
+async fn the_server_function_gate_decides_before_the_arguments() {
+    let app = TestApp::spawn().await;
+    let learner = app.enrolled_learner("13900000301", "js-wx", &[]).await;
+    let admin = app.admin("13600000302", "js").await;
+    let http = client();
+    let post = |path: &str, token: Option<&str>, body: &'static str| {
+        let mut request = http
+            .post(app.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    // A function nobody defined, or one written with a trailing segment: 404 for everyone.
+    for path in ["/_fn/nope", "/_fn/audit_log/x", "/_fn/"] {
+        for token in [None, Some(learner.as_str()), Some(admin.as_str())] {
+            let status = post(path, token, "").await.unwrap().status();
+            assert_eq!(status, 404, "{path} as {token:?}");
+        }
+    }
+    // Arguments that do not decode: the right is judged first (401, 403), and only an
+    // administrator learns that the body is wrong (400).
+    for body in ["", "page=not-a-number", "%%%"] {
+        let anonymous = post("/_fn/audit_log", None, body).await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{body}");
+        let refused: Value = post("/_fn/audit_log", Some(&learner), body)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(refused["error"]["code"], "forbidden", "{body}");
+        let judged = post("/_fn/audit_log", Some(&admin), body).await.unwrap();
+        assert_eq!(judged.status(), 400, "{body}");
+    }
+    // A signed-out browser's form post goes to the login page, then back to the form's page.
+    let signed_out = http
+        .post(app.url("/_fn/change_password"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/account"))
+        .body("current_password=a&new_password=b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(signed_out.headers()["location"], "/login?next=/account");
+    // A learner's browser posting a trainer's form gets a page that says why, in Chinese,
+    // with the way home.
+    let page = http
+        .post(app.url("/_fn/create_class"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "text/html")
+        .header("Cookie", format!("qihang_session={learner}"))
+        .header("Origin", app.url(""))
+        .body("course=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let text = page.text().await.unwrap();
+    assert!(text.contains("权限"), "{text}");
+    assert!(text.contains("<a href=\"/\">首页</a>"), "{text}");
+}

@@ -440,6 +440,11 @@ pub async fn set_class_score(id: String, person: String, score: String) -> Resul
         login_then(&back);
         return Ok(());
     };
+    // The class first: who does not run it learns nothing from how the score is judged.
+    if let Err(error) = classes::authorize_runner(&core, &actor, id.clone()).await {
+        crate::request::fail_form("class_score", &back, &error, vec![("person", person)]);
+        return Ok(());
+    }
     let Ok(score) = score.trim().parse::<i32>() else {
         refuse_field("class_score", &back, "score", vec![("person", person)]);
         return Ok(());

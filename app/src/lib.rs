@@ -10,6 +10,7 @@ pub mod app;
 pub mod class_fns;
 pub mod competition_fns;
 pub mod errors;
+pub mod fn_access;
 pub mod i18n;
 pub mod islands;
 pub mod my_data_fns;

@@ -236,6 +236,10 @@ mod server {
         if let Some(known) = cache.as_ref().and_then(|c| c.0.get()) {
             return known.clone();
         }
+        // A server function called over HTTP: the server's `/_fn` gate found the caller.
+        if let Some(found) = from_request::<Actor>() {
+            return Some(found);
+        }
         let core = core().ok()?;
         let found = match cookie(SESSION_COOKIE) {
             Some(token) => accounts::authenticate(&core, token).await.ok(),
@@ -270,6 +274,23 @@ mod server {
     pub fn set_not_found() {
         if let Some(res) = use_context::<ResponseOptions>() {
             res.set_status(actix_web::http::StatusCode::NOT_FOUND);
+        }
+    }
+
+    /// Answers this page with the status of the error it shows instead of its content:
+    /// 403 when the caller may not see it, 404 when it does not exist, 503 while the database
+    /// is away (the router itself leaves every page at 200). A caller who must sign in is
+    /// redirected instead ([`redirect_to_login`]).
+    pub fn set_error_status(code: qihang_core::dto::ErrorCode) {
+        use qihang_core::dto::ErrorCode;
+        let status = match code {
+            ErrorCode::Forbidden => actix_web::http::StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => actix_web::http::StatusCode::NOT_FOUND,
+            ErrorCode::Unavailable => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            _ => return,
+        };
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(status);
         }
     }
 
@@ -413,6 +434,9 @@ pub fn redirect_to_login() {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn set_not_found() {}
+
+#[cfg(not(feature = "ssr"))]
+pub fn set_error_status(_code: qihang_core::dto::ErrorCode) {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn org_import_outcome() -> Option<OrgImportOutcome> {

@@ -591,7 +591,12 @@ pub async fn set_org_target(
         return Ok(());
     };
     let deadline = deadline.unwrap_or_default();
-    let outcome = match TargetInput::from_form(&target, &deadline) {
+    // The union first: who may not set its target learns nothing from how the figure is judged.
+    let outcome = match stats::authorize_set_target(&core, &actor, code.clone()).await {
+        Err(error) => Err(error),
+        Ok(()) => TargetInput::from_form(&target, &deadline),
+    };
+    let outcome = match outcome {
         Ok(input) => stats::set_target(&core, &actor, code, input)
             .await
             .map(drop),

@@ -119,13 +119,31 @@ pub async fn change_role(
         crate::request::redirect("/login");
         return Ok(());
     };
+    let kept = vec![("role", role.clone()), ("org", org.clone())];
+    // Her union first: a person beyond the caller's reach learns nothing from the form.
+    if let Err(error) = people::authorize_in_reach(&core, &actor, person.clone()).await {
+        crate::request::fail_form("role", &back, &error, kept);
+        return Ok(());
+    }
     let input = RoleChange {
         role: role.clone(),
         org: org.clone(),
     };
     let outcome = match change.as_str() {
+        "grant" => people::grant_role(&core, &actor, person, input).await,
         "revoke" => people::revoke_role(&core, &actor, person, input).await,
-        _ => people::grant_role(&core, &actor, person, input).await,
+        _ => {
+            crate::request::set_flash(&crate::request::Flash {
+                form: "role".into(),
+                ok: false,
+                code: Some(qihang_core::dto::ErrorCode::Invalid),
+                field: Some("change".into()),
+                values: kept.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                ..Default::default()
+            });
+            crate::request::redirect(&back);
+            return Ok(());
+        }
     };
     match outcome {
         Ok(_) => crate::request::succeed_form("role", &back),

@@ -102,13 +102,16 @@ pub fn AuditPage() -> impl IntoView {
                             }.into_any()
                         }
                         Err(e) if e.code == ErrorCode::Unauthenticated => {
-                            crate::request::redirect_to_login();
+                            super::refused(e.code);
                             ().into_any()
                         }
-                        Err(e) => view! {
+                        Err(e) => {
+                            super::refused(e.code);
+                            view! {
                             <p class="notice error" id="audit-refused">{error_message(lang, e.code, e.field.as_deref())}</p>
                             <p><a class="button" href="/dashboard">{t.al_back}</a></p>
-                        }.into_any(),
+                        }.into_any()
+                        }
                     }
                 })}
             </Suspense>

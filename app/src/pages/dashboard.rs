@@ -615,11 +615,12 @@ pub fn DashboardPage() -> impl IntoView {
                         Some(code) => code,
                         None => match admin_home().await {
                             Ok(Some(code)) => code,
-                            Ok(None) => return view! { <p class="notice error">{error_message(lang, ErrorCode::Forbidden, None)}</p> }.into_any(),
+                            Ok(None) => {
+                                super::refused(ErrorCode::Forbidden);
+                                return view! { <p class="notice error">{error_message(lang, ErrorCode::Forbidden, None)}</p> }.into_any();
+                            }
                             Err(e) => {
-                                if e.code == ErrorCode::Unauthenticated {
-                                    crate::request::redirect_to_login();
-                                }
+                                super::refused(e.code);
                                 return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any();
                             }
                         },
@@ -631,9 +632,7 @@ pub fn DashboardPage() -> impl IntoView {
                             view! { {warning}{dashboard_view(t, lang, in_language(lang, s), skills, flash)} }.into_any()
                         }
                         Err(e) => {
-                            if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect_to_login();
-                            }
+                            super::refused(e.code);
                             view! { <p class="notice error" id="dashboard-error">{error_message(lang, e.code, None)}</p> }.into_any()
                         }
                     }
@@ -871,9 +870,7 @@ pub fn EvidencePage() -> impl IntoView {
                     let p = match listed {
                         Ok(p) => p,
                         Err(e) => {
-                            if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect_to_login();
-                            }
+                            super::refused(e.code);
                             return view! {
                                 {crumbs}{filtered}{form}
                                 <p class="notice error" id="evidence-error">{error_message(lang, e.code, e.field.as_deref())}</p>

@@ -26,13 +26,24 @@ use qihang_core::dto::ErrorCode;
 use crate::i18n::{error_message, Lang};
 use crate::request::Flash;
 
-/// A page's own thing could not be shown: the 404 page (with its status) when it does not
-/// exist, else the error in words.
+/// A page's own thing could not be shown: the 404 page when it does not exist, else the
+/// error in words; either way with the error's status (403 for what the caller may not see).
 pub fn error_view(lang: Lang, code: ErrorCode) -> AnyView {
+    refused(code);
     if code == ErrorCode::NotFound {
         return view! { <crate::app::NotFoundBody/> }.into_any();
     }
     view! { <p class="notice error">{error_message(lang, code, None)}</p> }.into_any()
+}
+
+/// What a page does when its own data is refused: the answer carries the refusal's status
+/// (403 for what the caller may not see, 404 for what does not exist), and a caller who must
+/// sign in is sent to the login page and back. The page then shows the message in words.
+pub fn refused(code: ErrorCode) {
+    if code == ErrorCode::Unauthenticated {
+        crate::request::redirect_to_login();
+    }
+    crate::request::set_error_status(code);
 }
 
 /// The message box for a failed (or successful) form post.

@@ -190,9 +190,7 @@ pub fn OrgImportPage() -> impl IntoView {
                     match org_import_scope(code).await {
                         Ok(org) => page_body(t, lang, &org, outcome).into_any(),
                         Err(e) => {
-                            if e.code == ErrorCode::Unauthenticated {
-                                crate::request::redirect_to_login();
-                            }
+                            super::refused(e.code);
                             view! {
                                 <p class="notice error" id="import-scope-error">{error_message(lang, e.code, e.field.as_deref())}</p>
                             }

@@ -120,13 +120,20 @@ pub fn PacksPage() -> impl IntoView {
                             crate::request::redirect_to_login();
                             return view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => {
+                            super::refused(e.code);
+                            return view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any();
+                        }
                     };
                     let may_upload = scope.is_some();
                     let uploads = match my_uploads().await {
                         Err(e) => view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
-                        // A learner who never uploaded has no list to see.
-                        Ok(list) if list.is_empty() && !may_upload => ().into_any(),
+                        // A learner who never uploaded has no list to see: the page only says
+                        // who may upload, and answers 403.
+                        Ok(list) if list.is_empty() && !may_upload => {
+                            super::refused(ErrorCode::Forbidden);
+                            ().into_any()
+                        }
                         Ok(list) => view! {
                             <h2>{t.my_uploads}</h2>
                             {upload_list(t, list)}
@@ -249,7 +256,10 @@ pub fn PackPage() -> impl IntoView {
                             crate::request::redirect_to_login();
                             view! { <p><a href="/login">{t.nav_login}</a></p> }.into_any()
                         }
-                        Err(e) => view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => {
+                            super::refused(e.code);
+                            view! { <p class="notice error">{crate::i18n::error_message(lang, e.code, None)}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

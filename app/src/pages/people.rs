@@ -12,6 +12,7 @@ use super::FlashMessage;
 use crate::app::{use_lang, Layout};
 use crate::i18n::{error_message, Texts};
 use crate::request::take_flash;
+use crate::server_fns::admin_home;
 use crate::staff_fns::{
     find_people, link_qr, person_detail, person_skills, ChangeRole, GrantExtraAttempt,
     IssueResetLink,
@@ -35,7 +36,18 @@ pub fn PeoplePage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {Suspend::new(async move {
                     if q.trim().is_empty() {
-                        return ().into_any();
+                        // Nothing asked yet: the search form is for administrators only.
+                        return match admin_home().await {
+                            Ok(Some(_)) => ().into_any(),
+                            Ok(None) => {
+                                super::refused(ErrorCode::Forbidden);
+                                view! { <p class="notice error">{error_message(lang, ErrorCode::Forbidden, None)}</p> }.into_any()
+                            }
+                            Err(e) => {
+                                super::refused(e.code);
+                                view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any()
+                            }
+                        };
                     }
                     match find_people(q).await {
                         Ok(found) if found.is_empty() => view! { <p class="notice" id="people-none">{t.people_none}</p> }.into_any(),
@@ -53,7 +65,10 @@ pub fn PeoplePage() -> impl IntoView {
                             crate::request::redirect_to_login();
                             ().into_any()
                         }
-                        Err(e) => view! { <p class="notice error">{error_message(lang, e.code, e.field.as_deref())}</p> }.into_any(),
+                        Err(e) => {
+                            super::refused(e.code);
+                            view! { <p class="notice error">{error_message(lang, e.code, e.field.as_deref())}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -85,7 +100,10 @@ pub fn PersonPage() -> impl IntoView {
                             crate::request::redirect_to_login();
                             return ().into_any();
                         }
-                        Err(e) => return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any(),
+                        Err(e) => {
+                            super::refused(e.code);
+                            return view! { <p class="notice error">{error_message(lang, e.code, None)}</p> }.into_any();
+                        }
                     };
                     let (attempt_flash, link_flash, role_flash) = flashes.clone();
                     let link = reset_link_view(link_flash, t).await;

@@ -26,9 +26,6 @@ use crate::request::{take_flash, Flash, RosterOutcome};
 
 /// A page's data could not be had: to the login when signed out, else the error.
 fn failed(lang: Lang, code: ErrorCode) -> AnyView {
-    if code == ErrorCode::Unauthenticated {
-        crate::request::redirect_to_login();
-    }
     super::error_view(lang, code)
 }
 
@@ -202,6 +199,10 @@ pub fn TrainerSessionsPage() -> impl IntoView {
                         Ok(mine) => mine,
                         Err(e) => return failed(lang, e.code),
                     };
+                    // Neither a union to run classes for nor a class of her own: not hers.
+                    if mine.orgs.is_empty() && mine.upcoming.is_empty() && mine.past.is_empty() {
+                        return failed(lang, ErrorCode::Forbidden);
+                    }
                     view! {
                         <p><a class="button" href="#new-class">{t.cl_new_title}</a></p>
                         <h2>{t.cl_upcoming}</h2>

@@ -9,6 +9,7 @@ mod classes;
 mod competitions;
 mod csrf;
 mod errors;
+mod fn_gate;
 mod json;
 mod org_import;
 mod people;
@@ -60,6 +61,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .app_data(web::Data::new(core))
             .app_data(web::Data::new(options.clone()))
             .app_data(web::Data::new(assets.clone()))
+            .wrap(from_fn(fn_gate::gate))
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(text_headers))
             .wrap(Compress::default())
