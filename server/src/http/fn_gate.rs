@@ -130,8 +130,10 @@ fn refused_page(req: &HttpRequest, refusal: &ServiceError) -> HttpResponse {
         .body(format!(
             "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{message}</title></head><body><p>{message}</p>\
-             <p><a href=\"/\">{home}</a></p></body></html>",
-            lang.code()
+             <link rel=\"stylesheet\" href=\"{}\"><title>{message}</title></head>\
+             <body><main><p class=\"notice error\" role=\"alert\">{message}</p>\
+             <p><a class=\"button\" href=\"/\">{home}</a></p></main></body></html>",
+            lang.code(),
+            qihang_app::style_href()
         ))
 }
