@@ -514,6 +514,31 @@ async fn a_city_award_puts_a_consenting_winner_in_the_pool_and_withdrawal_remove
     assert_eq!(skills[0]["evidence"][0]["source"], "competition");
     assert_eq!(skills[0]["evidence"][0]["award"], "一等奖");
     assert_eq!(skills[0]["evidence"][0]["competition"], json!(city));
+    // Corrected (no award now): the level falls back, the counts of women per level follow.
+    json_of(
+        app.post_as(
+            &admin,
+            &format!("/api/v1/competitions/{city}/results"),
+            &json!({"results": [{"user": winner_id, "rank": 2, "score": 80}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    skills_verify(&app.db);
+    let corrected = json_of(app.get_as(&winner, "/api/v1/me/skills").await, 200).await;
+    assert_eq!(corrected[0]["level"], 1, "{corrected}");
+    json_of(
+        app.post_as(
+            &admin,
+            &format!("/api/v1/competitions/{city}/results"),
+            &json!({"results": [{"user": winner_id, "rank": 1, "score": 96, "award": "一等奖"}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    skills_verify(&app.db);
 
     // The pool: the city winner, not the company one.
     let pool = json_of(app.get_as(&admin, "/api/v1/talent-pool").await, 200).await;

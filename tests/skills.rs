@@ -221,6 +221,8 @@ async fn a_revoked_certificate_withdraws_its_levels_visibly() {
             .contains("签到记录有误"),
         "{evidence}"
     );
+    // The counts of women per level followed the withdrawal by themselves.
+    skills_verify(&app.db);
     // The rebuild keeps it withdrawn, and verify agrees.
     assert!(cli(&app, "rebuild").status.success());
     assert!(cli(&app, "verify").status.success());

@@ -374,10 +374,19 @@ async fn skills_verify(config: Config) -> Result<(), CliError> {
         "checked the skill records of {checked} completions: {} missing or wrong",
         problems.len()
     );
-    if problems.is_empty() {
+    let (counters, differ) = qihang_core::services::skill_stats::verify_counts(&core).await?;
+    for d in &differ {
+        println!("{d}");
+    }
+    println!(
+        "checked {counters} counts of women per skill level: {} differ from the records",
+        differ.len()
+    );
+    let wrong = problems.len() + differ.len();
+    if wrong == 0 {
         Ok(())
     } else {
-        Err(CliError::SkillsDiffer(problems.len()))
+        Err(CliError::SkillsDiffer(wrong))
     }
 }
 

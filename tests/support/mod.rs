@@ -441,6 +441,21 @@ pub fn stats_verify(db: &TestDb) {
     );
 }
 
+/// `qihang skills verify` passes: every completion's records, and every count of women per
+/// skill level against the records.
+pub fn skills_verify(db: &TestDb) {
+    let verify = qihang_command()
+        .args(["--database-url", &db.url, "skills", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "skills verify: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
 /// Polls `check` until it returns `Some` or `timeout` passes.
 pub async fn eventually<T>(
     timeout: Duration,

@@ -276,13 +276,15 @@ pub enum RowLock<'a> {
     ClassSession(i64),
     /// A theory-round attempt by its public id: serialises saving and submitting it.
     TheoryAttempt(&'a str),
+    /// A user: serialises changes to her skill levels (and so to the counts of them).
+    User(i64),
 }
 
 /// Locks `row` for the rest of the write transaction: `SELECT … FOR UPDATE` on PostgreSQL;
 /// nothing on SQLite, whose write transactions (`BEGIN IMMEDIATE`, see [`write_tx`]) already
 /// hold the database's one write lock. Call it only inside [`write_tx`].
 pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
-    use schema::{class_sessions, enrollments, quiz_attempts, theory_attempts};
+    use schema::{class_sessions, enrollments, quiz_attempts, theory_attempts, users};
     let DbConn::Pg(pg) = conn else {
         return Ok(());
     };
@@ -308,6 +310,12 @@ pub fn lock_for_update(conn: &mut DbConn, row: RowLock<'_>) -> QueryResult<()> {
         RowLock::TheoryAttempt(public_id) => theory_attempts::table
             .filter(theory_attempts::public_id.eq(public_id))
             .select(theory_attempts::id)
+            .for_update()
+            .load::<i64>(pg)
+            .map(drop),
+        RowLock::User(id) => users::table
+            .find(id)
+            .select(users::id)
             .for_update()
             .load::<i64>(pg)
             .map(drop),

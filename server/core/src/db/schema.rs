@@ -284,6 +284,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    skill_level_stats (org_id, skill_id, level) {
+        org_id -> BigInt,
+        skill_id -> BigInt,
+        level -> Integer,
+        women -> BigInt,
+    }
+}
+
+diesel::table! {
     consents (user_id) {
         user_id -> BigInt,
         skills_visible -> Bool,
@@ -569,6 +578,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     class_sessions,
     class_signups,
     skill_records,
+    skill_level_stats,
     consents,
     studios,
     studio_members,

@@ -26,6 +26,7 @@ pub mod people;
 pub mod quiz;
 pub(crate) mod reach;
 pub(crate) mod sheet;
+pub mod skill_stats;
 pub mod skills;
 pub mod stats;
 pub mod studios;

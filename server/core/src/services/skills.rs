@@ -18,6 +18,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::actor::Actor;
+use super::skill_stats::Before;
 use super::{now, stored_json, Core};
 use crate::db::schema::{
     certificates, competition_results, competitions, consents, courses, enrollments, orgs,
@@ -47,9 +48,25 @@ fn skill_ids(conn: &mut DbConn) -> QueryResult<HashMap<String, i64>> {
         .collect())
 }
 
-/// Grants the levels the enrolment's course teaches (once: again changes nothing). Call in
-/// the completing transaction.
+/// Grants the levels the enrolment's course teaches (once: again changes nothing), and
+/// counts her new levels. Call in the completing transaction.
 pub(crate) fn grant_for_completion(
+    conn: &mut DbConn,
+    enrollment: EnrollmentId,
+) -> Result<usize, ServiceError> {
+    let user: i64 = enrollments::table
+        .find(enrollment)
+        .select(enrollments::user_id)
+        .first(conn)?;
+    let before = Before::take(conn, user)?;
+    let granted = record_course_levels(conn, enrollment)?;
+    before.settle(conn)?;
+    Ok(granted)
+}
+
+/// The records of the levels the enrolment's course teaches, the counters left alone (the
+/// caller counts, or rebuilds the counters afterwards).
+fn record_course_levels(
     conn: &mut DbConn,
     enrollment: EnrollmentId,
 ) -> Result<usize, ServiceError> {
@@ -88,6 +105,18 @@ pub(crate) fn withdraw_for_enrollment(
     enrollment: i64,
     reason: &str,
 ) -> QueryResult<usize> {
+    let user: i64 = enrollments::table
+        .find(enrollment)
+        .select(enrollments::user_id)
+        .first(conn)?;
+    let before = Before::take(conn, user)?;
+    let withdrawn = withdraw_records(conn, enrollment, reason)?;
+    before.settle(conn)?;
+    Ok(withdrawn)
+}
+
+/// Withdraws an enrolment's records, the counters left alone.
+fn withdraw_records(conn: &mut DbConn, enrollment: i64, reason: &str) -> QueryResult<usize> {
     diesel::update(
         skill_records::table
             .filter(skill_records::enrollment_id.eq(enrollment))
@@ -123,8 +152,9 @@ fn completions(conn: &mut DbConn) -> QueryResult<Vec<(i64, Option<String>)>> {
 }
 
 /// Grants every completion's levels that are missing (completions from before skill records,
-/// or a repair) and withdraws those of revoked certificates. Safe to run again, and from two
-/// servers at once (the unique key absorbs the race). Returns the records added.
+/// or a repair) and withdraws those of revoked certificates; then recounts the women per
+/// level from the records, once. Safe to run again, and from two servers at once (the unique
+/// key absorbs the race; the recount locks the counters). Returns the records added.
 pub async fn rebuild(core: &Core) -> Result<usize, ServiceError> {
     core.run(|conn, _| {
         let mut added = 0;
@@ -133,14 +163,18 @@ pub async fn rebuild(core: &Core) -> Result<usize, ServiceError> {
             added += write_tx(conn, |conn| {
                 let mut added = 0;
                 for (enrollment, revoked) in chunk {
-                    added += grant_for_completion(conn, EnrollmentId(*enrollment))?;
+                    added += record_course_levels(conn, EnrollmentId(*enrollment))?;
                     if let Some(reason) = revoked {
-                        withdraw_for_enrollment(conn, *enrollment, reason)?;
+                        withdraw_records(conn, *enrollment, reason)?;
                     }
                 }
                 Ok::<_, ServiceError>(added)
             })?;
         }
+        // The counts of women per level, from the records as they now stand.
+        write_tx(conn, |conn| {
+            Ok::<_, ServiceError>(super::skill_stats::rebuild(conn)?)
+        })?;
         Ok(added)
     })
     .await
@@ -543,6 +577,7 @@ pub async fn confirm(
             return Err(DomainError::Reason.into());
         }
         write_tx(conn, |conn| {
+            let before = Before::take(conn, user_id)?;
             diesel::insert_into(skill_records::table)
                 .values((
                     skill_records::user_id.eq(user_id),
@@ -554,6 +589,7 @@ pub async fn confirm(
                     skill_records::recorded_at.eq(now()),
                 ))
                 .execute(conn)?;
+            before.settle(conn)?;
             Ok::<_, ServiceError>(())
         })?;
         profile(conn, user_id)

@@ -16,11 +16,9 @@ use super::evidence::{self, ExportFormat, Sheets};
 use super::skills::{self, SkillInfo};
 use super::{orgs, studios, Core};
 use crate::db::models::OrgRow;
-use crate::db::schema::{
-    competition_results, competitions, consents, orgs as orgs_t, skill_records, users,
-};
+use crate::db::schema::{competition_results, competitions, consents, orgs as orgs_t, users};
 use crate::db::DbConn;
-use crate::domain::{CompetitionLevel, DomainError, Gender, Role};
+use crate::domain::{CompetitionLevel, DomainError, Role};
 use crate::dto::{AwardView, SkillLevelCount, SkillsFigures, TalentEntry};
 use crate::time::china_date;
 use crate::ServiceError;
@@ -91,7 +89,19 @@ fn pool(
         _ => None,
     };
     let upper = orgs::subtree_upper_bound(&org.path);
-    let rows: Vec<AwardRow> = competition_results::table
+    // The winners first: a few, however many women the union has. Named in the query, they
+    // are looked up by id, instead of every woman of the subtree being walked for an award.
+    let winners: Vec<i64> = competition_results::table
+        .inner_join(competitions::table)
+        .filter(competition_results::award.is_not_null())
+        .filter(competitions::level.ne(CompetitionLevel::Enterprise))
+        .select(competition_results::user_id)
+        .distinct()
+        .load(conn)?;
+    if winners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = competition_results::table
         .inner_join(competitions::table)
         .inner_join(users::table.inner_join(orgs_t::table))
         .inner_join(consents::table.on(consents::user_id.eq(competition_results::user_id)))
@@ -101,6 +111,12 @@ fn pool(
         .filter(users::disabled.eq(false))
         .filter(orgs_t::path.ge(&org.path))
         .filter(orgs_t::path.lt(&upper))
+        .into_boxed();
+    // Within both databases' limits on bound values; beyond, the plain join still answers.
+    if winners.len() <= 30_000 {
+        query = query.filter(users::id.eq_any(&winners));
+    }
+    let rows: Vec<AwardRow> = query
         .order((
             users::name.asc(),
             users::id.asc(),
@@ -245,34 +261,20 @@ pub async fn export(
 /// against the goal of 100, competitions, registrations and results, and the pool's size.
 fn figures_of(conn: &mut DbConn, org: &OrgRow) -> Result<SkillsFigures, ServiceError> {
     let framework = skills::framework(conn)?;
-    let upper = orgs::subtree_upper_bound(&org.path);
-    let held: Vec<(i64, i64, Option<i32>)> = skill_records::table
-        .inner_join(users::table.on(users::id.eq(skill_records::user_id)))
-        .inner_join(orgs_t::table.on(orgs_t::id.eq(users::org_id)))
-        .filter(skill_records::withdrawn_at.is_null())
-        .filter(users::gender.eq(Gender::Female))
-        .filter(orgs_t::path.ge(&org.path))
-        .filter(orgs_t::path.lt(&upper))
-        .group_by((skill_records::user_id, skill_records::skill_id))
-        .select((
-            skill_records::user_id,
-            skill_records::skill_id,
-            diesel::dsl::max(skill_records::level),
-        ))
-        .load(conn)?;
+    // Kept as records change (`skill_stats`): a few rows, however many women.
     let mut counts: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (_, skill, level) in held {
+    for (skill, level, women) in super::skill_stats::counts_in(conn, org.id)? {
         let Some(info) = framework.iter().find(|s| s.id == skill) else {
             continue;
         };
         let slots = counts
             .entry(skill)
             .or_insert_with(|| vec![0; info.levels.len()]);
-        if let Some(slot) = level
-            .and_then(|l| usize::try_from(l - 1).ok())
+        if let Some(slot) = usize::try_from(level - 1)
+            .ok()
             .and_then(|i| slots.get_mut(i))
         {
-            *slot += 1;
+            *slot += women;
         }
     }
     let levels = framework

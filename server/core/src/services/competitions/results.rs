@@ -112,6 +112,7 @@ fn record_line(
             return Ok(());
         }
     }
+    let before = crate::services::skill_stats::Before::take(conn, *user)?;
     let result_id = match existing.map(|e| e.0) {
         Some(id) => {
             diesel::update(competition_results::table.find(id))
@@ -174,6 +175,7 @@ fn record_line(
             ))
             .execute(conn)?;
     }
+    before.settle(conn)?;
     Ok(())
 }
 

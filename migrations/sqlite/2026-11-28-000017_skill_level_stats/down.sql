@@ -1,0 +1,1 @@
+DROP TABLE skill_level_stats;
