@@ -195,6 +195,46 @@ async fn women_count_once_where_they_first_completed_and_men_are_shown_apart() {
         "{}",
         String::from_utf8_lossy(&checked.stdout)
     );
+
+    // The evidence list's total, read from the counters where one counter is the filter and
+    // counted otherwise, is the number of rows it lists (all on one page here), for each
+    // filter alone and in pairs: with a man, a move and a woman counted once.
+    let month = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m")
+        .to_string();
+    let filters = [
+        String::new(),
+        "tier=1".into(),
+        "tier=2".into(),
+        "tier=3".into(),
+        "mode=online".into(),
+        "mode=blended".into(),
+        "course=cc1".into(),
+        "course=cc2".into(),
+        format!("month={month}"),
+        "month=2024-09".into(),
+        "first_only=true".into(),
+        format!("first_only=true&month={month}"),
+        "first_only=true&tier=2".into(),
+        "first_only=true&course=cc2".into(),
+        "tier=2&course=cc2".into(),
+        "org=js-nj".into(),
+        "org=js-sz&first_only=true".into(),
+        "org=js-sz&tier=2".into(),
+    ];
+    for filter in filters {
+        let list: Value = app
+            .get_as(
+                &province,
+                &format!("/api/v1/orgs/js/trained?page=1&{filter}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let rows = list["rows"].as_array().unwrap().len();
+        assert_eq!(list["total"], rows, "{filter}: {list}");
+    }
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::drive::drive_start;
+use super::stats::{self, Dimension};
 use super::{now, orgs, Core};
 use crate::db::schema::{
     class_sessions, courses, enrollments, export_audit, first_completions, orgs as orgs_t,
@@ -34,13 +35,21 @@ pub const PAGE_SIZE: i64 = 50;
 /// offsets never overflow.
 pub const MAX_PAGE: i64 = 100_000;
 
-/// The subtree she administers, as a path range, narrowed to `filter.org` when given.
+/// What a list covers: the union she asked for (the export's audit names it), and the node
+/// listed, narrowed to `filter.org` when given, with its path.
+struct Scope {
+    asked: i64,
+    node: i64,
+    path: String,
+}
+
+/// The subtree she administers, narrowed to `filter.org` when given.
 fn scope(
     conn: &mut DbConn,
     actor: &Actor,
     code: &str,
     filter: &EvidenceFilter,
-) -> Result<(i64, String), ServiceError> {
+) -> Result<Scope, ServiceError> {
     let org = orgs::require_administered(conn, actor, code)?;
     match &filter.org {
         Some(child) => {
@@ -49,10 +58,58 @@ fn scope(
             if !child.path.starts_with(&org.path) || !actor.holds(Role::Admin, &child.path) {
                 return Err(ServiceError::Forbidden);
             }
-            Ok((org.id, child.path))
+            Ok(Scope {
+                asked: org.id,
+                node: child.id,
+                path: child.path,
+            })
         }
-        None => Ok((org.id, org.path)),
+        None => Ok(Scope {
+            asked: org.id,
+            node: org.id,
+            path: org.path,
+        }),
     }
+}
+
+/// The list's total read from the dashboard's counters, when one counter counts exactly the
+/// rows the filter keeps: no filter, or one tier, mode, course or month (its women's
+/// completions); "first only" alone or with a month (its women trained, each counted at her
+/// first completion). The counters hold the same completions (by women, since the drive
+/// began, attributed inside the node), kept as they happen and checked by `stats verify`;
+/// counting the rows instead walks every one of them, at a province hundreds of thousands.
+/// `None` for other combinations: those rows are counted.
+fn counted_total(
+    conn: &mut DbConn,
+    node: i64,
+    filter: &EvidenceFilter,
+) -> QueryResult<Option<i64>> {
+    let narrowed = [
+        filter.tier.map(|t| (Dimension::Tier, t.to_string())),
+        filter.mode.clone().map(|m| (Dimension::Mode, m)),
+        filter.course.clone().map(|c| (Dimension::Course, c)),
+        filter.month.clone().map(|m| (Dimension::Month, m)),
+    ];
+    // A month the counters would name otherwise ("2025-3"): count the rows.
+    if filter.month.as_ref().is_some_and(|m| {
+        m.len() != 7
+            || m.as_bytes()[4] != b'-'
+            || !m.bytes().filter(|b| *b != b'-').all(|b| b.is_ascii_digit())
+    }) {
+        return Ok(None);
+    }
+    let mut given = narrowed.into_iter().flatten();
+    let (dimension, bucket) = match (given.next(), given.next()) {
+        (None, _) => (Dimension::Total, String::new()),
+        (Some(one), None) => one,
+        (Some(_), Some(_)) => return Ok(None),
+    };
+    let (trained, completions) = stats::women_counter(conn, node, dimension, &bucket)?;
+    Ok(match (filter.first_only, dimension) {
+        (false, _) => Some(completions),
+        (true, Dimension::Total | Dimension::Month) => Some(trained),
+        (true, _) => None,
+    })
 }
 
 /// An enrolment's stored evidence (`{"lessons_read":…,"attempt":…,"score":…,"session":…}`):
@@ -235,14 +292,16 @@ fn utc_month(
     )))
 }
 
-/// The completions by women attributed inside `path` since the drive began that match
-/// `filter`, newest first: their number, and one page of them (all when `page` is `None`).
+/// The completions by women attributed inside the scope's node since the drive began that
+/// match `filter`, newest first: their number (0 for a whole list, which needs none), and one
+/// page of them (all when `page` is `None`).
 fn query(
     conn: &mut DbConn,
-    path: &str,
+    scope: &Scope,
     filter: &EvidenceFilter,
     page: Option<i64>,
 ) -> Result<(i64, Vec<EvidenceRow>), ServiceError> {
+    let path = scope.path.as_str();
     let upper = orgs::subtree_upper_bound(path);
     let month_range = utc_month(filter)?;
     let build = || {
@@ -279,7 +338,13 @@ fn query(
         }
         q
     };
-    let total: i64 = build().count().get_result(conn)?;
+    let total: i64 = match page {
+        None => 0,
+        Some(_) => match counted_total(conn, scope.node, filter)? {
+            Some(total) => total,
+            None => build().count().get_result(conn)?,
+        },
+    };
     let mut rows = build()
         .order((enrollments::completed_at.desc(), enrollments::id.desc()))
         .select((
@@ -327,8 +392,8 @@ pub async fn trained(
 ) -> Result<EvidencePage, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let (_, path) = scope(conn, &actor, &code, &filter)?;
-        let (total, rows) = query(conn, &path, &filter, Some(page))?;
+        let scope = scope(conn, &actor, &code, &filter)?;
+        let (total, rows) = query(conn, &scope, &filter, Some(page))?;
         Ok(EvidencePage {
             org: code,
             page,
@@ -575,12 +640,12 @@ pub async fn trained_export(
 ) -> Result<Vec<u8>, ServiceError> {
     let actor = actor.clone();
     core.run(move |conn, _| {
-        let (org_id, path) = scope(conn, &actor, &code, &filter)?;
-        let (_, rows) = query(conn, &path, &filter, None)?;
+        let scope = scope(conn, &actor, &code, &filter)?;
+        let (_, rows) = query(conn, &scope, &filter, None)?;
         audit(
             conn,
             &actor,
-            org_id,
+            scope.asked,
             &format!("trained.{}", format.extension()),
             &filter,
         )?;

@@ -364,6 +364,24 @@ fn stored(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
     Ok(counter_rows(conn, None)?.into_iter().collect())
 }
 
+/// One stored counter's women figures, `(women_trained, women_completions)`: zeros when no
+/// completion has touched it.
+pub(crate) fn women_counter(
+    conn: &mut DbConn,
+    org_id: i64,
+    dimension: Dimension,
+    bucket: &str,
+) -> QueryResult<(i64, i64)> {
+    Ok(org_stats::table
+        .filter(org_stats::org_id.eq(org_id))
+        .filter(org_stats::dimension.eq(dimension.as_str()))
+        .filter(org_stats::bucket.eq(bucket))
+        .select((org_stats::women_trained, org_stats::women_completions))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, 0)))
+}
+
 /// One counter that differs from its recomputation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discrepancy {
