@@ -292,6 +292,59 @@ fn utc_month(
     )))
 }
 
+/// The days (China time) holding rows `offset ..= offset + PAGE_SIZE - 1` of a list, newest
+/// first, and how many rows of those days come before `offset`: read from the node's day
+/// counters, when they count exactly the list's rows (no filter but "first only" or a
+/// month). Asking the database for those days only, it joins and sorts a few days' rows
+/// instead of every row of the node (at a province, hundreds of thousands). `None` when
+/// the counters cannot say, or the page lies beyond the list: then the rows are paged plainly.
+fn day_window(
+    conn: &mut DbConn,
+    node: i64,
+    filter: &EvidenceFilter,
+    offset: i64,
+) -> QueryResult<Option<(NaiveDateTime, NaiveDateTime, i64)>> {
+    if filter.tier.is_some() || filter.mode.is_some() || filter.course.is_some() {
+        return Ok(None);
+    }
+    let month = filter.month.as_ref().map(|m| format!("{m}-"));
+    let mut newer = 0;
+    let mut window: Option<(NaiveDate, NaiveDate, i64)> = None;
+    for (day, trained, completions) in stats::women_by_day(conn, node)? {
+        if month.as_ref().is_some_and(|m| !day.starts_with(m.as_str())) {
+            continue;
+        }
+        let rows = if filter.first_only {
+            trained
+        } else {
+            completions
+        };
+        if rows <= 0 {
+            continue;
+        }
+        let Ok(date) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+            return Ok(None);
+        };
+        match &mut window {
+            None if newer + rows > offset => window = Some((date, date, offset - newer)),
+            None => {}
+            Some((oldest, _, _)) => *oldest = date,
+        }
+        newer += rows;
+        if window.is_some() && newer >= offset + PAGE_SIZE {
+            break;
+        }
+    }
+    Ok(window.and_then(|(oldest, newest, skip)| {
+        let after = newest.succ_opt()?;
+        Some((
+            crate::time::china_midnight(oldest),
+            crate::time::china_midnight(after),
+            skip,
+        ))
+    }))
+}
+
 /// The completions by women attributed inside the scope's node since the drive began that
 /// match `filter`, newest first: their number (0 for a whole list, which needs none), and one
 /// page of them (all when `page` is `None`).
@@ -345,7 +398,20 @@ fn query(
             None => build().count().get_result(conn)?,
         },
     };
-    let mut rows = build()
+    let mut listed = build();
+    let mut offset = match page {
+        Some(page) => Some(page_offset(page)?),
+        None => None,
+    };
+    if let Some(start) = offset {
+        if let Some((from, to, skip)) = day_window(conn, scope.node, filter, start)? {
+            listed = listed
+                .filter(enrollments::completed_at.ge(from))
+                .filter(enrollments::completed_at.lt(to));
+            offset = Some(skip);
+        }
+    }
+    let mut rows = listed
         .order((enrollments::completed_at.desc(), enrollments::id.desc()))
         .select((
             enrollments::id,
@@ -359,8 +425,7 @@ fn query(
             enrollments::evidence,
             first_completions::user_id.nullable(),
         ));
-    if let Some(page) = page {
-        let offset = page_offset(page)?;
+    if let Some(offset) = offset {
         rows = rows.offset(offset).limit(PAGE_SIZE);
     }
     let rows: Vec<CompletionRow> = rows.load(conn)?;

@@ -382,6 +382,21 @@ pub(crate) fn women_counter(
         .unwrap_or((0, 0)))
 }
 
+/// A node's day counters, `(YYYY-MM-DD, women_trained, women_completions)`, newest day first
+/// (days no completion touched are absent).
+pub(crate) fn women_by_day(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<(String, i64, i64)>> {
+    org_stats::table
+        .filter(org_stats::org_id.eq(org_id))
+        .filter(org_stats::dimension.eq(Dimension::Day.as_str()))
+        .order(org_stats::bucket.desc())
+        .select((
+            org_stats::bucket,
+            org_stats::women_trained,
+            org_stats::women_completions,
+        ))
+        .load(conn)
+}
+
 /// One counter that differs from its recomputation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discrepancy {
