@@ -1,10 +1,8 @@
 //! The REST API and the command line, against the real server on a random port, on the
 //! backend chosen by `QIHANG_TEST_DB`.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{json, Value};
-use support::*;
 
 #[tokio::test]
 async fn health_answers_when_the_database_does() {

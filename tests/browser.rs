@@ -4,15 +4,13 @@
 //! then the whole learner journey on a bundled course (enrol, read every lesson, pass the
 //! quiz, open the certificate and its public verification page).
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use support::*;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -1084,7 +1082,7 @@ async fn the_province_dashboard_on_a_phone_and_a_desktop() {
 /// password (issue 11, items 2, 7 and 11): she finds her by phone, grants another attempt,
 /// hands her a one-time link as a QR code, and grants a role; each in the audit log.
 async fn people_page(javascript: bool) {
-    use support::quiz::{app_with_quiz_courses, start_attempt, submit};
+    use crate::support::quiz::{app_with_quiz_courses, start_attempt, submit};
     let (app, _folder) =
         app_with_quiz_courses(&["quiz-a"], |_, _| {}, ServerOptions::default()).await;
     let learner = app
@@ -1165,7 +1163,7 @@ async fn a_union_clerk_helps_a_woman_on_her_phone_without_javascript() {
 /// without email to ask her union; a spent quiz says whom to ask; unknown pages lead back;
 /// the show-password button exists only where it works; learners see no upload form.
 async fn the_rest_of_her_path(javascript: bool) {
-    use support::quiz::{start_attempt, submit};
+    use crate::support::quiz::{start_attempt, submit};
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
     let app = TestApp::spawn_with(
         ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),
@@ -1353,7 +1351,7 @@ async fn the_rest_of_her_path_on_a_phone_without_javascript() {
 /// problems in Chinese with their file and line, the union's name, China time, and a way to
 /// upload again; on a PC the same at 1280×800.
 async fn pack_report(javascript: bool) {
-    use support::packs::{pack_zip, upload};
+    use crate::support::packs::{pack_zip, upload};
     let courses = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses");
     let app = TestApp::spawn_with(
         ServerOptions::default().env("QIHANG_COURSES_DIR", courses.display().to_string()),

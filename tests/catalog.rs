@@ -2,17 +2,15 @@
 //! idempotence, version bumps that keep learners' progress, refusals, archiving, and the
 //! bundled catalogue.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::packs::{write_course, SKILLS};
+use crate::support::*;
 use diesel::prelude::*;
 use qihang_core::db::schema::{courses, lesson_progress, lessons, questions};
 use qihang_core::services::accounts::{self, RegisterInput};
 use qihang_core::services::catalog::{self, ImportOutcome};
 use qihang_core::{Core, ServiceError};
-use support::packs::{write_course, SKILLS};
-use support::*;
 
 async fn core_for(db: &TestDb, data: &Path) -> Core {
     let config = core_config(db, data);
@@ -539,8 +537,8 @@ mod web_upload {
     //! `POST /api/v1/course-packs`: refusals, the checker's report, preview and publishing.
     use serde_json::Value;
 
-    use super::support::packs::{pack_zip, upload, zip_of};
     use super::*;
+    use crate::support::packs::{pack_zip, upload, zip_of};
 
     async fn app_with_catalogue() -> TestApp {
         TestApp::spawn_with(ServerOptions::default().env(
@@ -2086,7 +2084,7 @@ async fn deadlines_and_expiries_follow_the_cores_clock() {
     let folder = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("skills.toml"), SKILLS).unwrap();
     write_course(folder.path(), "timed", "1.0.0", &[], &[("one", "第一课")]);
-    support::packs::edit_course(
+    crate::support::packs::edit_course(
         folder.path(),
         "timed",
         &[("time_limit_minutes = 0", "time_limit_minutes = 20")],

@@ -4,14 +4,12 @@
 //! revocation by the issuing subtree, throttled serial lookups, check-in codes and mail sent
 //! through the outbox even when SMTP is down at issue time.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::packs::{edit_course, write_course, SKILLS};
+use crate::support::*;
 use serde_json::{json, Value};
-use support::packs::{edit_course, write_course, SKILLS};
-use support::*;
 
 /// A folder with `reading` (two lessons, no quiz) and `workshop` (offline: attendance only).
 fn catalogue() -> tempfile::TempDir {

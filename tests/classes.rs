@@ -4,19 +4,17 @@
 //! two servers and not again after a restart, cancellation mails, the practical score, roster
 //! dry runs that write nothing, the audited export and who may see a class's register.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support::packs::{edit_course, write_course, SKILLS};
+use crate::support::*;
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use qihang_core::db::schema::{attendances, class_sessions, class_signups, export_audit, users};
 use qihang_core::packs::ProblemKind;
 use qihang_core::services::classes::codes::{code_for, window_of, WINDOW_SECONDS};
 use serde_json::{json, Value};
-use support::packs::{edit_course, write_course, SKILLS};
-use support::*;
 
 /// The administrator of the Wuxi union who opens (and so is the trainer of) every class here.
 const TRAINER_PHONE: &str = "13700000001";

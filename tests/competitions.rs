@@ -6,12 +6,10 @@
 //! her host's subtree; a learner cannot read another's profile; a sibling city's
 //! administrator gets 403 on every route.
 
-mod support;
-
+use crate::support::quiz::{app_with_quiz_courses, right_answers};
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::quiz::{app_with_quiz_courses, right_answers};
-use support::*;
 
 async fn json_of(response: reqwest::Response, status: u16) -> Value {
     let actual = response.status().as_u16();

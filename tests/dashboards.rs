@@ -6,12 +6,10 @@
 //! verify`, and the bulk learner import (dry run, per-row problems, GBK, activation links,
 //! matched phones).
 
-mod support;
-
+use crate::support::packs::{edit_course, write_course, SKILLS};
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::packs::{edit_course, write_course, SKILLS};
-use support::*;
 
 /// Three lesson-only courses: `cc1` (基础, online), `cc2` (进阶, online), `cc3` (进阶, blended).
 fn catalogue() -> tempfile::TempDir {
@@ -1165,7 +1163,7 @@ async fn the_target_form_sets_a_childs_target() {
 #[tokio::test]
 async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_list() {
     let (_folder, app) = app().await;
-    support::bench::generate_drive(&app.db, 400);
+    crate::support::bench::generate_drive(&app.db, 400);
     let province = app.admin("13700000001", "js").await;
     let key = |phone: &str, course: &str, at: &str| format!("{phone} {course} {at}");
     let mut pages_checked = 0;

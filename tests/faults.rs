@@ -3,16 +3,14 @@
 //! under write load, restored. Each checks, record by record, that nothing acknowledged was
 //! lost and nothing was done twice; on SQLite or PostgreSQL per `QIHANG_TEST_DB`.
 
-mod support;
-
 use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
+use crate::support::bench::women_with_sessions;
+use crate::support::quiz::{app_with_quiz_courses, right_answers};
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::bench::women_with_sessions;
-use support::quiz::{app_with_quiz_courses, right_answers};
-use support::*;
 
 const WOMEN: usize = 200;
 
@@ -31,7 +29,7 @@ async fn women_at_their_quiz(app: &TestApp, n: usize, prefix: &str) -> Vec<(Stri
             )
             .await;
         assert_eq!(read.status(), 200);
-        let attempt = support::quiz::start_attempt(app, &token, "quiz-a").await;
+        let attempt = crate::support::quiz::start_attempt(app, &token, "quiz-a").await;
         ready.push((token, attempt));
     }
     ready
@@ -664,7 +662,7 @@ impl Drop for SmallDisk {
 
 /// A course pack of about 900 KB (a picture of random bytes: nothing compresses it).
 fn heavy_pack(n: usize) -> Vec<u8> {
-    support::packs::pack_zip(&format!("heavy-{n}"), "1.0.0", |folder| {
+    crate::support::packs::pack_zip(&format!("heavy-{n}"), "1.0.0", |folder| {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ n as u64;
         let noise: Vec<u8> = (0..900 * 1024)
             .map(|_| {
@@ -703,7 +701,7 @@ async fn a_full_disk_refuses_writes_clearly_and_recovers() {
     let mut acked = Vec::new();
     let mut refusal = None;
     for n in 0..40 {
-        let answer = support::packs::upload(&app, &admin, heavy_pack(n)).await;
+        let answer = crate::support::packs::upload(&app, &admin, heavy_pack(n)).await;
         if answer.status() == 201 {
             let view: Value = answer.json().await.unwrap();
             acked.push(view["id"].as_str().unwrap().to_string());
@@ -722,7 +720,7 @@ async fn a_full_disk_refuses_writes_clearly_and_recovers() {
     assert_eq!(app.get_as(&admin, "/api/v1/me").await.status(), 200);
 
     disk.grow(64);
-    let again = support::packs::upload(&app, &admin, heavy_pack(99)).await;
+    let again = crate::support::packs::upload(&app, &admin, heavy_pack(99)).await;
     assert_eq!(
         again.status(),
         201,

@@ -1,14 +1,12 @@
 //! Mail through the durable outbox: a real SMTP conversation on loopback, an SMTP outage,
 //! and two server processes sharing one database sending each message exactly once.
 
-mod support;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::json;
-use support::*;
 
 #[tokio::test]
 async fn the_reset_mail_arrives_over_smtp_and_its_link_works() {

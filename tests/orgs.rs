@@ -5,11 +5,9 @@
 //! multipart form answered with the report), the name search behind the registration picker
 //! (wildcards taken literally), and registering through the picker without JavaScript.
 
-mod support;
-
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// `POST /api/v1/orgs/{org}/orgs/import?dry_run=…` with the file as the body: (status, report).
 async fn import(

@@ -7,13 +7,11 @@
 //! and phone, which must never appear; and writes carry a body that is not valid (`{}`), so a
 //! refusal can only come from the caller's right, decided before the body.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
+use crate::support::*;
 use serde_json::{json, Value};
-use support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
-use support::*;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,15 +1,13 @@
 //! The hostile tester's findings (issue 9), each replayed against the real server on SQLite
 //! or PostgreSQL (per `QIHANG_TEST_DB`) with the answer the fix gives.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::packs::{edit_course, pack_zip, upload};
+use crate::support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::packs::{edit_course, pack_zip, upload};
-use support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
-use support::*;
 
 fn bundled_courses() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../courses")

@@ -4,11 +4,9 @@
 //! withdraws its levels visibly; only she, administrators of her union's subtree, and
 //! trainers there with her consent see her profile.
 
-mod support;
-
+use crate::support::*;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use support::*;
 
 /// The bundled courses: `smart-manufacturing` (offline, attendance) teaches
 /// smart-manufacturing at level 1 and data-analysis at level 2.

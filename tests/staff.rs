@@ -3,11 +3,9 @@
 //! none reaching outside her subtree. And registration reporting every wrong field at once.
 //! Against the real server on SQLite or PostgreSQL (per `QIHANG_TEST_DB`).
 
-mod support;
-
+use crate::support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
+use crate::support::*;
 use serde_json::{json, Value};
-use support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
-use support::*;
 
 /// A wrong answer to every question of an attempt (the option reading 乙).
 fn wrong_answers(attempt: &Value) -> Value {
