@@ -663,16 +663,6 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
         "-".repeat(10),
         "-".repeat(11)
     ));
-    let first: Value = app
-        .get_as(&province, "/api/v1/orgs/js/trained?page=1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let pages = (first["total"].as_i64().unwrap_or(0) + first["per_page"].as_i64().unwrap_or(50)
-        - 1)
-        / first["per_page"].as_i64().unwrap_or(50).max(1);
-    let pages = pages.max(1);
     let mut rows: Vec<(String, String, &str)> = vec![
         (
             "province dashboard API".into(),
@@ -690,26 +680,40 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             &province,
         ),
     ];
-    for (label, page) in [("first", 1), ("middle", pages / 2), ("last", pages)] {
-        rows.push((
-            format!("evidence list, province, {label} page ({page})"),
-            format!("/api/v1/orgs/js/trained?page={page}"),
-            &province,
-        ));
-    }
-    for (label, query) in [
-        ("tier=2", "tier=2"),
-        ("mode=offline", "mode=offline"),
-        ("course=smartphone-basics", "course=smartphone-basics"),
-        ("month=2025-03", "month=2025-03"),
-        ("org=js-sz", "org=js-sz"),
-        ("first_only=true", "first_only=true"),
+    // The evidence list: its first, middle and last page, unfiltered and with each filter.
+    for query in [
+        "",
+        "tier=2",
+        "mode=offline",
+        "course=smartphone-basics",
+        "month=2025-03",
+        "org=js-sz",
+        "first_only=true",
+        "tier=2&month=2025-03",
     ] {
-        rows.push((
-            format!("evidence list, province, {label}"),
-            format!("/api/v1/orgs/js/trained?page=1&{query}"),
-            &province,
-        ));
+        let first: Value = app
+            .get_as(
+                &province,
+                &format!("/api/v1/orgs/js/trained?page=1&{query}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let per_page = first["per_page"].as_i64().unwrap_or(50).max(1);
+        let pages = ((first["total"].as_i64().unwrap_or(0) + per_page - 1) / per_page).max(1);
+        let label = if query.is_empty() { "no filter" } else { query };
+        for (which, page) in [
+            ("first", 1),
+            ("middle", (pages / 2).max(1)),
+            ("last", pages),
+        ] {
+            rows.push((
+                format!("evidence list, province, {label}, {which} page ({page})"),
+                format!("/api/v1/orgs/js/trained?page={page}&{query}"),
+                &province,
+            ));
+        }
     }
     for (label, path, token) in &rows {
         let cookie_page = path.starts_with("/dashboard");

@@ -2667,6 +2667,10 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "截止日期应在 2024 年至 2100 年之间，格式如 2029-08-05。",
             "Give the deadline as a date from 2024 to 2100, such as 2029-08-05.",
         ),
+        "format" => (
+            "表格文件（XLSX）每页最多 1,048,575 行，这份名单更长：请改为导出 CSV，或先按月份、工会筛选。",
+            "A workbook sheet holds at most 1,048,575 rows and this list is longer: export CSV instead, or narrow it by month or union first.",
+        ),
         "month" => (
             "月份的格式应为“年-月”，如 2026-03。",
             "Give the month as year-month, such as 2026-03.",
@@ -3000,7 +3004,7 @@ mod tests {
         }
         for field in [
             "phone", "name", "email", "password", "gender", "consent", "page", "code", "org",
-            "reason", "target", "deadline", "month", "confirm",
+            "reason", "target", "deadline", "month", "confirm", "format",
         ] {
             assert!(
                 has_han(error_message(Lang::Zh, ErrorCode::Invalid, Some(field))),

@@ -543,18 +543,37 @@ async fn org_stats(
 }
 
 pub(super) fn export_response(bytes: Vec<u8>, name: &str, format: ExportFormat) -> HttpResponse {
+    export_headers(name, format).body(bytes)
+}
+
+/// A download's answer before its body: its type, file name, and never cached.
+fn export_headers(name: &str, format: ExportFormat) -> actix_web::HttpResponseBuilder {
     let content_type = match format {
         ExportFormat::Csv => "text/csv; charset=utf-8",
         ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     };
-    HttpResponse::Ok()
+    let mut answer = HttpResponse::Ok();
+    answer
         .content_type(content_type)
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}.{}\"", format.extension()),
         ))
-        .insert_header(("Cache-Control", "private, no-store"))
-        .body(bytes)
+        .insert_header(("Cache-Control", "private, no-store"));
+    answer
+}
+
+/// A download sent part by part as the service makes it (chunked): it starts at once, and a
+/// part that fails ends it unfinished, so a client never takes a cut list for a whole one.
+fn export_streamed(parts: evidence::ExportParts, name: &str, format: ExportFormat) -> HttpResponse {
+    let body = futures_util::stream::unfold(parts, |mut parts| async move {
+        let part = parts.recv().await?;
+        let part = part
+            .map(actix_web::web::Bytes::from)
+            .map_err(|e| std::io::Error::other(e.to_string()));
+        Some((part, parts))
+    });
+    export_headers(name, format).streaming(body)
 }
 
 async fn set_target(
@@ -626,18 +645,16 @@ async fn export(
         "trained.xlsx" => ("trained", ExportFormat::Xlsx),
         _ => return Err(ApiError::NotFound),
     };
-    let bytes = if what == "stats" {
-        let view = stats::org_stats(&core, &actor.0, code.clone()).await?;
-        evidence::stats_export(&core, &actor.0, &view, format).await?
+    let name = format!("qihang-{what}-{code}");
+    if what == "stats" {
+        let view = stats::org_stats(&core, &actor.0, code).await?;
+        let bytes = evidence::stats_export(&core, &actor.0, &view, format).await?;
+        Ok(export_response(bytes, &name, format))
     } else {
         let (_, filter) = query.into_inner().filter();
-        evidence::trained_export(&core, &actor.0, code.clone(), filter, format).await?
-    };
-    Ok(export_response(
-        bytes,
-        &format!("qihang-{what}-{code}"),
-        format,
-    ))
+        let parts = evidence::trained_export(&core, &actor.0, code, filter, format).await?;
+        Ok(export_streamed(parts, &name, format))
+    }
 }
 
 /// The largest learner file accepted (about 100,000 rows).

@@ -70,6 +70,9 @@ pub enum DomainError {
     Month,
     #[error("a page number is a whole number from 1 to 100000")]
     Page,
+    /// A workbook export of more rows than a worksheet holds.
+    #[error("this list has {rows} rows and a workbook sheet holds at most 1,048,575: download it as CSV (trained.csv), or narrow it with a filter such as a month or a union")]
+    WorkbookRows { rows: i64 },
     #[error("search with a phone number or part of a name, 1 to 50 characters")]
     Search,
     #[error("search with part of a union's name, 1 to 50 characters")]
@@ -157,6 +160,7 @@ impl DomainError {
             DomainError::Deadline => "deadline",
             DomainError::Month => "month",
             DomainError::Page => "page",
+            DomainError::WorkbookRows { .. } => "format",
             DomainError::Search | DomainError::OrgSearch => "q",
             DomainError::Location => "location",
             DomainError::ClassTimes { field } => field,

@@ -37,6 +37,7 @@ pub const MAX_PAGE: i64 = 100_000;
 
 /// What a list covers: the union she asked for (the export's audit names it), and the node
 /// listed, narrowed to `filter.org` when given, with its path.
+#[derive(Clone)]
 struct Scope {
     asked: i64,
     node: i64,
@@ -91,11 +92,7 @@ fn counted_total(
         filter.month.clone().map(|m| (Dimension::Month, m)),
     ];
     // A month the counters would name otherwise ("2025-3"): count the rows.
-    if filter.month.as_ref().is_some_and(|m| {
-        m.len() != 7
-            || m.as_bytes()[4] != b'-'
-            || !m.bytes().filter(|b| *b != b'-').all(|b| b.is_ascii_digit())
-    }) {
+    if !counters_name_month(filter) {
         return Ok(None);
     }
     let mut given = narrowed.into_iter().flatten();
@@ -109,6 +106,16 @@ fn counted_total(
         (false, _) => Some(completions),
         (true, Dimension::Total | Dimension::Month) => Some(trained),
         (true, _) => None,
+    })
+}
+
+/// Whether the filter's month, if any, is written as the counters name months (`2025-03`, not
+/// `2025-3`, which the list also takes).
+fn counters_name_month(filter: &EvidenceFilter) -> bool {
+    filter.month.as_ref().is_none_or(|m| {
+        m.len() == 7
+            && m.as_bytes()[4] == b'-'
+            && m.bytes().filter(|b| *b != b'-').all(|b| b.is_ascii_digit())
     })
 }
 
@@ -294,34 +301,22 @@ fn utc_month(
 
 /// The days (China time) holding rows `offset ..= offset + PAGE_SIZE - 1` of a list, newest
 /// first, and how many rows of those days come before `offset`: read from the node's day
-/// counters, when they count exactly the list's rows (no filter but "first only" or a
-/// month). Asking the database for those days only, it joins and sorts a few days' rows
-/// instead of every row of the node (at a province, hundreds of thousands). `None` when
-/// the counters cannot say, or the page lies beyond the list: then the rows are paged plainly.
+/// counters, when they count exactly the list's rows (see [`paging_days`]). Asking the
+/// database for those days only, it joins and sorts a few days' rows instead of every row of
+/// the node (at a province, hundreds of thousands). `None` when the counters cannot say, or
+/// the page lies beyond the list: then the rows are paged plainly.
 fn day_window(
     conn: &mut DbConn,
-    node: i64,
+    scope: &Scope,
     filter: &EvidenceFilter,
     offset: i64,
 ) -> QueryResult<Option<(NaiveDateTime, NaiveDateTime, i64)>> {
-    if filter.tier.is_some() || filter.mode.is_some() || filter.course.is_some() {
+    let Some(days) = paging_days(conn, scope, filter)? else {
         return Ok(None);
-    }
-    let month = filter.month.as_ref().map(|m| format!("{m}-"));
+    };
     let mut newer = 0;
     let mut window: Option<(NaiveDate, NaiveDate, i64)> = None;
-    for (day, trained, completions) in stats::women_by_day(conn, node)? {
-        if month.as_ref().is_some_and(|m| !day.starts_with(m.as_str())) {
-            continue;
-        }
-        let rows = if filter.first_only {
-            trained
-        } else {
-            completions
-        };
-        if rows <= 0 {
-            continue;
-        }
+    for (day, rows) in list_days(days, filter) {
         let Ok(date) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
             return Ok(None);
         };
@@ -345,15 +340,83 @@ fn day_window(
     }))
 }
 
+/// Where a streamed export goes on from: the last row sent, in the list's order (newest
+/// first, by completion time then id).
+type Cursor = (NaiveDateTime, i64);
+
+/// Which rows of a list [`query`] reads.
+#[derive(Clone, Copy)]
+enum Window {
+    /// Page `n` (from 1), with the list's total.
+    Page(i64),
+    /// The next [`EXPORT_BATCH`] rows after the cursor (from the top when `None`): keyset
+    /// paging, so every batch of an export is as cheap as the first, however deep.
+    After(Option<Cursor>),
+    /// No rows, only the total.
+    Count,
+}
+
+/// The days of [`paging_days`] the list has rows on, newest first, with their number of rows
+/// (in `filter.month` only, when given).
+fn list_days(
+    days: Vec<(String, i64, i64)>,
+    filter: &EvidenceFilter,
+) -> impl Iterator<Item = (String, i64)> + '_ {
+    let month = filter.month.as_ref().map(|m| format!("{m}-"));
+    days.into_iter()
+        .filter_map(move |(day, trained, completions)| {
+            if month.as_ref().is_some_and(|m| !day.starts_with(m.as_str())) {
+                return None;
+            }
+            let rows = if filter.first_only {
+                trained
+            } else {
+                completions
+            };
+            (rows > 0).then_some((day, rows))
+        })
+}
+
+/// The node's day counters that count exactly the rows of the list: its women's completions
+/// per day with no filter but a month or "first only" (then the women trained per day); or,
+/// for the province and the unions directly under it, with one tier, mode or course (and a
+/// month, but not "first only"), that bucket's completions per day. `None` otherwise.
+fn paging_days(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &EvidenceFilter,
+) -> QueryResult<Option<Vec<(String, i64, i64)>>> {
+    let tier = filter.tier.map(|t| t.to_string());
+    let narrowed = [
+        tier.as_deref().map(|t| (Dimension::Tier, t)),
+        filter.mode.as_deref().map(|m| (Dimension::Mode, m)),
+        filter.course.as_deref().map(|c| (Dimension::Course, c)),
+    ];
+    if !counters_name_month(filter) {
+        return Ok(None);
+    }
+    let mut given = narrowed.into_iter().flatten();
+    let of = match (given.next(), given.next()) {
+        (None, _) => None,
+        (Some(one), None) => Some(one),
+        (Some(_), Some(_)) => return Ok(None),
+    };
+    let depth = scope.path.split('/').filter(|c| !c.is_empty()).count() - 1;
+    if of.is_some() && (filter.first_only || depth > stats::PAGING_DEPTH) {
+        return Ok(None);
+    }
+    stats::women_by_day(conn, scope.node, of).map(Some)
+}
+
 /// The completions by women attributed inside the scope's node since the drive began that
-/// match `filter`, newest first: their number (0 for a whole list, which needs none), and one
-/// page of them (all when `page` is `None`).
+/// match `filter`, newest first: their number (0 for a batch of an export, which needs none)
+/// and the rows of `window`.
 fn query(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &EvidenceFilter,
-    page: Option<i64>,
-) -> Result<(i64, Vec<EvidenceRow>), ServiceError> {
+    window: Window,
+) -> Result<(i64, Vec<CompletionRow>), ServiceError> {
     let path = scope.path.as_str();
     let upper = orgs::subtree_upper_bound(path);
     let month_range = utc_month(filter)?;
@@ -391,27 +454,40 @@ fn query(
         }
         q
     };
-    let total: i64 = match page {
-        None => 0,
-        Some(_) => match counted_total(conn, scope.node, filter)? {
+    let total: i64 = match window {
+        Window::After(_) => 0,
+        Window::Page(_) | Window::Count => match counted_total(conn, scope.node, filter)? {
             Some(total) => total,
-            None => build().count().get_result(conn)?,
+            None => match paging_days(conn, scope, filter)? {
+                Some(days) => list_days(days, filter).map(|(_, rows)| rows).sum(),
+                None => build().count().get_result(conn)?,
+            },
         },
     };
     let mut listed = build();
-    let mut offset = match page {
-        Some(page) => Some(page_offset(page)?),
-        None => None,
+    let (mut offset, limit) = match window {
+        Window::Count => return Ok((total, Vec::new())),
+        Window::Page(page) => (page_offset(page)?, PAGE_SIZE),
+        Window::After(after) => {
+            if let Some((at, id)) = after {
+                listed = listed.filter(
+                    enrollments::completed_at
+                        .lt(at)
+                        .or(enrollments::completed_at.eq(at).and(enrollments::id.lt(id))),
+                );
+            }
+            (0, EXPORT_BATCH)
+        }
     };
-    if let Some(start) = offset {
-        if let Some((from, to, skip)) = day_window(conn, scope.node, filter, start)? {
+    if let Window::Page(_) = window {
+        if let Some((from, to, skip)) = day_window(conn, scope, filter, offset)? {
             listed = listed
                 .filter(enrollments::completed_at.ge(from))
                 .filter(enrollments::completed_at.lt(to));
-            offset = Some(skip);
+            offset = skip;
         }
     }
-    let mut rows = listed
+    let rows = listed
         .order((enrollments::completed_at.desc(), enrollments::id.desc()))
         .select((
             enrollments::id,
@@ -424,16 +500,17 @@ fn query(
             enrollments::completed_at.assume_not_null(),
             enrollments::evidence,
             first_completions::user_id.nullable(),
-        ));
-    if let Some(offset) = offset {
-        rows = rows.offset(offset).limit(PAGE_SIZE);
-    }
-    let rows: Vec<CompletionRow> = rows.load(conn)?;
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load::<CompletionRow>(conn)?;
+    Ok((total, rows))
+}
+
+/// The rows as the list shows them: masked, with their evidence looked up.
+fn views(conn: &mut DbConn, rows: Vec<CompletionRow>) -> QueryResult<Vec<EvidenceRow>> {
     let details = EvidenceDetails::load(conn, &rows)?;
-    Ok((
-        total,
-        rows.into_iter().map(|r| r.into_view(&details)).collect(),
-    ))
+    Ok(rows.into_iter().map(|r| r.into_view(&details)).collect())
 }
 
 /// Where page `page` starts, for pages 1 to [`MAX_PAGE`]; other numbers are refused naming
@@ -458,13 +535,13 @@ pub async fn trained(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let scope = scope(conn, &actor, &code, &filter)?;
-        let (total, rows) = query(conn, &scope, &filter, Some(page))?;
+        let (total, rows) = query(conn, &scope, &filter, Window::Page(page))?;
         Ok(EvidencePage {
             org: code,
             page,
             per_page: PAGE_SIZE,
             total,
-            rows,
+            rows: views(conn, rows)?,
         })
     })
     .await
@@ -603,28 +680,58 @@ fn xlsx_bytes(
     for (name, rows) in group_sheets(rows, sheets) {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&name).map_err(fail)?;
-        for (col, title) in header.iter().skip(skip).enumerate() {
-            sheet.write_string(0, col as u16, *title).map_err(fail)?;
-        }
-        for (r, row) in rows.iter().enumerate() {
-            for (col, cell) in row.iter().skip(skip).enumerate() {
-                let (r, col) = (r as u32 + 1, col as u16);
-                match numeric(cell) {
-                    Some(n) => sheet.write_number(r, col, n),
-                    None => sheet.write_string(r, col, cell),
-                }
-                .map_err(fail)?;
-            }
-        }
+        write_header(sheet, header, skip).map_err(fail)?;
+        write_rows(sheet, 1, &rows, skip).map_err(fail)?;
     }
     workbook.save_to_buffer().map_err(fail)
 }
 
+fn write_header(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    header: &[&str],
+    skip: usize,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (col, title) in header.iter().skip(skip).enumerate() {
+        sheet.write_string(0, col as u16, *title)?;
+    }
+    Ok(())
+}
+
+/// Rows from sheet row `first` on, each without its first `skip` cells; numbers as numbers.
+fn write_rows(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    first: u32,
+    rows: &[Vec<String>],
+    skip: usize,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (r, row) in (first..).zip(rows) {
+        for (col, cell) in row.iter().skip(skip).enumerate() {
+            match numeric(cell) {
+                Some(n) => sheet.write_number(r, col as u16, n),
+                None => sheet.write_string(r, col as u16, cell),
+            }?;
+        }
+    }
+    Ok(())
+}
+
 /// UTF-8 with a byte-order mark (so spreadsheet programs on Windows read Chinese).
 fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
-    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    csv_part(Some(header), rows)
+}
+
+/// Part of a CSV file: with `header`, its start (the byte-order mark and the header); the
+/// rows, each cell made [`safe_cell`].
+fn csv_part(header: Option<&[&str]>, rows: Vec<Vec<String>>) -> Result<Vec<u8>, ServiceError> {
+    let start = match header {
+        Some(_) => b"\xEF\xBB\xBF".to_vec(),
+        None => Vec::new(),
+    };
+    let mut writer = csv::Writer::from_writer(start);
     let fail = |e: csv::Error| ServiceError::internal(format!("csv: {e}"));
-    writer.write_record(header).map_err(fail)?;
+    if let Some(header) = header {
+        writer.write_record(header).map_err(fail)?;
+    }
     for row in rows {
         writer
             .write_record(row.iter().map(|c| safe_cell(c)))
@@ -695,33 +802,180 @@ fn china_time(utc: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The evidence list as CSV or XLSX (every row, not paged); audited.
+/// Rows read per batch of a streamed export (in debug builds, as the test suite runs, a small
+/// odd number, so its lists cross many batch boundaries).
+const EXPORT_BATCH: i64 = if cfg!(debug_assertions) { 97 } else { 1_000 };
+/// Parts of an export made ahead of a slow download, at most: the server's memory for one
+/// download stays a few batches, whatever the list's length.
+const EXPORT_QUEUE: usize = 2;
+/// Bytes per part of a workbook sent from its file.
+const FILE_PART: usize = 64 * 1024;
+/// The most data rows of a worksheet (Excel's 1,048,576 rows, less the header).
+pub const XLSX_MAX_ROWS: i64 = 1_048_575;
+
+/// An export's bytes in parts, as they are made: a download starts with the first part and
+/// takes the next while the server makes it. An `Err` part ends the download unfinished.
+pub type ExportParts = tokio::sync::mpsc::Receiver<Result<Vec<u8>, ServiceError>>;
+
+/// The evidence list as CSV or XLSX (every row, not paged); audited. Who may export, and the
+/// first part, are settled before this returns, so a refusal is an answer, not a broken
+/// download. CSV is made in batches while it downloads (memory bounded, however long the
+/// list); a workbook, limited to one sheet's rows, is written to a temporary file first.
 pub async fn trained_export(
     core: &Core,
     actor: &Actor,
     code: String,
     filter: EvidenceFilter,
     format: ExportFormat,
-) -> Result<Vec<u8>, ServiceError> {
+) -> Result<ExportParts, ServiceError> {
+    match format {
+        ExportFormat::Csv => trained_csv(core, actor, code, filter).await,
+        ExportFormat::Xlsx => trained_xlsx(core, actor, code, filter).await,
+    }
+}
+
+async fn trained_csv(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    filter: EvidenceFilter,
+) -> Result<ExportParts, ServiceError> {
     let actor = actor.clone();
-    core.run(move |conn, _| {
-        let scope = scope(conn, &actor, &code, &filter)?;
-        let (_, rows) = query(conn, &scope, &filter, None)?;
-        audit(
-            conn,
-            &actor,
-            scope.asked,
-            &format!("trained.{}", format.extension()),
-            &filter,
-        )?;
-        encode(
-            format,
-            &TRAINED_HEADER,
-            rows.into_iter().map(trained_cells).collect(),
-            Sheets::One(TRAINED_SHEET),
-        )
-    })
-    .await
+    let (scope, filter, (first, mut after)) = core
+        .run(move |conn, _| {
+            let scope = scope(conn, &actor, &code, &filter)?;
+            audit(conn, &actor, scope.asked, "trained.csv", &filter)?;
+            let first = csv_batch(conn, &scope, &filter, None)?;
+            Ok((scope, filter, first))
+        })
+        .await?;
+    let (parts, queue) = tokio::sync::mpsc::channel(EXPORT_QUEUE);
+    // The queue is empty: the first part always fits.
+    let _ = parts.try_send(Ok(first));
+    let core = core.clone();
+    tokio::spawn(async move {
+        while let Some(cursor) = after {
+            let (scope, filter) = (scope.clone(), filter.clone());
+            let batch = core
+                .run(move |conn, _| csv_batch(conn, &scope, &filter, Some(cursor)))
+                .await;
+            let part = match batch {
+                Ok((bytes, next)) => {
+                    after = next;
+                    Ok(bytes)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the evidence export stopped");
+                    after = None;
+                    Err(e)
+                }
+            };
+            if parts.send(part).await.is_err() {
+                break; // the download was dropped
+            }
+        }
+    });
+    Ok(queue)
+}
+
+/// The CSV of the batch after `after` (from the top, with the header, when `None`), and where
+/// the next batch starts (`None` after the last).
+fn csv_batch(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &EvidenceFilter,
+    after: Option<Cursor>,
+) -> Result<(Vec<u8>, Option<Cursor>), ServiceError> {
+    let (_, rows) = query(conn, scope, filter, Window::After(after))?;
+    let next = match rows.last() {
+        Some(last) if rows.len() as i64 == EXPORT_BATCH => {
+            Some((last.completed_at, last.enrollment_id))
+        }
+        _ => None,
+    };
+    let cells = views(conn, rows)?.into_iter().map(trained_cells).collect();
+    let header = after.is_none().then_some(&TRAINED_HEADER[..]);
+    Ok((csv_part(header, cells)?, next))
+}
+
+async fn trained_xlsx(
+    core: &Core,
+    actor: &Actor,
+    code: String,
+    filter: EvidenceFilter,
+) -> Result<ExportParts, ServiceError> {
+    let actor = actor.clone();
+    let workbook = core
+        .run(move |conn, _| {
+            let scope = scope(conn, &actor, &code, &filter)?;
+            let (rows, _) = query(conn, &scope, &filter, Window::Count)?;
+            if rows > XLSX_MAX_ROWS {
+                return Err(crate::domain::DomainError::WorkbookRows { rows }.into());
+            }
+            audit(conn, &actor, scope.asked, "trained.xlsx", &filter)?;
+            trained_workbook(conn, &scope, &filter)
+        })
+        .await?;
+    let failed = |e: std::io::Error| ServiceError::internal(format!("xlsx: {e}"));
+    let mut file = tokio::fs::File::from_std(workbook.reopen().map_err(failed)?);
+    let (parts, queue) = tokio::sync::mpsc::channel(EXPORT_QUEUE);
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        // The temporary file goes when the last part has gone (or the download was dropped).
+        let _workbook = workbook;
+        loop {
+            let mut part = vec![0; FILE_PART];
+            let part = match file.read(&mut part).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    part.truncate(n);
+                    Ok(part)
+                }
+                Err(e) => Err(failed(e)),
+            };
+            let last = part.is_err();
+            if parts.send(part).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    Ok(queue)
+}
+
+/// The whole list as a one-sheet workbook in a temporary file (removed when dropped). Rows
+/// are written as they are read, a batch at a time, and the sheet keeps none of them in
+/// memory (rust_xlsxwriter's constant-memory mode).
+fn trained_workbook(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &EvidenceFilter,
+) -> Result<tempfile::NamedTempFile, ServiceError> {
+    let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::internal(format!("xlsx: {e}"));
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook
+        .add_worksheet_with_constant_memory()
+        .map_err(fail)?;
+    sheet.set_name(TRAINED_SHEET).map_err(fail)?;
+    write_header(sheet, &TRAINED_HEADER, 0).map_err(fail)?;
+    let (mut written, mut after) = (0_i64, None);
+    loop {
+        let (_, rows) = query(conn, scope, filter, Window::After(after))?;
+        let more = rows.len() as i64 == EXPORT_BATCH;
+        after = rows.last().map(|r| (r.completed_at, r.enrollment_id));
+        let mut cells: Vec<Vec<String>> =
+            views(conn, rows)?.into_iter().map(trained_cells).collect();
+        // Completions made since the count could pass the sheet's limit: the newest fit.
+        cells.truncate((XLSX_MAX_ROWS - written).max(0) as usize);
+        write_rows(sheet, written as u32 + 1, &cells, 0).map_err(fail)?;
+        written += cells.len() as i64;
+        if !more || written >= XLSX_MAX_ROWS {
+            break;
+        }
+    }
+    let file =
+        tempfile::NamedTempFile::new().map_err(|e| ServiceError::internal(format!("xlsx: {e}")))?;
+    workbook.save(file.path()).map_err(fail)?;
+    Ok(file)
 }
 
 /// The columns of the dashboard export: the first says which table a row belongs to (its

@@ -38,7 +38,10 @@ use crate::ServiceError;
 pub type Delta = CounterDelta;
 
 /// What a counter row breaks its node's figures down by (`org_stats.dimension`, kept as
-/// text): the node as a whole, or one tier, mode, course, month or day.
+/// text): the node as a whole, or one tier, mode, course, month or day; or, for the province
+/// and the unions directly under it, one tier, mode or course on one day (bucket
+/// `"{tier|mode|course}|YYYY-MM-DD"`), which the evidence list pages by when it is filtered
+/// (see [`paging_days`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::FromSqlRow)]
 pub enum Dimension {
     Total,
@@ -47,7 +50,20 @@ pub enum Dimension {
     Course,
     Month,
     Day,
+    TierDay,
+    ModeDay,
+    CourseDay,
 }
+
+/// The dimensions kept only to page the evidence list by day: never part of a dashboard.
+const PAGING_DIMENSIONS: [Dimension; 3] =
+    [Dimension::TierDay, Dimension::ModeDay, Dimension::CourseDay];
+
+/// How deep in the tree [`PAGING_DIMENSIONS`] are kept: the province (0) and the unions
+/// directly under it (1), whose lists run to hundreds of thousands. Below, lists are short
+/// enough to page plainly, and the counters stay bounded by days × buckets × those nodes
+/// whatever the number of learners.
+pub const PAGING_DEPTH: usize = 1;
 
 impl Dimension {
     pub fn as_str(self) -> &'static str {
@@ -58,6 +74,9 @@ impl Dimension {
             Dimension::Course => "course",
             Dimension::Month => "month",
             Dimension::Day => "day",
+            Dimension::TierDay => "tier_day",
+            Dimension::ModeDay => "mode_day",
+            Dimension::CourseDay => "course_day",
         }
     }
 
@@ -69,6 +88,9 @@ impl Dimension {
             "course" => Some(Dimension::Course),
             "month" => Some(Dimension::Month),
             "day" => Some(Dimension::Day),
+            "tier_day" => Some(Dimension::TierDay),
+            "mode_day" => Some(Dimension::ModeDay),
+            "course_day" => Some(Dimension::CourseDay),
             _ => None,
         }
     }
@@ -97,6 +119,8 @@ pub type StatKey = (i64, Dimension, String);
 pub struct CompletionFacts {
     /// The union she belonged to and all its ancestors (ids).
     pub orgs: Vec<i64>,
+    /// Of those, the ones at most [`PAGING_DEPTH`] deep (the province first).
+    pub upper: Vec<i64>,
     pub female: bool,
     pub tier: i32,
     pub mode: String,
@@ -147,7 +171,26 @@ pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
             out.push(((org, *dimension, bucket.clone()), base(*trained)));
         }
     }
+    let day = local.format("%Y-%m-%d");
+    let paging = [
+        (Dimension::TierDay, format!("{}|{day}", facts.tier)),
+        (Dimension::ModeDay, format!("{}|{day}", facts.mode)),
+        (Dimension::CourseDay, format!("{}|{day}", facts.course)),
+    ];
+    for &org in &facts.upper {
+        for (dimension, bucket) in &paging {
+            out.push(((org, *dimension, bucket.clone()), base(false)));
+        }
+    }
     out
+}
+
+/// The ids of a path's unions at most [`PAGING_DEPTH`] deep, the province first.
+fn upper_ids(path: &str, ids: &HashMap<String, i64>) -> Vec<i64> {
+    path_codes(path)
+        .take(PAGING_DEPTH + 1)
+        .filter_map(|c| ids.get(c).copied())
+        .collect()
 }
 
 /// Adds one completion's delta to one stored counter.
@@ -219,12 +262,15 @@ pub(crate) fn record_completion(
         .select((courses::tier, courses::mode))
         .load(conn)?;
     let codes: Vec<&str> = path_codes(&org_path).collect();
-    let ancestors: Vec<i64> = orgs_t::table
+    let ids: HashMap<String, i64> = orgs_t::table
         .filter(orgs_t::code.eq_any(&codes))
-        .select(orgs_t::id)
-        .load(conn)?;
+        .select((orgs_t::code, orgs_t::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
     let facts = CompletionFacts {
-        orgs: ancestors,
+        orgs: ids.values().copied().collect(),
+        upper: upper_ids(&org_path, &ids),
         female: gender == Gender::Female,
         tier: course.tier,
         first_in_tier: !earlier.iter().any(|(t, _)| *t == course.tier),
@@ -302,6 +348,7 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
             .clone();
         let facts = CompletionFacts {
             orgs,
+            upper: upper_ids(&row.org_path, &ids),
             female: row.gender == Gender::Female,
             first: seen_user.insert(user),
             first_in_tier: seen_tier.insert((user, row.tier)),
@@ -350,11 +397,14 @@ impl CounterRow {
     }
 }
 
-/// Stored counter rows, of one node or of all.
+/// Stored counter rows: of one node, its dashboard's (not [`PAGING_DIMENSIONS`]); or all.
 fn counter_rows(conn: &mut DbConn, org: Option<i64>) -> QueryResult<Vec<(StatKey, Delta)>> {
     let query = org_stats::table.select(CounterRow::as_select());
     let rows: Vec<CounterRow> = match org {
-        Some(org) => query.filter(org_stats::org_id.eq(org)).load(conn)?,
+        Some(org) => query
+            .filter(org_stats::org_id.eq(org))
+            .filter(org_stats::dimension.ne_all(PAGING_DIMENSIONS.map(Dimension::as_str)))
+            .load(conn)?,
         None => query.load(conn)?,
     };
     Ok(rows.into_iter().map(CounterRow::into_entry).collect())
@@ -383,18 +433,42 @@ pub(crate) fn women_counter(
 }
 
 /// A node's day counters, `(YYYY-MM-DD, women_trained, women_completions)`, newest day first
-/// (days no completion touched are absent).
-pub(crate) fn women_by_day(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<(String, i64, i64)>> {
-    org_stats::table
+/// (days no completion touched are absent): of all its completions, or (`of`) of one tier,
+/// mode or course only (`(Dimension::Tier, "2")`), kept for nodes at most [`PAGING_DEPTH`]
+/// deep. Those count no women trained (0).
+pub(crate) fn women_by_day(
+    conn: &mut DbConn,
+    org_id: i64,
+    of: Option<(Dimension, &str)>,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    let (dimension, prefix) = match of {
+        None => (Dimension::Day, String::new()),
+        Some((Dimension::Tier, b)) => (Dimension::TierDay, format!("{b}|")),
+        Some((Dimension::Mode, b)) => (Dimension::ModeDay, format!("{b}|")),
+        Some((Dimension::Course, b)) => (Dimension::CourseDay, format!("{b}|")),
+        Some(_) => return Ok(Vec::new()),
+    };
+    // Codes and modes hold no `%`; a `_` would match more, which the prefix check drops.
+    let rows: Vec<(String, i64, i64)> = org_stats::table
         .filter(org_stats::org_id.eq(org_id))
-        .filter(org_stats::dimension.eq(Dimension::Day.as_str()))
-        .order(org_stats::bucket.desc())
+        .filter(org_stats::dimension.eq(dimension.as_str()))
+        .filter(org_stats::bucket.like(format!("{prefix}%")))
         .select((
             org_stats::bucket,
             org_stats::women_trained,
             org_stats::women_completions,
         ))
-        .load(conn)
+        .load(conn)?;
+    // Sorted here, not by the database, whose collation may not sort text by code point.
+    let mut days: Vec<(String, i64, i64)> = rows
+        .into_iter()
+        .filter_map(|(bucket, trained, completions)| {
+            let day = bucket.strip_prefix(prefix.as_str())?;
+            Some((day.to_string(), trained, completions))
+        })
+        .collect();
+    days.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(days)
 }
 
 /// One counter that differs from its recomputation.
