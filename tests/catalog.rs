@@ -2243,3 +2243,75 @@ async fn a_reimport_shows_on_the_next_view_on_every_server() {
         }
     }
 }
+
+/// A course women have completed keeps its tier and mode in every later version: their
+/// completions were counted under them (the dashboard's breakdowns, the evidence list's
+/// paging), so a version moving it is refused, naming the file, and nothing changes. A
+/// course nobody has completed may still move.
+#[tokio::test]
+async fn a_completed_course_keeps_its_tier_and_mode() {
+    use crate::support::packs::edit_course;
+    use crate::support::quiz::{app_with_quiz_courses, right_answers, start_attempt, submit};
+    let (app, folder) = app_with_quiz_courses(
+        &["kept", "fresh"],
+        |root, id| edit_course(root, id, &[("lessons = true", "lessons = false")]),
+        ServerOptions::default(),
+    )
+    .await;
+    let learner = app
+        .enrolled_learner("13812341234", "js-nj", &["kept"])
+        .await;
+    let attempt = start_attempt(&app, &learner, "kept").await;
+    let result: serde_json::Value = submit(&app, &learner, &attempt, &right_answers(&attempt))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["passed"], true, "{result}");
+    let import = || {
+        qihang_command()
+            .args(["--database-url", &app.db.url, "courses", "import"])
+            .arg(folder.path())
+            .env("QIHANG_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let bump = [("version = \"1.0.0\"", "version = \"1.1.0\"")];
+    edit_course(folder.path(), "fresh", &bump);
+    edit_course(folder.path(), "fresh", &[("tier = 1", "tier = 2")]);
+    let moved = import();
+    assert!(
+        moved.status.success(),
+        "nobody completed it: {}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    edit_course(folder.path(), "kept", &bump);
+    for (from, to) in [
+        ("tier = 1", "tier = 3"),
+        ("mode = \"online\"", "mode = \"blended\""),
+    ] {
+        edit_course(folder.path(), "kept", &[(from, to)]);
+        let refused = import();
+        let said = String::from_utf8_lossy(&refused.stderr).to_string()
+            + &String::from_utf8_lossy(&refused.stdout);
+        assert!(!refused.status.success(), "{to}: {said}");
+        assert!(
+            said.contains("kept/course.toml: tier 1 and mode online cannot become")
+                && said.contains("1 learners have completed the course"),
+            "{to}: {said}"
+        );
+        edit_course(folder.path(), "kept", &[(to, from)]);
+    }
+    let courses: serde_json::Value = app.get_json("/api/v1/courses").await;
+    let tier_of = |id: &str| {
+        courses
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["tier"].clone())
+    };
+    assert_eq!(tier_of("kept"), Some(serde_json::json!(1)), "{courses}");
+    assert_eq!(tier_of("fresh"), Some(serde_json::json!(2)), "{courses}");
+    stats_verify(&app.db);
+}

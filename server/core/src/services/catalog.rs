@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{now, orgs, Core};
-use crate::db::schema::{course_media, courses, lessons, questions, skills};
+use crate::db::schema::{course_media, courses, enrollments, lessons, questions, skills};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{CourseStatus, OrgCode};
 use crate::packs::{self, markdown, Answer, Pack, Skill};
@@ -326,6 +326,36 @@ struct ExistingCourse {
     version: String,
     content_hash: String,
     status: CourseStatus,
+    tier: i32,
+    mode: String,
+}
+
+/// A new version may not move a course that women have completed to another tier or mode:
+/// their completions were counted there (the dashboards' breakdowns, and the day counters the
+/// evidence list pages by), so the figures already reported would no longer match the list.
+fn keep_classification(
+    conn: &mut DbConn,
+    course: &ExistingCourse,
+    pack: &Pack,
+    values: &CourseValues<'_>,
+) -> Result<(), ServiceError> {
+    if course.tier == values.tier && course.mode == values.mode {
+        return Ok(());
+    }
+    let completed: i64 = enrollments::table
+        .filter(enrollments::course_id.eq(course.id))
+        .filter(enrollments::completed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    if completed == 0 {
+        return Ok(());
+    }
+    Err(ServiceError::InvalidPack {
+        problems: vec![format!(
+            "{}/course.toml: tier {} and mode {} cannot become tier {} and mode {}: {completed} learners have completed the course and were counted under its tier and mode; keep them, or publish the changed course under a new id",
+            pack.id, course.tier, course.mode, values.tier, values.mode
+        )],
+    })
 }
 
 pub(crate) fn import_pack(
@@ -358,6 +388,7 @@ pub(crate) fn import_pack(
                     )],
                 });
             }
+            keep_classification(conn, &course, pack, &values)?;
             diesel::update(courses::table.find(course.id))
                 .set(&values)
                 .execute(conn)?;

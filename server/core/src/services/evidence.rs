@@ -349,9 +349,13 @@ type Cursor = (NaiveDateTime, i64);
 enum Window {
     /// Page `n` (from 1), with the list's total.
     Page(i64),
-    /// The next [`EXPORT_BATCH`] rows after the cursor (from the top when `None`): keyset
-    /// paging, so every batch of an export is as cheap as the first, however deep.
-    After(Option<Cursor>),
+    /// The next [`EXPORT_BATCH`] rows after the cursor (from the top when `None`), none
+    /// older than `floor` when given (see [`batch_floor`]): keyset paging, each batch reading
+    /// a few days' rows however deep into the list it is.
+    After {
+        after: Option<Cursor>,
+        floor: Option<NaiveDateTime>,
+    },
     /// No rows, only the total.
     Count,
 }
@@ -455,7 +459,7 @@ fn query(
         q
     };
     let total: i64 = match window {
-        Window::After(_) => 0,
+        Window::After { .. } => 0,
         Window::Page(_) | Window::Count => match counted_total(conn, scope.node, filter)? {
             Some(total) => total,
             None => match paging_days(conn, scope, filter)? {
@@ -468,13 +472,16 @@ fn query(
     let (mut offset, limit) = match window {
         Window::Count => return Ok((total, Vec::new())),
         Window::Page(page) => (page_offset(page)?, PAGE_SIZE),
-        Window::After(after) => {
+        Window::After { after, floor } => {
             if let Some((at, id)) = after {
                 listed = listed.filter(
                     enrollments::completed_at
                         .lt(at)
                         .or(enrollments::completed_at.eq(at).and(enrollments::id.lt(id))),
                 );
+            }
+            if let Some(floor) = floor {
+                listed = listed.filter(enrollments::completed_at.ge(floor));
             }
             (0, EXPORT_BATCH)
         }
@@ -878,6 +885,61 @@ async fn trained_csv(
     Ok(queue)
 }
 
+/// The rows of the batch after `after` (from the top when `None`), and where the next batch
+/// starts (`None` after the last). A full batch goes on after its last row; a batch cut short
+/// by its floor has read every row down to the floor, so the next goes on below it.
+fn batch(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &EvidenceFilter,
+    after: Option<Cursor>,
+) -> Result<(Vec<CompletionRow>, Option<Cursor>), ServiceError> {
+    let floor = batch_floor(conn, scope, filter, after)?;
+    let (_, rows) = query(conn, scope, filter, Window::After { after, floor })?;
+    let next = match rows.last() {
+        Some(last) if rows.len() as i64 == EXPORT_BATCH => {
+            Some((last.completed_at, last.enrollment_id))
+        }
+        _ => floor.map(|floor| (floor, i64::MIN)),
+    };
+    Ok((rows, next))
+}
+
+/// How far back (a China-time midnight) the batch after `after` need look to find
+/// [`EXPORT_BATCH`] rows, from the day counters ([`paging_days`]): the days older than the
+/// cursor's own, newest first, until they hold a batch. The database then joins and sorts
+/// those days' rows instead of every row left. `None` when the counters cannot say, or the
+/// rows left are fewer than a batch: the rest is read unbounded.
+fn batch_floor(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &EvidenceFilter,
+    after: Option<Cursor>,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let Some(days) = paging_days(conn, scope, filter)? else {
+        return Ok(None);
+    };
+    let cursor_day = after.map(|(at, _)| crate::time::china_date(at));
+    let mut rows = 0;
+    for (day, n) in list_days(days, filter) {
+        // The cursor's day and newer: done, but for the cursor day's rows left, which the
+        // window takes in whole (it ends at the cursor).
+        if cursor_day
+            .as_ref()
+            .is_some_and(|c| day.as_str() >= c.as_str())
+        {
+            continue;
+        }
+        rows += n;
+        if rows >= EXPORT_BATCH {
+            return Ok(NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .ok()
+                .map(crate::time::china_midnight));
+        }
+    }
+    Ok(None)
+}
+
 /// The CSV of the batch after `after` (from the top, with the header, when `None`), and where
 /// the next batch starts (`None` after the last).
 fn csv_batch(
@@ -886,13 +948,7 @@ fn csv_batch(
     filter: &EvidenceFilter,
     after: Option<Cursor>,
 ) -> Result<(Vec<u8>, Option<Cursor>), ServiceError> {
-    let (_, rows) = query(conn, scope, filter, Window::After(after))?;
-    let next = match rows.last() {
-        Some(last) if rows.len() as i64 == EXPORT_BATCH => {
-            Some((last.completed_at, last.enrollment_id))
-        }
-        _ => None,
-    };
+    let (rows, next) = batch(conn, scope, filter, after)?;
     let cells = views(conn, rows)?.into_iter().map(trained_cells).collect();
     let header = after.is_none().then_some(&TRAINED_HEADER[..]);
     Ok((csv_part(header, cells)?, next))
@@ -959,17 +1015,18 @@ fn trained_workbook(
     write_header(sheet, &TRAINED_HEADER, 0).map_err(fail)?;
     let (mut written, mut after) = (0_i64, None);
     loop {
-        let (_, rows) = query(conn, scope, filter, Window::After(after))?;
-        let more = rows.len() as i64 == EXPORT_BATCH;
-        after = rows.last().map(|r| (r.completed_at, r.enrollment_id));
-        let mut cells: Vec<Vec<String>> =
-            views(conn, rows)?.into_iter().map(trained_cells).collect();
-        // Completions made since the count could pass the sheet's limit: the newest fit.
-        cells.truncate((XLSX_MAX_ROWS - written).max(0) as usize);
+        let (rows, next) = batch(conn, scope, filter, after)?;
+        let cells: Vec<Vec<String>> = views(conn, rows)?.into_iter().map(trained_cells).collect();
+        // Completions made since the count could pass the sheet's limit: refused, as then.
+        let rows = written + cells.len() as i64;
+        if rows > XLSX_MAX_ROWS {
+            return Err(crate::domain::DomainError::WorkbookRows { rows }.into());
+        }
         write_rows(sheet, written as u32 + 1, &cells, 0).map_err(fail)?;
-        written += cells.len() as i64;
-        if !more || written >= XLSX_MAX_ROWS {
-            break;
+        written = rows;
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
         }
     }
     let file =
