@@ -37,7 +37,6 @@ pub const MAX_PAGE: i64 = 100_000;
 
 /// What a list covers: the union she asked for (the export's audit names it), and the node
 /// listed, narrowed to `filter.org` when given, with its path.
-#[derive(Clone)]
 struct Scope {
     asked: i64,
     node: i64,
@@ -306,20 +305,14 @@ fn utc_month(
 /// the node (at a province, hundreds of thousands). `None` when the counters cannot say, or
 /// the page lies beyond the list: then the rows are paged plainly.
 fn day_window(
-    conn: &mut DbConn,
-    scope: &Scope,
+    days: &[DayCount],
     filter: &EvidenceFilter,
     offset: i64,
-) -> QueryResult<Option<(NaiveDateTime, NaiveDateTime, i64)>> {
-    let Some(days) = paging_days(conn, scope, filter)? else {
-        return Ok(None);
-    };
+) -> Option<(NaiveDateTime, NaiveDateTime, i64)> {
     let mut newer = 0;
     let mut window: Option<(NaiveDate, NaiveDate, i64)> = None;
     for (day, rows) in list_days(days, filter) {
-        let Ok(date) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
-            return Ok(None);
-        };
+        let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
         match &mut window {
             None if newer + rows > offset => window = Some((date, date, offset - newer)),
             None => {}
@@ -330,14 +323,14 @@ fn day_window(
             break;
         }
     }
-    Ok(window.and_then(|(oldest, newest, skip)| {
+    window.and_then(|(oldest, newest, skip)| {
         let after = newest.succ_opt()?;
         Some((
             crate::time::china_midnight(oldest),
             crate::time::china_midnight(after),
             skip,
         ))
-    }))
+    })
 }
 
 /// Where a streamed export goes on from: the last row sent, in the list's order (newest
@@ -362,24 +355,26 @@ enum Window {
 
 /// The days of [`paging_days`] the list has rows on, newest first, with their number of rows
 /// (in `filter.month` only, when given).
-fn list_days(
-    days: Vec<(String, i64, i64)>,
-    filter: &EvidenceFilter,
-) -> impl Iterator<Item = (String, i64)> + '_ {
+fn list_days<'a>(
+    days: &'a [DayCount],
+    filter: &'a EvidenceFilter,
+) -> impl Iterator<Item = (&'a str, i64)> + 'a {
     let month = filter.month.as_ref().map(|m| format!("{m}-"));
-    days.into_iter()
-        .filter_map(move |(day, trained, completions)| {
-            if month.as_ref().is_some_and(|m| !day.starts_with(m.as_str())) {
-                return None;
-            }
-            let rows = if filter.first_only {
-                trained
-            } else {
-                completions
-            };
-            (rows > 0).then_some((day, rows))
-        })
+    days.iter().filter_map(move |(day, trained, completions)| {
+        if month.as_ref().is_some_and(|m| !day.starts_with(m.as_str())) {
+            return None;
+        }
+        let rows = if filter.first_only {
+            *trained
+        } else {
+            *completions
+        };
+        (rows > 0).then_some((day.as_str(), rows))
+    })
 }
+
+/// One day's counts of a node, `(YYYY-MM-DD, women_trained, women_completions)`.
+type DayCount = (String, i64, i64);
 
 /// The node's day counters that count exactly the rows of the list: its women's completions
 /// per day with no filter but a month or "first only" (then the women trained per day); or,
@@ -389,7 +384,7 @@ fn paging_days(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &EvidenceFilter,
-) -> QueryResult<Option<Vec<(String, i64, i64)>>> {
+) -> QueryResult<Option<Vec<DayCount>>> {
     let tier = filter.tier.map(|t| t.to_string());
     let narrowed = [
         tier.as_deref().map(|t| (Dimension::Tier, t)),
@@ -458,11 +453,16 @@ fn query(
         }
         q
     };
+    // An export's batches are given their floor by the caller (see `batch`).
+    let days = match window {
+        Window::After { .. } => None,
+        Window::Page(_) | Window::Count => paging_days(conn, scope, filter)?,
+    };
     let total: i64 = match window {
         Window::After { .. } => 0,
         Window::Page(_) | Window::Count => match counted_total(conn, scope.node, filter)? {
             Some(total) => total,
-            None => match paging_days(conn, scope, filter)? {
+            None => match &days {
                 Some(days) => list_days(days, filter).map(|(_, rows)| rows).sum(),
                 None => build().count().get_result(conn)?,
             },
@@ -486,8 +486,8 @@ fn query(
             (0, EXPORT_BATCH)
         }
     };
-    if let Window::Page(_) = window {
-        if let Some((from, to, skip)) = day_window(conn, scope, filter, offset)? {
+    if let (Window::Page(_), Some(days)) = (window, &days) {
+        if let Some((from, to, skip)) = day_window(days, filter, offset) {
             listed = listed
                 .filter(enrollments::completed_at.ge(from))
                 .filter(enrollments::completed_at.lt(to));
@@ -848,12 +848,14 @@ async fn trained_csv(
     filter: EvidenceFilter,
 ) -> Result<ExportParts, ServiceError> {
     let actor = actor.clone();
-    let (scope, filter, (first, mut after)) = core
+    let (listing, (first, mut after)) = core
         .run(move |conn, _| {
             let scope = scope(conn, &actor, &code, &filter)?;
             audit(conn, &actor, scope.asked, "trained.csv", &filter)?;
-            let first = csv_batch(conn, &scope, &filter, None)?;
-            Ok((scope, filter, first))
+            // The day counters are read once for the whole export, not once a batch.
+            let days = paging_days(conn, &scope, &filter)?;
+            let first = csv_batch(conn, &scope, &filter, days.as_deref(), None)?;
+            Ok((std::sync::Arc::new((scope, filter, days)), first))
         })
         .await?;
     let (parts, queue) = tokio::sync::mpsc::channel(EXPORT_QUEUE);
@@ -862,9 +864,12 @@ async fn trained_csv(
     let core = core.clone();
     tokio::spawn(async move {
         while let Some(cursor) = after {
-            let (scope, filter) = (scope.clone(), filter.clone());
+            let listing = listing.clone();
             let batch = core
-                .run(move |conn, _| csv_batch(conn, &scope, &filter, Some(cursor)))
+                .run(move |conn, _| {
+                    let (scope, filter, days) = &*listing;
+                    csv_batch(conn, scope, filter, days.as_deref(), Some(cursor))
+                })
                 .await;
             let part = match batch {
                 Ok((bytes, next)) => {
@@ -892,9 +897,10 @@ fn batch(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &EvidenceFilter,
+    days: Option<&[DayCount]>,
     after: Option<Cursor>,
 ) -> Result<(Vec<CompletionRow>, Option<Cursor>), ServiceError> {
-    let floor = batch_floor(conn, scope, filter, after)?;
+    let floor = days.and_then(|days| batch_floor(days, filter, after));
     let (_, rows) = query(conn, scope, filter, Window::After { after, floor })?;
     let next = match rows.last() {
         Some(last) if rows.len() as i64 == EXPORT_BATCH => {
@@ -908,36 +914,29 @@ fn batch(
 /// How far back (a China-time midnight) the batch after `after` need look to find
 /// [`EXPORT_BATCH`] rows, from the day counters ([`paging_days`]): the days older than the
 /// cursor's own, newest first, until they hold a batch. The database then joins and sorts
-/// those days' rows instead of every row left. `None` when the counters cannot say, or the
-/// rows left are fewer than a batch: the rest is read unbounded.
+/// those days' rows instead of every row left. `None` when the rows left are fewer than a
+/// batch: the rest is read unbounded.
 fn batch_floor(
-    conn: &mut DbConn,
-    scope: &Scope,
+    days: &[DayCount],
     filter: &EvidenceFilter,
     after: Option<Cursor>,
-) -> QueryResult<Option<NaiveDateTime>> {
-    let Some(days) = paging_days(conn, scope, filter)? else {
-        return Ok(None);
-    };
+) -> Option<NaiveDateTime> {
     let cursor_day = after.map(|(at, _)| crate::time::china_date(at));
     let mut rows = 0;
     for (day, n) in list_days(days, filter) {
         // The cursor's day and newer: done, but for the cursor day's rows left, which the
         // window takes in whole (it ends at the cursor).
-        if cursor_day
-            .as_ref()
-            .is_some_and(|c| day.as_str() >= c.as_str())
-        {
+        if cursor_day.as_ref().is_some_and(|c| day >= c.as_str()) {
             continue;
         }
         rows += n;
         if rows >= EXPORT_BATCH {
-            return Ok(NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            return NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .ok()
-                .map(crate::time::china_midnight));
+                .map(crate::time::china_midnight);
         }
     }
-    Ok(None)
+    None
 }
 
 /// The CSV of the batch after `after` (from the top, with the header, when `None`), and where
@@ -946,9 +945,10 @@ fn csv_batch(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &EvidenceFilter,
+    days: Option<&[DayCount]>,
     after: Option<Cursor>,
 ) -> Result<(Vec<u8>, Option<Cursor>), ServiceError> {
-    let (rows, next) = batch(conn, scope, filter, after)?;
+    let (rows, next) = batch(conn, scope, filter, days, after)?;
     let cells = views(conn, rows)?.into_iter().map(trained_cells).collect();
     let header = after.is_none().then_some(&TRAINED_HEADER[..]);
     Ok((csv_part(header, cells)?, next))
@@ -1013,9 +1013,10 @@ fn trained_workbook(
         .map_err(fail)?;
     sheet.set_name(TRAINED_SHEET).map_err(fail)?;
     write_header(sheet, &TRAINED_HEADER, 0).map_err(fail)?;
+    let days = paging_days(conn, scope, filter)?;
     let (mut written, mut after) = (0_i64, None);
     loop {
-        let (rows, next) = batch(conn, scope, filter, after)?;
+        let (rows, next) = batch(conn, scope, filter, days.as_deref(), after)?;
         let cells: Vec<Vec<String>> = views(conn, rows)?.into_iter().map(trained_cells).collect();
         // Completions made since the count could pass the sheet's limit: refused, as then.
         let rows = written + cells.len() as i64;
