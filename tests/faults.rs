@@ -4,6 +4,8 @@
 //! lost and nothing was done twice; on SQLite or PostgreSQL per `QIHANG_TEST_DB`.
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::bench::women_with_sessions;
@@ -13,6 +15,9 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 const WOMEN: usize = 200;
+
+/// The kill test's server is killed once this many submissions are acknowledged.
+const KILL_AFTER: usize = 10;
 
 /// `n` women of Wuxi enrolled in `quiz-a` with its lesson read, each with a quiz attempt
 /// started: (token, attempt) pairs.
@@ -38,6 +43,15 @@ async fn women_at_their_quiz(app: &TestApp, n: usize, prefix: &str) -> Vec<(Stri
 /// Submits every attempt at once to `base`: the attempt ids whose submission was
 /// acknowledged (200, passed).
 async fn submit_all(base: &str, ready: &[(String, Value)]) -> HashSet<String> {
+    submit_all_counting(base, ready, &AtomicUsize::new(0)).await
+}
+
+/// [`submit_all`], counting the acknowledgements in `acknowledged` as they arrive.
+async fn submit_all_counting(
+    base: &str,
+    ready: &[(String, Value)],
+    acknowledged: &AtomicUsize,
+) -> HashSet<String> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -53,7 +67,11 @@ async fn submit_all(base: &str, ready: &[(String, Value)]) -> HashSet<String> {
             match response {
                 Ok(r) if r.status() == 200 => {
                     let result: Value = r.json().await.ok()?;
-                    (result["passed"] == true).then_some(id)
+                    let passed = result["passed"] == true;
+                    if passed {
+                        acknowledged.fetch_add(1, Ordering::SeqCst);
+                    }
+                    passed.then_some(id)
                 }
                 _ => None,
             }
@@ -128,12 +146,22 @@ async fn a_killed_server_loses_no_acknowledged_submission() {
     } = app;
     let base = server.base.clone();
     let pid = server.pid();
+    let so_far = Arc::new(AtomicUsize::new(0));
     let submitting = tokio::spawn({
         let ready = ready.clone();
-        async move { submit_all(&base, &ready).await }
+        let so_far = so_far.clone();
+        async move { submit_all_counting(&base, &ready, &so_far).await }
     });
-    // Kill it while the submissions are in flight (SIGKILL: no shutdown, no flush).
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Kill it once the first submissions are acknowledged and the rest are in flight
+    // (SIGKILL: no shutdown, no flush): a kill before any answer would prove nothing.
+    let waited = Instant::now();
+    while so_far.load(Ordering::SeqCst) < KILL_AFTER {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "no {KILL_AFTER} submissions acknowledged within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     let killed = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status()
@@ -153,6 +181,7 @@ async fn a_killed_server_loses_no_acknowledged_submission() {
         lost.len()
     );
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(acknowledged.len() >= KILL_AFTER);
     assert_eq!(completed, submitted.len() as i64);
     assert_eq!((issued, holders), (completed, completed));
 
