@@ -765,6 +765,8 @@ async fn main() {
     let which = args.first().map(String::as_str).unwrap_or("both");
     let learners = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(500_000);
     let seconds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    // The machine's cores, counted before this process is pinned to one of them.
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     pin_self_to(1);
     let backends: &[&str] = match which {
         "sqlite" => &["sqlite"],
@@ -784,7 +786,7 @@ async fn main() {
         all,
         "# Campaign benchmark\n\n{} · {} cores · {cpu} · release build\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cores,
     );
     for backend in backends {
         all.push_str(&bench(backend, learners, seconds).await);
