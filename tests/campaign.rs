@@ -680,7 +680,12 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             &province,
         ),
     ];
-    // The evidence list: its first, middle and last page, unfiltered and with each filter.
+    // The evidence list: its first, middle and last page, unfiltered and with each filter;
+    // and a small union's (one generated enterprise union, read by place), alone and with a
+    // course.
+    let small = support::bench::first_generated_union(&app.db);
+    let small_alone = format!("org={small}");
+    let small_course = format!("org={small}&course=smartphone-basics");
     for query in [
         "",
         "tier=2",
@@ -690,6 +695,8 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
         "org=js-sz",
         "first_only=true",
         "tier=2&month=2025-03",
+        small_alone.as_str(),
+        small_course.as_str(),
     ] {
         let first: Value = app
             .get_as(

@@ -100,6 +100,19 @@ pub fn import_bench_quiz(db: &TestDb) {
     );
 }
 
+/// The code of the first enterprise union `demo generate` made (by code), e.g. for a small
+/// union's evidence list.
+pub fn first_generated_union(db: &TestDb) -> String {
+    use qihang_core::db::schema::orgs;
+    let mut conn = db.connect();
+    orgs::table
+        .filter(orgs::code.like("%-demo%"))
+        .order(orgs::code.asc())
+        .select(orgs::code)
+        .first(&mut conn)
+        .expect("a generated drive has enterprise unions")
+}
+
 /// `qihang demo generate --learners N` with the bundled courses: its summary line and the
 /// wall time it took.
 pub fn generate_drive(db: &TestDb, learners: usize) -> (String, Duration) {

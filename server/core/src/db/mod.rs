@@ -370,6 +370,62 @@ pub fn reset_id_sequences(conn: &mut DbConn, tables: &[IdTable]) -> QueryResult<
     Ok(())
 }
 
+/// A comparison of [`CompletionTime::cmp`].
+#[derive(Debug, Clone, Copy)]
+pub enum Cmp {
+    Ge,
+    Le,
+    Lt,
+    Eq,
+}
+
+/// Conditions on `enrollments.completed_at` for a list read by place or by time. Read by
+/// place, SQLite is kept from answering them from an index on the column (a unary plus, its
+/// documented way): SQLite plans without statistics (nothing runs ANALYZE) and so prefers the
+/// index on the completion time whenever it returns rows in the wanted order, which at a
+/// small union reads the whole province's completions of the time range to find a few of
+/// hers; read by place, her union's rows come from the index on (place, time). PostgreSQL
+/// plans from its statistics and is always given the plain comparison.
+#[derive(Debug, Clone, Copy)]
+pub struct CompletionTime {
+    unindexed: bool,
+}
+
+impl CompletionTime {
+    pub fn new(conn: &DbConn, by_place: bool) -> Self {
+        CompletionTime {
+            unindexed: by_place && matches!(conn, DbConn::Sqlite(_)),
+        }
+    }
+
+    /// `enrollments.completed_at <cmp> at`.
+    pub fn cmp(
+        self,
+        cmp: Cmp,
+        at: chrono::NaiveDateTime,
+    ) -> diesel::expression::UncheckedBind<
+        diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+        diesel::dsl::AsExprOf<chrono::NaiveDateTime, diesel::sql_types::Timestamp>,
+    > {
+        let plus = if self.unindexed { "+" } else { "" };
+        let op = match cmp {
+            Cmp::Ge => ">=",
+            Cmp::Le => "<=",
+            Cmp::Lt => "<",
+            Cmp::Eq => "=",
+        };
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "{plus}enrollments.completed_at {op} "
+        ))
+        .bind::<diesel::sql_types::Timestamp, _>(at)
+    }
+}
+
+/// Whether reading by place rather than by time changes a plan on this connection (SQLite).
+pub fn plans_without_statistics(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Sqlite(_))
+}
+
 /// Tables whose id sequence [`reset_id_sequences`] may move (names fixed in code, never
 /// taken from input).
 #[derive(Debug, Clone, Copy)]

@@ -283,9 +283,11 @@ impl Generator {
     ) -> NewEnrollment {
         let id = self.next_enrollment;
         let enrolled = registered + chrono::Duration::minutes(self.rng.random_range(1..600));
+        // A completion that would fall after the drive's end (today) has not happened yet:
+        // the enrolment stays open (clamped to the end, thousands shared one second).
         let completed = if self.rng.random_bool(0.85) {
             let days = chrono::Duration::days(self.rng.random_range(0..30));
-            Some((enrolled + days).min(self.end))
+            Some(enrolled + days).filter(|at| *at <= self.end)
         } else {
             None
         };

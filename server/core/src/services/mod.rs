@@ -34,6 +34,7 @@ pub mod talent;
 pub mod throttle;
 pub mod tokens;
 pub mod uploads;
+mod xlsx_stream;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -312,27 +312,23 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
             let enrollment =
                 enrollment_of(conn, actor.user_id, course_id)?.ok_or(ServiceError::NotEnrolled)?;
             lock_for_update(conn, RowLock::Enrollment(enrollment))?;
-            let earlier: Vec<Json<Vec<ServedQuestion>>> = quiz_attempts::table
+            let earlier: i64 = quiz_attempts::table
                 .filter(quiz_attempts::enrollment_id.eq(enrollment))
-                .select(quiz_attempts::served)
-                .load(conn)?;
+                .count()
+                .get_result(conn)?;
             let allowed = max_attempts + granted_attempts(conn, enrollment)?;
-            if max_attempts > 0 && earlier.len() as i32 >= allowed {
+            if max_attempts > 0 && earlier >= i64::from(allowed) {
                 return Err(ServiceError::NoAttemptsLeft {
                     max: allowed as u32,
                 });
             }
-            let seen: HashSet<String> = earlier
-                .into_iter()
-                .flat_map(|snapshot| snapshot.0)
-                .map(|q| q.key)
-                .collect();
             let bank: Vec<BankQuestion> = questions::table
                 .filter(questions::course_id.eq(course_id))
                 .filter(questions::active.eq(true))
                 .order(questions::position.asc())
                 .select(BankQuestion::as_select())
                 .load(conn)?;
+            let seen = seen_in_bank(conn, enrollment, &bank)?;
             let seed: u64 = rand::rng().random::<u64>() >> 1;
             let served = draw_questions(&bank, draw.max(0) as usize, seed, &seen);
             let started = now();
@@ -361,6 +357,52 @@ pub async fn start(core: &Core, actor: &Actor, code: String) -> Result<AttemptVi
         })
     })
     .await
+}
+
+/// Earlier attempts read at a time by [`seen_in_bank`].
+const SEEN_PAGE: i64 = 8;
+
+/// The bank's questions she was served in earlier attempts of this enrolment (the draw
+/// serves the others first). Her attempts are read newest first, a few at a time, and no
+/// further once every question of the bank is among them: with unlimited attempts a
+/// start reads a bounded number of snapshots, not every one she ever made.
+fn seen_in_bank(
+    conn: &mut DbConn,
+    enrollment: i64,
+    bank: &[BankQuestion],
+) -> Result<HashSet<String>, ServiceError> {
+    let keys: HashSet<&str> = bank.iter().map(|q| q.key.as_str()).collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut before: Option<i64> = None;
+    while seen.len() < keys.len() {
+        let mut page = quiz_attempts::table
+            .filter(quiz_attempts::enrollment_id.eq(enrollment))
+            .into_boxed();
+        if let Some(id) = before {
+            page = page.filter(quiz_attempts::id.lt(id));
+        }
+        let snapshots: Vec<(i64, Json<Vec<ServedQuestion>>)> = page
+            .order(quiz_attempts::id.desc())
+            .select((quiz_attempts::id, quiz_attempts::served))
+            .limit(SEEN_PAGE)
+            .load(conn)?;
+        let Some((oldest, _)) = snapshots.last() else {
+            break;
+        };
+        before = Some(*oldest);
+        let last_page = (snapshots.len() as i64) < SEEN_PAGE;
+        seen.extend(
+            snapshots
+                .into_iter()
+                .flat_map(|(_, snapshot)| snapshot.0)
+                .map(|q| q.key)
+                .filter(|k| keys.contains(k.as_str())),
+        );
+        if last_page {
+            break;
+        }
+    }
+    Ok(seen)
 }
 
 /// An attempt as stored, its JSON columns decoded (a corrupt one is an error, never an empty

@@ -1,0 +1,2 @@
+DROP INDEX first_completions_enrollment;
+DROP INDEX enrollments_completed_at;
