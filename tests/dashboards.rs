@@ -1277,15 +1277,44 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
 
 /// A small union's list is read by place, not by time (SQLite is kept from the index on the
 /// completion time, which would read the whole province's completions of the window to find
-/// hers): on a generated drive of 6,000 learners, 35 enterprise unions each hold under 1/32
-/// of the completions, and one's list, unfiltered and with each filter, pages exactly the
-/// rows its CSV export lists (whose batches are read by place too), in the same order; the
-/// XLSX export holds the same rows.
+/// hers): on a generated drive of 6,000 learners (35 enterprise unions), the list of the one
+/// holding the fewest completions (under 1/32, checked), unfiltered and with each filter,
+/// pages exactly the rows its CSV export lists (whose batches are read by place too), in the
+/// same order; the XLSX export holds the same rows.
 #[tokio::test]
 async fn a_small_unions_list_read_by_place_is_its_full_list() {
     let (_folder, app) = app().await;
     crate::support::bench::generate_drive(&app.db, 6_000);
-    let union = crate::support::bench::first_generated_union(&app.db);
+    // The generated union with the fewest completions by women, and the province's.
+    let (union, held, drive): (String, i64, i64) = {
+        use qihang_core::db::schema::{org_stats, orgs};
+        let mut conn = app.db.connect();
+        let total = |conn: &mut qihang_core::db::DbConn, code: &str| -> i64 {
+            org_stats::table
+                .inner_join(orgs::table)
+                .filter(orgs::code.eq(code))
+                .filter(org_stats::dimension.eq("total"))
+                .filter(org_stats::bucket.eq(""))
+                .select(org_stats::women_completions)
+                .first(conn)
+                .unwrap()
+        };
+        let generated: Vec<String> = orgs::table
+            .filter(orgs::code.like("%-demo%"))
+            .select(orgs::code)
+            .load(&mut conn)
+            .unwrap();
+        let (held, union) = generated
+            .into_iter()
+            .map(|code| (total(&mut conn, &code), code))
+            .min()
+            .unwrap();
+        (union, held, total(&mut conn, "js"))
+    };
+    assert!(
+        held > 100 && held * 32 < drive,
+        "{union} holds {held} of {drive}: not a small union"
+    );
     let province = app.admin("13700000001", "js").await;
     let mut rows_checked = 0;
     for filter in [
