@@ -100,6 +100,7 @@ mod server {
     use actix_web::http::header::{HeaderValue, SET_COOKIE};
     use leptos::prelude::*;
     use leptos_actix::{Request, ResponseOptions};
+    use qihang_core::dto::AccountView;
     use qihang_core::services::accounts;
     use qihang_core::services::actor::Actor;
     use qihang_core::{Core, ServiceError};
@@ -225,30 +226,47 @@ mod server {
         ));
     }
 
-    /// The signed-in user of a page request, resolved once however many components ask
+    /// The signed-in user of a page request and her account as the header shows it,
+    /// resolved once, in one trip to the database, however many components ask for either
     /// (the server provides a fresh cache with each page render).
     #[derive(Clone, Default)]
-    pub struct ActorCache(std::sync::Arc<std::sync::OnceLock<Option<Actor>>>);
+    pub struct ActorCache(std::sync::Arc<std::sync::OnceLock<Option<(Actor, AccountView)>>>);
 
     /// The signed-in user of this request, if any.
     pub async fn actor() -> Option<Actor> {
         let cache = use_context::<ActorCache>();
         if let Some(known) = cache.as_ref().and_then(|c| c.0.get()) {
-            return known.clone();
+            return known.as_ref().map(|(actor, _)| actor.clone());
         }
         // A server function called over HTTP: the server's `/_fn` gate found the caller.
         if let Some(found) = from_request::<Actor>() {
             return Some(found);
         }
         let core = core().ok()?;
-        let found = match cookie(SESSION_COOKIE) {
-            Some(token) => accounts::authenticate(&core, token).await.ok(),
-            None => None,
-        };
-        if let Some(cache) = cache {
-            let _ = cache.0.set(found.clone());
+        let token = cookie(SESSION_COOKIE);
+        match cache {
+            Some(cache) => {
+                let found = match token {
+                    Some(token) => accounts::page_session(&core, token).await.ok(),
+                    None => None,
+                };
+                let actor = found.as_ref().map(|(actor, _)| actor.clone());
+                let _ = cache.0.set(found);
+                actor
+            }
+            None => accounts::authenticate(&core, token?).await.ok(),
         }
-        found
+    }
+
+    /// On a page render, her account as resolved with the page's session: `Some(None)` when
+    /// signed out; `None` when this is no page render (then the caller asks the service).
+    pub async fn page_account() -> Option<Option<AccountView>> {
+        let cache = use_context::<ActorCache>()?;
+        if from_request::<Actor>().is_some() {
+            return None;
+        }
+        actor().await;
+        Some(cache.0.get()?.as_ref().map(|(_, account)| account.clone()))
     }
 
     pub fn redirect(path: &str) {

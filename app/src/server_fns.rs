@@ -12,6 +12,10 @@ use crate::errors::AppError;
 /// The signed-in user's own account, or `None` when signed out.
 #[server(prefix = "/_fn", endpoint = "account")]
 pub async fn current_account() -> Result<Option<AccountView>, AppError> {
+    // On a page, resolved once with the page's session (the header and the page both ask).
+    if let Some(account) = crate::request::page_account().await {
+        return Ok(account);
+    }
     let core = crate::request::core()?;
     let Some(actor) = crate::request::actor().await else {
         return Ok(None);

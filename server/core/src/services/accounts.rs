@@ -330,7 +330,11 @@ pub(crate) fn grants_of(conn: &mut DbConn, user_id: i64) -> Result<Vec<Grant>, S
 
 /// Her roles as clients see them.
 pub(crate) fn role_views(conn: &mut DbConn, user_id: i64) -> Result<Vec<RoleView>, ServiceError> {
-    Ok(grants_of(conn, user_id)?
+    Ok(roles_of(grants_of(conn, user_id)?))
+}
+
+fn roles_of(grants: Vec<Grant>) -> Vec<RoleView> {
+    grants
         .into_iter()
         .map(|g| RoleView {
             role: g.role.as_str().into(),
@@ -338,12 +342,21 @@ pub(crate) fn role_views(conn: &mut DbConn, user_id: i64) -> Result<Vec<RoleView
             org_name: g.org_name,
             org_name_en: g.org_name_en,
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) fn user_view(conn: &mut DbConn, user: &UserRow) -> Result<UserView, ServiceError> {
-    let org = orgs::find_by_id(conn, user.org_id)?;
     let roles = role_views(conn, user.id)?;
+    user_view_with(conn, user, roles)
+}
+
+/// Her view with `roles` already known (a signed-in actor's grants).
+fn user_view_with(
+    conn: &mut DbConn,
+    user: &UserRow,
+    roles: Vec<RoleView>,
+) -> Result<UserView, ServiceError> {
+    let org = orgs::find_by_id(conn, user.org_id)?;
     Ok(UserView {
         id: user.public_id.clone(),
         name: user.name.clone(),
@@ -556,57 +569,82 @@ pub async fn authenticate(core: &Core, token: String) -> Result<Actor, ServiceEr
     if token.len() != 64 {
         return Err(ServiceError::Unauthenticated);
     }
+    core.run(move |conn, _| authenticated(conn, &token)).await
+}
+
+/// A page's signed-in user and her account as the page header shows it, in one trip to the
+/// database (one connection, one hop to the blocking pool): what [`authenticate`] and then
+/// [`account`] answer, her roles read once.
+pub async fn page_session(
+    core: &Core,
+    token: String,
+) -> Result<(Actor, AccountView), ServiceError> {
+    if token.len() != 64 {
+        return Err(ServiceError::Unauthenticated);
+    }
     core.run(move |conn, _| {
-        /// A live session and its user.
-        #[derive(Queryable)]
-        struct Found {
-            session_id: i64,
-            user_id: i64,
-            public_id: String,
-            disabled: bool,
-            last_seen_at: Option<chrono::NaiveDateTime>,
-        }
-        let at = now();
-        let found: Option<Found> = sessions::table
-            .inner_join(users::table)
-            .filter(sessions::token_hash.eq(hash_secret(&token)))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(at))
-            .select((
-                sessions::id,
-                users::id,
-                users::public_id,
-                users::disabled,
-                sessions::last_seen_at,
-            ))
-            .first(conn)
-            .optional()?;
-        let stale = at - Duration::minutes(LAST_SEEN_EVERY_MINUTES);
-        if let Some(found) = found
-            .as_ref()
-            .filter(|f| f.last_seen_at.is_none_or(|t| t < stale))
-        {
-            diesel::update(sessions::table.find(found.session_id))
-                .set(sessions::last_seen_at.eq(at))
-                .execute(conn)?;
-        }
-        match found {
-            Some(Found {
-                session_id,
-                user_id,
-                public_id,
-                disabled: false,
-                ..
-            }) => Ok(Actor {
-                user_id,
-                public_id,
-                session_id,
-                grants: grants_of(conn, user_id)?,
-            }),
-            _ => Err(ServiceError::Unauthenticated),
-        }
+        let actor = authenticated(conn, &token)?;
+        let user: UserRow = users::table
+            .find(actor.user_id)
+            .select(UserRow::as_select())
+            .first(conn)?;
+        let roles = roles_of(actor.grants.clone());
+        let account = account_view_with(conn, &user, roles)?;
+        Ok((actor, account))
     })
     .await
+}
+
+/// The actor of a live session's token (its last use noted at most every few minutes).
+fn authenticated(conn: &mut DbConn, token: &str) -> Result<Actor, ServiceError> {
+    /// A live session and its user.
+    #[derive(Queryable)]
+    struct Found {
+        session_id: i64,
+        user_id: i64,
+        public_id: String,
+        disabled: bool,
+        last_seen_at: Option<chrono::NaiveDateTime>,
+    }
+    let at = now();
+    let found: Option<Found> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(hash_secret(token)))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(at))
+        .select((
+            sessions::id,
+            users::id,
+            users::public_id,
+            users::disabled,
+            sessions::last_seen_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let stale = at - Duration::minutes(LAST_SEEN_EVERY_MINUTES);
+    if let Some(found) = found
+        .as_ref()
+        .filter(|f| f.last_seen_at.is_none_or(|t| t < stale))
+    {
+        diesel::update(sessions::table.find(found.session_id))
+            .set(sessions::last_seen_at.eq(at))
+            .execute(conn)?;
+    }
+    match found {
+        Some(Found {
+            session_id,
+            user_id,
+            public_id,
+            disabled: false,
+            ..
+        }) => Ok(Actor {
+            user_id,
+            public_id,
+            session_id,
+            grants: grants_of(conn, user_id)?,
+        }),
+        _ => Err(ServiceError::Unauthenticated),
+    }
 }
 
 /// Ends the actor's session (the token stops working at once).
@@ -641,8 +679,17 @@ pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceE
 
 /// Her account as she sees it (her own phone unmasked).
 pub(crate) fn account_view(conn: &mut DbConn, user: &UserRow) -> Result<AccountView, ServiceError> {
+    let roles = role_views(conn, user.id)?;
+    account_view_with(conn, user, roles)
+}
+
+fn account_view_with(
+    conn: &mut DbConn,
+    user: &UserRow,
+    roles: Vec<RoleView>,
+) -> Result<AccountView, ServiceError> {
     Ok(AccountView {
-        user: user_view(conn, user)?,
+        user: user_view_with(conn, user, roles)?,
         own_phone: user.phone.clone(),
         email: user.email.clone(),
         gender: user.gender.clone(),

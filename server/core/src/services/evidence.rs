@@ -412,17 +412,17 @@ fn paging_days(
 /// read by place (see [`CompletionTime`]); larger ones by time.
 const BY_PLACE_BELOW: i64 = 32;
 
-/// Whether the scope's rows are best read by place (from its unions' own completions) rather
+/// How the scope's rows are best read: by place (from its unions' own completions) rather
 /// than by time (the drive's completions of a time range, newest first, keeping the
-/// scope's): by place when the scope holds under 1/[`BY_PLACE_BELOW`] of the drive's
-/// completions, by their counters. Asked only of SQLite, which plans without statistics
-/// (PostgreSQL's planner weighs the two itself). At 500,000 learners a small union's first
-/// page took 100–500 ms read by time and 2–11 ms read by place; the province's, 490 ms read
-/// by place and 3–5 ms by time.
-fn by_place(conn: &mut DbConn, scope: &Scope) -> QueryResult<bool> {
-    if !crate::db::plans_without_statistics(conn) {
-        return Ok(false);
-    }
+/// scope's) when the scope holds under 1/[`BY_PLACE_BELOW`] of the drive's completions, by
+/// their counters. Asked only of SQLite, which plans without statistics (PostgreSQL's planner
+/// weighs the two itself). At 500,000 learners a small union's first page took 100–500 ms
+/// read by time and 2–11 ms read by place; the province's, 490 ms read by place and 3–5 ms by
+/// time. Settled once a page, and once for a whole export.
+fn reading(conn: &mut DbConn, scope: &Scope) -> QueryResult<CompletionTime> {
+    let Some(by_place) = CompletionTime::unindexed(conn) else {
+        return Ok(CompletionTime::INDEXED);
+    };
     let root = scope
         .path
         .split('/')
@@ -435,30 +435,33 @@ fn by_place(conn: &mut DbConn, scope: &Scope) -> QueryResult<bool> {
         .first(conn)
         .optional()?;
     let Some(root) = root else {
-        return Ok(false);
+        return Ok(CompletionTime::INDEXED);
     };
     if root == scope.node {
-        return Ok(false);
+        return Ok(CompletionTime::INDEXED);
     }
     let (_, drive) = stats::women_counter(conn, root, Dimension::Total, "")?;
     let (_, node) = stats::women_counter(conn, scope.node, Dimension::Total, "")?;
-    Ok(node.saturating_mul(BY_PLACE_BELOW) < drive)
+    Ok(if node.saturating_mul(BY_PLACE_BELOW) < drive {
+        by_place
+    } else {
+        CompletionTime::INDEXED
+    })
 }
 
 /// The completions by women attributed inside the scope's node since the drive began that
 /// match `filter`, newest first: their number (0 for a batch of an export, which needs none)
-/// and the rows of `window`.
+/// and the rows of `window`, read as `time` says ([`reading`]).
 fn query(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &EvidenceFilter,
+    time: CompletionTime,
     window: Window,
 ) -> Result<(i64, Vec<CompletionRow>), ServiceError> {
     let path = scope.path.as_str();
     let upper = orgs::subtree_upper_bound(path);
     let month_range = utc_month(filter)?;
-    let by_place = by_place(conn, scope)?;
-    let time = CompletionTime::new(conn, by_place);
     let build = || {
         let mut q = enrollments::table
             .inner_join(users::table)
@@ -474,7 +477,7 @@ fn query(
             .filter(enrollments::completed_at.ge(drive_start()))
             .filter(users::gender.eq(Gender::Female))
             .into_boxed();
-        if by_place {
+        if time.by_place() {
             // Her unions' rows, found by place: SQLite then starts from them (the list of
             // their ids), not from the index on the time or on a filtered course.
             let placed = diesel::alias!(enrollments as placed);
@@ -603,7 +606,8 @@ pub async fn trained(
     let actor = actor.clone();
     core.run(move |conn, _| {
         let scope = scope(conn, &actor, &code, &filter)?;
-        let (total, rows) = query(conn, &scope, &filter, Window::Page(page))?;
+        let time = reading(conn, &scope)?;
+        let (total, rows) = query(conn, &scope, &filter, time, Window::Page(page))?;
         Ok(EvidencePage {
             org: code,
             page,
@@ -899,10 +903,13 @@ pub async fn trained_export(
     let (listing, (encoder, first, mut after)) = core
         .run(move |conn, _| {
             let scope = scope(conn, &actor, &code, &filter)?;
+            // How the rows are found, and the day counters, are settled once for the whole
+            // export, not once a batch.
+            let time = reading(conn, &scope)?;
             let mut encoder = match format {
                 ExportFormat::Csv => Encoder::Csv,
                 ExportFormat::Xlsx => {
-                    let (rows, _) = query(conn, &scope, &filter, Window::Count)?;
+                    let (rows, _) = query(conn, &scope, &filter, time, Window::Count)?;
                     if rows > XLSX_MAX_ROWS {
                         return Err(crate::domain::DomainError::WorkbookRows { rows }.into());
                     }
@@ -911,14 +918,15 @@ pub async fn trained_export(
             };
             let what = format!("trained.{}", format.extension());
             audit(conn, &actor, scope.asked, &what, &filter)?;
-            // The day counters are read once for the whole export, not once a batch.
             let days = paging_days(conn, &scope, &filter)?;
-            let (bytes, next) =
-                encoded_batch(conn, &scope, &filter, days.as_deref(), None, &mut encoder)?;
-            Ok((
-                std::sync::Arc::new((scope, filter, days)),
-                (encoder, bytes, next),
-            ))
+            let listing = Listing {
+                scope,
+                filter,
+                days,
+                time,
+            };
+            let (bytes, next) = encoded_batch(conn, &listing, None, &mut encoder)?;
+            Ok((std::sync::Arc::new(listing), (encoder, bytes, next)))
         })
         .await?;
     let (parts, queue) = tokio::sync::mpsc::channel(EXPORT_QUEUE);
@@ -934,15 +942,7 @@ pub async fn trained_export(
             };
             let batch = core
                 .run(move |conn, _| {
-                    let (scope, filter, days) = &*listing;
-                    let (bytes, next) = encoded_batch(
-                        conn,
-                        scope,
-                        filter,
-                        days.as_deref(),
-                        Some(cursor),
-                        &mut taken,
-                    )?;
+                    let (bytes, next) = encoded_batch(conn, &listing, Some(cursor), &mut taken)?;
                     Ok((taken, bytes, next))
                 })
                 .await;
@@ -971,6 +971,16 @@ pub async fn trained_export(
         }
     });
     Ok(queue)
+}
+
+/// What an export reads, batch after batch, settled before its first: whose rows, which, the
+/// day counters that bound each batch ([`paging_days`]) and how the rows are found
+/// ([`reading`]).
+struct Listing {
+    scope: Scope,
+    filter: EvidenceFilter,
+    days: Option<Vec<DayCount>>,
+    time: CompletionTime,
 }
 
 /// How an export's rows become bytes, batch after batch.
@@ -1013,13 +1023,20 @@ impl Encoder {
 /// by its floor has read every row down to the floor, so the next goes on below it.
 fn batch(
     conn: &mut DbConn,
-    scope: &Scope,
-    filter: &EvidenceFilter,
-    days: Option<&[DayCount]>,
+    listing: &Listing,
     after: Option<Cursor>,
 ) -> Result<(Vec<CompletionRow>, Option<Cursor>), ServiceError> {
-    let floor = days.and_then(|days| batch_floor(days, filter, after));
-    let (_, rows) = query(conn, scope, filter, Window::After { after, floor })?;
+    let Listing {
+        scope,
+        filter,
+        days,
+        time,
+    } = listing;
+    let floor = days
+        .as_deref()
+        .and_then(|days| batch_floor(days, filter, after));
+    let window = Window::After { after, floor };
+    let (_, rows) = query(conn, scope, filter, *time, window)?;
     let next = match rows.last() {
         Some(last) if rows.len() as i64 == EXPORT_BATCH => {
             Some((last.completed_at, last.enrollment_id))
@@ -1061,13 +1078,11 @@ fn batch_floor(
 /// starts (`None` after the last).
 fn encoded_batch(
     conn: &mut DbConn,
-    scope: &Scope,
-    filter: &EvidenceFilter,
-    days: Option<&[DayCount]>,
+    listing: &Listing,
     after: Option<Cursor>,
     encoder: &mut Encoder,
 ) -> Result<(Vec<u8>, Option<Cursor>), ServiceError> {
-    let (rows, next) = batch(conn, scope, filter, days, after)?;
+    let (rows, next) = batch(conn, listing, after)?;
     let cells = views(conn, rows)?.into_iter().map(trained_cells).collect();
     Ok((encoder.encode(after.is_none(), cells)?, next))
 }
