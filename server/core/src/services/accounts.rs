@@ -588,8 +588,8 @@ pub async fn page_session(
             .find(actor.user_id)
             .select(UserRow::as_select())
             .first(conn)?;
-        let roles = roles_of(actor.grants.clone());
-        let account = account_view_with(conn, &user, roles)?;
+        let view = user_view_with(conn, &user, roles_of(actor.grants.clone()))?;
+        let account = account_of(view, &user);
         Ok((actor, account))
     })
     .await
@@ -679,22 +679,18 @@ pub async fn account(core: &Core, actor: &Actor) -> Result<AccountView, ServiceE
 
 /// Her account as she sees it (her own phone unmasked).
 pub(crate) fn account_view(conn: &mut DbConn, user: &UserRow) -> Result<AccountView, ServiceError> {
-    let roles = role_views(conn, user.id)?;
-    account_view_with(conn, user, roles)
+    Ok(account_of(user_view(conn, user)?, user))
 }
 
-fn account_view_with(
-    conn: &mut DbConn,
-    user: &UserRow,
-    roles: Vec<RoleView>,
-) -> Result<AccountView, ServiceError> {
-    Ok(AccountView {
-        user: user_view_with(conn, user, roles)?,
+/// Her account from her view and her row.
+fn account_of(view: UserView, user: &UserRow) -> AccountView {
+    AccountView {
+        user: view,
         own_phone: user.phone.clone(),
         email: user.email.clone(),
         gender: user.gender.clone(),
         consent_version: user.consent_version.clone(),
-    })
+    }
 }
 
 pub(crate) fn issue_password_token(
