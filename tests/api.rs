@@ -1300,3 +1300,36 @@ async fn the_account_page_changes_password_and_email_with_plain_forms() {
         "{account}"
     );
 }
+
+/// The server's resident memory in KiB (Linux).
+fn resident_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("the server's /proc status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS")
+}
+
+/// A burst of logins gives back the memory of its password hashes (an Argon2 block of
+/// 19 MiB each): glibc, left to itself, kept them in its arenas (500 logins left the server
+/// 1.4 GB larger; docs/benchmarks.md).
+#[tokio::test]
+async fn a_burst_of_logins_gives_its_memory_back() {
+    let app = TestApp::spawn().await;
+    app.register("13812341234", "js-nj").await;
+    app.login("13812341234", "password-123").await;
+    let before = resident_kib(app.server.pid());
+    for _ in 0..10 {
+        let logins = (0..8).map(|_| app.login("13812341234", "password-123"));
+        let tokens = futures_util::future::join_all(logins).await;
+        assert_eq!(tokens.len(), 8);
+    }
+    let after = resident_kib(app.server.pid());
+    assert!(
+        after < before + 96 * 1024,
+        "80 logins grew the server from {} MB to {} MB",
+        before / 1024,
+        after / 1024
+    );
+}
