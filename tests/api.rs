@@ -1302,6 +1302,7 @@ async fn the_account_page_changes_password_and_email_with_plain_forms() {
 }
 
 /// The server's resident memory in KiB (Linux).
+#[cfg(target_os = "linux")]
 fn resident_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .expect("the server's /proc status")
@@ -1313,7 +1314,8 @@ fn resident_kib(pid: u32) -> u64 {
 
 /// A burst of logins gives back the memory of its password hashes (an Argon2 block of
 /// 19 MiB each): glibc, left to itself, kept them in its arenas (500 logins left the server
-/// 1.4 GB larger; docs/benchmarks.md).
+/// 1.4 GB larger; docs/benchmarks.md). Linux: it reads the server's /proc status.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_burst_of_logins_gives_its_memory_back() {
     let app = TestApp::spawn().await;
@@ -1321,9 +1323,9 @@ async fn a_burst_of_logins_gives_its_memory_back() {
     app.login("13812341234", "password-123").await;
     let before = resident_kib(app.server.pid());
     for _ in 0..10 {
+        // Eight at a time; each login asserts its own 200.
         let logins = (0..8).map(|_| app.login("13812341234", "password-123"));
-        let tokens = futures_util::future::join_all(logins).await;
-        assert_eq!(tokens.len(), 8);
+        futures_util::future::join_all(logins).await;
     }
     let after = resident_kib(app.server.pid());
     assert!(

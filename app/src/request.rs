@@ -258,8 +258,10 @@ mod server {
         }
     }
 
-    /// On a page render, her account as resolved with the page's session: `Some(None)` when
-    /// signed out; `None` when this is no page render (then the caller asks the service).
+    /// Her account as resolved with the request's session (`Some(None)` when signed out),
+    /// wherever the server provided an [`ActorCache`]: page renders, and server functions
+    /// called over HTTP whose caller the `/_fn` gate did not already find (then this
+    /// answers `None` and the caller asks the service).
     pub async fn page_account() -> Option<Option<AccountView>> {
         let cache = use_context::<ActorCache>()?;
         if from_request::<Actor>().is_some() {
