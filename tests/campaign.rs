@@ -46,6 +46,41 @@ impl Step {
     }
 }
 
+/// Why requests failed, by kind (what, status or error, the start of the body), so a broken
+/// step says what broke it; printed under each backend's table.
+static FAILURES: std::sync::Mutex<std::collections::BTreeMap<String, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Whether `sent` answered `want` with its body read; a failure is counted in [`FAILURES`].
+async fn answered(what: &str, sent: reqwest::Result<reqwest::Response>, want: u16) -> bool {
+    let why = match sent {
+        Ok(r) if r.status().as_u16() == want => match r.bytes().await {
+            Ok(_) => return true,
+            Err(e) => format!("body: {e}"),
+        },
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap_or_default();
+            format!("{status} {}", body.chars().take(160).collect::<String>())
+        }
+        Err(e) => format!("{e:?}").chars().take(200).collect(),
+    };
+    *FAILURES
+        .lock()
+        .unwrap()
+        .entry(format!("{what}: {why}"))
+        .or_default() += 1;
+    false
+}
+
+/// The failures counted since the last call, one line each.
+fn take_failures() -> Vec<String> {
+    std::mem::take(&mut *FAILURES.lock().unwrap())
+        .into_iter()
+        .map(|(why, n)| format!("- {n} × {why}"))
+        .collect()
+}
+
 /// Sends `one(i)` at `rate` per second for `seconds`, each at its scheduled time, and waits
 /// for the stragglers (at most 10 s each: longer is an error).
 async fn open_loop<F, Fut>(rate: f64, seconds: f64, one: F) -> Step
@@ -242,10 +277,7 @@ fn getter(client: reqwest::Client) -> Get {
             if let Some(token) = cookie {
                 request = request.header("cookie", format!("qihang_session={token}"));
             }
-            match request.send().await {
-                Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
-                _ => false,
-            }
+            answered("GET", request.send().await, 200).await
         })
     })
 }
@@ -431,7 +463,12 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             let client = client.clone();
             let url = format!("{base}/_bench/write/{}", orgs[i as usize % orgs.len()]);
             async move {
-                matches!(client.post(url).bearer_auth("bench").send().await, Ok(r) if r.status() == 204)
+                answered(
+                    "write baseline",
+                    client.post(url).bearer_auth("bench").send().await,
+                    204,
+                )
+                .await
             }
         }
     };
@@ -447,16 +484,13 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             let url = format!("{base}/api/v1/courses/bench-quiz/quiz/attempts");
             let token = tokens[i as usize % tokens.len()].clone();
             async move {
-                match client
+                let sent = client
                     .post(url)
                     .bearer_auth(token)
                     .json(&json!({}))
                     .send()
-                    .await
-                {
-                    Ok(r) if r.status() == 201 => r.bytes().await.is_ok(),
-                    _ => false,
-                }
+                    .await;
+                answered("quiz start", sent, 201).await
             }
         }
     };
@@ -504,8 +538,13 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             let (token, id, answers) = pool[i as usize % pool.len()].clone();
             let url = format!("{base}/api/v1/quiz-attempts/{id}/answers");
             async move {
-                matches!(client.put(url).bearer_auth(token).json(&json!({ "answers": answers })).send().await,
-                    Ok(r) if r.status().is_success())
+                let sent = client
+                    .put(url)
+                    .bearer_auth(token)
+                    .json(&json!({ "answers": answers }))
+                    .send()
+                    .await;
+                answered("quiz save", sent, 200).await
             }
         }
     };
@@ -523,16 +562,13 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             let (token, id, answers) = pool[i as usize % pool.len()].clone();
             let url = format!("{base}/api/v1/quiz-attempts/{id}/submit");
             async move {
-                match client
+                let sent = client
                     .post(url)
                     .bearer_auth(token)
                     .json(&json!({ "answers": answers }))
                     .send()
-                    .await
-                {
-                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
-                    _ => false,
-                }
+                    .await;
+                answered("quiz submit", sent, 200).await
             }
         }
     };
@@ -584,15 +620,16 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
                     .json(&json!({ "answers": answers }))
                     .send()
                     .await;
-                if !matches!(saved, Ok(r) if r.status().is_success()) {
+                if !answered("journey save", saved, 200).await {
                     return false;
                 }
-                matches!(client
+                let submitted = client
                     .post(format!("{base}/api/v1/quiz-attempts/{id}/submit"))
                     .bearer_auth(&token)
                     .json(&json!({ "answers": answers }))
                     .send()
-                    .await, Ok(r) if r.status() == 200)
+                    .await;
+                answered("journey submit", submitted, 200).await
             }
         }
     };
@@ -625,8 +662,12 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             let url = format!("{base}/api/v1/auth/login");
             let phone = format!("136{:08}", i as usize % n);
             async move {
-                matches!(client.post(url).json(&json!({"login": phone, "password": "password-123"})).send().await,
-                    Ok(r) if r.status() == 200)
+                let sent = client
+                    .post(url)
+                    .json(&json!({"login": phone, "password": "password-123"}))
+                    .send()
+                    .await;
+                answered("login", sent, 200).await
             }
         }
     };
@@ -646,6 +687,16 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
         "completed enrolments in the database (the drive's and the benchmark's): {}; certificates: {} (the quiz alone does not complete bench-quiz: its lesson is unread)",
         issued.0, issued.1
     ));
+
+    let failures = take_failures();
+    if failures.is_empty() {
+        report.line("failed requests above: none");
+    } else {
+        report.line("failed requests above, by kind:");
+        for line in failures {
+            report.line(line);
+        }
+    }
 
     // The drive: dashboards and the evidence list, one request at a time.
     report.line(format!(

@@ -24,11 +24,11 @@ use cli::{
 /// Makes glibc's allocator map every block of 1 MiB or more on its own and unmap it when
 /// freed. By default glibc raises that threshold to the size of the largest block freed (up
 /// to 32 MiB), after which such blocks come from per-thread arenas that are seldom given
-/// back: each password hash is an Argon2 block of 19 MiB, and ten seconds of logins (about
-/// 500) left the server at 1.5 GB resident instead of 0.1 GB (docs/benchmarks.md). A fixed
-/// threshold keeps a login burst from holding memory it no longer uses; the price is the
-/// page faults of a fresh mapping per hash (logins on one core: 35/s instead of 50/s). Fewer
-/// arenas (M_ARENA_MAX 2) kept the speed but not the memory (850 MB and growing).
+/// back: when each password hash allocated its own 19 MiB Argon2 block, ten seconds of logins
+/// (about 500) left the server at 1.5 GB resident instead of 0.1 GB (docs/benchmarks.md).
+/// Logins now reuse each hashing thread's block (`services::passwords`); the fixed threshold
+/// still keeps the rarer large blocks (a password change's hash, a big upload's buffers) from
+/// pinning memory once freed. Fewer arenas (M_ARENA_MAX 2) did not (850 MB and growing).
 fn release_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread

@@ -42,6 +42,10 @@ pub enum ServiceError {
     /// Too many failed logins for this account or address (429).
     #[error("too many failed sign-in attempts; try again in 15 minutes")]
     TooManyAttempts,
+    /// Too many password checks already wait for a hashing thread (503 with `Retry-After`):
+    /// nothing was changed.
+    #[error("many people are signing in at once; nothing was changed; try again in a few seconds")]
+    Busy,
     /// A reset or set-up link that does not exist or was already used (400).
     #[error("this link is not valid or has already been used")]
     TokenInvalid,
@@ -249,6 +253,7 @@ impl ServiceError {
             ServiceError::RoundNotStarted { .. } => ErrorCode::RoundNotStarted,
             ServiceError::RoundOver => ErrorCode::RoundOver,
             ServiceError::Internal(fault) if fault.is_unavailable() => ErrorCode::Unavailable,
+            ServiceError::Busy => ErrorCode::Unavailable,
             ServiceError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -324,6 +329,7 @@ impl ServiceError {
             ServiceError::BadArchive(e) if e.is_too_large() => 413,
             ServiceError::BadArchive(_) => 422,
             ServiceError::Internal(fault) if fault.is_unavailable() => 503,
+            ServiceError::Busy => 503,
             ServiceError::Internal(_) => 500,
         }
     }

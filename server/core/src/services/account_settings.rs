@@ -15,10 +15,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::accounts::{
-    account_view, hash_password, login_locked, record_login_failure, verify_password,
-    DUPLICATE_REGISTRATIONS_PER_ADDRESS,
+    account_view, login_locked, record_login_failure, DUPLICATE_REGISTRATIONS_PER_ADDRESS,
 };
 use super::actor::Actor;
+use super::passwords::{hash_password, verify_password};
 use super::{now, throttle, Core};
 use crate::db::models::UserRow;
 use crate::db::schema::{password_tokens, sessions, users};

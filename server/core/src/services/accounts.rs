@@ -3,14 +3,12 @@
 //! administrators from the command line. Her own settings (password, email) are in
 //! `account_settings`, which builds on the helpers here (never the other way round).
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::Duration;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::actor::{Actor, Grant};
+use super::passwords::hash_password;
 use super::tokens::{hash_secret, new_public_id, new_secret};
 use super::{now, orgs, outbox, throttle, Core};
 use crate::config::Config;
@@ -110,33 +108,6 @@ impl RegisterInput {
     }
 }
 
-/// Argon2id with OWASP's current minimum (Password Storage Cheat Sheet: m = 19 MiB, t = 2,
-/// p = 1), stated here so a crate upgrade cannot change it silently. About 45 ms of one core
-/// here; `Core::hash_work` bounds how many run at once. Stored hashes carry their own
-/// parameters, so raising these later still verifies the old ones.
-fn argon2() -> Argon2<'static> {
-    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
-    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-}
-
-pub(crate) fn hash_password(password: &Password) -> Result<String, ServiceError> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ServiceError::internal(format!("argon2: {e}")))
-}
-
-pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
 /// Registers a learner. Returns 409-style conflicts naming `phone` or `email`; after
 /// [`DUPLICATE_REGISTRATIONS_PER_ADDRESS`] of those from one address, 429.
 pub async fn register(
@@ -177,7 +148,7 @@ pub async fn register(
     .await?;
     // Hashing holds no database connection, and waits its turn (see `Core::hash_work`).
     let password = valid.password.clone();
-    let password_hash = core.hash_work(move || hash_password(&password)).await??;
+    let password_hash = core.hash_work(move |s| s.hash(&password)).await??;
     core.run(move |conn, _| {
         write_tx(conn, |conn| {
             let org = orgs::require(conn, &valid.org, "org")?;
@@ -423,15 +394,16 @@ pub async fn login(
     // The hash is checked holding no database connection, and waits its turn (see
     // `Core::hash_work`), so a burst of logins cannot starve the pages of the pool or the CPU.
     let stored = match &user {
-        Some(u) if !u.disabled => Some(u.password_hash.clone()),
+        Some(u) if !u.disabled => u.password_hash.clone(),
         _ => None,
     };
     let ok = core
-        .hash_work(move || match stored {
-            Some(hash) => hash.is_some_and(|h| verify_password(&password, &h)),
+        .hash_work(move |scratch| match stored {
+            Some(hash) => scratch.verify(&password, &hash),
             None => {
-                // Spend the same time as a real check, so timing does not reveal accounts.
-                let _ = hash_password(&Password::parse("timing-equaliser").expect("valid"));
+                // Spend the same time as a real check, so timing does not reveal accounts
+                // (nor which have no password yet).
+                let _ = scratch.hash(&Password::parse("timing-equaliser").expect("valid"));
                 false
             }
         })
@@ -1120,13 +1092,5 @@ mod tests {
         let error = bad.validate().err().expect("three mistakes");
         assert_eq!(error.fields(), vec!["phone", "password", "consent"]);
         assert_eq!(error.http_status(), 422);
-    }
-
-    #[test]
-    fn passwords_verify() {
-        let hash = hash_password(&Password::parse("correct horse").unwrap()).unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong horse", &hash));
     }
 }

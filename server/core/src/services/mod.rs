@@ -22,6 +22,7 @@ pub mod my_data;
 pub mod org_import;
 pub mod orgs;
 pub mod outbox;
+pub mod passwords;
 pub mod people;
 pub mod quiz;
 pub(crate) mod reach;
@@ -53,14 +54,15 @@ pub struct Core {
     certificate_font: Arc<std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>>,
     /// Where services read the time ([`now`]): the system clock, or one a test sets.
     pub clock: clock::Clock,
-    /// Turns for password hashing (see [`Core::hash_work`]).
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// The password-hashing threads (see [`Core::hash_work`]).
+    hashing: passwords::HashPool,
     /// Published lesson content by course version (see [`content`]).
     pub content: Arc<content::ContentCache>,
 }
 
 /// How many password hashes may run at once: one core fewer than the machine has (at least
-/// one), so a burst of logins always leaves a core for the pages.
+/// one), so a burst of logins always leaves a core for the pages (and on one core, the
+/// hashing thread's low priority does: see [`passwords`]).
 fn hash_permits() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -85,7 +87,7 @@ impl Core {
             backend,
             certificate_font: Arc::default(),
             clock: clock::Clock::system(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(hash_permits())),
+            hashing: passwords::HashPool::start(hash_permits()),
             content: Arc::default(),
         };
         let mut conn = core.db.get()?;
@@ -110,21 +112,15 @@ impl Core {
         .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs CPU-heavy password hashing on the blocking pool, holding no database connection,
-    /// at most [`hash_permits`] at a time (the others wait their turn, in order).
+    /// Runs CPU-heavy password hashing on a hashing thread with its reused memory, holding
+    /// no database connection, at most [`hash_permits`] at a time and at the lowest priority
+    /// (the others wait their turn, in order; past a queue limit, [`ServiceError::Busy`]).
     pub async fn hash_work<T, F>(&self, work: F) -> Result<T, ServiceError>
     where
-        F: FnOnce() -> T + Send + 'static,
+        F: FnOnce(&mut passwords::Scratch) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _turn = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| ServiceError::internal(format!("hash turns closed: {e}")))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ServiceError::internal(format!("blocking task failed: {e}")))
+        self.hashing.run(work).await
     }
 
     /// The bytes of the configured certificate font (read once per process).
