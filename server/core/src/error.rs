@@ -44,7 +44,7 @@ pub enum ServiceError {
     TooManyAttempts,
     /// Too many password checks already wait for a hashing thread (503 with `Retry-After`):
     /// nothing was changed.
-    #[error("many people are signing in at once; nothing was changed; try again in a few seconds")]
+    #[error("many people are signing in or registering at once; nothing was changed; try again in a few seconds")]
     Busy,
     /// A reset or set-up link that does not exist or was already used (400).
     #[error("this link is not valid or has already been used")]

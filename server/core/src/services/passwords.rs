@@ -69,12 +69,13 @@ impl Scratch {
         }
     }
 
-    /// The first `count` blocks, growing once for a stored hash made with more memory.
-    fn blocks(&mut self, count: usize) -> &mut [Block] {
-        if self.blocks.len() < count {
-            self.blocks.resize(count, Block::default());
+    /// Runs `f` on `count` blocks: this thread's own, or for a stored hash made with more
+    /// memory than ours, a block of its size for this call only (the thread keeps 19 MiB).
+    fn with_blocks<R>(&mut self, count: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
+        match self.blocks.get_mut(..count) {
+            Some(ours) => f(ours),
+            None => f(&mut vec![Block::default(); count]),
         }
-        &mut self.blocks[..count]
     }
 
     /// A new hash of `password` (PHC string), as [`hash_password`] makes, in this memory.
@@ -88,18 +89,20 @@ impl Scratch {
             .map_err(|e| fault(&e))?;
         let params = params();
         let hasher = argon2();
-        let blocks = self.blocks(params.block_count());
-        let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
-            hasher
-                .hash_password_into_with_memory(
-                    password.expose().as_bytes(),
-                    salt_bytes,
-                    out,
-                    blocks,
-                )
-                .map_err(Into::into)
-        })
-        .map_err(|e| fault(&e))?;
+        let output = self
+            .with_blocks(params.block_count(), |blocks| {
+                Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+                    hasher
+                        .hash_password_into_with_memory(
+                            password.expose().as_bytes(),
+                            salt_bytes,
+                            out,
+                            blocks,
+                        )
+                        .map_err(Into::into)
+                })
+            })
+            .map_err(|e| fault(&e))?;
         let hash = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -129,19 +132,21 @@ impl Scratch {
         let mut salt_bytes = [0u8; 64];
         let salt = parsed.salt?.decode_b64(&mut salt_bytes).ok()?;
         let hasher = Argon2::new(algorithm, version, params.clone());
-        let blocks = self.blocks(params.block_count());
-        let computed = Output::init_with(expected.len(), |out| {
-            hasher
-                .hash_password_into_with_memory(password.as_bytes(), salt, out, blocks)
-                .map_err(Into::into)
-        })
-        .ok()?;
+        let computed = self
+            .with_blocks(params.block_count(), |blocks| {
+                Output::init_with(expected.len(), |out| {
+                    hasher
+                        .hash_password_into_with_memory(password.as_bytes(), salt, out, blocks)
+                        .map_err(Into::into)
+                })
+            })
+            .ok()?;
         Some(computed == expected)
     }
 }
 
 /// Hashes waiting for a thread, beyond which a login is refused as busy: at ~45 ms a hash,
-/// a few seconds of work per thread.
+/// about six seconds of hashing in all, longer while pages take the CPU.
 pub const QUEUE_LIMIT: usize = 128;
 
 type Job = Box<dyn FnOnce(&mut Scratch) + Send>;
@@ -174,9 +179,14 @@ impl HashPool {
                             Ok(r) => r.recv(),
                             Err(_) => return,
                         };
-                        match job {
-                            Ok(job) => job(&mut scratch),
-                            Err(_) => return,
+                        let Ok(job) = job else { return };
+                        // A job that panics fails its own request (its reply is dropped),
+                        // never the thread: the pool keeps its size.
+                        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            job(&mut scratch)
+                        }));
+                        if ran.is_err() {
+                            scratch = Scratch::new();
                         }
                     }
                 })
@@ -198,6 +208,10 @@ impl HashPool {
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |scratch| {
+            // Nobody waits for it any more (the client went away): no hash for nobody.
+            if tx.is_closed() {
+                return;
+            }
             let _ = tx.send(work(scratch));
         });
         let queued = self
@@ -267,7 +281,7 @@ mod tests {
         let mut scratch = Scratch::new();
         assert!(scratch.verify("old one", &stored));
         assert!(!scratch.verify("old two", &stored));
-        // More memory than the scratch holds: it grows for that hash.
+        // More memory than the scratch holds: a block of that size for that check only.
         let bigger = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
@@ -275,6 +289,11 @@ mod tests {
         );
         let stored = bigger.hash_password(b"big one", &salt).unwrap().to_string();
         assert!(scratch.verify("big one", &stored));
+        assert_eq!(
+            scratch.blocks.len(),
+            params().block_count(),
+            "kept at 19 MiB"
+        );
         for garbage in [
             "",
             "$argon2id$",
@@ -296,6 +315,14 @@ mod tests {
         let pool = HashPool::start(1);
         assert_eq!(pool.run(move |_| nice()).await.unwrap(), 19);
         assert_ne!(nice(), 19, "only the hashing threads are lowered");
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_thread_goes_on() {
+        let pool = HashPool::start(1);
+        let failed = pool.run(|_| -> u8 { panic!("a faulty job") }).await;
+        assert!(matches!(failed, Err(ServiceError::Internal(_))));
+        assert_eq!(pool.run(|_| 7).await.unwrap(), 7);
     }
 
     #[tokio::test]
