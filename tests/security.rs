@@ -806,21 +806,21 @@ async fn server_functions_answer_like_the_api_and_pages_are_bounded() {
     assert_eq!(page.status(), 422);
     let (code, field, _) = error_of(page).await;
     assert_eq!((code.as_str(), field.as_deref()), ("invalid", Some("page")));
-    for bad in ["0", "-1", "100001"] {
+    for bad in ["0", "-1", "10000001"] {
         let page = app
             .get_as(&admin, &format!("/api/v1/orgs/js-sz/trained?page={bad}"))
             .await;
         assert_eq!(page.status(), 422, "page={bad}");
     }
     let last: Value = app
-        .get_as(&admin, "/api/v1/orgs/js-sz/trained?page=100000")
+        .get_as(&admin, "/api/v1/orgs/js-sz/trained?page=10000000")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(
         (last["page"].as_i64(), last["rows"].as_array().map(Vec::len)),
-        (Some(100_000), Some(0))
+        (Some(10_000_000), Some(0))
     );
 }
 

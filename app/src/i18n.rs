@@ -2652,8 +2652,8 @@ fn invalid_field_message(field: &str) -> (&'static str, &'static str) {
             "Please read and accept the privacy notice to register.",
         ),
         "page" => (
-            "页码应为 1 至 100000 之间的整数。",
-            "A page number is a whole number from 1 to 100000.",
+            "页码应为 1 至 10000000 之间的整数。",
+            "A page number is a whole number from 1 to 10000000.",
         ),
         "code" => (
             "工会代码应以上级工会代码加“-”开头，只用小写字母、数字和“-”。",

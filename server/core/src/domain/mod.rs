@@ -68,7 +68,7 @@ pub enum DomainError {
     Deadline,
     #[error("give the month as YYYY-MM")]
     Month,
-    #[error("a page number is a whole number from 1 to 100000")]
+    #[error("a page number is a whole number from 1 to 10000000")]
     Page,
     /// A workbook export of more rows than a worksheet holds.
     #[error("this list has {rows} rows and a workbook sheet holds at most 1,048,575: download it as CSV (trained.csv), or narrow it with a filter such as a month or a union")]

@@ -32,9 +32,10 @@ use crate::dto::{
 use crate::ServiceError;
 
 pub const PAGE_SIZE: i64 = 50;
-/// The highest page number asked for (5,000,000 rows deep): larger numbers are refused, so
-/// offsets never overflow.
-pub const MAX_PAGE: i64 = 100_000;
+/// The highest page number asked for (500,000,000 rows deep, a hundred times the completions
+/// of a 5,000,000-learner drive, whose last page is beyond 100,000): larger numbers are
+/// refused, so offsets never overflow.
+pub const MAX_PAGE: i64 = 10_000_000;
 
 /// What a list covers: the union she asked for (the export's audit names it), and the node
 /// listed, narrowed to `filter.org` when given, with its path.
