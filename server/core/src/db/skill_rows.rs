@@ -6,31 +6,35 @@ use diesel::prelude::*;
 
 use super::counters::execute_native;
 use super::schema::{consents, skill_level_stats, skill_records};
+use super::types::{EnrollmentId, UserId};
 use super::DbConn;
 use crate::domain::SkillSource;
 
-/// A level granted by a completion, once per (enrolment, skill): a second grant, or a
-/// rebuild racing another, inserts nothing. Returns the rows inserted (0 or 1).
-pub fn insert_course_level(
-    conn: &mut DbConn,
-    user_id: i64,
-    skill_id: i64,
-    level: i32,
-    enrollment_id: i64,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    let statement = diesel::insert_into(skill_records::table)
-        .values((
-            skill_records::user_id.eq(user_id),
-            skill_records::skill_id.eq(skill_id),
-            skill_records::level.eq(level),
-            skill_records::source.eq(SkillSource::Course),
-            skill_records::enrollment_id.eq(enrollment_id),
-            skill_records::recorded_at.eq(at),
-        ))
-        .on_conflict((skill_records::enrollment_id, skill_records::skill_id))
-        .do_nothing();
-    execute_native!(conn, statement)
+/// A level a completion grants: a row of `skill_records` with the completion as evidence.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = skill_records, treat_none_as_default_value = false)]
+pub struct NewCourseLevel {
+    pub user_id: UserId,
+    pub skill_id: i64,
+    pub level: i32,
+    pub source: SkillSource,
+    pub enrollment_id: Option<EnrollmentId>,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Levels granted by completions, once per (enrolment, skill): a second grant, or a rebuild
+/// racing another, inserts nothing for that pair. Multi-row statements (at most 1,000 rows,
+/// 6,000 bound values). Returns the rows inserted.
+pub fn insert_course_levels(conn: &mut DbConn, rows: &[NewCourseLevel]) -> QueryResult<usize> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(1_000) {
+        let statement = diesel::insert_into(skill_records::table)
+            .values(chunk)
+            .on_conflict((skill_records::enrollment_id, skill_records::skill_id))
+            .do_nothing();
+        inserted += execute_native!(conn, statement)?;
+    }
+    Ok(inserted)
 }
 
 /// Her consents, created or replaced.

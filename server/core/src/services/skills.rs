@@ -24,7 +24,8 @@ use crate::db::schema::{
     certificates, competition_results, competitions, consents, courses, enrollments, orgs,
     skill_records, skills, users,
 };
-use crate::db::types::EnrollmentId;
+use crate::db::skill_rows::{insert_course_levels, NewCourseLevel};
+use crate::db::types::{CourseId, EnrollmentId, UserId};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{CourseStatus, DomainError, Role};
 use crate::dto::{ConsentView, CourseChoice, SkillEvidenceView, SkillView};
@@ -70,32 +71,93 @@ fn record_course_levels(
     conn: &mut DbConn,
     enrollment: EnrollmentId,
 ) -> Result<usize, ServiceError> {
-    let (user_id, mapping, completed_at): (i64, String, Option<NaiveDateTime>) = enrollments::table
+    let (completed, mapping): (Completed, String) = enrollments::table
         .inner_join(courses::table)
         .filter(enrollments::id.eq(enrollment))
-        .select((
-            enrollments::user_id,
-            courses::skills,
-            enrollments::completed_at,
-        ))
+        .select((Completed::as_select(), courses::skills))
         .first(conn)?;
-    let mapping: Vec<CourseSkill> = stored_json(&mapping)?;
-    let ids = skill_ids(conn)?;
-    let mut granted = 0;
-    for entry in mapping {
-        let Some(&skill_id) = ids.get(&entry.skill) else {
-            continue;
-        };
-        granted += crate::db::skill_rows::insert_course_level(
-            conn,
-            user_id,
+    let levels = resolve_levels(
+        &stored_json::<Vec<CourseSkill>>(&mapping)?,
+        &skill_ids(conn)?,
+    );
+    let rows: Vec<NewCourseLevel> = completed.grants(&levels).collect();
+    Ok(insert_course_levels(conn, &rows)?)
+}
+
+/// A completed enrolment, as much of it as its skill records need.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = enrollments)]
+struct Completed {
+    id: EnrollmentId,
+    user_id: UserId,
+    course_id: CourseId,
+    completed_at: Option<NaiveDateTime>,
+}
+
+impl Completed {
+    /// The records of `levels` (skill id, level) this completion grants.
+    fn grants<'a>(&'a self, levels: &'a [(i64, i32)]) -> impl Iterator<Item = NewCourseLevel> + 'a {
+        levels.iter().map(|&(skill_id, level)| NewCourseLevel {
+            user_id: self.user_id,
             skill_id,
-            entry.level,
-            enrollment.0,
-            completed_at.unwrap_or_else(now),
-        )?;
+            level,
+            source: SkillSource::Course,
+            enrollment_id: Some(self.id),
+            recorded_at: self.completed_at.unwrap_or_else(now),
+        })
     }
-    Ok(granted)
+}
+
+/// A course's mapping as (skill id, level), skipping skills the framework no longer has.
+fn resolve_levels(mapping: &[CourseSkill], ids: &HashMap<String, i64>) -> Vec<(i64, i32)> {
+    mapping
+        .iter()
+        .filter_map(|entry| Some((*ids.get(&entry.skill)?, entry.level)))
+        .collect()
+}
+
+/// Every course's levels, by course id, read once for a rebuild.
+fn levels_by_course(conn: &mut DbConn) -> Result<HashMap<CourseId, Vec<(i64, i32)>>, ServiceError> {
+    let ids = skill_ids(conn)?;
+    let mut levels = HashMap::new();
+    for (course, mapping) in courses::table
+        .select((courses::id, courses::skills))
+        .load::<(CourseId, String)>(conn)?
+    {
+        levels.insert(
+            course,
+            resolve_levels(&stored_json::<Vec<CourseSkill>>(&mapping)?, &ids),
+        );
+    }
+    Ok(levels)
+}
+
+/// Grants the levels of a run of completions in one multi-row statement (the rebuild's unit
+/// of work), and withdraws those of revoked certificates. Returns the records added.
+fn record_completions(
+    conn: &mut DbConn,
+    chunk: &[(i64, Option<String>)],
+    levels: &HashMap<CourseId, Vec<(i64, i32)>>,
+) -> Result<usize, ServiceError> {
+    let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+    let completed: Vec<Completed> = enrollments::table
+        .filter(enrollments::id.eq_any(&ids))
+        .select(Completed::as_select())
+        .load(conn)?;
+    let rows: Vec<NewCourseLevel> = completed
+        .iter()
+        .flat_map(|c| {
+            let levels = levels.get(&c.course_id).map_or(&[][..], Vec::as_slice);
+            c.grants(levels)
+        })
+        .collect();
+    let added = insert_course_levels(conn, &rows)?;
+    for (enrollment, revoked) in chunk {
+        if let Some(reason) = revoked {
+            withdraw_records(conn, *enrollment, reason)?;
+        }
+    }
+    Ok(added)
 }
 
 /// Withdraws the levels an enrolment's completion granted (its certificate was revoked),
@@ -157,19 +219,12 @@ fn completions(conn: &mut DbConn) -> QueryResult<Vec<(i64, Option<String>)>> {
 /// key absorbs the race; the recount locks the counters). Returns the records added.
 pub async fn rebuild(core: &Core) -> Result<usize, ServiceError> {
     core.run(|conn, _| {
+        let levels = levels_by_course(conn)?;
         let mut added = 0;
-        // A transaction per 500 completions: short enough not to hold the write lock long.
+        // A transaction per 500 completions, their records in one statement: short enough
+        // not to hold the write lock long, few enough round trips for millions.
         for chunk in completions(conn)?.chunks(500) {
-            added += write_tx(conn, |conn| {
-                let mut added = 0;
-                for (enrollment, revoked) in chunk {
-                    added += record_course_levels(conn, EnrollmentId(*enrollment))?;
-                    if let Some(reason) = revoked {
-                        withdraw_records(conn, *enrollment, reason)?;
-                    }
-                }
-                Ok::<_, ServiceError>(added)
-            })?;
+            added += write_tx(conn, |conn| record_completions(conn, chunk, &levels))?;
         }
         // The counts of women per level, from the records as they now stand.
         write_tx(conn, |conn| {
