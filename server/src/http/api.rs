@@ -19,6 +19,24 @@ use super::auth::{
 use super::errors::ApiError;
 use super::json::JsonBody;
 
+/// The learner's hot paths (catalogue, lessons, the quiz), registered first under `/api/v1`:
+/// actix tries routes in order, one regex per dynamic path, and a campaign evening is mostly
+/// these. No other module's route matches them (classes' `/courses/{id}/sessions` and
+/// `/check-in` differ in a literal segment), so the order changes no answer.
+pub fn learning_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses", web::get().to(list_courses))
+        .route("/courses/{id}", web::get().to(get_course))
+        .route("/courses/{id}/enrollment", web::post().to(enroll))
+        .route("/courses/{id}/lessons/{lesson}", web::get().to(get_lesson))
+        .route(
+            "/courses/{id}/lessons/{lesson}/complete",
+            web::post().to(complete_lesson),
+        )
+        .route("/courses/{id}/quiz/attempts", web::post().to(start_attempt))
+        .route("/quiz-attempts/{id}/answers", web::put().to(save_answers))
+        .route("/quiz-attempts/{id}/submit", web::post().to(submit_attempt));
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(register))
         .route("/auth/login", web::post().to(login))
@@ -53,17 +71,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/certificate-keys", web::get().to(certificate_keys))
         .route("/certificate-keys/{key_id}", web::get().to(certificate_key))
         .route("/credentials/verify", web::post().to(verify_credential))
-        .route("/courses", web::get().to(list_courses))
-        .route("/courses/{id}", web::get().to(get_course))
-        .route("/courses/{id}/enrollment", web::post().to(enroll))
-        .route("/courses/{id}/lessons/{lesson}", web::get().to(get_lesson))
-        .route(
-            "/courses/{id}/lessons/{lesson}/complete",
-            web::post().to(complete_lesson),
-        )
-        .route("/courses/{id}/quiz/attempts", web::post().to(start_attempt))
-        .route("/quiz-attempts/{id}/answers", web::put().to(save_answers))
-        .route("/quiz-attempts/{id}/submit", web::post().to(submit_attempt))
         .route("/orgs", web::get().to(list_orgs))
         .route("/orgs/{code}/stats", web::get().to(org_stats))
         .route("/orgs/{code}/target", web::put().to(set_target))

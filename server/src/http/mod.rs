@@ -80,6 +80,7 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
             .route("/_bench/write/{org}", web::post().to(bench_write))
             .service(
                 web::scope("/api/v1")
+                    .configure(api::learning_routes)
                     .configure(people::routes)
                     .configure(classes::routes)
                     .configure(skills::routes)
