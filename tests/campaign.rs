@@ -14,6 +14,7 @@
 //! each filter) and its exports, with time to first byte and the server's peak memory.
 //!
 //! Run: `cargo bench -p qihang --bench campaign -- [sqlite|postgres|both] [learners] [step seconds]`
+//! (step seconds 0 skips the ladders: only the drive's dashboards, evidence list and exports)
 //! (the browser bundle must be built first: `cargo xtask wasm`; `cargo xtask bench` does all).
 
 mod support;
@@ -38,6 +39,9 @@ struct Step {
     p99: f64,
     p999: f64,
     errors: usize,
+    /// The server process's CPU time per request done, in µs (its own threads; PostgreSQL's
+    /// backends are other processes and not counted).
+    cpu_us: f64,
 }
 
 impl Step {
@@ -81,6 +85,26 @@ fn take_failures() -> Vec<String> {
         .collect()
 }
 
+/// The benchmarked server's pid, for its CPU time.
+static SERVER_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The server's CPU time so far (user + system), in µs: `/proc/PID/stat` fields 14 and 15, in
+/// ticks of 1/100 s (USER_HZ is 100 on Linux's x86 ABI).
+fn server_cpu_us() -> f64 {
+    let pid = SERVER_PID.load(std::sync::atomic::Ordering::Relaxed);
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The command name may hold spaces: count fields after its closing parenthesis.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+            Some(ticks * 10_000.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// Sends `one(i)` at `rate` per second for `seconds`, each at its scheduled time, and waits
 /// for the stragglers (at most 10 s each: longer is an error).
 async fn open_loop<F, Fut>(rate: f64, seconds: f64, one: F) -> Step
@@ -89,6 +113,7 @@ where
     Fut: std::future::Future<Output = bool> + Send + 'static,
 {
     let total = (rate * seconds).round() as u64;
+    let cpu_before = server_cpu_us();
     let start = tokio::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..total {
@@ -115,6 +140,7 @@ where
         }
         last_done = last_done.max(start.elapsed());
     }
+    let cpu = server_cpu_us() - cpu_before;
     latencies.sort_unstable();
     let done = latencies.len();
     Step {
@@ -124,6 +150,7 @@ where
         p99: quantile_ms(&latencies, 0.99),
         p999: quantile_ms(&latencies, 0.999),
         errors,
+        cpu_us: cpu / done.max(1) as f64,
     }
 }
 
@@ -182,7 +209,7 @@ impl Report {
 
     fn header(&mut self) {
         self.line(format!(
-            "| {:<44} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>10} | {:<26} |",
+            "| {:<44} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>10} | {:>10} | {:<26} |",
             "request (open loop, bound)",
             "req/s",
             "p50 ms",
@@ -190,16 +217,18 @@ impl Report {
             "p99.9 ms",
             "errors",
             "vs base",
+            "CPU µs/req",
             "next step (×1.5) gave"
         ));
         self.line(format!(
-            "|{}|{}|{}|{}|{}|{}|{}|{}|",
+            "|{}|{}|{}|{}|{}|{}|{}|{}|{}|",
             "-".repeat(46),
             "-".repeat(10),
             "-".repeat(10),
             "-".repeat(10),
             "-".repeat(10),
             "-".repeat(8),
+            "-".repeat(12),
             "-".repeat(12),
             "-".repeat(28)
         ));
@@ -218,15 +247,15 @@ impl Report {
                     format!("{:.1}%", 100.0 * s.achieved / b)
                 });
                 self.line(format!(
-                    "| {what:<44} | {:>8.0} | {:>8.2} | {:>8.2} | {:>8.2} | {:>6} | {:>10} | {broke:<26} |",
-                    s.achieved, s.p50, s.p99, s.p999, s.errors, ratio
+                    "| {what:<44} | {:>8.0} | {:>8.2} | {:>8.2} | {:>8.2} | {:>6} | {:>10} | {:>10.0} | {broke:<26} |",
+                    s.achieved, s.p50, s.p99, s.p999, s.errors, ratio, s.cpu_us
                 ));
                 s.achieved
             }
             None => {
                 self.line(format!(
-                    "| {what:<44} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>10} | {broke:<26} |",
-                    "—", "—", "—", "—", "—", "—"
+                    "| {what:<44} | {:>8} | {:>8} | {:>8} | {:>8} | {:>6} | {:>10} | {:>10} | {broke:<26} |",
+                    "—", "—", "—", "—", "—", "—", "—"
                 ));
                 0.0
             }
@@ -352,6 +381,7 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
             .pinned_to(0),
     );
     let pid = server.pid();
+    SERVER_PID.store(pid, std::sync::atomic::Ordering::Relaxed);
     let app = TestApp {
         server,
         db,
@@ -385,316 +415,326 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
     let province = app.login("13700000001", "admin-password").await;
     let city = app.login("13700000002", "admin-password").await;
 
+    // Idle connections are dropped after 2 s, before the server's 5 s keep-alive and request
+    // timeouts: otherwise a connection the pool opened but never used gets the server's 408,
+    // or one the server is closing takes a request, and the step fails for the generator's
+    // sake, not the server's.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
+        .pool_idle_timeout(Duration::from_secs(2))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let base = Arc::new(app.server.base.clone());
-    let get = getter(client.clone());
-    let lesson_url = app.url("/courses/smartphone-basics/lessons/wifi");
-    let lesson_len = client
-        .get(&lesson_url)
-        .header("cookie", format!("qihang_session={}", tokens[0]))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .len();
-    let catalogue_url = app.url("/courses");
+    // Step seconds 0: the drive's rows alone (dashboards, evidence list, exports), for a size
+    // whose generation leaves no time for the ladders.
+    if seconds > 0.0 {
+        let base = Arc::new(app.server.base.clone());
+        let get = getter(client.clone());
+        let lesson_url = app.url("/courses/smartphone-basics/lessons/wifi");
+        let lesson_len = client
+            .get(&lesson_url)
+            .header("cookie", format!("qihang_session={}", tokens[0]))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .len();
+        let catalogue_url = app.url("/courses");
 
-    report.line(format!(
+        report.line(format!(
         "lesson page {lesson_len} B (identity); bound p99 ≤ 50 ms for pages and logins, ≤ 25 ms for the quiz\n"
     ));
-    report.header();
-    let page = |url: String| {
-        let get = get.clone();
-        let tokens = tokens.clone();
-        move |i: u64| get(url.clone(), Some(tokens[i as usize % tokens.len()].clone()))
-    };
-    let static_base = capacity(
-        500.0,
-        60_000.0,
-        50.0,
-        seconds,
-        page(app.url(&format!("/_bench/bytes/{lesson_len}"))),
-    )
-    .await;
-    let base_read = report.capacity(
-        &format!("baseline: {lesson_len} B from memory"),
-        &static_base,
-        None,
-    );
-    let lesson = capacity(100.0, 60_000.0, 50.0, seconds, page(lesson_url.clone())).await;
-    let lesson_rate = report.capacity("GET lesson page (signed in)", &lesson, Some(base_read));
-    let catalogue = capacity(100.0, 60_000.0, 50.0, seconds, page(catalogue_url)).await;
-    report.capacity(
-        "GET catalogue page (signed in)",
-        &catalogue,
-        Some(base_read),
-    );
-    let api_lesson = capacity(
-        100.0,
-        60_000.0,
-        50.0,
-        seconds,
-        page(app.url("/api/v1/courses/smartphone-basics/lessons/wifi")),
-    )
-    .await;
-    report.capacity("GET lesson (API, JSON)", &api_lesson, Some(base_read));
+        report.header();
+        let page = |url: String| {
+            let get = get.clone();
+            let tokens = tokens.clone();
+            move |i: u64| get(url.clone(), Some(tokens[i as usize % tokens.len()].clone()))
+        };
+        let static_base = capacity(
+            500.0,
+            60_000.0,
+            50.0,
+            seconds,
+            page(app.url(&format!("/_bench/bytes/{lesson_len}"))),
+        )
+        .await;
+        let base_read = report.capacity(
+            &format!("baseline: {lesson_len} B from memory"),
+            &static_base,
+            None,
+        );
+        let lesson = capacity(100.0, 60_000.0, 50.0, seconds, page(lesson_url.clone())).await;
+        let lesson_rate = report.capacity("GET lesson page (signed in)", &lesson, Some(base_read));
+        let catalogue = capacity(100.0, 60_000.0, 50.0, seconds, page(catalogue_url)).await;
+        report.capacity(
+            "GET catalogue page (signed in)",
+            &catalogue,
+            Some(base_read),
+        );
+        let api_lesson = capacity(
+            100.0,
+            60_000.0,
+            50.0,
+            seconds,
+            page(app.url("/api/v1/courses/smartphone-basics/lessons/wifi")),
+        )
+        .await;
+        report.capacity("GET lesson (API, JSON)", &api_lesson, Some(base_read));
 
-    // Writes: the baseline, then the quiz.
-    let orgs: Vec<i64> = {
-        use qihang_core::db::schema::orgs;
-        let mut conn = app.db.connect();
-        orgs::table
-            .select(orgs::id)
-            .limit(2000)
-            .load(&mut conn)
-            .unwrap()
-    };
-    let orgs = Arc::new(orgs);
-    let write_one = {
-        let client = client.clone();
-        let base = base.clone();
-        move |i: u64| {
-            let client = client.clone();
-            let url = format!("{base}/_bench/write/{}", orgs[i as usize % orgs.len()]);
-            async move {
-                answered(
-                    "write baseline",
-                    client.post(url).bearer_auth("bench").send().await,
-                    204,
-                )
-                .await
-            }
-        }
-    };
-    let write_base = capacity(100.0, 60_000.0, 25.0, seconds, write_one).await;
-    let base_write = report.capacity("baseline: single-row write transaction", &write_base, None);
-
-    let start_one = {
-        let client = client.clone();
-        let base = base.clone();
-        let tokens = tokens.clone();
-        move |i: u64| {
-            let client = client.clone();
-            let url = format!("{base}/api/v1/courses/bench-quiz/quiz/attempts");
-            let token = tokens[i as usize % tokens.len()].clone();
-            async move {
-                let sent = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({}))
-                    .send()
-                    .await;
-                answered("quiz start", sent, 201).await
-            }
-        }
-    };
-    let starts = capacity(50.0, 20_000.0, 25.0, seconds, start_one).await;
-    report.capacity("POST quiz start", &starts, Some(base_write));
-
-    // Save and submit need an open attempt each: start them first (not timed).
-    let open_attempts = |n: usize| {
-        let client = client.clone();
-        let base = base.clone();
-        let tokens = tokens.clone();
-        async move {
-            let mut attempts = Vec::new();
-            for i in 0..n {
-                let token = tokens[i % tokens.len()].clone();
-                let attempt: Value = client
-                    .post(format!("{base}/api/v1/courses/bench-quiz/quiz/attempts"))
-                    .bearer_auth(&token)
-                    .json(&json!({}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let first = &attempt["questions"][0];
-                let answers =
-                    json!({ first["id"].as_str().unwrap_or(""): [first["options"][0]["id"]] });
-                attempts.push((
-                    token,
-                    attempt["id"].as_str().unwrap_or("").to_string(),
-                    answers,
-                ));
-            }
-            Arc::new(attempts)
-        }
-    };
-    let pool = open_attempts(tokens.len()).await;
-    let save_one = {
-        let client = client.clone();
-        let base = base.clone();
-        let pool = pool.clone();
-        move |i: u64| {
-            let client = client.clone();
-            let (token, id, answers) = pool[i as usize % pool.len()].clone();
-            let url = format!("{base}/api/v1/quiz-attempts/{id}/answers");
-            async move {
-                let sent = client
-                    .put(url)
-                    .bearer_auth(token)
-                    .json(&json!({ "answers": answers }))
-                    .send()
-                    .await;
-                answered("quiz save", sent, 200).await
-            }
-        }
-    };
-    let saves = capacity(50.0, 20_000.0, 25.0, seconds, save_one).await;
-    report.capacity("PUT quiz answers (save)", &saves, Some(base_write));
-
-    // Submits: each attempt once; the ladder's steps draw from a pool large enough for them.
-    let submit_pool = open_attempts(6_000).await;
-    let submit_one = {
-        let client = client.clone();
-        let base = base.clone();
-        let pool = submit_pool.clone();
-        move |i: u64| {
-            let client = client.clone();
-            let (token, id, answers) = pool[i as usize % pool.len()].clone();
-            let url = format!("{base}/api/v1/quiz-attempts/{id}/submit");
-            async move {
-                let sent = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({ "answers": answers }))
-                    .send()
-                    .await;
-                answered("quiz submit", sent, 200).await
-            }
-        }
-    };
-    let submits = capacity(50.0, 20_000.0, 25.0, (seconds / 2.0).max(1.0), submit_one).await;
-    report.capacity(
-        "POST quiz submit (each attempt once)",
-        &submits,
-        Some(base_write),
-    );
-
-    let journey_one = {
-        let client = client.clone();
-        let base = base.clone();
-        let tokens = tokens.clone();
-        move |i: u64| {
+        // Writes: the baseline, then the quiz.
+        let orgs: Vec<i64> = {
+            use qihang_core::db::schema::orgs;
+            let mut conn = app.db.connect();
+            orgs::table
+                .select(orgs::id)
+                .limit(2000)
+                .load(&mut conn)
+                .unwrap()
+        };
+        let orgs = Arc::new(orgs);
+        let write_one = {
             let client = client.clone();
             let base = base.clone();
-            let token = tokens[i as usize % tokens.len()].clone();
-            async move {
-                let Ok(r) = client
-                    .post(format!("{base}/api/v1/courses/bench-quiz/quiz/attempts"))
-                    .bearer_auth(&token)
-                    .json(&json!({}))
-                    .send()
+            move |i: u64| {
+                let client = client.clone();
+                let url = format!("{base}/_bench/write/{}", orgs[i as usize % orgs.len()]);
+                async move {
+                    answered(
+                        "write baseline",
+                        client.post(url).bearer_auth("bench").send().await,
+                        204,
+                    )
                     .await
-                else {
-                    return false;
-                };
-                let Ok(attempt) = r.json::<Value>().await else {
-                    return false;
-                };
-                let id = attempt["id"].as_str().unwrap_or("").to_string();
-                let answers = Value::Object(
-                    attempt["questions"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|q| {
-                            (
-                                q["id"].as_str().unwrap_or("").to_string(),
-                                json!([q["options"][0]["id"]]),
-                            )
-                        })
-                        .collect(),
-                );
-                let saved = client
-                    .put(format!("{base}/api/v1/quiz-attempts/{id}/answers"))
-                    .bearer_auth(&token)
-                    .json(&json!({ "answers": answers }))
-                    .send()
-                    .await;
-                if !answered("journey save", saved, 200).await {
-                    return false;
                 }
-                let submitted = client
-                    .post(format!("{base}/api/v1/quiz-attempts/{id}/submit"))
-                    .bearer_auth(&token)
-                    .json(&json!({ "answers": answers }))
-                    .send()
-                    .await;
-                answered("journey submit", submitted, 200).await
             }
-        }
-    };
-    let journeys = capacity(20.0, 10_000.0, 75.0, seconds, journey_one).await;
-    report.capacity(
-        "journey: start + save + submit (p99 ≤ 75 ms)",
-        &journeys,
-        Some(base_write),
-    );
-    let issued: (i64, i64) = {
-        use qihang_core::db::schema::{certificates, enrollments};
-        let mut conn = app.db.connect();
-        (
-            enrollments::table
-                .filter(enrollments::completed_at.is_not_null())
-                .count()
-                .get_result(&mut conn)
-                .unwrap(),
-            certificates::table.count().get_result(&mut conn).unwrap(),
-        )
-    };
+        };
+        let write_base = capacity(100.0, 60_000.0, 25.0, seconds, write_one).await;
+        let base_write =
+            report.capacity("baseline: single-row write transaction", &write_base, None);
 
-    // Logins, then the lesson page at half its capacity during a burst of 200 logins/s.
-    let login_one = {
-        let client = client.clone();
-        let base = base.clone();
-        let n = tokens.len();
-        move |i: u64| {
+        let start_one = {
             let client = client.clone();
-            let url = format!("{base}/api/v1/auth/login");
-            let phone = format!("136{:08}", i as usize % n);
-            async move {
-                let sent = client
-                    .post(url)
-                    .json(&json!({"login": phone, "password": "password-123"}))
-                    .send()
-                    .await;
-                answered("login", sent, 200).await
+            let base = base.clone();
+            let tokens = tokens.clone();
+            move |i: u64| {
+                let client = client.clone();
+                let url = format!("{base}/api/v1/courses/bench-quiz/quiz/attempts");
+                let token = tokens[i as usize % tokens.len()].clone();
+                async move {
+                    let sent = client
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&json!({}))
+                        .send()
+                        .await;
+                    answered("quiz start", sent, 201).await
+                }
             }
-        }
-    };
-    let logins = capacity(5.0, 2_000.0, 250.0, seconds, login_one.clone()).await;
-    report.capacity("POST login (p99 ≤ 250 ms)", &logins, None);
-    let page_rate = (lesson_rate / 2.0).max(50.0);
-    let burst_seconds = seconds.max(3.0);
-    let (during, _) = tokio::join!(
-        open_loop(page_rate, burst_seconds, page(lesson_url.clone())),
-        open_loop(200.0, burst_seconds, login_one.clone()),
-    );
-    report.line(format!(
+        };
+        let starts = capacity(50.0, 20_000.0, 25.0, seconds, start_one).await;
+        report.capacity("POST quiz start", &starts, Some(base_write));
+
+        // Save and submit need an open attempt each: start them first (not timed).
+        let open_attempts = |n: usize| {
+            let client = client.clone();
+            let base = base.clone();
+            let tokens = tokens.clone();
+            async move {
+                let mut attempts = Vec::new();
+                for i in 0..n {
+                    let token = tokens[i % tokens.len()].clone();
+                    let attempt: Value = client
+                        .post(format!("{base}/api/v1/courses/bench-quiz/quiz/attempts"))
+                        .bearer_auth(&token)
+                        .json(&json!({}))
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    let first = &attempt["questions"][0];
+                    let answers =
+                        json!({ first["id"].as_str().unwrap_or(""): [first["options"][0]["id"]] });
+                    attempts.push((
+                        token,
+                        attempt["id"].as_str().unwrap_or("").to_string(),
+                        answers,
+                    ));
+                }
+                Arc::new(attempts)
+            }
+        };
+        let pool = open_attempts(tokens.len()).await;
+        let save_one = {
+            let client = client.clone();
+            let base = base.clone();
+            let pool = pool.clone();
+            move |i: u64| {
+                let client = client.clone();
+                let (token, id, answers) = pool[i as usize % pool.len()].clone();
+                let url = format!("{base}/api/v1/quiz-attempts/{id}/answers");
+                async move {
+                    let sent = client
+                        .put(url)
+                        .bearer_auth(token)
+                        .json(&json!({ "answers": answers }))
+                        .send()
+                        .await;
+                    answered("quiz save", sent, 200).await
+                }
+            }
+        };
+        let saves = capacity(50.0, 20_000.0, 25.0, seconds, save_one).await;
+        report.capacity("PUT quiz answers (save)", &saves, Some(base_write));
+
+        // Submits: each attempt once; the ladder's steps draw from a pool large enough for them.
+        let submit_pool = open_attempts(6_000).await;
+        let submit_one = {
+            let client = client.clone();
+            let base = base.clone();
+            let pool = submit_pool.clone();
+            move |i: u64| {
+                let client = client.clone();
+                let (token, id, answers) = pool[i as usize % pool.len()].clone();
+                let url = format!("{base}/api/v1/quiz-attempts/{id}/submit");
+                async move {
+                    let sent = client
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&json!({ "answers": answers }))
+                        .send()
+                        .await;
+                    answered("quiz submit", sent, 200).await
+                }
+            }
+        };
+        let submits = capacity(50.0, 20_000.0, 25.0, (seconds / 2.0).max(1.0), submit_one).await;
+        report.capacity(
+            "POST quiz submit (each attempt once)",
+            &submits,
+            Some(base_write),
+        );
+
+        let journey_one = {
+            let client = client.clone();
+            let base = base.clone();
+            let tokens = tokens.clone();
+            move |i: u64| {
+                let client = client.clone();
+                let base = base.clone();
+                let token = tokens[i as usize % tokens.len()].clone();
+                async move {
+                    let Ok(r) = client
+                        .post(format!("{base}/api/v1/courses/bench-quiz/quiz/attempts"))
+                        .bearer_auth(&token)
+                        .json(&json!({}))
+                        .send()
+                        .await
+                    else {
+                        return false;
+                    };
+                    let Ok(attempt) = r.json::<Value>().await else {
+                        return false;
+                    };
+                    let id = attempt["id"].as_str().unwrap_or("").to_string();
+                    let answers = Value::Object(
+                        attempt["questions"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|q| {
+                                (
+                                    q["id"].as_str().unwrap_or("").to_string(),
+                                    json!([q["options"][0]["id"]]),
+                                )
+                            })
+                            .collect(),
+                    );
+                    let saved = client
+                        .put(format!("{base}/api/v1/quiz-attempts/{id}/answers"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "answers": answers }))
+                        .send()
+                        .await;
+                    if !answered("journey save", saved, 200).await {
+                        return false;
+                    }
+                    let submitted = client
+                        .post(format!("{base}/api/v1/quiz-attempts/{id}/submit"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "answers": answers }))
+                        .send()
+                        .await;
+                    answered("journey submit", submitted, 200).await
+                }
+            }
+        };
+        let journeys = capacity(20.0, 10_000.0, 75.0, seconds, journey_one).await;
+        report.capacity(
+            "journey: start + save + submit (p99 ≤ 75 ms)",
+            &journeys,
+            Some(base_write),
+        );
+        let issued: (i64, i64) = {
+            use qihang_core::db::schema::{certificates, enrollments};
+            let mut conn = app.db.connect();
+            (
+                enrollments::table
+                    .filter(enrollments::completed_at.is_not_null())
+                    .count()
+                    .get_result(&mut conn)
+                    .unwrap(),
+                certificates::table.count().get_result(&mut conn).unwrap(),
+            )
+        };
+
+        // Logins, then the lesson page at half its capacity during a burst of 200 logins/s.
+        let login_one = {
+            let client = client.clone();
+            let base = base.clone();
+            let n = tokens.len();
+            move |i: u64| {
+                let client = client.clone();
+                let url = format!("{base}/api/v1/auth/login");
+                let phone = format!("136{:08}", i as usize % n);
+                async move {
+                    let sent = client
+                        .post(url)
+                        .json(&json!({"login": phone, "password": "password-123"}))
+                        .send()
+                        .await;
+                    answered("login", sent, 200).await
+                }
+            }
+        };
+        let logins = capacity(5.0, 2_000.0, 250.0, seconds, login_one.clone()).await;
+        report.capacity("POST login (p99 ≤ 250 ms)", &logins, None);
+        let page_rate = (lesson_rate / 2.0).max(50.0);
+        let burst_seconds = seconds.max(3.0);
+        let (during, _) = tokio::join!(
+            open_loop(page_rate, burst_seconds, page(lesson_url.clone())),
+            open_loop(200.0, burst_seconds, login_one.clone()),
+        );
+        report.line(format!(
         "\nlesson page at {page_rate:.0}/s during 200 logins/s: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors (target p99 ≤ 50 ms)",
         during.p50, during.p99, during.p999, during.errors
     ));
-    report.line(format!(
+        report.line(format!(
         "completed enrolments in the database (the drive's and the benchmark's): {}; certificates: {} (the quiz alone does not complete bench-quiz: its lesson is unread)",
         issued.0, issued.1
     ));
 
-    let failures = take_failures();
-    if failures.is_empty() {
-        report.line("failed requests above: none");
-    } else {
-        report.line("failed requests above, by kind:");
-        for line in failures {
-            report.line(line);
+        let failures = take_failures();
+        if failures.is_empty() {
+            report.line("failed requests above: none");
+        } else {
+            report.line("failed requests above, by kind:");
+            for line in failures {
+                report.line(line);
+            }
         }
     }
 
