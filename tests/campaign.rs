@@ -415,10 +415,10 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
     let province = app.login("13700000001", "admin-password").await;
     let city = app.login("13700000002", "admin-password").await;
 
-    // Idle connections are dropped after 2 s, before the server's 5 s keep-alive and request
-    // timeouts: otherwise a connection the pool opened but never used gets the server's 408,
-    // or one the server is closing takes a request, and the step fails for the generator's
-    // sake, not the server's.
+    // Idle connections are dropped after 2 s, before the server's 5 s keep-alive (and its 20 s
+    // wait for a first request): otherwise a connection the pool opened but never used gets
+    // the server's 408, or one the server is closing takes a request, and the step fails for
+    // the generator's sake, not the server's.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .pool_idle_timeout(Duration::from_secs(2))

@@ -142,6 +142,7 @@ fn record_completions(
     let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
     let completed: Vec<Completed> = enrollments::table
         .filter(enrollments::id.eq_any(&ids))
+        .order(enrollments::id.asc())
         .select(Completed::as_select())
         .load(conn)?;
     let rows: Vec<NewCourseLevel> = completed
