@@ -300,23 +300,47 @@ fn utc_month(
     )))
 }
 
-/// The days (China time) holding rows `offset ..= offset + PAGE_SIZE - 1` of a list, newest
-/// first, and how many rows of those days come before `offset`: read from the node's day
-/// counters, when they count exactly the list's rows (see [`paging_days`]). Asking the
-/// database for those days only, it joins and sorts a few days' rows instead of every row of
-/// the node (at a province, hundreds of thousands). `None` when the counters cannot say, or
-/// the page lies beyond the list: then the rows are paged plainly.
-fn day_window(
-    days: &[DayCount],
-    filter: &EvidenceFilter,
-    offset: i64,
-) -> Option<(NaiveDateTime, NaiveDateTime, i64)> {
+/// The days (China time) holding rows `offset ..= offset + PAGE_SIZE - 1` of a list, read
+/// from the node's day counters when they count exactly the list's rows (see
+/// [`paging_days`]): the database is asked for those days only, and joins and sorts a few
+/// days' rows instead of every row of the node (at a province, millions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DayWindow {
+    /// The oldest day's China-time midnight.
+    from: NaiveDateTime,
+    /// The China-time midnight after the newest day.
+    to: NaiveDateTime,
+    /// The window's rows before the page, newest first.
+    newer: i64,
+    /// The window's rows in all.
+    rows: i64,
+}
+
+impl DayWindow {
+    /// Where the page lies in the window: `(offset, limit, oldest_first)`. A window is a day
+    /// or a few, and at 5,000,000 learners one day holds ~15,000 rows, each skipped row
+    /// joined before it is dropped: a page nearer the window's oldest end is read from that
+    /// end (oldest first, then turned round), so no page skips more than half its window.
+    fn reading(self) -> (i64, i64, bool) {
+        let older = self.rows - self.newer - PAGE_SIZE;
+        if older < self.newer {
+            let limit = (self.rows - self.newer).clamp(0, PAGE_SIZE);
+            (older.max(0), limit, true)
+        } else {
+            (self.newer, PAGE_SIZE, false)
+        }
+    }
+}
+
+/// The [`DayWindow`] of the page starting at `offset`. `None` when the counters cannot say,
+/// or the page lies beyond the list: then the rows are paged plainly.
+fn day_window(days: &[DayCount], filter: &EvidenceFilter, offset: i64) -> Option<DayWindow> {
     let mut newer = 0;
     let mut window: Option<(NaiveDate, NaiveDate, i64)> = None;
     for (day, rows) in list_days(days, filter) {
         let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
         match &mut window {
-            None if newer + rows > offset => window = Some((date, date, offset - newer)),
+            None if newer + rows > offset => window = Some((date, date, newer)),
             None => {}
             Some((oldest, _, _)) => *oldest = date,
         }
@@ -325,13 +349,14 @@ fn day_window(
             break;
         }
     }
-    window.and_then(|(oldest, newest, skip)| {
+    window.and_then(|(oldest, newest, before)| {
         let after = newest.succ_opt()?;
-        Some((
-            crate::time::china_midnight(oldest),
-            crate::time::china_midnight(after),
-            skip,
-        ))
+        Some(DayWindow {
+            from: crate::time::china_midnight(oldest),
+            to: crate::time::china_midnight(after),
+            newer: offset - before,
+            rows: newer - before,
+        })
     })
 }
 
@@ -534,7 +559,7 @@ fn query(
         },
     };
     let mut listed = build();
-    let (mut offset, limit) = match window {
+    let (mut offset, mut limit) = match window {
         Window::Count => return Ok((total, Vec::new())),
         Window::Page(page) => (page_offset(page)?, PAGE_SIZE),
         Window::After { after, floor } => {
@@ -551,16 +576,21 @@ fn query(
             (0, EXPORT_BATCH)
         }
     };
+    let mut oldest_first = false;
     if let (Window::Page(_), Some(days)) = (window, &days) {
-        if let Some((from, to, skip)) = day_window(days, filter, offset) {
+        if let Some(days) = day_window(days, filter, offset) {
             listed = listed
-                .filter(time.cmp(Cmp::Ge, from))
-                .filter(time.cmp(Cmp::Lt, to));
-            offset = skip;
+                .filter(time.cmp(Cmp::Ge, days.from))
+                .filter(time.cmp(Cmp::Lt, days.to));
+            (offset, limit, oldest_first) = days.reading();
         }
     }
-    let rows = listed
-        .order((enrollments::completed_at.desc(), enrollments::id.desc()))
+    listed = if oldest_first {
+        listed.order((enrollments::completed_at.asc(), enrollments::id.asc()))
+    } else {
+        listed.order((enrollments::completed_at.desc(), enrollments::id.desc()))
+    };
+    let mut rows = listed
         .select((
             enrollments::id,
             users::name,
@@ -576,6 +606,9 @@ fn query(
         .offset(offset)
         .limit(limit)
         .load::<CompletionRow>(conn)?;
+    if oldest_first {
+        rows.reverse();
+    }
     Ok((total, rows))
 }
 
@@ -1241,6 +1274,84 @@ pub async fn stats_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(date: &str, trained: i64, completions: i64) -> DayCount {
+        (date.to_string(), trained, completions)
+    }
+
+    fn midnight(date: &str) -> NaiveDateTime {
+        crate::time::china_midnight(NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap())
+    }
+
+    /// A page's window is the days holding it, with the rows before the page and in all; a
+    /// month filter skips the other months' days, "first only" counts the women trained.
+    #[test]
+    fn a_page_is_found_in_the_days_that_hold_it() {
+        let days = [
+            day("2025-04-01", 5, 30),
+            day("2025-03-31", 2, 100),
+            day("2025-03-30", 1, 40),
+        ];
+        let all = EvidenceFilter::default();
+        // Rows 40..=89: the second day's rows 10..=59.
+        assert_eq!(
+            day_window(&days, &all, 40),
+            Some(DayWindow {
+                from: midnight("2025-03-31"),
+                to: midnight("2025-04-01"),
+                newer: 10,
+                rows: 100,
+            })
+        );
+        // Rows 120..=169 cross into the third day, where the list ends.
+        assert_eq!(
+            day_window(&days, &all, 120),
+            Some(DayWindow {
+                from: midnight("2025-03-30"),
+                to: midnight("2025-04-01"),
+                newer: 90,
+                rows: 140,
+            })
+        );
+        let march = EvidenceFilter {
+            month: Some("2025-03".into()),
+            ..EvidenceFilter::default()
+        };
+        assert_eq!(day_window(&days, &march, 0).map(|w| w.rows), Some(100));
+        let first = EvidenceFilter {
+            first_only: true,
+            ..EvidenceFilter::default()
+        };
+        assert_eq!(
+            day_window(&days, &first, 6).map(|w| (w.newer, w.rows)),
+            Some((1, 3))
+        );
+        // Beyond the list: paged plainly.
+        assert_eq!(day_window(&days, &all, 170), None);
+    }
+
+    /// A page is read from the window's nearer end: from the newest while the rows before it
+    /// are no more than those after it, else from the oldest (and turned round), so a page
+    /// never skips more than half its window; the last page takes only the rows left.
+    #[test]
+    fn a_page_is_read_from_the_nearer_end_of_its_window() {
+        let at = midnight("2025-03-01");
+        let window = |newer, rows| DayWindow {
+            from: at,
+            to: at,
+            newer,
+            rows,
+        };
+        assert_eq!(window(0, 1000).reading(), (0, 50, false));
+        assert_eq!(window(475, 1000).reading(), (475, 50, false));
+        // Rows 476..=525 of 1,000: 474 after them, read from the oldest end.
+        assert_eq!(window(476, 1000).reading(), (474, 50, true));
+        assert_eq!(window(900, 1000).reading(), (50, 50, true));
+        assert_eq!(window(950, 1000).reading(), (0, 50, true));
+        // The list's last page: 20 rows left.
+        assert_eq!(window(980, 1000).reading(), (0, 20, true));
+        assert_eq!(window(10, 30).reading(), (0, 20, true));
+    }
 
     #[test]
     fn numbers_are_written_as_numbers_and_codes_as_text() {
