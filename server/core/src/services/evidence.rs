@@ -318,12 +318,14 @@ struct DayWindow {
 
 impl DayWindow {
     /// Where the page lies in the window: `(offset, limit, oldest_first)`. A window is a day
-    /// or a few, and at 5,000,000 learners one day holds ~15,000 rows, each skipped row
-    /// joined before it is dropped: a page nearer the window's oldest end is read from that
-    /// end (oldest first, then turned round), so no page skips more than half its window.
+    /// or a few, and at 5,000,000 learners one day of the province's list holds 3,000 to
+    /// 12,000 rows, each skipped row joined before it is dropped: a page nearer the window's
+    /// oldest end is read from that end (oldest first, then turned round), so no page skips
+    /// more than half its window. A page at the window's start skips nothing either way and
+    /// is read newest first, taking whatever rows there are.
     fn reading(self) -> (i64, i64, bool) {
         let older = self.rows - self.newer - PAGE_SIZE;
-        if older < self.newer {
+        if self.newer > 0 && older < self.newer {
             let limit = (self.rows - self.newer).clamp(0, PAGE_SIZE);
             (older.max(0), limit, true)
         } else {
@@ -478,10 +480,10 @@ fn reading(conn: &mut DbConn, scope: &Scope) -> QueryResult<CompletionTime> {
 /// The completion times a read asks for, as one lower bound and at most one upper bound.
 /// SQLite starts and ends an index range at one bound of each side: given two lower bounds
 /// (the drive's start and a page's day), it may start from the looser and walk every row
-/// between them. At 5,000,000 learners a page read oldest first took 0.75 s at p50, and 60 ms
-/// with one bound; a month's last page 152 ms, and 2.5 ms; the CSV's first batch 2.25 s, and
-/// its first byte came after 0.13–0.18 s (docs/benchmarks.md). So each side's tightest bound
-/// is given alone.
+/// between them. At 5,000,000 learners a page read oldest first took 0.75 s at p50 with both
+/// lower bounds, and 60 ms with one; a month's last page 76 ms, and 2.5 ms; the CSV's first
+/// byte came after 2.0–3.0 s warm, and 0.13–0.18 s (docs/benchmarks.md). So each side's
+/// tightest bound is given alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct TimeRange {
     /// At or after.
@@ -1426,6 +1428,8 @@ mod tests {
             rows,
         };
         assert_eq!(window(0, 1000).reading(), (0, 50, false));
+        // A list shorter than a page: nothing skipped, read newest first.
+        assert_eq!(window(0, 30).reading(), (0, 50, false));
         assert_eq!(window(475, 1000).reading(), (475, 50, false));
         // Rows 476..=525 of 1,000: 474 after them, read from the oldest end.
         assert_eq!(window(476, 1000).reading(), (474, 50, true));
