@@ -64,7 +64,7 @@ fn naive_trained(conn: &mut qihang_core::db::DbConn, path: &str) -> (i64, Durati
         "SELECT COUNT(*) AS n FROM (SELECT e.completed_org_path AS path, ROW_NUMBER() OVER \
          (PARTITION BY e.user_id ORDER BY e.completed_at, e.id) AS rn FROM enrollments e \
          JOIN users u ON u.id = e.user_id WHERE u.gender = 'female' AND e.completed_at >= \
-         '2024-08-05 00:00:00' AND e.completed_org_path IS NOT NULL) t \
+         '2024-08-04 16:00:00' AND e.completed_org_path IS NOT NULL) t \
          WHERE rn = 1 AND path >= '{path}' AND path < '{upper}'"
     );
     let t = Instant::now();

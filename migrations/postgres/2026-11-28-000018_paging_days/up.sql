@@ -13,7 +13,8 @@ WITH done AS (
     FROM enrollments e
     JOIN users u ON u.id = e.user_id
     JOIN courses c ON c.id = e.course_id
-    WHERE e.completed_at >= TIMESTAMP '2024-08-05 00:00:00' AND e.completed_org_path IS NOT NULL
+    -- Since the drive began: 2024-08-05 00:00 China time.
+    WHERE e.completed_at >= TIMESTAMP '2024-08-04 16:00:00' AND e.completed_org_path IS NOT NULL
 ), counted AS (
     SELECT path, 'tier_day' AS dimension, tier || '|' || day AS bucket, woman, hours FROM done
     UNION ALL

@@ -916,7 +916,7 @@ fn dashboard(conn: &mut DbConn, actor: &Actor, org: &OrgRow) -> Result<OrgStatsV
         by_mode: bucket_views(counters.take(Dimension::Mode)),
         by_month: by_month(counters.take(Dimension::Month)),
         by_course: by_course(conn, counters.take(Dimension::Course))?,
-        drive_start: drive_start().format("%Y-%m-%d").to_string(),
+        drive_start: to_china(drive_start()).format("%Y-%m-%d").to_string(),
         as_of: today.format("%Y-%m-%d").to_string(),
         pace_per_30_days: pace.per_day() * 30.0,
         pace_window_days: pace.window_days,
