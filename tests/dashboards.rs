@@ -1285,9 +1285,13 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
         ("js", "course=smartphone-basics"),
         ("js", "tier=3&month=2025-03"),
         ("js-wx", "mode=online"),
+        // …by the summed day counters of the courses two filters keep…
+        ("js", "tier=1&mode=online"),
+        ("js-wx", "tier=2&mode=online"),
+        ("js", "mode=online&course=smartphone-basics&month=2025-03"),
+        ("js", "tier=1&mode=offline"),
         // …and plainly, where no counter counts the list.
         ("js", "tier=2&first_only=true"),
-        ("js", "tier=1&mode=online"),
     ] {
         let full = exported_rows(&app, &province, org, filter).await;
         let (listed, pages) = paged_rows(&app, &province, org, filter, full.len()).await;
