@@ -317,13 +317,13 @@ async fn completions_before_the_drive_do_not_count_and_verify_finds_tampering() 
     let js = stats(&app, &province, "js").await;
     assert_eq!(js["trained"], 1);
     assert_eq!(js["completions"], 2);
+    assert_eq!(js["drive_start"], "2024-08-05", "{js}");
     assert!(verify(&app).status.success());
     for (filter, rows) in [
         ("", 2),
         ("first_only=true", 1),
         ("month=2024-08", 2),
         ("first_only=true&month=2024-08", 1),
-        ("month=2024-07", 0),
     ] {
         let list = trained_page(&app, &province, "js", 1, filter).await;
         assert_eq!(list["total"], rows, "{filter}: {list}");
@@ -1330,9 +1330,9 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
 /// Many completions at one instant span several of the export's batches (97 rows in a debug
 /// build) and pages, each of which goes on from the last row before it by time and then
 /// enrolment id: every page and every export list each completion once, in the same order.
-/// On a generated drive of 3,000 learners, every completion of 2025 is moved to the year's
-/// last second (China time), in the enrolments and in first_completions alike, and the
-/// counters are rebuilt.
+/// On a generated drive of 3,000 learners, every completion from the drive's start to the end
+/// of 2025 is moved to 2025's last second (China time), in the enrolments and in
+/// first_completions alike, and the counters are rebuilt.
 #[tokio::test]
 async fn completions_at_one_instant_are_listed_once_across_pages_and_batches() {
     use qihang_core::db::schema::{enrollments, first_completions};
@@ -1344,9 +1344,9 @@ async fn completions_at_one_instant_are_listed_once_across_pages_and_batches() {
             .and_hms_opt(h, min, s)
             .unwrap()
     };
-    // 2025-01-01 00:00 to 2026-01-01 00:00 China time; the instant is 2025-12-31 23:59:59.
+    // 2024-08-05 00:00 to 2026-01-01 00:00 China time; the instant is 2025-12-31 23:59:59.
     let (from, to, instant) = (
-        utc(2024, 12, 31, 16, 0, 0),
+        utc(2024, 8, 4, 16, 0, 0),
         utc(2025, 12, 31, 16, 0, 0),
         utc(2025, 12, 31, 15, 59, 59),
     );
@@ -1449,6 +1449,9 @@ async fn a_small_unions_list_read_by_place_is_its_full_list() {
         "course=smartphone-basics",
         "month=2026-01",
         "tier=2&first_only=true",
+        // Counted by the summed counters of the courses kept, paged plainly (no day counters
+        // this deep).
+        "tier=1&mode=online",
     ] {
         let query = format!("org={union}&{filter}");
         let full = exported_rows(&app, &province, "js", &query).await;

@@ -784,17 +784,20 @@ struct Slice {
 }
 
 /// The enrolments of a "first only" list's `slice`, newest first, read from
-/// `first_completions` alone: its (gender, time) index holds the rows in the list's order,
-/// and a skipped row costs one narrow index entry instead of four joined tables. At
-/// 5,000,000 learners the 50 ids of a middle page of the province's list took 10 ms read so,
-/// and 47 ms through the enrolments (a C program on the bundled SQLite).
+/// `first_completions` alone: its (gender, time) index holds the rows in the order of their
+/// times (rows at one time are sorted by enrolment), and a skipped row costs an index entry
+/// and its narrow row instead of four joined tables. At 5,000,000 learners the 50 ids of a
+/// middle page of the province's list took 10 ms read so, and 47 ms through the enrolments (a
+/// C program on the bundled SQLite); the page itself, 57.6–60.0 ms at p50 before, 12.5–16.0
+/// ms after (docs/benchmarks.md).
 ///
 /// A woman's first completion is recorded with the time, union path and gender of that
 /// completion, in the transaction that records it on the enrolment (`completion`,
 /// `stats::attribute`); none of the three changes afterwards (a gender is never edited, a
 /// union's path is fixed when it is created, a completion is never undone). So the rows kept
 /// here are the list's rows, as its tests check against the tiers' lists read through the
-/// enrolments.
+/// enrolments. (Were a row changed behind Qihang's back, the list's own filters, kept on the
+/// second read, would drop it: a short page, never a wrong row.)
 fn first_ids(conn: &mut DbConn, path: &str, upper: &str, slice: &Slice) -> QueryResult<Vec<i64>> {
     use first_completions as fc;
     let mut q = fc::table
