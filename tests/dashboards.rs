@@ -1290,8 +1290,13 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
         ("js-wx", "tier=2&mode=online"),
         ("js", "mode=online&course=smartphone-basics&month=2025-03"),
         ("js", "tier=1&mode=offline"),
-        // …and plainly, where no counter counts the list.
+        // …and, with "first only", by those day counters' women trained.
         ("js", "tier=2&first_only=true"),
+        ("js", "mode=offline&first_only=true"),
+        ("js-wx", "course=smartphone-basics&first_only=true"),
+        ("js", "tier=1&mode=online&first_only=true"),
+        ("js", "tier=3&first_only=true&month=2025-03"),
+        ("js-wx", "tier=2&mode=online&first_only=true&month=2025-12"),
     ] {
         let full = exported_rows(&app, &province, org, filter).await;
         let (listed, pages) = paged_rows(&app, &province, org, filter, full.len()).await;
@@ -1310,8 +1315,10 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
     println!("evidence pages checked against the full export: {pages_checked}");
 
     // "First only" alone is read from first_completions; with a tier, through the
-    // enrolments (first_completions holds no tier). Every course has one of the three tiers,
-    // so the three tiers' lists together hold exactly its rows.
+    // enrolments (first_completions holds no tier), paged by the tier's day counters. Every
+    // course has one of the three tiers, so the three tiers' lists together hold exactly its
+    // rows; and each tier's first-only list is its first completions: the rows of the tier's
+    // list that the first-only list holds, and as many as its pages say.
     for (org, month) in [("js", ""), ("js-wx", ""), ("js", "&month=2025-03")] {
         let mut firsts =
             exported_rows(&app, &province, org, &format!("first_only=true{month}")).await;
@@ -1321,6 +1328,17 @@ async fn every_page_of_the_evidence_list_is_the_matching_stretch_of_the_full_lis
             by_tier.extend(exported_rows(&app, &province, org, &query).await);
         }
         assert!(!firsts.is_empty(), "{org}{month}");
+        for tier in 1..=3 {
+            let tier_rows =
+                exported_rows(&app, &province, org, &format!("tier={tier}{month}")).await;
+            let query = format!("tier={tier}&first_only=true{month}");
+            let expected: Vec<String> = tier_rows
+                .into_iter()
+                .filter(|row| firsts.contains(row))
+                .collect();
+            let (listed, _) = paged_rows(&app, &province, org, &query, expected.len()).await;
+            assert_eq!(listed, expected, "{org} {query}");
+        }
         firsts.sort();
         by_tier.sort();
         assert_eq!(firsts, by_tier, "{org}{month}");
@@ -1468,10 +1486,11 @@ async fn a_small_unions_list_read_by_place_is_its_full_list() {
     println!("{union}: {rows_checked} rows checked page by page against its exports");
 }
 
-/// The migration that added the tier, mode and course day counters fills them from the
+/// The migrations that added the tier, mode and course day counters fill them from the
 /// completions already held, as `stats rebuild` counts them: on a generated drive with those
-/// counters removed (as before the migration), `stats verify` fails; after the migration's
-/// SQL, it passes.
+/// counters removed (as before the first migration), `stats verify` fails; after the first
+/// migration's SQL (their completions, no women trained) it still fails; after the second's
+/// (the women trained: those whose first completion it was), it passes.
 #[tokio::test]
 async fn the_paging_day_counters_migration_fills_them_from_the_completions_held() {
     use diesel::connection::SimpleConnection;
@@ -1502,15 +1521,52 @@ async fn the_paging_day_counters_migration_fills_them_from_the_completions_held(
         .output()
         .unwrap();
     assert!(!verify.status.success(), "verify sees them missing");
-    let sql = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        format!(
-            "../migrations/{}/2026-11-28-000018_paging_days/up.sql",
-            backend()
-        ),
-    ))
-    .unwrap();
-    conn.batch_execute(&sql).unwrap();
+    let migration = |name: &str| {
+        let path = format!("../migrations/{}/{name}/up.sql", backend());
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .unwrap()
+    };
+    let trained = |conn: &mut qihang_core::db::DbConn| -> (i64, i64) {
+        #[derive(QueryableByName)]
+        struct Trained {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            women: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            learners: i64,
+        }
+        let sums = diesel::sql_query(format!(
+            "SELECT CAST(COALESCE(SUM(women_trained), 0) AS BIGINT) AS women, \
+             CAST(COALESCE(SUM(learners_trained), 0) AS BIGINT) AS learners \
+             FROM org_stats WHERE {paging}"
+        ))
+        .get_result::<Trained>(conn)
+        .unwrap();
+        (sums.women, sums.learners)
+    };
+    conn.batch_execute(&migration("2026-11-28-000018_paging_days"))
+        .unwrap();
     assert_eq!(count(&mut conn), kept);
+    assert_eq!(
+        trained(&mut conn),
+        (0, 0),
+        "the first migration counts no one trained"
+    );
+    let verify = qihang_command()
+        .args(["--database-url", &app.db.url, "stats", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        !verify.status.success(),
+        "verify sees no one trained by day"
+    );
+    conn.batch_execute(&migration("2026-11-29-000021_first_completions_by_day"))
+        .unwrap();
+    assert_eq!(count(&mut conn), kept);
+    let (women, learners) = trained(&mut conn);
+    assert!(women > 0 && learners >= women, "{women} {learners}");
     stats_verify(&app.db);
-    println!("paging day counters refilled by the migration: {kept}");
+    println!(
+        "paging day counters refilled by the migrations: {kept}, counting {women} women \
+         ({learners} learners) trained"
+    );
 }

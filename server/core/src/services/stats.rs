@@ -41,7 +41,14 @@ pub type Delta = CounterDelta;
 /// text): the node as a whole, or one tier, mode, course, month or day; or, for the province
 /// and the unions directly under it, one tier, mode or course on one day (bucket
 /// `"{tier|mode|course}|YYYY-MM-DD"`), which the evidence list pages by when it is filtered
-/// (see [`paging_days`]).
+/// (see [`PAGING_DIMENSIONS`]).
+///
+/// What "trained" counts differs by dimension: in the node, a month or a day, the learners
+/// whose first completion in the drive fell there (each counted once); in a tier or a mode,
+/// those with a completion in it (a learner counts in each tier she completed); in a course,
+/// its completions (each learner completes a course once); in a tier, mode or course on one
+/// day, the learners whose first completion in the drive was that day's completion of that
+/// tier, mode or course (which "first only" with that filter lists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::FromSqlRow)]
 pub enum Dimension {
     Total,
@@ -179,7 +186,7 @@ pub fn deltas(facts: &CompletionFacts) -> Vec<(StatKey, Delta)> {
     ];
     for &org in &facts.upper {
         for (dimension, bucket) in &paging {
-            out.push(((org, *dimension, bucket.clone()), base(false)));
+            out.push(((org, *dimension, bucket.clone()), base(facts.first)));
         }
     }
     out
@@ -440,7 +447,8 @@ pub(crate) fn women_counter(
 /// A node's day counters, `(YYYY-MM-DD, women_trained, women_completions)`, newest day first
 /// (days no completion touched are absent): of all its completions, or (`of`) of one tier,
 /// mode or course only (`(Dimension::Tier, "2")`), kept for nodes at most [`PAGING_DEPTH`]
-/// deep. Those count no women trained (0).
+/// deep. Women trained are those whose first completion in the drive was that day's (and, of
+/// one tier, mode or course, of it).
 pub(crate) fn women_by_day(
     conn: &mut DbConn,
     org_id: i64,
