@@ -125,9 +125,9 @@ fn counted_total(
 
 /// The codes of the courses that a filter naming two or three of tier, mode and course keeps
 /// (by each course's tier and mode now, as the list does); `None` otherwise. Every completion
-/// is of one course, so those courses' counters, summed, count the list exactly: at
-/// 5,000,000 learners, counting the rows of `tier=1&mode=online` at the province took 72 s.
-/// (Their day counters count its first completions too, by day: see [`paging_days`].)
+/// is of one course, so those courses' counters, summed, count the list exactly without
+/// "first only" (at 5,000,000 learners, counting the rows of `tier=1&mode=online` at the
+/// province took 72 s); with it, their day counters' women trained do (see [`paging_days`]).
 fn course_set(conn: &mut DbConn, filter: &EvidenceFilter) -> QueryResult<Option<Vec<String>>> {
     let given = [
         filter.tier.is_some(),
@@ -447,8 +447,8 @@ type DayCount = (String, i64, i64);
 
 /// The node's day counters that count exactly the rows of the list: its women's completions
 /// per day with no filter but a month or "first only" (then the women trained per day); or,
-/// for the province and the unions directly under it, with one tier, mode or course (and a
-/// month, and "first only"), that bucket's per day, and with two or three of them, the summed
+/// for the province and the unions directly under it, with one tier, mode or course (with or
+/// without a month and "first only"), that bucket's per day, and with two or three of them, the summed
 /// days of the courses they keep ([`course_set`]). With "first only" the list takes each
 /// day's women trained ([`list_days`]): those whose first completion in the drive was that
 /// day's completion of that tier, mode or course. At 5,000,000 learners the province's

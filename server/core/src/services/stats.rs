@@ -24,7 +24,9 @@ use super::drive::{default_deadline, drive_start, DEFAULT_TARGET};
 use super::{now, orgs, Core};
 use crate::db::counters::{add_to_counter, insert_counters, CounterDelta, NewCounter};
 use crate::db::models::OrgRow;
-use crate::db::schema::{courses, enrollments, org_stats, org_targets, orgs as orgs_t, users};
+use crate::db::schema::{
+    courses, enrollments, first_completions, org_stats, org_targets, orgs as orgs_t, users,
+};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{DomainError, Gender, OrgCode, Role};
 use crate::dto::{
@@ -41,7 +43,7 @@ pub type Delta = CounterDelta;
 /// text): the node as a whole, or one tier, mode, course, month or day; or, for the province
 /// and the unions directly under it, one tier, mode or course on one day (bucket
 /// `"{tier|mode|course}|YYYY-MM-DD"`), which the evidence list pages by when it is filtered
-/// (see [`PAGING_DIMENSIONS`]).
+/// (the evidence list's `paging_days`).
 ///
 /// What "trained" counts differs by dimension: in the node, a month or a day, the learners
 /// whose first completion in the drive fell there (each counted once); in a tier or a mode,
@@ -303,7 +305,7 @@ pub(crate) fn record_completion(
 // Recomputing from the raw records
 
 /// A completion in the drive, with the union it was attributed to, her gender and its
-/// course.
+/// course, and whether `first_completions` records it as her first.
 #[derive(Queryable)]
 struct RawCompletion {
     enrollment_id: i64,
@@ -315,14 +317,23 @@ struct RawCompletion {
     mode: String,
     course: String,
     hours: f64,
+    first_of: Option<i64>,
 }
 
 /// Every counter, derived from the completed enrolments alone (what the stored counters
 /// must equal). Loads all completions in the drive: for checks, not for requests.
+///
+/// Her first completion is the one `first_completions` records, as for the evidence list's
+/// "first only" and the completing transaction (which records it): two of her completions
+/// at one instant are told apart by which was recorded first, not by their ids. The tier,
+/// mode and course day counters count it by its tier, mode and course, so the two must agree.
 pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
     let mut rows: Vec<RawCompletion> = enrollments::table
         .inner_join(courses::table)
         .inner_join(users::table)
+        .left_join(
+            first_completions::table.on(first_completions::enrollment_id.eq(enrollments::id)),
+        )
         .filter(enrollments::completed_at.ge(drive_start()))
         .filter(enrollments::completed_org_path.is_not_null())
         .select((
@@ -335,6 +346,7 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
             courses::mode,
             courses::code,
             courses::hours,
+            first_completions::user_id.nullable(),
         ))
         .load(conn)?;
     rows.sort_by_key(|r| (r.completed_at, r.enrollment_id));
@@ -344,7 +356,6 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
         .into_iter()
         .collect();
     let mut ancestors: HashMap<String, Vec<i64>> = HashMap::new();
-    let mut seen_user = HashSet::new();
     let mut seen_tier = HashSet::new();
     let mut seen_mode = HashSet::new();
     let mut totals: BTreeMap<StatKey, Delta> = BTreeMap::new();
@@ -362,7 +373,7 @@ pub fn recompute(conn: &mut DbConn) -> QueryResult<BTreeMap<StatKey, Delta>> {
             orgs,
             upper: upper_ids(&row.org_path, &ids),
             female: row.gender == Gender::Female,
-            first: seen_user.insert(user),
+            first: row.first_of == Some(user),
             first_in_tier: seen_tier.insert((user, row.tier)),
             first_in_mode: seen_mode.insert((user, row.mode.clone())),
             tier: row.tier,
