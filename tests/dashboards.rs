@@ -1421,7 +1421,10 @@ async fn completions_at_one_instant_are_listed_once_across_pages_and_batches() {
             .iter()
             .filter(|k| k.ends_with("2025-12-31T15:59:59Z"))
             .count();
-        assert!(shared > batches * 97, "{filter}: {shared} rows at the instant");
+        assert!(
+            shared > batches * 97,
+            "{filter}: {shared} rows at the instant"
+        );
         if filter.is_empty() {
             at_the_instant = shared;
         }

@@ -320,8 +320,9 @@ struct RawCompletion {
     first_of: Option<i64>,
 }
 
-/// Every counter, derived from the completed enrolments alone (what the stored counters
-/// must equal). Loads all completions in the drive: for checks, not for requests.
+/// Every counter, derived from the completed enrolments and the first completions recorded
+/// with them (what the stored counters must equal). Loads all completions in the drive: for
+/// checks, not for requests.
 ///
 /// Her first completion is the one `first_completions` records, as for the evidence list's
 /// "first only" and the completing transaction (which records it): two of her completions
