@@ -104,8 +104,10 @@ fn counted_total(
         (None, _) => (Dimension::Total, String::new()),
         (Some(one), None) => one,
         (Some(_), Some(_)) => {
-            let whole = filter.month.is_none() && !filter.first_only;
-            let Some(codes) = course_set(conn, filter)?.filter(|_| whole) else {
+            if filter.month.is_some() || filter.first_only {
+                return Ok(None);
+            }
+            let Some(codes) = course_set(conn, filter)? else {
                 return Ok(None);
             };
             let mut total = 0;
@@ -448,8 +450,8 @@ type DayCount = (String, i64, i64);
 /// The node's day counters that count exactly the rows of the list: its women's completions
 /// per day with no filter but a month or "first only" (then the women trained per day); or,
 /// for the province and the unions directly under it, with one tier, mode or course (with or
-/// without a month and "first only"), that bucket's per day, and with two or three of them, the summed
-/// days of the courses they keep ([`course_set`]). With "first only" the list takes each
+/// without a month and "first only"), that bucket's per day, and with two or three of them,
+/// the summed days of the courses they keep ([`course_set`]). With "first only" the list takes each
 /// day's women trained ([`list_days`]): those whose first completion in the drive was that
 /// day's completion of that tier, mode or course. At 5,000,000 learners the province's
 /// `tier=2&first_only=true`, counted and paged through its rows instead, took 85 s a page.
