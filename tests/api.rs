@@ -14,28 +14,49 @@ async fn health_answers_when_the_database_does() {
 
 /// The front end's files: served under content-hashed addresses, cached for a year, and sent
 /// precompressed exactly as built (the bytes of `NAME.br`/`NAME.gz`, never compressed per
-/// request); pages are `text/html; charset=utf-8`.
+/// request); pages are `text/html; charset=utf-8`. A page names only the bundle of the
+/// islands it shows (the sign-in page its forms bundle), and a page without islands none.
 #[tokio::test]
 async fn static_assets_are_hashed_immutable_and_precompressed() {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     let js = "export default function init() {}\n".repeat(40);
-    std::fs::write(pkg.join("qihang.js"), &js).unwrap();
-    std::fs::write(pkg.join("qihang.js.br"), b"BROTLI-TWIN").unwrap();
-    std::fs::write(pkg.join("qihang.js.gz"), b"GZIP-TWIN").unwrap();
-    std::fs::write(pkg.join("qihang_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    for name in ["qihang", "qihang-forms"] {
+        std::fs::write(pkg.join(format!("{name}.js")), &js).unwrap();
+        std::fs::write(pkg.join(format!("{name}_bg.wasm")), b"\0asm\x01\0\0\0").unwrap();
+    }
+    std::fs::write(pkg.join("qihang-forms.js.br"), b"BROTLI-TWIN").unwrap();
+    std::fs::write(pkg.join("qihang-forms.js.gz"), b"GZIP-TWIN").unwrap();
     let app = TestApp::spawn_with(
         ServerOptions::default().env("QIHANG_SITE_ROOT", site.path().display().to_string()),
     )
     .await;
-    let page = app.client.get(app.url("/courses")).send().await.unwrap();
+    let catalogue = app.client.get(app.url("/courses")).send().await.unwrap();
+    assert_eq!(
+        catalogue.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let catalogue = catalogue.text().await.unwrap();
+    assert!(
+        !catalogue.contains("/pkg/") && !catalogue.contains("type=\"module\""),
+        "no islands, no bundle: {catalogue}"
+    );
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let html = page.text().await.unwrap();
     let start = html.find("/pkg/").expect("the page names the bundle") + 5;
     let hash: String = html[start..].chars().take_while(|c| *c != '/').collect();
     assert_eq!(hash.len(), 16, "{html}");
-    assert!(html.contains(&format!("/pkg/{hash}/qihang.js")), "{html}");
+    assert!(
+        html.contains(&format!("/pkg/{hash}/qihang-forms.js")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/pkg/{hash}/qihang-forms_bg.wasm")),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("/pkg/{hash}/qihang.js")), "{html}");
     let style_start = html.find("href=\"/style.").expect("hashed stylesheet") + 6;
     let style: String = html[style_start..]
         .chars()
@@ -61,7 +82,7 @@ async fn static_assets_are_hashed_immutable_and_precompressed() {
         ("gzip", "gzip", b"GZIP-TWIN".to_vec()),
         ("identity", "identity", js.as_bytes().to_vec()),
     ] {
-        let response = get(format!("/pkg/{hash}/qihang.js"), encoding).await;
+        let response = get(format!("/pkg/{hash}/qihang-forms.js"), encoding).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.headers()["cache-control"],

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 use crate::i18n::Lang;
-use crate::islands::LangSwitch;
+use crate::islands::PageIslands;
 use crate::pages::{
     account::AccountPage, auth::ForgotPasswordPage, auth::LoginPage, auth::RegisterPage,
     auth::ResetPasswordPage, certificates::CertificatePage, certificates::MyLearningPage,
@@ -24,6 +24,13 @@ use crate::server_fns::current_account;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = crate::request::lang();
     provide_context(lang);
+    let islands = PageIslands::default();
+    provide_context(islands.clone());
+    // Islands mode: only islands are hydrated, so the rest of the page carries no hydration
+    // markers (what `HydrationScripts` would do here, had it stayed in the head).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -34,13 +41,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=crate::style_href()/>
-                <HydrationScripts options=options islands=true/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                {island_scripts(options, islands)}
             </body>
         </html>
+    }
+}
+
+/// The scripts that load the page's bundle and hydrate its islands, after the body: by then
+/// every island on the page has recorded its bundle. The pages render in order
+/// (`SsrMode::Async`), and this waits one tick first, so it runs after every suspended part
+/// before it has rendered. A page without islands loads no script at all.
+fn island_scripts(options: LeptosOptions, islands: PageIslands) -> impl IntoView {
+    Suspend::new(async move {
+        leptos::task::tick().await;
+        islands.output_name().map(|name| {
+            let mut options = options;
+            options.output_name = name.into();
+            view! { <HydrationScripts options=options islands=true/> }
+        })
+    })
+}
+
+/// Language links, plain links through `/lang/…` (which sets the language cookie and comes
+/// back here). Not an island: hydrating it would only save that one redirect, at the cost of
+/// a bundle on every page.
+#[component]
+fn LangSwitch(current: Lang, here: String) -> impl IntoView {
+    let link = move |lang: Lang, label: &'static str| {
+        let href = format!(
+            "/lang/{}?next={}",
+            lang.code(),
+            crate::islands::encode_component(&here)
+        );
+        let active = lang == current;
+        view! {
+            <a href=href lang=lang.code() class:active=active
+                aria-current=if active { Some("true") } else { None }>
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <nav class="lang-switch" aria-label="语言 / Language">
+            {link(Lang::Zh, "中文")}
+            " · "
+            {link(Lang::En, "EN")}
+        </nav>
     }
 }
 

@@ -1,57 +1,81 @@
 //! The interactive parts of pages (hydrated in the browser). Everything else is plain HTML.
 //! Each island also renders something useful before, or without, JavaScript.
+//!
+//! Why several bundles: a woman on a cheap phone and a slow connection should download only
+//! the code of what she can use on the page in front of her. One bundle with every island
+//! was 141 KB compressed, most of it the organisation picker, the live class and the quiz
+//! helpers, which a lesson page never shows. So `cargo xtask wasm` builds one bundle per
+//! [`Bundle`] (each with only its islands registered; the others compile as plain
+//! components and are dropped as dead code), plus the full one, `qihang`. As the server
+//! renders a page, each island records its bundle ([`PageIslands`]), and the shell names the
+//! one bundle that holds them all, or none at all when the page has no island.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use qihang_core::dto::OrgView;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
+/// A browser bundle: the islands that pages show together. Each island belongs to exactly one;
+/// its `#[cfg_attr]` pair registers it as an island on the server and in its own bundle's
+/// build (Cargo feature `islands-<name>`), and as a plain component elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// The lesson page's read-aloud bar.
+    Read,
+    /// The quiz and theory-exam helpers: autosave, countdown, progress.
+    Quiz,
+    /// The sign-up and account forms: the password field and the organisation picker.
+    Forms,
+    /// The trainer's live class and its projector screen.
+    Class,
+}
 
-/// Language links that work as plain links (via `/lang/…`); once hydrated, a tap switches
-/// without the extra redirect.
-#[island]
-pub fn LangSwitch(current: Lang, here: String) -> impl IntoView {
-    let link = move |lang: Lang, label: &'static str| {
-        let href = format!("/lang/{}?next={}", lang.code(), encode_component(&here));
-        let active = lang == current;
-        view! {
-            <a
-                href=href
-                lang=lang.code()
-                class:active=active
-                aria-current=if active { Some("true") } else { None }
-                on:click=move |ev| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        use wasm_bindgen::JsCast;
-                        ev.prevent_default();
-                        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-                            if let Ok(html) = doc.dyn_into::<web_sys::HtmlDocument>() {
-                                let _ = html.set_cookie(&format!(
-                                    "{}={}; path=/; max-age=31536000; samesite=lax",
-                                    crate::i18n::LANG_COOKIE,
-                                    lang.code()
-                                ));
-                            }
-                        }
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.location().reload();
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }
-            >
-                {label}
-            </a>
+/// The bundle with every island, for a page that shows islands of two bundles (none does
+/// today) and for the unhashed `/pkg/qihang.js` address.
+pub const FULL_BUNDLE: &str = "qihang";
+
+impl Bundle {
+    pub const ALL: [Bundle; 4] = [Bundle::Read, Bundle::Quiz, Bundle::Forms, Bundle::Class];
+
+    /// The bundle's files in `pkg/`: `<name>.js` and `<name>_bg.wasm` (`cargo xtask wasm`
+    /// builds them under these names with the feature `islands-<suffix>`).
+    pub fn output_name(self) -> &'static str {
+        match self {
+            Bundle::Read => "qihang-read",
+            Bundle::Quiz => "qihang-quiz",
+            Bundle::Forms => "qihang-forms",
+            Bundle::Class => "qihang-class",
         }
-    };
-    view! {
-        <nav class="lang-switch" aria-label="语言 / Language">
-            {link(Lang::Zh, "中文")}
-            " · "
-            {link(Lang::En, "EN")}
-        </nav>
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The bundles of the islands a page rendered, filled in as the server renders it (the
+/// shell provides one per request and reads it once the body is done).
+#[derive(Clone, Debug, Default)]
+pub struct PageIslands(Arc<AtomicU8>);
+
+impl PageIslands {
+    /// The bundle this page needs: none without islands, the full one for a mix.
+    pub fn output_name(&self) -> Option<&'static str> {
+        let bits = self.0.load(Ordering::Relaxed);
+        if bits == 0 {
+            return None;
+        }
+        let single = Bundle::ALL.into_iter().find(|b| b.bit() == bits);
+        Some(single.map_or(FULL_BUNDLE, Bundle::output_name))
+    }
+}
+
+/// Records that the page being rendered shows an island of `bundle`.
+fn on_page(bundle: Bundle) {
+    if let Some(page) = use_context::<PageIslands>() {
+        page.0.fetch_or(bundle.bit(), Ordering::Relaxed);
     }
 }
 
@@ -59,7 +83,8 @@ pub fn LangSwitch(current: Lang, here: String) -> impl IntoView {
 /// hydrated, so until then it is not shown at all: the server renders it `hidden` (and the
 /// stylesheet hides it until the wrapper has the `hydrated` class), and with JavaScript off
 /// she never sees a button that does nothing.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-forms"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-forms")), component)]
 pub fn PasswordInput(
     name: String,
     id: String,
@@ -67,6 +92,7 @@ pub fn PasswordInput(
     show_label: String,
     hide_label: String,
 ) -> impl IntoView {
+    on_page(Bundle::Forms);
     let shown = RwSignal::new(false);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -302,8 +328,10 @@ fn city_options(state: &PickerState, texts: &PickerTexts) -> impl IntoView {
 /// before that, and without JavaScript, a "search" button posts the form back (keeping what
 /// she typed) and the matches are radio buttons. Either way, choosing nothing registers her
 /// with the city.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-forms"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-forms")), component)]
 pub fn OrgPicker(state: PickerState, texts: PickerTexts) -> impl IntoView {
+    on_page(Bundle::Forms);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let picker = Picker::new(&state);
@@ -376,13 +404,15 @@ pub fn encode_component(s: &str) -> String {
 /// Saves quiz answers as she goes: on every change to the form, its fields are posted with
 /// `save=auto` and the outcome shown. Without JavaScript the form's "save answers" button
 /// does the same by hand.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-quiz"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-quiz")), component)]
 pub fn QuizAutosave(
     form_id: String,
     action: String,
     saved: String,
     failed: String,
 ) -> impl IntoView {
+    on_page(Bundle::Quiz);
     let status = RwSignal::new(String::new());
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -502,8 +532,10 @@ mod autosave {
 
 /// Time left until the quiz deadline, counting down once hydrated ("还剩 12:34"). The page
 /// prints the deadline in China time beside it, so without JavaScript she still knows.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-quiz"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-quiz")), component)]
 pub fn QuizCountdown(deadline: String, left_label: String, over_label: String) -> impl IntoView {
+    on_page(Bundle::Quiz);
     let text = RwSignal::new(String::new());
     let urgent = RwSignal::new(false);
     Effect::new(move |_| {
@@ -548,13 +580,15 @@ pub fn countdown_text(label: &str, seconds: i64) -> String {
 
 /// "已答 7/10", kept up to date as she answers once hydrated; the server renders the count
 /// of saved answers, so the line is right without JavaScript too.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-quiz"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-quiz")), component)]
 pub fn QuizProgress(
     form_id: String,
     prefix: String,
     answered: usize,
     total: usize,
 ) -> impl IntoView {
+    on_page(Bundle::Quiz);
     let count = RwSignal::new(answered);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -719,8 +753,10 @@ fn attendance_row(
 /// renders all of it, and the page refreshes itself without JavaScript (`<noscript>`
 /// refresh); once hydrated, the countdown ticks every second, a new code is fetched when it
 /// runs out and the list every 5 seconds, from the REST API with the page's own cookie.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-class"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-class")), component)]
 pub fn LiveClass(state: LiveState, texts: LiveTexts, projector: bool) -> impl IntoView {
+    on_page(Bundle::Class);
     let session = state.session.clone();
     let code = RwSignal::new(state.code.clone());
     let left = RwSignal::new(state.code.as_ref().map_or(0, |c| c.expires_in));
@@ -871,8 +907,10 @@ pub struct ReadAloudTexts {
 /// (the Web Speech API), sentence by sentence, the current sentence highlighted, with pause,
 /// resume, stop and three speeds. The bar stays hidden until the browser reports a Chinese
 /// voice: without JavaScript, or with no such voice, there is no button that does nothing.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "islands-read"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "islands-read")), component)]
 pub fn ReadAloud(target: String, texts: ReadAloudTexts) -> impl IntoView {
+    on_page(Bundle::Read);
     // 0 idle, 1 reading, 2 paused.
     let state = RwSignal::new(0u8);
     let available = RwSignal::new(false);

@@ -93,12 +93,43 @@ fn ensure_wasm_target() -> Result {
     }
 }
 
-/// Builds the islands bundle into target/site/pkg: qihang.js and qihang_bg.wasm.
+/// The browser bundles, as `qihang_app::islands::Bundle` names them: the file name stem and
+/// the island features it is built with. A page names the one bundle that holds its islands;
+/// were one missing here, that page's islands would stay unhydrated (the browser tests of
+/// each island would fail).
+const BUNDLES: &[(&str, &str)] = &[
+    (
+        "qihang",
+        "islands-read,islands-quiz,islands-forms,islands-class",
+    ),
+    ("qihang-read", "islands-read"),
+    ("qihang-quiz", "islands-quiz"),
+    ("qihang-forms", "islands-forms"),
+    ("qihang-class", "islands-class"),
+];
+
+/// Builds the islands bundles into target/site/pkg: NAME.js and NAME_bg.wasm for each of
+/// [`BUNDLES`].
 fn build_wasm() -> Result<PathBuf> {
     ensure_wasm_target()?;
     let root = workspace_root();
     let started = Instant::now();
-    step("building the browser bundle (wasm, size-optimised profile)");
+    let pkg = root.join("target/site/pkg");
+    std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+    for (name, islands) in BUNDLES {
+        build_bundle(&root, &pkg, name, islands)?;
+    }
+    precompress(&pkg)?;
+    report(&pkg, started)?;
+    Ok(pkg)
+}
+
+/// One bundle: the app crate as a cdylib with `hydrate` and these islands, through
+/// wasm-bindgen and wasm-opt.
+fn build_bundle(root: &Path, pkg: &Path, name: &str, islands: &str) -> Result {
+    step(&format!(
+        "building the browser bundle {name} (wasm, size-optimised profile)"
+    ));
     status(
         cargo().args([
             "rustc",
@@ -111,30 +142,25 @@ fn build_wasm() -> Result<PathBuf> {
             "wasm-release",
             "--no-default-features",
             "--features",
-            "hydrate",
+            &format!("hydrate,{islands}"),
             "--crate-type",
             "cdylib",
         ]),
         "cargo rustc (wasm)",
     )?;
     let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/qihang_app.wasm");
-    let pkg = root.join("target/site/pkg");
-    std::fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
-    step("running wasm-bindgen (library)");
+    step(&format!("running wasm-bindgen (library) for {name}"));
     let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
     bindgen
         .input_path(&wasm)
-        .out_name("qihang")
+        .out_name(name)
         .web(true)
         .map_err(|e| e.to_string())?
         .typescript(false)
-        .generate(&pkg)
+        .generate(pkg)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let bundle = pkg.join("qihang_bg.wasm");
-    optimise(&root, &bundle);
-    precompress(&pkg)?;
-    report(&pkg, started)?;
-    Ok(pkg)
+    optimise(root, &pkg.join(format!("{name}_bg.wasm")));
+    Ok(())
 }
 
 /// Runs wasm-opt -Oz when it can be had from npm; the bundle works without it, only larger.
@@ -216,23 +242,23 @@ fn compressed_sizes(bytes: &[u8]) -> (usize, usize) {
 }
 
 fn report(pkg: &Path, started: Instant) -> Result {
-    let mut total = (0, 0, 0);
-    for name in ["qihang_bg.wasm", "qihang.js"] {
-        let bytes = std::fs::read(pkg.join(name)).map_err(|e| format!("{name}: {e}"))?;
-        let (gz, br) = compressed_sizes(&bytes);
+    for (bundle, _) in BUNDLES {
+        let mut total = (0, 0, 0);
+        for name in [format!("{bundle}_bg.wasm"), format!("{bundle}.js")] {
+            let bytes = std::fs::read(pkg.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+            let (gz, br) = compressed_sizes(&bytes);
+            println!(
+                "    {name}: {} bytes raw, {gz} gzip, {br} brotli",
+                bytes.len()
+            );
+            total = (total.0 + bytes.len(), total.1 + gz, total.2 + br);
+        }
         println!(
-            "    {name}: {} bytes raw, {gz} gzip, {br} brotli",
-            bytes.len()
+            "    {bundle} total: {} raw, {} gzip, {} brotli",
+            total.0, total.1, total.2
         );
-        total = (total.0 + bytes.len(), total.1 + gz, total.2 + br);
     }
-    println!(
-        "    bundle total: {} raw, {} gzip, {} brotli (built in {:.1} s)",
-        total.0,
-        total.1,
-        total.2,
-        started.elapsed().as_secs_f64()
-    );
+    println!("    built in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
