@@ -33,11 +33,13 @@ async fn static_assets_are_hashed_immutable_and_precompressed() {
     )
     .await;
     let catalogue = app.client.get(app.url("/courses")).send().await.unwrap();
+    assert_eq!(catalogue.status(), 200);
     assert_eq!(
         catalogue.headers()["content-type"],
         "text/html; charset=utf-8"
     );
     let catalogue = catalogue.text().await.unwrap();
+    assert!(catalogue.contains("<h1>课程目录</h1>"), "{catalogue}");
     assert!(
         !catalogue.contains("/pkg/") && !catalogue.contains("type=\"module\""),
         "no islands, no bundle: {catalogue}"
@@ -829,6 +831,34 @@ async fn pages_render_in_chinese_first_and_english_on_request() {
         .await
         .unwrap();
     assert!(english.contains(r#"<html lang="en">"#) && english.contains("Create an account"));
+
+    // The language switch comes back to this very page, its query (a reset link's token, a
+    // search) included.
+    let search = app
+        .client
+        .get(app.url("/courses?q=%E6%89%8B%E6%9C%BA&page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let next = "/courses%3Fq%3D%25E6%2589%258B%25E6%259C%25BA%26page%3D2";
+    assert!(
+        search.contains(&format!(r#"href="/lang/en?next={next}""#)),
+        "{search}"
+    );
+    let back = app
+        .client
+        .get(app.url(&format!("/lang/en?next={next}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 303);
+    assert_eq!(
+        back.headers().get("location").unwrap(),
+        "/courses?q=%E6%89%8B%E6%9C%BA&page=2"
+    );
 
     // The no-JavaScript language switch: a cookie and a redirect back, never off-site.
     let switch = app

@@ -314,6 +314,10 @@ async fn bench(backend: &str, seconds: u64) {
         .collect();
     paths.sort_unstable();
     paths.dedup();
+    assert!(
+        paths.iter().any(|p| p.ends_with("_bg.wasm")) && paths.iter().any(|p| p.ends_with(".js")),
+        "the lesson page names its bundle (build it: cargo xtask wasm): {paths:?}"
+    );
     for path in paths {
         let response = app
             .client

@@ -51,13 +51,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The scripts that load the page's bundle and hydrate its islands, after the body: by then
-/// every island on the page has recorded its bundle. The pages render in order
-/// (`SsrMode::Async`), and this waits one tick first, so it runs after every suspended part
-/// before it has rendered. A page without islands loads no script at all.
+/// The scripts that load the page's bundle and hydrate its islands, at the end of the body:
+/// by then every island on the page has recorded its bundle. That holds because every route
+/// renders in order (`SsrMode::Async`; the server refuses to start with a route in another
+/// mode), where a suspended part is polled only once everything before it has rendered; the
+/// first poll, made as the part is reached, is answered "not yet" ([`YieldOnce`]). A page
+/// without islands loads no script at all.
 fn island_scripts(options: LeptosOptions, islands: PageIslands) -> impl IntoView {
     Suspend::new(async move {
-        leptos::task::tick().await;
+        YieldOnce(false).await;
         islands.output_name().map(|name| {
             let mut options = options;
             options.output_name = name.into();
@@ -66,9 +68,29 @@ fn island_scripts(options: LeptosOptions, islands: PageIslands) -> impl IntoView
     })
 }
 
+/// A future that is pending at its first poll (waking itself) and ready at the next.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
 /// Language links, plain links through `/lang/…` (which sets the language cookie and comes
-/// back here). Not an island: hydrating it would only save that one redirect, at the cost of
-/// a bundle on every page.
+/// back to this page, its query included). Not an island: hydrating it would only save that
+/// redirect, at the cost of a bundle on every page.
 #[component]
 fn LangSwitch(current: Lang, here: String) -> impl IntoView {
     let link = move |lang: Lang, label: &'static str| {
@@ -186,7 +208,9 @@ pub fn NotFoundBody() -> impl IntoView {
 pub fn Layout(title: &'static str, children: Children) -> impl IntoView {
     let lang = use_lang();
     let t = lang.t();
-    let here = use_location().pathname.get_untracked();
+    // Back to this very page after a language switch, query included (a reset link's token,
+    // a list's filters and page).
+    let here = crate::request::here().unwrap_or_else(|| use_location().pathname.get_untracked());
     view! {
         <Title text=format!("{title} · {}", t.app_name)/>
         <header class="top">

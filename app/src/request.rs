@@ -275,12 +275,17 @@ mod server {
         leptos_actix::redirect(path);
     }
 
+    /// This page's address as the browser asked for it (path and query, percent-encoded),
+    /// when it is a local path: where a detour (sign-in, language) comes back to.
+    pub fn here() -> Option<String> {
+        use_context::<Request>()
+            .and_then(|r| r.uri().path_and_query().map(|p| p.as_str().to_string()))
+            .filter(|p| qihang_core::paths::is_local_path(p))
+    }
+
     /// To the login page, coming back to this page once signed in.
     pub fn redirect_to_login() {
-        let here = use_context::<Request>()
-            .and_then(|r| r.uri().path_and_query().map(|p| p.as_str().to_string()))
-            .filter(|p| qihang_core::paths::is_local_path(p));
-        match here {
+        match here() {
             Some(here) => redirect(&format!(
                 "/login?next={}",
                 crate::islands::encode_component(&here)
@@ -451,6 +456,11 @@ pub fn redirect(_path: &str) {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn redirect_to_login() {}
+
+#[cfg(not(feature = "ssr"))]
+pub fn here() -> Option<String> {
+    None
+}
 
 #[cfg(not(feature = "ssr"))]
 pub fn set_not_found() {}

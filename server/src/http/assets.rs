@@ -1,9 +1,10 @@
 //! The front end's static files, served from memory under content-hashed addresses.
 //!
-//! Why: a woman on a weak phone connection should download the islands bundle once, and the
+//! Why: a woman on a weak phone connection should download an islands bundle once, and the
 //! server should not gzip the same 100 KB of wasm afresh for every visitor. At start-up the
-//! server reads `site_root/pkg` (and the `.br`/`.gz` twins `cargo xtask wasm` writes beside
-//! each file at build time), hashes the bundle, and serves it under `/pkg/<hash>/…` with
+//! server reads `site_root/pkg` (the bundles, one per group of islands, and the `.br`/`.gz`
+//! twins `cargo xtask wasm` writes beside each file at build time), hashes them together,
+//! and serves them under `/pkg/<hash>/…` with
 //! `Cache-Control: public, max-age=31536000, immutable`; the pages name that address, so a
 //! new build is a new address and no cache can serve a stale bundle. The stylesheet (compiled
 //! into the binary) gets the same treatment at `/style.<hash>.css`. Responses carry their own

@@ -40,6 +40,19 @@ pub async fn serve(core: Core) -> std::io::Result<()> {
         .site_pkg_dir(format!("pkg/{}", assets.pkg_hash))
         .build();
     let routes = generate_route_list(WebApp);
+    // A page names its islands' bundle once its body has rendered (qihang_app::app's
+    // island_scripts), which holds only when pages render in order.
+    if let Some(route) = routes.iter().find(|r| {
+        !matches!(
+            r.mode(),
+            leptos_router::SsrMode::Async | leptos_router::SsrMode::InOrder
+        )
+    }) {
+        return Err(std::io::Error::other(format!(
+            "route {} must render with SsrMode::Async (islands name their bundle after the body)",
+            route.path()
+        )));
+    }
     let bind = core.config.bind.clone();
     let server = HttpServer::new(move || {
         let core = core.clone();
