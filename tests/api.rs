@@ -34,19 +34,67 @@ async fn static_assets_are_hashed_immutable_and_precompressed() {
     .await;
     let catalogue = app.client.get(app.url("/courses")).send().await.unwrap();
     assert_eq!(catalogue.status(), 200);
+    let remembered = catalogue
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("qihang_css="))
+        .expect("a first visit is sent the stylesheet for its cache")
+        .to_string();
     assert_eq!(
         catalogue.headers()["content-type"],
         "text/html; charset=utf-8"
     );
     let catalogue = catalogue.text().await.unwrap();
     assert!(catalogue.contains("<h1>课程目录</h1>"), "{catalogue}");
+    // A first visit: the stylesheet inline (no extra round trip before the first paint), the
+    // file fetched into the cache at the lowest priority, and a cookie saying so.
+    let style_file = remembered
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("qihang_css=")
+        .to_string();
+    assert!(
+        style_file.starts_with("/style.") && style_file.ends_with(".css"),
+        "{remembered}"
+    );
+    assert!(
+        catalogue.contains("<style>")
+            && catalogue.contains(&format!(
+                r#"<link rel="prefetch" href="{style_file}" as="style">"#
+            ))
+            && !catalogue.contains(r#"rel="stylesheet""#),
+        "{catalogue}"
+    );
     assert!(
         !catalogue.contains("/pkg/") && !catalogue.contains("type=\"module\""),
         "no islands, no bundle: {catalogue}"
     );
-    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .header("cookie", format!("qihang_css={style_file}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let html = page.text().await.unwrap();
+    // The next page, with the cookie: the cached stylesheet linked, nothing inline.
+    assert!(
+        html.contains(&format!(r#"<link rel="stylesheet" href="{style_file}">"#))
+            && !html.contains("<style>"),
+        "{html}"
+    );
+    // A cookie naming another (older) stylesheet does not count: inline again.
+    let stale = app
+        .page_with_cookie("/login", "qihang_css=/style.0123456789abcdef.css")
+        .await;
+    assert!(
+        stale.contains("<style>") && !stale.contains(r#"rel="stylesheet""#),
+        "{stale}"
+    );
     let start = html.find("/pkg/").expect("the page names the bundle") + 5;
     let hash: String = html[start..].chars().take_while(|c| *c != '/').collect();
     assert_eq!(hash.len(), 16, "{html}");
@@ -820,29 +868,14 @@ async fn pages_render_in_chinese_first_and_english_on_request() {
         "a plain HTML form"
     );
 
-    let english = app
-        .client
-        .get(app.url("/register"))
-        .header("cookie", "qihang_lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.page_with_cookie("/register", "qihang_lang=en").await;
     assert!(english.contains(r#"<html lang="en">"#) && english.contains("Create an account"));
 
     // The language switch comes back to this very page, its query (a reset link's token, a
     // search) included.
     let search = app
-        .client
-        .get(app.url("/courses?q=%E6%89%8B%E6%9C%BA&page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page_with_cookie("/courses?q=%E6%89%8B%E6%9C%BA&page=2", "qihang_lang=zh-CN")
+        .await;
     let next = "/courses%3Fq%3D%25E6%2589%258B%25E6%259C%25BA%26page%3D2";
     assert!(
         search.contains(&format!(r#"href="/lang/en?next={next}""#)),
@@ -1055,16 +1088,7 @@ async fn favicon_not_found_page_password_toggle_and_consent_line() {
         assert!(tag.contains(" hidden"), "{path}: {tag}");
     }
 
-    let english = app
-        .client
-        .get(app.url("/register"))
-        .header("cookie", "qihang_lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.page_with_cookie("/register", "qihang_lang=en").await;
     assert!(
         english.contains("accept the privacy notice")
             || english.contains("accept the <!>privacy notice"),

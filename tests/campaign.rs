@@ -298,13 +298,16 @@ mod futures_like {
 }
 
 /// A GET that counts as done on 200 with its body read.
-fn getter(client: reqwest::Client) -> Get {
+/// Pages are asked for as a returning browser would: with the session and the
+/// stylesheet-cached cookie `css` ([`stylesheet_cookie`]).
+fn getter(client: reqwest::Client, css: String) -> Get {
     Arc::new(move |url: String, cookie: Option<String>| {
         let client = client.clone();
+        let css = css.clone();
         Box::pin(async move {
             let mut request = client.get(url);
             if let Some(token) = cookie {
-                request = request.header("cookie", format!("qihang_session={token}"));
+                request = request.header("cookie", format!("qihang_session={token}; {css}"));
             }
             answered("GET", request.send().await, 200).await
         })
@@ -317,7 +320,7 @@ async fn sequential(
     client: &reqwest::Client,
     url: &str,
     token: &str,
-    cookie: bool,
+    cookie: Option<&str>,
     n: usize,
 ) -> (f64, f64, f64, usize) {
     let mut samples = Vec::new();
@@ -330,10 +333,9 @@ async fn sequential(
         }
         let t = Instant::now();
         let request = client.get(url);
-        let request = if cookie {
-            request.header("cookie", format!("qihang_session={token}"))
-        } else {
-            request.bearer_auth(token)
+        let request = match cookie {
+            Some(css) => request.header("cookie", format!("qihang_session={token}; {css}")),
+            None => request.bearer_auth(token),
         };
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 200, "{url}");
@@ -414,6 +416,7 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
     }
     let province = app.login("13700000001", "admin-password").await;
     let city = app.login("13700000002", "admin-password").await;
+    let css = stylesheet_cookie(&app).await;
 
     // Idle connections are dropped after 2 s, before the server's 5 s keep-alive (and its 20 s
     // wait for a first request): otherwise a connection the pool opened but never used gets
@@ -429,11 +432,11 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
     // whose generation leaves no time for the ladders.
     if seconds > 0.0 {
         let base = Arc::new(app.server.base.clone());
-        let get = getter(client.clone());
+        let get = getter(client.clone(), css.clone());
         let lesson_url = app.url("/courses/smartphone-basics/lessons/wifi");
         let lesson_len = client
             .get(&lesson_url)
-            .header("cookie", format!("qihang_session={}", tokens[0]))
+            .header("cookie", format!("qihang_session={}; {css}", tokens[0]))
             .send()
             .await
             .unwrap()
@@ -814,7 +817,7 @@ async fn bench(backend: &str, learners: usize, seconds: f64) -> String {
         }
     }
     for (label, path, token) in &rows {
-        let cookie_page = path.starts_with("/dashboard");
+        let cookie_page = path.starts_with("/dashboard").then_some(css.as_str());
         let (p50, p95, max, bytes) =
             sequential(&client, &app.url(path), token, cookie_page, 50).await;
         report.line(format!(

@@ -29,15 +29,14 @@ async fn timed_gets(
     client: &reqwest::Client,
     url: &str,
     token: &str,
-    cookie: bool,
+    cookie: Option<&str>,
 ) -> Vec<Duration> {
     let mut samples = Vec::new();
     for i in 0..REQUESTS + 20 {
         let request = client.get(url);
-        let request = if cookie {
-            request.header("cookie", format!("qihang_session={token}"))
-        } else {
-            request.bearer_auth(token)
+        let request = match cookie {
+            Some(css) => request.header("cookie", format!("qihang_session={token}; {css}")),
+            None => request.bearer_auth(token),
         };
         let t = Instant::now();
         let response = request.send().await.unwrap();
@@ -100,6 +99,7 @@ async fn bench(backend: &str, learners: usize) {
     };
     let province = app.login("13700000001", "admin-password").await;
     let city = app.login("13700000002", "admin-password").await;
+    let css = stylesheet_cookie(&app).await;
     let client = reqwest::Client::new();
     let mut figures = Vec::new();
     for (what, path, token, cookie) in [
@@ -107,25 +107,25 @@ async fn bench(backend: &str, learners: usize) {
             "province  GET /api/v1/orgs/js/stats",
             "/api/v1/orgs/js/stats",
             &province,
-            false,
+            None,
         ),
         (
             "city      GET /api/v1/orgs/js-sz/stats",
             "/api/v1/orgs/js-sz/stats",
             &city,
-            false,
+            None,
         ),
         (
             "province  page /dashboard/js",
             "/dashboard/js",
             &province,
-            true,
+            Some(css.as_str()),
         ),
         (
             "city      page /dashboard/js-sz",
             "/dashboard/js-sz",
             &city,
-            true,
+            Some(css.as_str()),
         ),
     ] {
         let (p50, p95, max) = percentiles(timed_gets(&client, &app.url(path), token, cookie).await);

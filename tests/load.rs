@@ -133,15 +133,19 @@ async fn bench(backend: &str, seconds: u64) {
 
     // Warm up, then the baseline and the lesson page.
     let client = app.client.clone();
+    let css = stylesheet_cookie(&app).await;
+    let page_cookie = css.clone();
     let get = move |url: Arc<String>| {
         let client = client.clone();
+        let css = page_cookie.clone();
         move |_: usize, token: String| {
             let client = client.clone();
             let url = url.clone();
+            let css = css.clone();
             async move {
                 let response = client
                     .get(url.as_str())
-                    .header("cookie", format!("qihang_session={token}"))
+                    .header("cookie", format!("qihang_session={token}; {css}"))
                     .send()
                     .await;
                 match response {
@@ -172,7 +176,7 @@ async fn bench(backend: &str, seconds: u64) {
                 "--latency",
                 "-H",
             ])
-            .arg(format!("Cookie: qihang_session={}", tokens[0]))
+            .arg(format!("Cookie: qihang_session={}; {}", tokens[0], css))
             .arg(lesson_url.as_str())
             .output()
             .unwrap();

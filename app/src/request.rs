@@ -14,6 +14,10 @@ use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "qihang_session";
 pub const FLASH_COOKIE: &str = "qihang_flash";
+/// The stylesheet address this browser has been sent for its cache (see
+/// [`crate::app::shell`]): its value is the hashed address, so a new stylesheet is not
+/// mistaken for the cached one.
+pub const STYLE_COOKIE: &str = "qihang_css";
 
 /// The outcome of a form post, shown once on the page it returns to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -105,7 +109,7 @@ mod server {
     use qihang_core::services::actor::Actor;
     use qihang_core::{Core, ServiceError};
 
-    use super::{Flash, FLASH_COOKIE, SESSION_COOKIE};
+    use super::{Flash, FLASH_COOKIE, SESSION_COOKIE, STYLE_COOKIE};
     use crate::errors::AppError;
     use crate::i18n::{Lang, LANG_COOKIE};
 
@@ -273,6 +277,24 @@ mod server {
 
     pub fn redirect(path: &str) {
         leptos_actix::redirect(path);
+    }
+
+    /// Whether this browser holds the current stylesheet (it was sent for its cache before).
+    pub fn stylesheet_cached() -> bool {
+        cookie(STYLE_COOKIE).as_deref() == Some(crate::style_href())
+    }
+
+    /// Notes in the browser that this page sent it the stylesheet for its cache (a year, like
+    /// the stylesheet's own `Cache-Control`).
+    pub fn remember_stylesheet() {
+        set_cookie(
+            Cookie::build(STYLE_COOKIE, crate::style_href())
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .max_age(Duration::days(365))
+                .finish(),
+        );
     }
 
     /// This page's address as the browser asked for it (path and query, percent-encoded),
@@ -461,6 +483,14 @@ pub fn redirect_to_login() {}
 pub fn here() -> Option<String> {
     None
 }
+
+#[cfg(not(feature = "ssr"))]
+pub fn stylesheet_cached() -> bool {
+    true
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn remember_stylesheet() {}
 
 #[cfg(not(feature = "ssr"))]
 pub fn set_not_found() {}

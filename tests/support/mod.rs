@@ -255,6 +255,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A page's HTML, asked for with this `Cookie` header (as a browser sends it).
+    pub async fn page_with_cookie(&self, path: &str, cookie: &str) -> String {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    }
+
     /// GET without credentials, decoded as JSON.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.client
@@ -611,6 +623,22 @@ impl SmtpSink {
 }
 
 /// Reads the JSON error body and returns (code, field).
+/// The cookie a returning browser sends beside its session, `qihang_css=<address>`: the
+/// stylesheet is in its cache, so pages link it rather than inline it (read off a first
+/// visit's `Set-Cookie`). Benchmarks of pages send it, as the women's browsers would.
+pub async fn stylesheet_cookie(app: &TestApp) -> String {
+    let response = reqwest::get(app.url("/")).await.unwrap();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(qihang_app::request::STYLE_COOKIE))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string);
+    cookie.expect("a first visit sets the stylesheet cookie")
+}
+
 pub async fn error_of(response: reqwest::Response) -> (String, Option<String>, String) {
     let body: Value = response.json().await.expect("JSON error body");
     let error = &body["error"];
