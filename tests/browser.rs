@@ -1364,11 +1364,7 @@ async fn pack_report(javascript: bool) {
     for (width, height) in [(360, 640), (1280, 800)] {
         let b = browser_at(javascript, width, height).await;
         let c = &b.client;
-        c.goto(&app.url("/login")).await.unwrap();
-        fill(c, "#login", "13600000001").await;
-        fill(c, "#password", "admin-password").await;
-        click(c, "#login-form button[type=submit]").await;
-        text(c, "h1").await;
+        sign_in(c, &app, "13600000001", "admin-password").await;
         c.goto(&app.url(&format!("/trainer/packs/{id}")))
             .await
             .unwrap();
@@ -1617,11 +1613,7 @@ async fn skill_profile(javascript: bool) {
 
     let b = browser(javascript).await;
     let c = &b.client;
-    c.goto(&app.url("/login")).await.unwrap();
-    fill(c, "#login", "13812341234").await;
-    fill(c, "#password", "password-123").await;
-    click(c, "#login-form button[type=submit]").await;
-    text(c, "main").await;
+    sign_in(c, &app, "13812341234", "password-123").await;
     c.goto(&app.url("/skills")).await.unwrap();
     wait_contains(c, "[data-skill='data-analysis']", "中级").await;
     wait_contains(c, "[data-skill='smart-manufacturing']", "初级").await;
@@ -1693,11 +1685,22 @@ async fn her_skill_profile_and_consents_on_a_phone_without_javascript() {
 }
 
 /// Signs in at /login in the browser.
+/// Signs in on the login page and waits until she has left it (the post answered and the next
+/// page loading), so the test's next navigation cannot cut the sign-in short.
 async fn sign_in(c: &Client, app: &TestApp, login: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     fill(c, "#login", login).await;
     fill(c, "#password", password).await;
     click(c, "#login-form button[type=submit]").await;
+    let left = eventually(Duration::from_secs(15), async || {
+        let url = c.current_url().await.ok()?;
+        (url.path() != "/login").then_some(())
+    })
+    .await;
+    assert!(
+        left.is_some(),
+        "still on the login page after signing in as {login}"
+    );
     text(c, "main").await;
 }
 
